@@ -1,0 +1,84 @@
+package io.jsteer.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** float32 values; the only writable kind (used for scratch weights, synthesized models and tests). */
+public final class F32Tensor extends FloatTensor {
+
+    private static final VectorSpecies<Float> F = VectorSupport.Species.F;
+
+    F32Tensor(MemorySegment segment, long size) {
+        super(segment, size);
+    }
+
+    @Override
+    public DType dtype() { return DType.F32; }
+
+    @Override
+    public float getFloat(long index) {
+        return segment.get(FLOAT_LE, index * 4);
+    }
+
+    public void setFloat(long index, float value) {
+        segment.set(FLOAT_LE, index * 4, value);
+    }
+
+    /** Copies {@code src[srcOffset..srcOffset+n)} into this tensor at {@code offset}. */
+    public void copyFrom(float[] src, int srcOffset, long offset, int n) {
+        checkRange(offset, n);
+        MemorySegment.copy(src, srcOffset, segment, FLOAT_LE, offset * 4, n);
+    }
+
+    @Override
+    public void copyTo(long offset, float[] dst, int dstOffset, int n) {
+        checkRange(offset, n);
+        MemorySegment.copy(segment, FLOAT_LE, offset * 4, dst, dstOffset, n);
+    }
+
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        checkRange(offset, n);
+        long base = offset * 4;
+        int step = F.length();
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
+        // Four independent accumulators hide the FMA latency; the loop is memory-bound anyway.
+        for (int bound = n - 4 * step; i <= bound; i += 4 * step) {
+            acc0 = load(base, i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+            acc1 = load(base, i + step).fma(FloatVector.fromArray(F, x, xOffset + i + step), acc1);
+            acc2 = load(base, i + 2 * step).fma(FloatVector.fromArray(F, x, xOffset + i + 2 * step), acc2);
+            acc3 = load(base, i + 3 * step).fma(FloatVector.fromArray(F, x, xOffset + i + 3 * step), acc3);
+        }
+        for (int bound = n - step; i <= bound; i += step) {
+            acc0 = load(base, i).fma(FloatVector.fromArray(F, x, xOffset + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += segment.get(FLOAT_LE, base + i * 4L) * x[xOffset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpy(long offset, float alpha, float[] y, int yOffset, int n) {
+        checkRange(offset, n);
+        long base = offset * 4;
+        int step = F.length();
+        int i = 0;
+        for (int bound = n - step; i <= bound; i += step) {
+            load(base, i).fma(FloatVector.broadcast(F, alpha), FloatVector.fromArray(F, y, yOffset + i)).intoArray(y, yOffset + i);
+        }
+        for (; i < n; i++) {
+            y[yOffset + i] += alpha * segment.get(FLOAT_LE, base + i * 4L);
+        }
+    }
+
+    private FloatVector load(long base, int i) {
+        return FloatVector.fromMemorySegment(F, segment, base + i * 4L, ByteOrder.LITTLE_ENDIAN);
+    }
+}

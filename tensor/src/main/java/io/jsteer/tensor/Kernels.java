@@ -1,0 +1,135 @@
+package io.jsteer.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The CPU kernels of the inference path: matrix-vector products over stored weights of any
+ * {@link DType} (row-parallel), and the small vectorised float-array operations around them.
+ * Stateless; all buffers belong to the caller.
+ */
+public final class Kernels {
+
+    private static final VectorSpecies<Float> F = VectorSupport.Species.F;
+    /** Rows per task below which splitting a matrix-vector product costs more than it saves. */
+    private static final int MIN_ROWS_PER_TASK = 16;
+
+    private Kernels() {}
+
+    /** out[r] = sum_c w[r][c] * x[c] for r in [0, rows): {@code w} is {@code [rows][cols]} row-major. */
+    public static void matvec(FloatTensor w, float[] x, float[] out, int rows, int cols, Parallel par) {
+        checkMatrix(w, rows, cols);
+        par.forRange(rows, MIN_ROWS_PER_TASK, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                out[r] = w.dot((long) r * cols, x, 0, cols);
+            }
+        });
+    }
+
+    /**
+     * Batched product for prefill: {@code out[b][r] = w[r] · x[b]} for every b in [0, batch).
+     * Each weight row is read from memory once and reused (from cache) for every input row, which
+     * is what makes prefill faster than one matvec per token.
+     */
+    public static void matmul(FloatTensor w, float[][] x, float[][] out, int batch, int rows, int cols, Parallel par) {
+        checkMatrix(w, rows, cols);
+        par.forRange(rows, Math.max(1, MIN_ROWS_PER_TASK / Math.max(1, batch)), (start, end) -> {
+            for (int r = start; r < end; r++) {
+                long off = (long) r * cols;
+                for (int b = 0; b < batch; b++) {
+                    out[b][r] = w.dot(off, x[b], 0, cols);
+                }
+            }
+        });
+    }
+
+    private static void checkMatrix(FloatTensor w, int rows, int cols) {
+        if ((long) rows * cols > w.size()) {
+            throw new IllegalArgumentException("matrix [" + rows + "][" + cols + "] does not fit in " + w);
+        }
+    }
+
+    /** o = weight ⊙ x / sqrt(mean(x²) + eps), over n values. {@code o} may be {@code x}. */
+    public static void rmsnorm(float[] o, float[] x, FloatTensor weight, int n, float eps) {
+        float ss = dot(x, 0, x, 0, n) / n + eps;
+        float inv = (float) (1.0 / Math.sqrt(ss));
+        for (int i = 0; i < n; i++) {
+            o[i] = weight.getFloat(i) * (inv * x[i]);
+        }
+    }
+
+    /** Same with the weights already in a float array (hot path: norms are copied once at load). */
+    public static void rmsnorm(float[] o, float[] x, float[] weight, int n, float eps) {
+        float ss = dot(x, 0, x, 0, n) / n + eps;
+        float inv = (float) (1.0 / Math.sqrt(ss));
+        int i = 0;
+        for (int bound = n - F.length(); i <= bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).mul(inv).mul(FloatVector.fromArray(F, weight, i)).intoArray(o, i);
+        }
+        for (; i < n; i++) {
+            o[i] = weight[i] * (inv * x[i]);
+        }
+    }
+
+    /** In-place softmax of x[offset .. offset+n), max-subtracted for stability. */
+    public static void softmax(float[] x, int offset, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[offset + i] - max);
+            x[offset + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < n; i++) {
+            x[offset + i] *= inv;
+        }
+    }
+
+    /** sum_i a[ao + i] * b[bo + i]. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int bound = n - F.length(); i <= bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /** y[yo + i] += alpha * x[xo + i]. */
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        for (int bound = n - F.length(); i <= bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(FloatVector.broadcast(F, alpha), FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    /** y[i] += x[i] for i in [0, n). */
+    public static void add(float[] y, float[] x, int n) {
+        axpy(1f, x, 0, y, 0, n);
+    }
+
+    /** SwiGLU in place: gate[i] = silu(gate[i]) * up[i]. */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    /** Euclidean norm of x[0..n). */
+    public static float norm(float[] x, int n) {
+        return (float) Math.sqrt(dot(x, 0, x, 0, n));
+    }
+}
