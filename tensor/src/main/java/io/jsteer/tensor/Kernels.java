@@ -12,15 +12,18 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Kernels {
 
     private static final VectorSpecies<Float> F = VectorSupport.Species.F;
-    /** Rows per task below which splitting a matrix-vector product costs more than it saves. */
-    private static final int MIN_ROWS_PER_TASK = 16;
+    /**
+     * Multiply-adds per task below which handing work to another thread costs more than it
+     * saves (a wake-up is a few microseconds; 32K multiply-adds take about as long).
+     */
+    public static final int MIN_WORK_PER_TASK = 1 << 15;
 
     private Kernels() {}
 
     /** out[r] = sum_c w[r][c] * x[c] for r in [0, rows): {@code w} is {@code [rows][cols]} row-major. */
     public static void matvec(FloatTensor w, float[] x, float[] out, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
-        par.forRange(rows, MIN_ROWS_PER_TASK, (start, end) -> {
+        par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
             for (int r = start; r < end; r++) {
                 out[r] = w.dot((long) r * cols, x, 0, cols);
             }
@@ -34,7 +37,7 @@ public final class Kernels {
      */
     public static void matmul(FloatTensor w, float[][] x, float[][] out, int batch, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
-        par.forRange(rows, Math.max(1, MIN_ROWS_PER_TASK / Math.max(1, batch)), (start, end) -> {
+        par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / (cols * batch)), (start, end) -> {
             for (int r = start; r < end; r++) {
                 long off = (long) r * cols;
                 for (int b = 0; b < batch; b++) {

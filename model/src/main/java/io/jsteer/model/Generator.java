@@ -1,0 +1,63 @@
+package io.jsteer.model;
+
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/**
+ * The generation loop: prefill the prompt in batches, then sample one token at a time until
+ * {@code maxTokens} new tokens, the end of the context, or a stop token.
+ */
+public final class Generator {
+
+    /** Receives each generated token as soon as it is sampled (e.g. to print it). */
+    @FunctionalInterface
+    public interface TokenListener {
+        void onToken(int previous, int token);
+    }
+
+    private final InferenceEngine engine;
+
+    public Generator(InferenceEngine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * @param prompt    prompt token ids (usually starting with BOS); at least one
+     * @param maxTokens new tokens at most
+     * @param stop      tokens that end generation (not emitted), e.g. BOS and EOS
+     */
+    public GenerationResult generate(int[] prompt, int maxTokens, Sampler sampler, IntPredicate stop,
+                                     TokenListener listener) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt must hold at least one token (e.g. BOS)");
+        }
+        if (maxTokens < 0) {
+            throw new IllegalArgumentException("--max-tokens must be 0 or more, got " + maxTokens);
+        }
+        if (prompt.length > engine.capacity()) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds "
+                    + engine.capacity());
+        }
+        int vocab = engine.config().vocabSize();
+        int[] tokens = Arrays.copyOf(prompt, Math.min(engine.capacity() + 1, prompt.length + maxTokens));
+        long t0 = System.nanoTime();
+        float[] logits = engine.prefill(prompt, 0);
+        long t1 = System.nanoTime();
+        int n = prompt.length;
+        int pos = prompt.length; // position of the next token to feed
+        while (n < tokens.length) {
+            int next = sampler.sample(logits, vocab);
+            if (stop.test(next)) {
+                break;
+            }
+            listener.onToken(tokens[n - 1], next);
+            tokens[n++] = next;
+            if (n == tokens.length || pos >= engine.capacity()) {
+                break;
+            }
+            logits = engine.forward(next, pos++, false);
+        }
+        long t2 = System.nanoTime();
+        return new GenerationResult(Arrays.copyOf(tokens, n), prompt.length, t1 - t0, t2 - t1);
+    }
+}

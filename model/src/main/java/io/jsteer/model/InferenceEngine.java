@@ -1,0 +1,34 @@
+package io.jsteer.model;
+
+import io.jsteer.model.intervene.Hooks;
+
+/**
+ * The inference path: tokens go in one position at a time (or a prompt in a batch), keys and
+ * values are kept in a cache, and next-token logits come out. Implementations: {@link CpuEngine}
+ * here, the TornadoVM engine in tornado-kernels.
+ */
+public interface InferenceEngine extends AutoCloseable {
+
+    LlamaConfig config();
+
+    /** Positions this engine can hold (its KV-cache length). */
+    int capacity();
+
+    /**
+     * Runs one token at {@code position} (all earlier positions must already be in the cache)
+     * and returns the logits for the next token; the array is reused by the next call.
+     */
+    float[] forward(int token, int position, boolean inPrompt);
+
+    /**
+     * Runs a prompt chunk at positions {@code start .. start + tokens.length - 1} in one batch and
+     * returns the logits after the last of them; the array is reused by the next call.
+     */
+    float[] prefill(int[] tokens, int start);
+
+    /** Hooks for capture and steering from now on; {@code null} or empty removes them. */
+    void setHooks(Hooks hooks);
+
+    @Override
+    void close();
+}
