@@ -19,8 +19,8 @@ class CpuEngineTest {
     private static final int[] PROMPT = {1, 317, 269, 274, 287, 263, 377, 267, 265, 282, 295, 433, 426,
         403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 300, 301};
 
-    private static TempBinLoader.LlamaEngineParts model() throws Exception {
-        return TempBinLoader.load(CpuEngineGoldenTest.shared("models/stories260K.bin"));
+    private static LoadedModel model() {
+        return TestModels.storiesBin();
     }
 
     @Test
