@@ -1,0 +1,90 @@
+package io.jsteer.weights;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The hyper-parameters of a llama model: enough to lay out every tensor and write the metadata.
+ * {@code ropeScaling} is null for models without llama3-style RoPE scaling.
+ */
+public record ModelShape(String name, int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
+                         int contextLength, float ropeTheta, float rmsEpsilon, Llama3RopeScaling ropeScaling,
+                         boolean tiedEmbeddings) {
+
+    /** llama3 RoPE scaling parameters (config.json's rope_scaling with rope_type "llama3"). */
+    public record Llama3RopeScaling(float factor, float lowFreqFactor, float highFreqFactor, long originalContextLength) {
+    }
+
+    /** A tensor of the layout: GGUF name and shape outermost first. */
+    public record TensorShape(String name, long[] shape) {
+        public long elementCount() { return TensorData.elementCount(shape); }
+    }
+
+    public ModelShape {
+        if (dim <= 0 || hiddenDim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocabSize <= 0 || contextLength <= 0) {
+            throw new IllegalArgumentException("all sizes of " + name + " must be positive");
+        }
+        if (dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0) {
+            throw new IllegalArgumentException(name + ": heads must divide dim into even head sizes and kv heads divide heads");
+        }
+    }
+
+    public int headSize() { return dim / heads; }
+
+    public int kvDim() { return kvHeads * headSize(); }
+
+    /** Every tensor in the order a llama GGUF lists them (embedding, blocks, final norm, classifier). */
+    public List<TensorShape> tensors() {
+        List<TensorShape> out = new ArrayList<>();
+        out.add(new TensorShape(LlamaKeys.TOKEN_EMBD, new long[] {vocabSize, dim}));
+        for (int l = 0; l < layers; l++) {
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "attn_norm"), new long[] {dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "attn_q"), new long[] {dim, dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "attn_k"), new long[] {kvDim(), dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "attn_v"), new long[] {kvDim(), dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "attn_output"), new long[] {dim, dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "ffn_norm"), new long[] {dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "ffn_gate"), new long[] {hiddenDim, dim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "ffn_down"), new long[] {dim, hiddenDim}));
+            out.add(new TensorShape(LlamaKeys.blockTensor(l, "ffn_up"), new long[] {hiddenDim, dim}));
+        }
+        out.add(new TensorShape(LlamaKeys.OUTPUT_NORM, new long[] {dim}));
+        if (!tiedEmbeddings) {
+            out.add(new TensorShape(LlamaKeys.OUTPUT, new long[] {vocabSize, dim}));
+        }
+        return out;
+    }
+
+    public long parameterCount() {
+        return tensors().stream().mapToLong(TensorShape::elementCount).sum();
+    }
+
+    /** The unified view's llama metadata for this shape. */
+    public Map<String, Object> metadata() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(LlamaKeys.ARCHITECTURE, "llama");
+        m.put(LlamaKeys.NAME, name);
+        m.put(LlamaKeys.CONTEXT_LENGTH, (long) contextLength);
+        m.put(LlamaKeys.EMBEDDING_LENGTH, (long) dim);
+        m.put(LlamaKeys.FEED_FORWARD_LENGTH, (long) hiddenDim);
+        m.put(LlamaKeys.BLOCK_COUNT, (long) layers);
+        m.put(LlamaKeys.HEAD_COUNT, (long) heads);
+        m.put(LlamaKeys.HEAD_COUNT_KV, (long) kvHeads);
+        m.put(LlamaKeys.ROPE_DIMENSION_COUNT, (long) headSize());
+        m.put(LlamaKeys.RMS_EPSILON, rmsEpsilon);
+        m.put(LlamaKeys.ROPE_FREQ_BASE, ropeTheta);
+        m.put(LlamaKeys.VOCAB_SIZE, (long) vocabSize);
+        if (ropeScaling != null) {
+            m.put(LlamaKeys.ROPE_SCALING_TYPE, "llama3");
+            m.put(LlamaKeys.ROPE_SCALING_FACTOR, ropeScaling.factor());
+            m.put(LlamaKeys.ROPE_SCALING_LOW_FREQ_FACTOR, ropeScaling.lowFreqFactor());
+            m.put(LlamaKeys.ROPE_SCALING_HIGH_FREQ_FACTOR, ropeScaling.highFreqFactor());
+            m.put(LlamaKeys.ROPE_SCALING_ORIGINAL_CONTEXT, ropeScaling.originalContextLength());
+        }
+        m.put(LlamaKeys.ROPE_STYLE, LlamaKeys.ROPE_STYLE_NORMAL);
+        m.put(LlamaKeys.TIED_EMBEDDINGS, tiedEmbeddings);
+        return m;
+    }
+}

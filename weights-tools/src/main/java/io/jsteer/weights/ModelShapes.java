@@ -1,0 +1,44 @@
+package io.jsteer.weights;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Preset shapes of known llama models, for synthetic models and benchmarks. */
+public final class ModelShapes {
+
+    private ModelShapes() {}
+
+    /** Karpathy's stories260K (tied, GQA 8/4). */
+    public static ModelShape stories260K() {
+        return new ModelShape("stories260K", 64, 172, 5, 8, 4, 512, 512, 10000f, 1e-5f, null, true);
+    }
+
+    public static ModelShape stories15M() {
+        return new ModelShape("stories15M", 288, 768, 6, 6, 6, 32000, 256, 10000f, 1e-5f, null, true);
+    }
+
+    public static ModelShape llama2_110m() {
+        return new ModelShape("llama2-110m", 768, 2048, 12, 12, 12, 32000, 1024, 10000f, 1e-5f, null, true);
+    }
+
+    /** Llama 3.2 1B's shape (tied embeddings, llama3 RoPE scaling). */
+    public static ModelShape llama32_1b() {
+        return new ModelShape("llama3.2-1b", 2048, 8192, 16, 32, 8, 128256, 131072, 500000f, 1e-5f,
+                new ModelShape.Llama3RopeScaling(32f, 1f, 4f, 8192), true);
+    }
+
+    public static List<ModelShape> all() {
+        return List.of(stories260K(), stories15M(), llama2_110m(), llama32_1b());
+    }
+
+    /** A preset by name (case-insensitive), e.g. "stories260K", "llama3.2-1b". */
+    public static ModelShape byName(String name) {
+        for (ModelShape s : all()) {
+            if (s.name().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown model shape '" + name + "' (known: "
+                + all().stream().map(ModelShape::name).toList() + ")");
+    }
+}
