@@ -1,0 +1,177 @@
+package io.jsteer.cli;
+
+import io.jsteer.bench.BenchModels;
+import io.jsteer.bench.ModelBenchState;
+import io.jsteer.tensor.VectorSupport;
+import io.jsteer.weights.ModelFiles;
+import io.jsteer.weights.ModelWeights;
+import io.jsteer.weights.llama2c.Llama2cWriter;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Speed table: decode and prefill tok/s on random-weight models of real shapes, optionally side
+ * by side with llama2.c's run.c on the very same weights, or through JMH.
+ */
+@Command(name = "bench", description = "Decode/prefill tok/s on random-weight models; optionally against llama2.c's run.c or via JMH.",
+        footer = {"", "Examples:",
+                "  jsteer bench --shape llama2-110m --dtype f32,q8_0 --threads 2",
+                "  jsteer bench --shape llama2-110m --dtype f32 --threads 2 --runc /path/to/llama2.c/run --runc-tokenizer ../shared/models/tokenizer.bin",
+                "  jsteer bench --jmh --shape llama2-110m,llama3.2-1b --dtype f32,q8_0"})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--shape", split = ",", defaultValue = "llama2-110m", description = "model shapes (default: ${DEFAULT-VALUE})")
+    List<String> shapes;
+
+    @Option(names = "--dtype", split = ",", defaultValue = "f32,q8_0", description = "weight types (default: ${DEFAULT-VALUE})")
+    List<String> dtypes;
+
+    @Option(names = "--threads", defaultValue = "2", description = "threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--tokens", defaultValue = "128", description = "decoded tokens per measurement (default: ${DEFAULT-VALUE})")
+    int tokens;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "measurements per engine; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--runc", paramLabel = "BINARY", description = "llama2.c run binary (e.g. built with make runomp) to time on the same f32 weights")
+    Path runc;
+
+    @Option(names = "--runc-tokenizer", paramLabel = "PATH", description = "tokenizer.bin for run.c (default: ../shared/models/tokenizer.bin)")
+    Path runcTokenizer;
+
+    @Option(names = "--jmh", description = "run the JMH benchmarks (DecodeBenchmark, PrefillBenchmark) instead of the quick table")
+    boolean jmh;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads < 1 || tokens < 1 || repeats < 1) {
+            throw new IllegalArgumentException("--threads, --tokens and --repeats must be at least 1");
+        }
+        if (jmh) {
+            return runJmh();
+        }
+        System.out.printf("jsteer bench: %s, %d threads, %d decoded tokens, median of %d%n",
+                VectorSupport.describe(), threads, tokens, repeats);
+        System.out.printf("%-12s %-5s %12s %12s %14s %8s%n", "shape", "dtype", "decode tok/s", "prefill tok/s", "run.c tok/s", "ratio");
+        for (String shape : shapes) {
+            for (String dtype : dtypes) {
+                double[] decode = new double[repeats], prefill = new double[repeats], peer = new double[repeats];
+                Path bin = runc != null && dtype.equalsIgnoreCase("f32") ? llama2cCopy(shape) : null;
+                try (ModelBenchState s = new ModelBenchState(shape, dtype, threads, tokens + 8)) {
+                    measure(s, 16); // warm-up: JIT and page cache
+                    for (int r = 0; r < repeats; r++) {
+                        // alternate the two engines so that both see the same machine state
+                        decode[r] = measure(s, tokens);
+                        prefill[r] = prefill(s);
+                        if (bin != null) {
+                            peer[r] = runRunc(bin);
+                        }
+                    }
+                }
+                double d = median(decode), p = median(prefill), c = bin != null ? median(peer) : Double.NaN;
+                System.out.printf("%-12s %-5s %12.2f %12.2f %14s %8s%n", shape, dtype, d, p,
+                        bin != null ? String.format("%.2f", c) : "-", bin != null ? String.format("%.2f", d / c) : "-");
+            }
+        }
+        return 0;
+    }
+
+    private static double measure(ModelBenchState s, int n) {
+        long t0 = System.nanoTime();
+        for (int pos = 0; pos < n; pos++) {
+            s.engine.forward(s.tokenAt(pos), pos, pos == 0);
+        }
+        return n * 1e9 / (System.nanoTime() - t0);
+    }
+
+    private static double prefill(ModelBenchState s) {
+        int n = Math.min(64, s.engine.capacity());
+        int[] prompt = new int[n];
+        for (int i = 0; i < n; i++) {
+            prompt[i] = s.tokenAt(i);
+        }
+        long t0 = System.nanoTime();
+        s.engine.prefill(prompt, 0);
+        return n * 1e9 / (System.nanoTime() - t0);
+    }
+
+    private Path llama2cCopy(String shape) throws Exception {
+        Path bin = BenchModels.cacheDir().resolve(shape + "-f32-seed" + BenchModels.SEED + ".bin");
+        if (!Files.isRegularFile(bin)) {
+            try (ModelWeights w = ModelFiles.open(BenchModels.ensure(shape, "f32"))) {
+                System.err.println("jsteer bench: writing the same weights for run.c to " + bin + " (once)");
+                Llama2cWriter.write(w, bin);
+            }
+        }
+        return bin;
+    }
+
+    private static final Pattern ACHIEVED = Pattern.compile("achieved tok/s: ([0-9.]+)");
+
+    private double runRunc(Path bin) throws Exception {
+        Path tok = runcTokenizer != null ? runcTokenizer : ModelLocator.home().resolve("../shared/models/tokenizer.bin").normalize();
+        // run.c counts the prompt's BOS among its steps: -n tokens+1 decodes `tokens` new ones from BOS
+        ProcessBuilder pb = new ProcessBuilder(runc.toString(), bin.toString(), "-z", tok.toString(),
+                "-n", String.valueOf(tokens + 1), "-t", "0", "-s", "1");
+        pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        StringBuilder all = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                all.append(line).append('\n');
+            }
+        }
+        int rc = p.waitFor();
+        Matcher m = ACHIEVED.matcher(all);
+        if (rc != 0 || !m.find()) {
+            throw new IllegalStateException("--runc " + runc + " exited with " + rc + " and printed no 'achieved tok/s'");
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private int runJmh() throws Exception {
+        var opts = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                .include("io\\.jsteer\\.bench\\.(Decode|Prefill)Benchmark")
+                .param("shape", shapes.toArray(String[]::new))
+                .param("dtype", dtypes.toArray(String[]::new))
+                .param("threads", String.valueOf(threads))
+                .forks(1).warmupIterations(2).measurementIterations(3)
+                .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(5))
+                .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(10))
+                .jvmArgsAppend(jvmFlags())
+                .build();
+        new org.openjdk.jmh.runner.Runner(opts).run();
+        return 0;
+    }
+
+    /** The launcher's JVM flags, so that JMH's forked JVM has the Vector API too. */
+    private static String[] jvmFlags() throws Exception {
+        try (var in = BenchCommand.class.getResourceAsStream("jvm.flags")) {
+            List<String> flags = new ArrayList<>(Arrays.asList(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
+            return flags.toArray(String[]::new);
+        }
+    }
+}

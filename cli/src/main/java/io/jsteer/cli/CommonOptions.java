@@ -1,0 +1,43 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.ModelLoader;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Flags shared by the commands that load a model (same names and meaning everywhere). */
+final class CommonOptions {
+
+    @Option(names = "--model", paramLabel = "PATH|NAME",
+            description = "model file (.gguf, llama2.c .bin, .safetensors or a model directory) or a known name "
+                    + "(default: ${DEFAULT-VALUE}); names are looked up in $JSTEER_MODELS, ../shared/models, then the user cache",
+            defaultValue = "stories260K")
+    String model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "tokenizer file when the model carries none")
+    Path tokenizer;
+
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--engine", paramLabel = "cpu|tornado", defaultValue = "cpu",
+            description = "inference engine (default: ${DEFAULT-VALUE})")
+    String engine;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    int threadCount() {
+        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (n < 1 || n > 4096) {
+            throw new IllegalArgumentException("--threads must be between 1 and 4096, got " + n);
+        }
+        return n;
+    }
+
+    LoadedModel load() {
+        Engines.requireSupported(engine);
+        Path path = ModelLocator.resolve(model);
+        return ModelLoader.load(path, tokenizer);
+    }
+}

@@ -1,0 +1,135 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.Generator;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.Sampler;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.model.tokenizer.StreamingDecoder;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.tensor.Parallel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The README's first command: finds (or downloads) stories260K, tells a greedy story, then tells
+ * it again with a happy-minus-sad steering vector added to the residual stream.
+ */
+@Command(name = "demo", description = "Generate a story with stories260K, then the same story steered towards 'happy'.",
+        footer = {"", "Example:", "  jsteer demo --strength 6"})
+final class DemoCommand implements Callable<Integer> {
+
+    /** Prompt pairs that differ only in the emotion: their activation difference is the steering vector. */
+    private static final List<String[]> PAIRS = List.of(
+            new String[] {"Lily was very happy", "Lily was very sad"},
+            new String[] {"Tom felt happy and smiled", "Tom felt sad and cried"},
+            new String[] {"The girl was glad", "The girl was upset"},
+            new String[] {"They laughed and had fun", "They cried and were scared"},
+            new String[] {"Ben was so happy to play", "Ben was so sad to play"});
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--prompt", defaultValue = "Once upon a time", description = "story start (default: ${DEFAULT-VALUE})")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "120", description = "tokens per story (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--layer", defaultValue = "3", description = "steered block, resid_post:LAYER (default: ${DEFAULT-VALUE})")
+    int layer;
+
+    @Option(names = "--strength", defaultValue = "1", description = "multiple of the vector added at every position (default: ${DEFAULT-VALUE})")
+    float strength;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        java.nio.file.Path path;
+        try {
+            path = ModelLocator.resolve(common.model);
+        } catch (IllegalArgumentException notFound) {
+            if (!KnownModelNames.isKnown(common.model)) {
+                throw notFound;
+            }
+            System.err.println("jsteer: " + common.model + " not found locally; downloading it");
+            path = PullCommand.pull(common.model, ModelLocator.userCache(System.getenv(), java.nio.file.Path.of(System.getProperty("user.home"))));
+        }
+        try (LoadedModel model = io.jsteer.model.ModelLoader.load(path, common.tokenizer);
+             Parallel par = new Parallel(common.threadCount())) {
+            Tokenizer tok = model.tokenizer();
+            if (layer < 0 || layer >= model.config().nLayers()) {
+                throw new IllegalArgumentException("--layer must be in 0.." + (model.config().nLayers() - 1) + ", got " + layer);
+            }
+            System.err.printf("jsteer: %s (%s, %d blocks, dim %d, %,d parameters)%n", model.name(), Files.isDirectory(path) ? "directory" : model.file().format(),
+                    model.config().nLayers(), model.config().dim(), model.config().parameterCount());
+
+            out.println("== Unsteered story (greedy) ==");
+            story(model, par, null, out);
+
+            float[] vector = happyMinusSad(model, par);
+            out.printf("%n== Steered: + %.1f x (happy - sad) at resid_post:%d, every position (|v| = %.2f) ==%n",
+                    strength, layer, io.jsteer.tensor.Kernels.norm(vector, vector.length));
+            Hooks steer = new Hooks(model.config().nLayers()).add(new Site(SiteKind.RESID_POST, layer),
+                    (site, pos, inPrompt, x) -> io.jsteer.tensor.Kernels.axpy(strength, vector, 0, x, 0, vector.length));
+            story(model, par, steer, out);
+        }
+        return 0;
+    }
+
+    private void story(LoadedModel model, Parallel par, Hooks hooks, PrintStream out) {
+        Tokenizer tok = model.tokenizer();
+        try (CpuEngine engine = model.newCpuEngine(maxTokens + 64, par)) {
+            engine.setHooks(hooks);
+            int[] ids = tok.encode(prompt, true);
+            StreamingDecoder d = tok.newDecoder();
+            StringBuilder text = new StringBuilder();
+            for (int id : ids) {
+                text.append(d.accept(id));
+            }
+            var r = new Generator(engine).generate(ids, maxTokens, Sampler.greedy(), t -> t == tok.bos() || t == tok.eos(),
+                    (p, n) -> text.append(d.accept(n)));
+            text.append(d.flush());
+            out.println(text);
+            System.err.printf("jsteer: %d tokens at %.0f tok/s%n", r.generatedCount(), r.decodeTokensPerSecond());
+        }
+    }
+
+    /** Mean over the pairs of the last-token resid_post difference (contrastive mean difference). */
+    private float[] happyMinusSad(LoadedModel model, Parallel par) {
+        int dim = model.config().dim();
+        float[] sum = new float[dim];
+        for (String[] pair : PAIRS) {
+            float[] pos = lastTokenActivation(model, par, pair[0]);
+            float[] neg = lastTokenActivation(model, par, pair[1]);
+            for (int i = 0; i < dim; i++) {
+                sum[i] += (pos[i] - neg[i]) / PAIRS.size();
+            }
+        }
+        return sum;
+    }
+
+    private float[] lastTokenActivation(LoadedModel model, Parallel par, String text) {
+        int[] ids = model.tokenizer().encode(text, true);
+        float[] captured = new float[model.config().dim()];
+        int last = ids.length - 1;
+        Hooks capture = new Hooks(model.config().nLayers()).add(new Site(SiteKind.RESID_POST, layer), (site, pos, inPrompt, x) -> {
+            if (pos == last) {
+                System.arraycopy(x, 0, captured, 0, captured.length);
+            }
+        });
+        try (CpuEngine engine = model.newCpuEngine(ids.length, par)) {
+            engine.setHooks(capture);
+            engine.prefill(ids, 0);
+        }
+        return captured;
+    }
+}

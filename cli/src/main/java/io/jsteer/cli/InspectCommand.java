@@ -1,0 +1,133 @@
+package io.jsteer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.ModelLoader;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.model.tokenizer.Tokenizers;
+import io.jsteer.model.tokenizer.Vocabulary;
+import io.jsteer.tensor.DType;
+import io.jsteer.weights.ModelFiles;
+import io.jsteer.weights.ModelWeights;
+import io.jsteer.weights.TensorData;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** What is in a model file: format, architecture, shapes, dtypes, metadata, tokenizer. */
+@Command(name = "inspect", description = "Show the architecture, tensors, dtypes, metadata and tokenizer of a model file.",
+        footer = {"", "Example:", "  jsteer inspect ../shared/models/stories260K.gguf --tensors"})
+final class InspectCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "a .gguf, llama2.c .bin, .safetensors file or model directory")
+    Path file;
+
+    @Option(names = "--tensors", description = "list every tensor")
+    boolean listTensors;
+
+    @Option(names = "--json", description = "print JSON instead of text")
+    boolean json;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        try (ModelWeights w = ModelFiles.open(file)) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("file", w.path().toString());
+            report.put("format", w.format().toString());
+            Object arch = w.metadata().get("general.architecture");
+            report.put("architecture", arch);
+            if ("llama".equals(arch) && w.metadata().containsKey("llama.embedding_length")) {
+                try {
+                    LlamaConfig c = LlamaConfig.fromMetadata(w.metadata());
+                    Map<String, Object> cfg = new LinkedHashMap<>();
+                    cfg.put("dim", c.dim());
+                    cfg.put("hidden_dim", c.hiddenDim());
+                    cfg.put("layers", c.nLayers());
+                    cfg.put("heads", c.nHeads());
+                    cfg.put("kv_heads", c.nKvHeads());
+                    cfg.put("head_size", c.headSize());
+                    cfg.put("vocab_size", c.vocabSize());
+                    cfg.put("context_length", c.contextLength());
+                    cfg.put("rms_eps", c.rmsEps());
+                    cfg.put("rope_theta", c.ropeTheta());
+                    cfg.put("rope_style", c.ropeStyle().toString().toLowerCase(java.util.Locale.ROOT));
+                    cfg.put("rope_scaling", c.ropeScaling() == null ? "none" : c.ropeScaling().toString());
+                    cfg.put("classifier", w.hasTensor("output.weight") ? "separate" : "tied to token_embd");
+                    report.put("config", cfg);
+                } catch (IllegalArgumentException e) {
+                    report.put("config_error", e.getMessage());
+                }
+            }
+            long params = 0, bytes = 0;
+            Map<String, Integer> perType = new TreeMap<>();
+            for (TensorData t : w.tensors().values()) {
+                params += t.data().size();
+                bytes += t.data().segment().byteSize();
+                perType.merge(t.dtype().label(), 1, Integer::sum);
+            }
+            report.put("tensors", w.tensors().size());
+            report.put("parameters", params);
+            report.put("tensor_bytes", bytes);
+            report.put("tensors_by_dtype", perType);
+            if (listTensors) {
+                List<Map<String, Object>> list = w.tensors().values().stream().map(t -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", t.name());
+                    m.put("dtype", t.dtype().label());
+                    m.put("shape", t.shape());
+                    return m;
+                }).toList();
+                report.put("tensor_list", list);
+            }
+            Map<String, Object> meta = new LinkedHashMap<>();
+            w.metadata().forEach((k, v) -> meta.put(k, v instanceof List<?> l ? "[" + l.size() + " items]" : v));
+            report.put("metadata", meta);
+            if (w.metadata().containsKey("tokenizer.ggml.tokens")) {
+                Tokenizer tok = Tokenizers.forVocabulary(Vocabulary.fromGgufMetadata(w.metadata()));
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("kind", tok.vocabulary().kind().toString());
+                t.put("size", tok.vocabSize());
+                t.put("bos", tok.bos() + " " + tok.piece(tok.bos()));
+                t.put("eos", tok.eos() + " " + tok.piece(tok.eos()));
+                report.put("tokenizer", t);
+            } else {
+                report.put("tokenizer", "none embedded (pass --tokenizer when running)");
+            }
+            print(report);
+        }
+        return 0;
+    }
+
+    private void print(Map<String, Object> report) throws Exception {
+        if (json) {
+            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+            return;
+        }
+        for (var e : report.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Map<?, ?> m) {
+                System.out.println(e.getKey() + ":");
+                m.forEach((k, x) -> System.out.println("  " + k + " = " + x));
+            } else if (v instanceof List<?> l) {
+                System.out.println(e.getKey() + ":");
+                for (Object o : l) {
+                    Map<?, ?> t = (Map<?, ?>) o;
+                    System.out.printf("  %-32s %-5s %s%n", t.get("name"), t.get("dtype"), Arrays.toString((long[]) t.get("shape")));
+                }
+            } else {
+                System.out.println(e.getKey() + ": " + v);
+            }
+        }
+    }
+}

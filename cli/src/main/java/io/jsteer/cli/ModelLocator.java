@@ -1,0 +1,67 @@
+package io.jsteer.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns {@code --model} into a file: an existing path as it is; a name (e.g. {@code stories260K})
+ * is looked up as NAME.bin / NAME.gguf / NAME in, in order, {@code $JSTEER_MODELS},
+ * {@code ../shared/models} beside the jsteer checkout, and the user cache
+ * ({@code $XDG_CACHE_HOME/jsteer/models} or {@code ~/.cache/jsteer/models}) where {@code jsteer pull} puts models.
+ */
+final class ModelLocator {
+
+    private ModelLocator() {}
+
+    static Path resolve(String model) {
+        return resolve(model, System.getenv(), home(), Path.of(System.getProperty("user.home")));
+    }
+
+    /** The checkout the launcher runs from ({@code -Djsteer.home}), else the working directory. */
+    static Path home() {
+        String h = System.getProperty("jsteer.home");
+        return Path.of(h != null ? h : ".").toAbsolutePath().normalize();
+    }
+
+    static Path resolve(String model, Map<String, String> env, Path jsteerHome, Path userHome) {
+        Path direct = Path.of(model);
+        if (Files.exists(direct)) {
+            return direct;
+        }
+        if (model.contains("/") || model.contains("\\") || model.matches(".*\\.(gguf|bin|safetensors)$")) {
+            throw new IllegalArgumentException("--model: " + model + " does not exist");
+        }
+        List<Path> dirs = searchPath(env, jsteerHome, userHome);
+        for (Path dir : dirs) {
+            for (String candidate : List.of(model + ".bin", model + ".gguf", model)) {
+                Path p = dir.resolve(candidate);
+                if (Files.isRegularFile(p) || Files.isDirectory(p) && Files.exists(p.resolve("config.json"))) {
+                    return p;
+                }
+            }
+        }
+        throw new IllegalArgumentException("--model: no model named '" + model + "' in " + dirs
+                + (KnownModelNames.isKnown(model) ? "; download it with: jsteer pull " + model : ""));
+    }
+
+    static List<Path> searchPath(Map<String, String> env, Path jsteerHome, Path userHome) {
+        List<Path> dirs = new ArrayList<>();
+        String fromEnv = env.get("JSTEER_MODELS");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            dirs.add(Path.of(fromEnv));
+        }
+        dirs.add(jsteerHome.resolve("../shared/models").normalize());
+        dirs.add(userCache(env, userHome));
+        return dirs;
+    }
+
+    /** Where {@code jsteer pull} stores models. */
+    static Path userCache(Map<String, String> env, Path userHome) {
+        String xdg = env.get("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome.resolve(".cache");
+        return base.resolve("jsteer").resolve("models");
+    }
+}

@@ -1,0 +1,67 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.GenerationResult;
+import io.jsteer.model.Generator;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.tokenizer.StreamingDecoder;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.tensor.Parallel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Generates from a prompt and prints prompt + completion, as llama2.c's run does. */
+@Command(name = "run", description = "Generate text from a prompt (stdout: the prompt followed by the completion; stderr: tok/s).",
+        footer = {"", "Example:", "  jsteer run --model stories260K --prompt \"Once upon a time\" --temperature 0 --max-tokens 100"})
+final class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
+    String prompt;
+
+    @Option(names = "--prompt-file", paramLabel = "PATH", description = "read the prompt from a file")
+    Path promptFile;
+
+    @Override
+    public Integer call() throws Exception {
+        String text = SamplingOptions.readPrompt(prompt, promptFile);
+        long seed = sampling.seedOrClock();
+        var sampler = sampling.sampler(seed);
+        try (LoadedModel model = common.load();
+             Parallel par = new Parallel(common.threadCount());
+             CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+            Tokenizer tok = model.tokenizer();
+            int[] promptIds = tok.encode(text, true);
+            if (promptIds.length == 0) {
+                promptIds = new int[] {tok.bos()};
+            }
+            PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+            StreamingDecoder decoder = tok.newDecoder();
+            for (int id : promptIds) {
+                out.print(decoder.accept(id));
+            }
+            out.flush();
+            GenerationResult r = new Generator(engine).generate(promptIds, sampling.maxTokens, sampler,
+                    t -> t == tok.bos() || t == tok.eos(), (prev, next) -> {
+                        out.print(decoder.accept(next));
+                        out.flush();
+                    });
+            out.println(decoder.flush());
+            out.flush();
+            System.err.printf("achieved tok/s: %.2f (%d generated; prompt %d tokens at %.1f tok/s; %d threads; seed %d)%n",
+                    r.decodeTokensPerSecond(), r.generatedCount(), r.promptLength(), r.prefillTokensPerSecond(),
+                    par.threads(), seed);
+        }
+        return 0;
+    }
+}

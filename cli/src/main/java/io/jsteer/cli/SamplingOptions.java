@@ -1,0 +1,51 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.Sampler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Generation flags shared by run, chat and demo. */
+final class SamplingOptions {
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256", description = "new tokens at most (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "X", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    float temperature;
+
+    @Option(names = "--top-p", paramLabel = "X", defaultValue = "0.9", description = "nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE})")
+    float topP;
+
+    @Option(names = "--seed", paramLabel = "N", description = "random seed (default: from the clock; printed on stderr)")
+    Long seed;
+
+    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "4096",
+            description = "KV-cache positions, capped at the model's context length (default: ${DEFAULT-VALUE})")
+    int ctxSize;
+
+    long seedOrClock() {
+        return seed != null ? seed : System.nanoTime();
+    }
+
+    Sampler sampler(long seedValue) {
+        if (maxTokens < 0) {
+            throw new IllegalArgumentException("--max-tokens must be 0 or more, got " + maxTokens);
+        }
+        if (ctxSize < 1) {
+            throw new IllegalArgumentException("--ctx-size must be at least 1, got " + ctxSize);
+        }
+        return new Sampler(temperature, topP, seedValue);
+    }
+
+    static String readPrompt(String prompt, Path promptFile) throws IOException {
+        if (prompt != null && promptFile != null) {
+            throw new IllegalArgumentException("give --prompt or --prompt-file, not both");
+        }
+        if (promptFile != null) {
+            return Files.readString(promptFile);
+        }
+        return prompt == null ? "" : prompt;
+    }
+}

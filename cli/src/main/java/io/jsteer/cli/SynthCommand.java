@@ -1,0 +1,45 @@
+package io.jsteer.cli;
+
+import io.jsteer.tensor.DType;
+import io.jsteer.weights.ModelShape;
+import io.jsteer.weights.ModelShapes;
+import io.jsteer.weights.SyntheticModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Writes a random-weight model of a real shape, for benchmarks. */
+@Command(name = "synth", description = "Write a random-weight GGUF model of a real shape (for benchmarks).",
+        footer = {"", "Shapes: stories260K, stories15M, llama2-110m, llama3.2-1b.",
+                "Example:", "  jsteer synth --shape llama2-110m --dtype q8_0 -o /tmp/llama2-110m-q8_0.gguf"})
+final class SynthCommand implements Callable<Integer> {
+
+    @Option(names = "--shape", required = true, description = "model shape")
+    String shape;
+
+    @Option(names = "--dtype", defaultValue = "f32", description = "f32, f16, bf16, q8_0, q4_0 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "output .gguf")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelShape s = ModelShapes.byName(shape);
+        DType t = DType.parse(dtype);
+        long t0 = System.nanoTime();
+        SyntheticModels.write(s, t, seed, out);
+        System.err.printf("jsteer: wrote %s (%s, %s, %.1f MiB) in %.1f s%n", out, s.name(), t.label(),
+                Files.size(out) / 1048576.0, (System.nanoTime() - t0) / 1e9);
+        System.out.println(out);
+        return 0;
+    }
+}
