@@ -42,7 +42,7 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long seed = sampling.seedOrClock();
         var sampler = sampling.sampler(seed);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();

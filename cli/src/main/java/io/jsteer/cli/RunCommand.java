@@ -45,7 +45,7 @@ final class RunCommand implements Callable<Integer> {
             if (promptIds.length == 0) {
                 promptIds = new int[] {tok.bos()};
             }
-            PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+            PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
             StreamingDecoder decoder = tok.newDecoder();
             for (int id : promptIds) {
                 out.print(decoder.accept(id));
