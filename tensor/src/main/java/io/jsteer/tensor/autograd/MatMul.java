@@ -10,6 +10,8 @@ final class MatMul implements Node {
 
     /** Multiply-adds per task below which splitting costs more than it saves. */
     private static final int MIN_WORK_PER_TASK = 1 << 15;
+    /** Rows of the output handled together so that a row of b is reused while in L1. */
+    private static final int ROW_BLOCK = 8;
 
     private final Tape tape;
     private final Var a, b, out;
@@ -81,11 +83,15 @@ final class MatMul implements Node {
     /** c[M,N] += a[M,K] · b[K,N]. */
     static void nn(Tape tape, Storage a, Storage b, Storage c, int m, int k, int n) {
         tape.parallelFor(m, minRows(k * n), (start, end) -> {
-            for (int i = start; i < end; i++) {
+            // a few rows of c at a time, so each row of b is reused from L1 before moving on
+            for (int i0 = start; i0 < end; i0 += ROW_BLOCK) {
+                int i1 = Math.min(end, i0 + ROW_BLOCK);
                 for (int p = 0; p < k; p++) {
-                    double aip = a.get(i * k + p);
-                    if (aip != 0) {
-                        c.axpy(i * n, aip, b, p * n, n);
+                    for (int i = i0; i < i1; i++) {
+                        double aip = a.get(i * k + p);
+                        if (aip != 0) {
+                            c.axpy(i * n, aip, b, p * n, n);
+                        }
                     }
                 }
             }
@@ -95,9 +101,12 @@ final class MatMul implements Node {
     /** c[M,N] += a[M,K] · b[N,K]ᵀ. */
     static void nt(Tape tape, Storage a, Storage b, Storage c, int m, int k, int n) {
         tape.parallelFor(m, minRows(k * n), (start, end) -> {
-            for (int i = start; i < end; i++) {
+            for (int i0 = start; i0 < end; i0 += ROW_BLOCK) {
+                int i1 = Math.min(end, i0 + ROW_BLOCK);
                 for (int j = 0; j < n; j++) {
-                    c.add(i * n + j, a.dot(i * k, b, j * k, k));
+                    for (int i = i0; i < i1; i++) {
+                        c.add(i * n + j, a.dot(i * k, b, j * k, k));
+                    }
                 }
             }
         });
