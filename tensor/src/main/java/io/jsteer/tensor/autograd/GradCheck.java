@@ -128,7 +128,7 @@ public final class GradCheck {
 
     private static double weightedOutput(Graph graph, List<Var> params, double[] weights) {
         Tape tape = new Tape(Precision.F64);
-        try (NoGrad ignored = tape.noGrad()) {
+        try (NoGrad _ = tape.noGrad()) {
             Var out = graph.build(tape, params);
             double s = 0;
             for (int i = 0; i < weights.length; i++) {

@@ -54,7 +54,7 @@ public final class Tape {
 
     /**
      * Opens a scope in which nothing is recorded and no result needs a gradient, e.g. for
-     * a reference forward pass: {@code try (var ng = tape.noGrad()) { ... }}. Scopes nest.
+     * a reference forward pass: {@code try (var _ = tape.noGrad()) { ... }}. Scopes nest.
      */
     public NoGrad noGrad() {
         noGradDepth++;

@@ -66,8 +66,8 @@ class TapeTest {
     void noGradRecordsNothingAndNests() {
         Var w = Var.param(P, new double[] {1, 2}, 2);
         Tape tape = new Tape(P);
-        try (NoGrad outer = tape.noGrad()) {
-            try (NoGrad inner = tape.noGrad()) {
+        try (NoGrad _ = tape.noGrad()) {
+            try (NoGrad _ = tape.noGrad()) {
                 assertFalse(weightedSum(tape, w, new double[] {3, 4}).requiresGrad());
             }
             Var loss = weightedSum(tape, w, new double[] {3, 4});
