@@ -2,6 +2,7 @@ package io.jsteer.model;
 
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.Kernels;
 import io.jsteer.tensor.Parallel;
 
@@ -34,6 +35,12 @@ public final class CpuEngine implements InferenceEngine {
     private final float[] hb2;    // [hidden]
     private final float[] att;    // [nHeads][capacity] attention scores
     private final float[] logits; // [vocab]
+    private final float[][] qkv;    // {q, k, v}: outputs of the fused projection
+    private final float[][] gateUp; // {hb, hb2}
+    private final FloatTensor[][] qkvWeights;    // [layer] {wq, wk, wv}
+    private final FloatTensor[][] gateUpWeights; // [layer] {w1, w3}
+    private final int[] qkvRows;
+    private final int[] gateUpRows;
 
     // prefill state, PREFILL_CHUNK tokens
     private final float[][] bx, bxb, bxb2, bq, bk, bv, bhb, bhb2;
@@ -59,6 +66,16 @@ public final class CpuEngine implements InferenceEngine {
         hb2 = new float[hid];
         att = new float[c.nHeads() * capacity];
         logits = new float[c.vocabSize()];
+        qkv = new float[][] {q, k, v};
+        gateUp = new float[][] {hb, hb2};
+        qkvWeights = new FloatTensor[c.nLayers()][];
+        gateUpWeights = new FloatTensor[c.nLayers()][];
+        for (int l = 0; l < c.nLayers(); l++) {
+            qkvWeights[l] = new FloatTensor[] {w.wq()[l], w.wk()[l], w.wv()[l]};
+            gateUpWeights[l] = new FloatTensor[] {w.w1()[l], w.w3()[l]};
+        }
+        qkvRows = new int[] {dim, kv, kv};
+        gateUpRows = new int[] {hid, hid};
         int n = PREFILL_CHUNK;
         bx = new float[n][dim];
         bxb = new float[n][dim];
@@ -107,9 +124,7 @@ public final class CpuEngine implements InferenceEngine {
 
             // attention: q[dim], k[kvDim], v[kvDim] from the normed stream
             Kernels.rmsnorm(xb, x, w.attnNorm()[l], dim, c.rmsEps());
-            Kernels.matvec(w.wq()[l], xb, q, dim, dim, par);
-            Kernels.matvec(w.wk()[l], xb, k, kvDim, dim, par);
-            Kernels.matvec(w.wv()[l], xb, v, kvDim, dim, par);
+            Kernels.matvecs(qkvWeights[l], xb, qkv, qkvRows, dim, par);
             rope.rotate(q, c.nHeads(), pos);
             rope.rotate(k, c.nKvHeads(), pos);
             System.arraycopy(k, 0, cache.keys[l], pos * kvDim, kvDim);
@@ -125,8 +140,7 @@ public final class CpuEngine implements InferenceEngine {
 
             // feed-forward: xb2[dim] = w2 · (silu(w1·xb) ⊙ (w3·xb)); x += xb2
             Kernels.rmsnorm(xb, x, w.ffnNorm()[l], dim, c.rmsEps());
-            Kernels.matvec(w.w1()[l], xb, hb, hid, dim, par);
-            Kernels.matvec(w.w3()[l], xb, hb2, hid, dim, par);
+            Kernels.matvecs(gateUpWeights[l], xb, gateUp, gateUpRows, dim, par);
             Kernels.swiglu(hb, hb2, hid);
             Kernels.matvec(w.w2()[l], hb, xb2, dim, hid, par);
             hook(SiteKind.MLP_OUT, l, pos, inPrompt, xb2);

@@ -72,6 +72,16 @@ public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tenso
     /** {@code sum_i this[offset + i] * x[xOffset + i]} for i in [0, n). */
     public abstract float dot(long offset, float[] x, int xOffset, int n);
 
+    /**
+     * {@code out[r] = row r · x} for rows [rowStart, rowEnd) of this tensor seen as {@code [rows][cols]}.
+     * Kinds override it where processing several rows per pass over x pays.
+     */
+    public void matvecRows(float[] x, float[] out, int rowStart, int rowEnd, int cols) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[r] = dot((long) r * cols, x, 0, cols);
+        }
+    }
+
     /** Dequantizes {@code n} values starting at {@code offset} into {@code dst[dstOffset..]}. */
     public abstract void copyTo(long offset, float[] dst, int dstOffset, int n);
 

@@ -23,9 +23,28 @@ public final class Kernels {
     /** out[r] = sum_c w[r][c] * x[c] for r in [0, rows): {@code w} is {@code [rows][cols]} row-major. */
     public static void matvec(FloatTensor w, float[] x, float[] out, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
-        par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
-            for (int r = start; r < end; r++) {
-                out[r] = w.dot((long) r * cols, x, 0, cols);
+        par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> w.matvecRows(x, out, start, end, cols));
+    }
+
+    /**
+     * Several matrix-vector products over the same input in one parallel region (e.g. Q, K and V,
+     * or the gate and up projections): {@code outs[m][r] = ws[m][r] · x}. One region instead of
+     * several halves the synchronisation per layer and balances the work across threads.
+     */
+    public static void matvecs(FloatTensor[] ws, float[] x, float[][] outs, int[] rows, int cols, Parallel par) {
+        int total = 0;
+        for (int m = 0; m < ws.length; m++) {
+            checkMatrix(ws[m], rows[m], cols);
+            total += rows[m];
+        }
+        par.forRange(total, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
+            int base = 0;
+            for (int m = 0; m < ws.length; m++) {
+                int lo = Math.max(start, base), hi = Math.min(end, base + rows[m]);
+                if (lo < hi) {
+                    ws[m].matvecRows(x, outs[m], lo - base, hi - base, cols);
+                }
+                base += rows[m];
             }
         });
     }

@@ -198,6 +198,25 @@ class KernelsTest {
     }
 
     @Test
+    void fusedMatvecsEqualSeparateProducts() {
+        for (DType type : DType.values()) {
+            int cols = 64;
+            Case a = make(type, randomFloats(37 * cols, 1)), b = make(type, randomFloats(5 * cols, 1)), c = make(type, randomFloats(64 * cols, 1));
+            float[] x = randomFloats(cols, 1);
+            float[][] outs = {new float[37], new float[5], new float[64]};
+            try (Parallel par = new Parallel(3)) {
+                Kernels.matvecs(new FloatTensor[] {a.tensor(), b.tensor(), c.tensor()}, x, outs, new int[] {37, 5, 64}, cols, par);
+            }
+            Case[] cases = {a, b, c};
+            for (int m = 0; m < 3; m++) {
+                for (int r = 0; r < outs[m].length; r++) {
+                    assertEquals(scalarDot(cases[m].decoded(), r * cols, x, 0, cols), outs[m][r], 1e-4, type + " matrix " + m + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
     void smallKernelsMatchTheirDefinitions() {
         float[] x = randomFloats(77, 3.0);
         float[] w = randomFloats(77, 1.0);
