@@ -75,6 +75,23 @@ class CliTest {
     }
 
     @Test
+    void chatAnswersEachLineWithTheLlama2TemplateAndStopsAtEndOfInput() {
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Tell me a story.\n\nAnother one.\n".getBytes(StandardCharsets.UTF_8)));
+            Result r = jsteer("chat", "--model", shared("models/stories260K.gguf").toString(), "--template", "llama2",
+                    "--temperature", "0", "--max-tokens", "12");
+            assertEquals(0, r.code(), r.err());
+            // two turns answered (the blank line is skipped): two prompts shown, two replies printed
+            assertEquals(5, r.err().split("> ", -1).length, r.err()); // a prompt before each of the 3 lines and at the end
+            assertEquals(2, r.out().strip().split("\n").length, r.out());
+        } finally {
+            System.setIn(oldIn);
+        }
+        assertEquals(1, jsteer("chat", "--model", shared("models/stories260K.gguf").toString(), "--template", "vicuna").code());
+    }
+
+    @Test
     void usageErrorsExitTwoWithOneLine() {
         Result r = jsteer("run", "--max-tokens", "many");
         assertEquals(2, r.code());
