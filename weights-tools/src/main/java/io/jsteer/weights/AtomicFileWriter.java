@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that readers see either the old file or the complete new one: the content
@@ -27,6 +28,7 @@ public final class AtomicFileWriter {
         Path dir = absolute.getParent();
         Files.createDirectories(dir);
         Path temp = Files.createTempFile(dir, "." + absolute.getFileName() + ".", ".tmp");
+        readableByAll(temp);
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 LittleEndianWriter out = new LittleEndianWriter(channel);
@@ -37,6 +39,18 @@ public final class AtomicFileWriter {
             moveIntoPlace(temp, absolute);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Temp files are created owner-only; a model file should get the usual rw-r--r-- (on file
+     * systems without POSIX permissions the default is kept).
+     */
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
         }
     }
 

@@ -3,6 +3,9 @@ package io.jsteer.weights.download;
 import io.jsteer.weights.AtomicFileWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.Flow;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,6 +42,7 @@ public final class ModelDownloader {
     private final URI baseUrl;
     private final boolean showProgress;
     private final int maxAttempts;
+    private final Duration stallTimeout;
     private final HttpClient client;
 
     /** Base URL from {@code -Djsteer.mirror=...}, else Karpathy's Hugging Face repository. */
@@ -54,6 +58,15 @@ public final class ModelDownloader {
      * @param maxAttempts transfers tried (each resuming the previous one) before giving up
      */
     public ModelDownloader(URI baseUrl, boolean showProgress, int maxAttempts) {
+        this(baseUrl, showProgress, maxAttempts, Duration.ofSeconds(60));
+    }
+
+    /**
+     * @param stallTimeout how long to wait for the response or for more body bytes before the
+     *                     attempt is abandoned (and the next one resumes)
+     */
+    public ModelDownloader(URI baseUrl, boolean showProgress, int maxAttempts, Duration stallTimeout) {
+        this.stallTimeout = stallTimeout;
         String s = baseUrl.toString();
         this.baseUrl = URI.create(s.endsWith("/") ? s : s + "/");
         this.showProgress = showProgress;
@@ -113,18 +126,19 @@ public final class ModelDownloader {
             Files.delete(part); // longer than the real file: cannot be a prefix of it
             have = 0;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(stallTimeout).GET();
         if (have > 0) {
             request.header("Range", "bytes=" + have + "-");
         }
-        HttpResponse<InputStream> response;
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofPublisher());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DownloadException("download of " + url + " interrupted", e);
         }
-        try (InputStream body = response.body()) {
+        try (TimedBodyStream body = new TimedBodyStream(stallTimeout)) {
+            response.body().subscribe(body);
             int status = response.statusCode();
             boolean append;
             if (status == 206) {
@@ -155,20 +169,25 @@ public final class ModelDownloader {
                 .filter(Matcher::matches).map(m -> Long.parseLong(m.group(1)));
     }
 
-    private void copy(InputStream body, Path part, boolean append, long have, KnownModel model) throws IOException {
+    private void copy(TimedBodyStream body, Path part, boolean append, long have, KnownModel model) throws IOException {
         StandardOpenOption mode = append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
         try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
              ProgressBar bar = showProgress ? progressBar(model, have) : null) {
             byte[] buffer = new byte[1 << 16];
             long written = have;
-            int n;
-            while ((n = body.read(buffer)) > 0) {
-                if (written + n > model.size()) {
-                    throw new DownloadException("server sent more than the expected " + model.size() + " bytes of "
-                            + model.fileName());
+            for (List<ByteBuffer> chunk; (chunk = body.next()) != null; ) {
+                for (ByteBuffer b : chunk) {
+                    while (b.hasRemaining()) {
+                        int n = Math.min(buffer.length, b.remaining());
+                        if (written + n > model.size()) {
+                            throw new DownloadException("server sent more than the expected " + model.size()
+                                    + " bytes of " + model.fileName());
+                        }
+                        b.get(buffer, 0, n);
+                        out.write(buffer, 0, n);
+                        written += n;
+                    }
                 }
-                out.write(buffer, 0, n);
-                written += n;
                 if (bar != null) {
                     bar.stepTo(written);
                 }
