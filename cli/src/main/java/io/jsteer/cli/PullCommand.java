@@ -37,23 +37,23 @@ final class PullCommand implements Callable<Integer> {
         Path dir = out != null ? out : ModelLocator.userCache(System.getenv(), Path.of(System.getProperty("user.home")));
         ModelDownloader d = mirror != null ? new ModelDownloader(java.net.URI.create(mirror.endsWith("/") ? mirror : mirror + "/"))
                 : new ModelDownloader();
-        Path first = null;
-        for (KnownModel m : KnownModelNames.filesFor(name)) {
-            Path p = d.download(m, dir);
+        for (Path p : pull(d, name, dir)) {
             System.out.println(p);
-            first = first == null ? p : first;
         }
         return 0;
     }
 
     /** Downloads {@code name} (and its tokenizer) into {@code dir}; returns the model file. */
     static Path pull(String name, Path dir) throws IOException {
-        ModelDownloader d = new ModelDownloader();
-        Path first = null;
+        return pull(new ModelDownloader(), name, dir).getFirst();
+    }
+
+    /** The downloaded files, the model first. */
+    private static java.util.List<Path> pull(ModelDownloader d, String name, Path dir) throws IOException {
+        java.util.List<Path> files = new java.util.ArrayList<>();
         for (KnownModel m : KnownModelNames.filesFor(name)) {
-            Path p = d.download(m, dir);
-            first = first == null ? p : first;
+            files.add(d.download(m, dir));
         }
-        return first;
+        return files;
     }
 }
