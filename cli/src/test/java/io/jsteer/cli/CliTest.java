@@ -92,6 +92,33 @@ class CliTest {
     }
 
     @Test
+    void pullFetchesStories260KAndItsTokenizerFromALoopbackMirror(@TempDir Path dir) throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        // serves <mirror>/stories260K/<file> from ../shared/models, as the public home lays them out
+        server.createContext("/stories260K/", ex -> {
+            Path file = shared("models/" + Path.of(ex.getRequestURI().getPath()).getFileName());
+            byte[] body = Files.readAllBytes(file);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            String mirror = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            Result r = jsteer("pull", "stories260K", "--out", dir.toString(), "--mirror", mirror);
+            assertEquals(0, r.code(), r.err());
+            assertEquals(dir.resolve("stories260K.bin") + "\n" + dir.resolve("tok512.bin"), r.out().strip());
+            assertEquals(-1, Files.mismatch(dir.resolve("stories260K.bin"), shared("models/stories260K.bin")));
+            // the pulled pair runs: the tokenizer beside the model is found by itself
+            Result run = jsteer("run", "--model", dir.resolve("stories260K.bin").toString(), "--temperature", "0", "--max-tokens", "4");
+            assertEquals("Once upon a time", run.out().strip(), run.err()); // 4 greedy tokens: " Once", " upon", " a", " time"
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void usageErrorsExitTwoWithOneLine() {
         Result r = jsteer("run", "--max-tokens", "many");
         assertEquals(2, r.code());
