@@ -91,6 +91,7 @@ class GgufRoundTripTest {
         assertThrowsUnsupported(m);
     }
 
+    @SuppressWarnings("unchecked")
     private static void assertThrowsUnsupported(Map<String, Object> m) {
         org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class, () -> m.put("x", 1L));
         org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
