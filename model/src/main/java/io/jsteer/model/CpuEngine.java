@@ -132,6 +132,7 @@ public final class CpuEngine implements InferenceEngine {
 
             // xb[dim] = softmax(q·Kᵀ/√hs)·V per head, over positions 0..pos
             attend(l, q, 0, pos, xb);
+            hook(SiteKind.ATTN_HEADS, l, pos, inPrompt, xb);
 
             // xb2[dim] = wo · xb; x += xb2
             Kernels.matvec(w.wo()[l], xb, xb2, dim, dim, par);
@@ -198,6 +199,7 @@ public final class CpuEngine implements InferenceEngine {
             // causal: token t sees positions up to start + t, all of which are now cached
             for (int t = 0; t < n; t++) {
                 attend(l, bq[t], 0, start + t, bxb[t]);
+                hook(SiteKind.ATTN_HEADS, l, start + t, true, bxb[t]);
             }
             Kernels.matmul(w.wo()[l], bxb, bxb2, n, dim, dim, par);
             for (int t = 0; t < n; t++) {

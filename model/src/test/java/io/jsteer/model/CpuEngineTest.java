@@ -60,8 +60,8 @@ class CpuEngineTest {
             assertArrayEquals(plain, e.forward(1, 0, true), 0f, "read-only hooks change nothing");
             e.forward(403, 1, false);
         }
-        assertEquals(List.of("resid_pre:2@0p", "attn_out:2@0p", "mlp_out:2@0p", "resid_post:2@0p",
-                "resid_pre:2@1g", "attn_out:2@1g", "mlp_out:2@1g", "resid_post:2@1g"), seen);
+        assertEquals(List.of("resid_pre:2@0p", "attn_heads:2@0p", "attn_out:2@0p", "mlp_out:2@0p", "resid_post:2@0p",
+                "resid_pre:2@1g", "attn_heads:2@1g", "attn_out:2@1g", "mlp_out:2@1g", "resid_post:2@1g"), seen);
 
         Hooks steer = new Hooks(m.config().nLayers()).add(new Site(SiteKind.RESID_POST, 4), (s, p, ip, x) -> x[0] += 5f);
         try (CpuEngine e = new CpuEngine(m.config(), m.weights(), 16, new Parallel(1))) {

@@ -6,6 +6,11 @@ import java.util.Locale;
 public enum SiteKind {
     /** Input of block L (= resid_post of block L-1; the embeddings for L = 0). */
     RESID_PRE,
+    /**
+     * Input of o_proj: the attention heads' outputs concatenated (nHeads × headSize = dim),
+     * before the output projection. MAT-Steer's runtime hook sits here.
+     */
+    ATTN_HEADS,
     /** Output of the attention branch (after o_proj), before it is added to the stream. */
     ATTN_OUT,
     /** Output of the feed-forward branch (after down_proj), before it is added to the stream. */
@@ -24,6 +29,6 @@ public enum SiteKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown site '" + s + "' (expected resid_pre, attn_out, mlp_out or resid_post)");
+        throw new IllegalArgumentException("unknown site '" + s + "' (expected resid_pre, attn_heads, attn_out, mlp_out or resid_post)");
     }
 }
