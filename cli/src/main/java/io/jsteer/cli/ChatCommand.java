@@ -4,8 +4,6 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.chat.ChatTemplate;
-import io.jsteer.model.chat.Llama2ChatTemplate;
-import io.jsteer.model.chat.Llama3ChatTemplate;
 import io.jsteer.model.chat.Message;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -46,7 +44,7 @@ final class ChatCommand implements Callable<Integer> {
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
-            ChatTemplate chat = template(tok);
+            ChatTemplate chat = ChatTemplate.forTokenizer(tok, template);
             List<Message> history = new ArrayList<>();
             if (system != null) {
                 history.add(Message.system(system));
@@ -77,14 +75,5 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }
-    }
-
-    private ChatTemplate template(Tokenizer tok) {
-        String t = template != null ? template : tok.tokenId("<|start_header_id|>").isPresent() ? "llama3" : "llama2";
-        return switch (t) {
-            case "llama3" -> new Llama3ChatTemplate(tok);
-            case "llama2" -> new Llama2ChatTemplate(tok);
-            default -> throw new IllegalArgumentException("--template must be llama2 or llama3, got '" + t + "'");
-        };
     }
 }

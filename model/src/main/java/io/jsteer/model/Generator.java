@@ -15,6 +15,12 @@ public final class Generator {
         void onToken(int previous, int token);
     }
 
+    /** Like {@link TokenListener}, but may end generation: return false to stop after this token. */
+    @FunctionalInterface
+    public interface TokenSink {
+        boolean accept(int previous, int token);
+    }
+
     private final InferenceEngine engine;
 
     public Generator(InferenceEngine engine) {
@@ -28,6 +34,18 @@ public final class Generator {
      */
     public GenerationResult generate(int[] prompt, int maxTokens, Sampler sampler, IntPredicate stop,
                                      TokenListener listener) {
+        return generateUntil(prompt, maxTokens, sampler, stop, (p, t) -> {
+            listener.onToken(p, t);
+            return true;
+        });
+    }
+
+    /**
+     * As {@link #generate}, but {@code sink} sees each token and can end generation (a stop string,
+     * a client that went away); the token it last accepted is part of the result.
+     */
+    public GenerationResult generateUntil(int[] prompt, int maxTokens, Sampler sampler, IntPredicate stop,
+                                          TokenSink sink) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt must hold at least one token (e.g. BOS)");
         }
@@ -50,9 +68,9 @@ public final class Generator {
             if (stop.test(next)) {
                 break;
             }
-            listener.onToken(tokens[n - 1], next);
+            boolean more = sink.accept(tokens[n - 1], next);
             tokens[n++] = next;
-            if (n == tokens.length || pos >= engine.capacity()) {
+            if (!more || n == tokens.length || pos >= engine.capacity()) {
                 break;
             }
             logits = engine.forward(next, pos++, false);

@@ -20,4 +20,17 @@ public interface ChatTemplate {
 
     /** Token ids at which generation of an assistant reply should stop. */
     int[] stopTokens();
+
+    /**
+     * The template for {@code tokenizer}: {@code name} ("llama2" or "llama3") when given, else
+     * Llama 3 headers when the vocabulary has {@code <|start_header_id|>}, else Llama 2 {@code [INST]}.
+     */
+    static ChatTemplate forTokenizer(io.jsteer.model.tokenizer.Tokenizer tokenizer, String name) {
+        String t = name != null ? name : tokenizer.tokenId("<|start_header_id|>").isPresent() ? "llama3" : "llama2";
+        return switch (t) {
+            case "llama3" -> new Llama3ChatTemplate(tokenizer);
+            case "llama2" -> new Llama2ChatTemplate(tokenizer);
+            default -> throw new IllegalArgumentException("--template must be llama2 or llama3, got '" + t + "'");
+        };
+    }
 }

@@ -1,0 +1,73 @@
+package io.jsteer.cli;
+
+import io.jsteer.cli.serve.GenerationService;
+import io.jsteer.cli.serve.OpenAiServer;
+import io.jsteer.cli.serve.SteerSpec;
+import io.jsteer.cli.serve.SteeringResolver;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.chat.ChatTemplate;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The OpenAI-compatible HTTP server. */
+@Command(name = "serve", description = "Serve the model over an OpenAI-compatible HTTP API "
+        + "(/v1/chat/completions, /v1/completions, /v1/models) with per-request steering.",
+        footer = {"", "Example:", "  jsteer serve --model stories260K --port 8080",
+                "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
+                "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'"})
+final class ServeCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all interfaces)")
+    String host;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "TCP port, 0 = any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+            description = "requests generated at once, each with its own KV cache; more wait (default: ${DEFAULT-VALUE})")
+    int parallel;
+
+    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
+            description = "KV-cache positions per request slot, capped at the model's context (default: ${DEFAULT-VALUE})")
+    int ctxSize;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256",
+            description = "new tokens when a request gives no max_tokens (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
+    String template;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
+        }
+        if (parallel < 1 || parallel > 64) {
+            throw new IllegalArgumentException("--parallel must be between 1 and 64, got " + parallel);
+        }
+        if (ctxSize < 2) {
+            throw new IllegalArgumentException("--ctx-size must be at least 2, got " + ctxSize);
+        }
+        int threadsPerSlot = Math.max(1, common.threadCount() / parallel);
+        try (LoadedModel model = common.load();
+             GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
+                     SteeringResolver.none(), List.<SteerSpec>of(), parallel, threadsPerSlot, ctxSize);
+             OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
+            System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
+                    model.name(), host, server.port(), parallel, threadsPerSlot, ctxSize);
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            stop.await();
+        }
+        return 0;
+    }
+}

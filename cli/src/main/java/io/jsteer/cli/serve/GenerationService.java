@@ -1,0 +1,140 @@
+package io.jsteer.cli.serve;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.GenerationResult;
+import io.jsteer.model.Generator;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.Sampler;
+import io.jsteer.model.chat.ChatTemplate;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.tokenizer.StreamingDecoder;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.tensor.Parallel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Runs completions on a fixed set of engine slots (each a CPU engine with its own KV cache and
+ * thread team); a request waits for a free slot. Steering is set on the slot's engine for the
+ * request only and removed afterwards, so an unsteered request pays nothing for it.
+ */
+public final class GenerationService implements AutoCloseable {
+
+    /** Receives text as it is generated; returns false when the client has gone (generation stops). */
+    @FunctionalInterface
+    public interface TextSink {
+        boolean accept(String text);
+    }
+
+    private record Slot(Parallel parallel, CpuEngine engine) {}
+
+    private final LoadedModel model;
+    private final ChatTemplate template;
+    private final SteeringResolver steering;
+    private final List<SteerSpec> defaultSteering;
+    private final BlockingQueue<Slot> free;
+    private final List<Slot> all = new ArrayList<>();
+    private final int capacity;
+
+    public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
+                             List<SteerSpec> defaultSteering, int slots, int threadsPerSlot, int contextLength) {
+        if (slots < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1, got " + slots);
+        }
+        this.model = model;
+        this.template = template;
+        this.steering = steering;
+        this.defaultSteering = List.copyOf(defaultSteering);
+        steering.resolve(this.defaultSteering); // refuse bad --steer flags at start-up, not at the first request
+        this.free = new ArrayBlockingQueue<>(slots);
+        for (int i = 0; i < slots; i++) {
+            Parallel par = new Parallel(threadsPerSlot);
+            Slot s = new Slot(par, model.newCpuEngine(contextLength, par));
+            all.add(s);
+            free.add(s);
+        }
+        this.capacity = all.get(0).engine().capacity();
+    }
+
+    /** The model's id in the API: its file name without the extension (e.g. {@code stories260K}). */
+    public String modelName() {
+        String n = model.name();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    /** Validates the request's steering before any response byte is sent (so errors can still be 400). */
+    public Hooks steeringFor(CompletionRequest r) {
+        try {
+            return steering.resolve(r.steering() == null ? defaultSteering : r.steering());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("steering", e.getMessage());
+        }
+    }
+
+    public int[] promptTokens(CompletionRequest r) {
+        Tokenizer tok = model.tokenizer();
+        int[] ids = r.chat() ? template.encode(r.messages(), true) : tok.encode(r.prompt(), true);
+        if (ids.length == 0) {
+            ids = new int[] {tok.bos()};
+        }
+        if (ids.length >= capacity) {
+            throw ApiException.badRequest(r.chat() ? "messages" : "prompt", "the prompt has " + ids.length
+                    + " tokens but the context holds " + capacity + " (start the server with a larger --ctx-size)");
+        }
+        return ids;
+    }
+
+    public Completion complete(CompletionRequest r, int[] prompt, Hooks hooks, TextSink sink) throws InterruptedException {
+        Tokenizer tok = model.tokenizer();
+        int[] stops = r.chat() ? template.stopTokens() : new int[0];
+        StopStrings stopStrings = new StopStrings(r.stop());
+        Sampler sampler = r.temperature() == 0f ? Sampler.greedy()
+                : new Sampler(r.temperature(), r.topP(), r.seed() != null ? r.seed() : System.nanoTime());
+        Slot slot = free.take();
+        try {
+            slot.engine().setHooks(hooks);
+            StreamingDecoder decoder = tok.newDecoder();
+            boolean[] clientGone = {false};
+            GenerationResult result = new Generator(slot.engine()).generateUntil(prompt, r.maxTokens(), sampler,
+                    t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
+                    (prev, next) -> {
+                        String ready = stopStrings.add(decoder.accept(next));
+                        if (!ready.isEmpty() && !sink.accept(ready)) {
+                            clientGone[0] = true;
+                        }
+                        return !stopStrings.stopped() && !clientGone[0];
+                    });
+            String rest = stopStrings.finish(decoder.flush());
+            if (!rest.isEmpty()) {
+                sink.accept(rest);
+            }
+            int generated = result.generatedCount();
+            boolean hitLength = !stopStrings.stopped() && (generated >= r.maxTokens()
+                    || result.tokens().length >= slot.engine().capacity());
+            return new Completion(stopStrings.text(), hitLength ? "length" : "stop", prompt.length, generated);
+        } finally {
+            slot.engine().setHooks(null);
+            free.put(slot);
+        }
+    }
+
+    private static boolean contains(int[] ids, int t) {
+        for (int id : ids) {
+            if (id == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        for (Slot s : all) {
+            s.engine().close();
+            s.parallel().close();
+        }
+    }
+}
