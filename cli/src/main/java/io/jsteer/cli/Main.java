@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code jsteer} command: results on stdout, progress and errors on stderr; exit 0 / 1 (failed) / 2 (usage). */
-@Command(name = "jsteer", mixinStandardHelpOptions = true, version = "jsteer 0.1.0",
+@Command(name = "jsteer", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "jsteer 0.1.0",
         description = "Pure-JVM Llama inference and activation steering.",
         subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, PullCommand.class, InspectCommand.class,
                 ConvertCommand.class, SynthCommand.class, BenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})

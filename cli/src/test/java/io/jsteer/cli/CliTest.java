@@ -44,6 +44,26 @@ class CliTest {
     }
 
     @Test
+    void everySubcommandHasHelpWithAnExample() {
+        var commands = new picocli.CommandLine(new Main()).getSubcommands();
+        assertTrue(commands.size() >= 9, commands.keySet().toString());
+        for (var e : commands.entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue;
+            }
+            java.util.List<String> path = new java.util.ArrayList<>(java.util.List.of(e.getKey()));
+            Result r = jsteer(java.util.stream.Stream.concat(path.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new));
+            assertEquals(0, r.code(), e.getKey() + ": " + r.err());
+            assertTrue(r.out().contains("Example"), e.getKey() + " --help has no example:\n" + r.out());
+            for (String sub : e.getValue().getSubcommands().keySet()) {
+                Result s = jsteer(e.getKey(), sub, "--help");
+                assertEquals(0, s.code(), e.getKey() + " " + sub + ": " + s.err());
+                assertTrue(s.out().contains("Example"), e.getKey() + " " + sub + " --help has no example:\n" + s.out());
+            }
+        }
+    }
+
+    @Test
     void runPrintsTheTwoHundredStepReferenceText() throws Exception {
         Result r = jsteer("run", "--model", shared("models/stories260K.bin").toString(), "--tokenizer",
                 shared("models/tok512.bin").toString(), "--temperature", "0", "--max-tokens", "200", "--threads", "2");

@@ -56,11 +56,22 @@ public final class Kernels {
      */
     public static void matmul(FloatTensor w, float[][] x, float[][] out, int batch, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
+        // A quantized or half-precision row would be decoded once per token by w.dot; decode it
+        // once into floats and reuse it for the whole batch instead (an F32 row needs no decoding).
+        boolean decodeOnce = w.dtype() != DType.F32 && batch > 1;
         par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / (cols * batch)), (start, end) -> {
+            float[] row = decodeOnce ? new float[cols] : null;
             for (int r = start; r < end; r++) {
                 long off = (long) r * cols;
-                for (int b = 0; b < batch; b++) {
-                    out[b][r] = w.dot(off, x[b], 0, cols);
+                if (decodeOnce) {
+                    w.copyTo(off, row, 0, cols);
+                    for (int b = 0; b < batch; b++) {
+                        out[b][r] = dot(row, 0, x[b], 0, cols);
+                    }
+                } else {
+                    for (int b = 0; b < batch; b++) {
+                        out[b][r] = w.dot(off, x[b], 0, cols);
+                    }
                 }
             }
         });
