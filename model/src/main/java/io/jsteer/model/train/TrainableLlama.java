@@ -7,6 +7,9 @@ import io.jsteer.model.RopeStyle;
 import io.jsteer.model.RopeTable;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.intervene.TapeHooks;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraTarget;
+import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.RopeFrequencies;
 import io.jsteer.tensor.autograd.RopeLayout;
@@ -17,7 +20,8 @@ import io.jsteer.tensor.autograd.Var;
  * The Llama forward pass over a whole token sequence on an autograd {@link Tape}: the same
  * function as {@link io.jsteer.model.CpuEngine} (RoPE layout and Llama 3 scaling from the config,
  * grouped-query attention, tied or separate classifier), with every op recorded so that
- * gradients reach whatever trainable {@link Var}s the hooks (interventions) bring in. The base
+ * gradients reach whatever trainable {@link Var}s the hooks (interventions) and the LoRA adapter
+ * of the {@link ForwardOptions} bring in. The base
  * weights stay where they are (mapped file, any dtype) and are frozen: they get no gradient and
  * are never copied whole; an op is recorded only once something it depends on needs a gradient,
  * so a pass with nothing trainable records nothing.
@@ -69,6 +73,10 @@ public final class TrainableLlama {
         if (hooks != null && hooks.layers() != c.nLayers()) {
             throw new IllegalArgumentException("tape hooks are for " + hooks.layers() + " blocks, the model has " + c.nLayers());
         }
+        LoraAdapter lora = options.adapter();
+        if (lora != null) {
+            lora.validate(c);
+        }
         int p = options.promptLength();
         int dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
         double eps = c.rmsEps();
@@ -80,19 +88,20 @@ public final class TrainableLlama {
 
             // attention: q[T, dim], k[T, kvDim], v[T, kvDim] from the normed stream, RoPE on q and k
             Var h = tape.rmsNorm(x, tape.constant(w.attnNorm()[l], dim), eps);
-            Var q = tape.rope(tape.linear(h, w.wq()[l], dim), rope, 0);
-            Var k = tape.rope(tape.linear(h, w.wk()[l], kvDim), rope, 0);
-            Var v = tape.linear(h, w.wv()[l], kvDim);
+            Var q = tape.rope(project(tape, lora, l, LoraTarget.Q, h, w.wq()[l], dim), rope, 0);
+            Var k = tape.rope(project(tape, lora, l, LoraTarget.K, h, w.wk()[l], kvDim), rope, 0);
+            Var v = project(tape, lora, l, LoraTarget.V, h, w.wv()[l], kvDim);
             Var heads = tape.attention(q, k, v, c.nHeads(), c.nKvHeads(), c.headSize()); // [T, dim]
             heads = site(tape, hooks, SiteKind.ATTN_HEADS, l, heads, p);
-            Var attnOut = site(tape, hooks, SiteKind.ATTN_OUT, l, tape.linear(heads, w.wo()[l], dim), p);
+            Var attnOut = site(tape, hooks, SiteKind.ATTN_OUT, l, project(tape, lora, l, LoraTarget.O, heads, w.wo()[l], dim), p);
             x = tape.add(x, attnOut);
 
             // feed-forward: w2 · (silu(w1·h) ⊙ (w3·h))
             h = tape.rmsNorm(x, tape.constant(w.ffnNorm()[l], dim), eps);
-            Var gate = tape.linear(h, w.w1()[l], hid);
-            Var up = tape.linear(h, w.w3()[l], hid);
-            Var mlpOut = site(tape, hooks, SiteKind.MLP_OUT, l, tape.linear(tape.swiglu(gate, up), w.w2()[l], dim), p);
+            Var gate = project(tape, lora, l, LoraTarget.GATE, h, w.w1()[l], hid);
+            Var up = project(tape, lora, l, LoraTarget.UP, h, w.w3()[l], hid);
+            Var down = project(tape, lora, l, LoraTarget.DOWN, tape.swiglu(gate, up), w.w2()[l], dim);
+            Var mlpOut = site(tape, hooks, SiteKind.MLP_OUT, l, down, p);
             x = tape.add(x, mlpOut);
 
             x = site(tape, hooks, SiteKind.RESID_POST, l, x, p);
@@ -107,6 +116,12 @@ public final class TrainableLlama {
         try (NoGrad _ = tape.noGrad()) {
             return logits(tape, tokens, options);
         }
+    }
+
+    /** {@code x Wᵀ} with the frozen weight, plus the adapter's side path when it targets this projection. */
+    private static Var project(Tape tape, LoraAdapter lora, int layer, LoraTarget target, Var x, FloatTensor weight, int out) {
+        Var y = tape.linear(x, weight, out);
+        return lora == null ? y : lora.apply(tape, layer, target, x, y);
     }
 
     private static Var site(Tape tape, TapeHooks hooks, SiteKind kind, int layer, Var x, int promptLength) {
