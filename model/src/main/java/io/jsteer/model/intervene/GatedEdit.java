@@ -111,16 +111,22 @@ public record GatedEdit(Site site, Var theta, Var gateWeight, Var gateBias, doub
         };
     }
 
-    @Override
-    public Var apply(Tape tape, Var x, int promptLength, GateListener gates) {
-        int rows = x.rows(), nAttr = attributes();
+    /** The gates and the edited activations of one application on the trainable path. */
+    public record Applied(Var gates, Var output) {}
+
+    /**
+     * The edit of {@code x [N, dim]} on a tape, returning the gates {@code [N, T]} as graph values
+     * too, for losses on them (MAT-Steer's sparsity and preservation terms).
+     */
+    public Applied applyWithGates(Tape tape, Var x) {
+        int rows = x.rows();
         Var th = TapeParams.onTape(tape, theta, "theta of " + site);
         Var w = TapeParams.onTape(tape, gateWeight, "gate weights of " + site);
         Var b = TapeParams.onTape(tape, gateBias, "gate biases of " + site);
-        Var g = tape.sigmoid(tape.add(tape.linear(x, w), b));                       // [T, nAttr]
-        Var edited = tape.add(x, tape.scale(tape.matmul(g, th), multiplier));       // [T, dim]
-        Var editedNorm = tape.rowNorm(edited);                                      // [T, 1]
-        Var factor = tape.div(tape.rowNorm(x), tape.addScalar(editedNorm, MIN_NORM)); // [T, 1]
+        Var g = tape.sigmoid(tape.add(tape.linear(x, w), b));                       // [N, T]
+        Var edited = tape.add(x, tape.scale(tape.matmul(g, th), multiplier));       // [N, dim]
+        Var editedNorm = tape.rowNorm(edited);                                      // [N, 1]
+        Var factor = tape.div(tape.rowNorm(x), tape.addScalar(editedNorm, MIN_NORM)); // [N, 1]
         double[] keep = new double[rows];
         boolean anySkipped = false;
         for (int t = 0; t < rows; t++) {
@@ -133,16 +139,22 @@ public record GatedEdit(Site site, Var theta, Var gateWeight, Var gateBias, doub
             Var skipColumn = tape.addScalar(tape.neg(keepColumn), 1);
             factor = tape.add(tape.mul(factor, keepColumn), skipColumn);
         }
+        return new Applied(g, tape.mul(edited, factor));
+    }
+
+    @Override
+    public Var apply(Tape tape, Var x, int promptLength, GateListener gates) {
+        Applied applied = applyWithGates(tape, x);
         if (gates != null) {
-            Site s = site;
-            for (int t = 0; t < rows; t++) {
+            int nAttr = attributes();
+            for (int t = 0; t < x.rows(); t++) {
                 double[] row = new double[nAttr];
                 for (int a = 0; a < nAttr; a++) {
-                    row[a] = g.get(t * nAttr + a);
+                    row[a] = applied.gates().get(t * nAttr + a);
                 }
-                gates.onGates(s, t, t < promptLength, row);
+                gates.onGates(site, t, t < promptLength, row);
             }
         }
-        return tape.mul(edited, factor);
+        return applied.output();
     }
 }

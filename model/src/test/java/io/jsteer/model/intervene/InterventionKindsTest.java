@@ -51,6 +51,14 @@ class InterventionKindsTest {
         assertArrayEquals(new double[] {0.731059, 0.5}, hookGates.records().getFirst().gates(), 1e-6);
         assertArrayEquals(new double[] {0.731059, 0.5}, tapeGates.records().getFirst().gates(), 1e-6);
         assertEquals(1, hookGates.countAbove(0, 0.5));
+        // the gates as graph values, for losses on them: L_pos-style mean g² backpropagates into W and b
+        GatedEdit e = specExample();
+        Tape t = new Tape(Precision.F64);
+        GatedEdit.Applied applied = e.applyWithGates(t, t.constant(new double[] {1, 1}, 1, 2));
+        assertArrayEquals(new double[] {0.731059, 0.5}, applied.gates().toDoubleArray(), 1e-6);
+        t.backward(t.mean(t.square(applied.gates())));
+        // d/db_1 of (g1² + g2²)/2 = g1·g1(1 − g1)
+        assertEquals(0.731059 * 0.731059 * (1 - 0.731059), e.gateBias().gradToDoubleArray()[0], 1e-6);
         assertEquals(0, hookGates.countAbove(1, 0.5));
     }
 

@@ -40,7 +40,8 @@ class LoraTrainingTest {
                 adam.step();
             }
             double after = loss.evaluate(batch, ce);
-            assertTrue(after < before - 0.5, "cross-entropy " + before + " → " + after);
+            // (18.0 → 5.5 when written)
+            assertTrue(after < before / 2, "cross-entropy " + before + " → " + after);
         }
     }
 }
