@@ -71,6 +71,28 @@ class BatchLossTest {
     }
 
     @Test
+    void sequencesOnTwoThreadsGiveTheSameLossAndGradients() {
+        SequenceBatch four = SequenceBatch.padded(List.of(first, second, TinyModels.tokens(c, 7, 3), TinyModels.tokens(c, 9, 4)), 9, 0);
+        double[] init = new double[c.dim()];
+        Arrays.setAll(init, i -> 0.2 * Math.cos(i));
+        double[][] grads = new double[2][];
+        double[] losses = new double[2];
+        for (int threads = 1; threads <= 2; threads++) {
+            Var v = Var.param(Precision.F64, init, c.dim());
+            TapeHooks hooks = new TapeHooks(c.nLayers()).add(new Site(SiteKind.RESID_POST, 0), (tape, site, x, p) -> tape.add(x, v));
+            SequenceLoss ce = Losses.nextTokenCrossEntropy(model, i -> ForwardOptions.NONE.withHooks(hooks));
+            try (BatchLoss loss = new BatchLoss(Precision.F64, threads)) {
+                losses[threads - 1] = loss.backward(four, ce);
+                assertEquals(losses[threads - 1], loss.evaluate(four, ce), 1e-12);
+            }
+            grads[threads - 1] = v.gradToDoubleArray();
+        }
+        assertEquals(losses[0], losses[1], 1e-12);
+        assertTrue(GradCheck.relativeError(grads[0], grads[1]) < 1e-12);
+        assertTrue(Arrays.stream(grads[0]).map(Math::abs).sum() > 1e-3);
+    }
+
+    @Test
     void klAgainstTheSameModelIsZeroAndMismatchedBatchesAreRejected() {
         BatchLoss loss = new BatchLoss(Precision.F64, null);
         for (Losses.KlDirection d : Losses.KlDirection.values()) {

@@ -47,16 +47,20 @@ public final class TrainStepTiming {
                     AddVector.of(Site.parse("resid_post:3"), v, 1, Positions.ALL));
             ForwardOptions trained = ForwardOptions.NONE.withAdapter(adapter).withHooks(steer.toTapeHooks(m.config()));
             SequenceLoss kl = Losses.klToReference(model, i -> trained, i -> ForwardOptions.NONE, Losses.KlDirection.TRAINED_TO_REFERENCE);
-            BatchLoss loss = new BatchLoss(Precision.F32, par);
+            // "seq" as the 4th argument: sequences on `threads` threads, each on a serial tape
+            boolean bySequence = args.length > 3 && args[3].equals("seq");
+            BatchLoss loss = bySequence ? new BatchLoss(Precision.F32, threads) : new BatchLoss(Precision.F32, par);
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             for (int step = 0; step < 8; step++) {
                 long t0 = System.nanoTime(), c0 = os.getProcessCpuTime();
                 loss.backward(batch, kl);
                 // CPU time as well: on a shared machine the wall time says more about the neighbours
                 System.out.printf("step %d: %.3f s wall, %.3f s CPU (16 x 128 tokens, LoRA r=8 on all projections"
-                                + " + steering, KL to the plain model, %d threads)%n",
-                        step, (System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - c0) / 1e9, threads);
+                                + " + steering, KL to the plain model, %d threads %s)%n",
+                        step, (System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - c0) / 1e9, threads,
+                        bySequence ? "over sequences" : "inside ops");
             }
+            loss.close();
         }
     }
 }
