@@ -47,7 +47,7 @@ class StoriesMethodsTest {
     @BeforeAll
     static void load() {
         model = StoriesModel.load();
-        par = Parallel.ofAvailableProcessors();
+        par = new Parallel(1); // tiny model: threads cost more than they save
         engine = model.newCpuEngine(512, par);
         residPost = ActivationCapture.allLayers(SiteKind.RESID_POST, model.config().nLayers());
     }
@@ -106,15 +106,15 @@ class StoriesMethodsTest {
 
     @Test
     void caaOnSharedAbItemsTwoPathsAgree() {
-        // 20 items keep the test quick; the whole file is read and checked in SharedDatasetsTest
-        Dataset<AbItem> items = Datasets.abItems(SharedData.data("caa/refusal_test_dataset_ab.json")).limit(20);
+        // 10 items keep the test quick; the whole file is read and checked in SharedDatasetsTest
+        Dataset<AbItem> items = Datasets.abItems(SharedData.data("caa/refusal_test_dataset_ab.json")).limit(10);
         List<CapturePrompt> prompts = new ArrayList<>();
         for (CapturePrompt p : CapturePrompts.abItems(model.tokenizer(), items.items(), CapturePrompts.PLAIN_AB_FORMAT)) {
             if (p.length() <= engine.capacity()) {
                 prompts.add(p);
             }
         }
-        assertTrue(prompts.size() >= 30, "most items fit the context: " + prompts.size());
+        assertTrue(prompts.size() == 20, "all items fit the context: " + prompts.size());
         MeanAccumulator acc = new MeanAccumulator(residPost, model.config().dim(), 2);
         InMemoryActivations mem = new InMemoryActivations(residPost, model.config().dim());
         new ActivationCapture(engine, residPost, PositionMode.AT).run(prompts, (i, p, pos, s, x) -> {
