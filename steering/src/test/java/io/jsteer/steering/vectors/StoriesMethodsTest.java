@@ -210,4 +210,50 @@ class StoriesMethodsTest {
         assertEquals(List.of(1, 2, 3, 4), List.copyOf(cv.directions().keySet()), "layer 0 skipped");
         assertArrayEquals(set.vector(4), ControlVectors.importFile(dir.resolve("happy.gguf")).vector(4), 0f);
     }
+
+    @Test
+    void extractionMatchesTheMethodsItWraps() {
+        List<CapturePrompt> prompts = CapturePrompts.pairs(model.tokenizer(), sentimentPairs().subList(0, 16), false);
+        List<Integer> layers = List.of(1, 2, 3);
+        Provenance base = Provenance.of(model.name(), "", "?", "LAST", List.of());
+        InMemoryActivations mem = new InMemoryActivations(layers.stream().map(l -> new Site(SiteKind.RESID_POST, l)).toList(),
+                model.config().dim());
+        new ActivationCapture(engine, mem.sites(), PositionMode.LAST).run(prompts, mem, null, false);
+
+        Extraction.Request md = new Extraction.Request(SiteKind.RESID_POST, layers, PositionMode.LAST,
+                Extraction.Method.MEAN_DIFFERENCE, Magnitude.UNIT, PairedPca.Centring.PAIR_CENTRED,
+                LinearProbe.Options.defaults(), null, false);
+        VectorSet meanDiff = Extraction.extract(engine, prompts, md, base);
+        assertEquals("mean_difference", meanDiff.provenance().method());
+        SortedMap<Integer, float[]> direct = MeanDifference.of(mem, SiteKind.RESID_POST);
+        for (int l : layers) {
+            assertArrayEquals(direct.get(l), meanDiff.vector(l), 1e-5f);
+        }
+
+        // PCA through an on-disk store equals PCA on the in-memory rows
+        Extraction.Request pcaReq = new Extraction.Request(SiteKind.RESID_POST, layers, PositionMode.LAST,
+                Extraction.Method.PCA, Magnitude.MEAN_DIFF_NORM, PairedPca.Centring.PAIR_CENTRED,
+                LinearProbe.Options.defaults(), dir.resolve("rows"), false);
+        VectorSet pca = Extraction.extract(engine, prompts, pcaReq, base);
+        PairedPca.Result directPca = PairedPca.compute(mem, SiteKind.RESID_POST, PairedPca.Centring.PAIR_CENTRED,
+                Magnitude.MEAN_DIFF_NORM);
+        for (int l : layers) {
+            assertArrayEquals(directPca.vectors().get(l), pca.vector(l), 1e-5f);
+            assertEquals(VectorAlgebra.norm(direct.get(l)), VectorAlgebra.norm(pca.vector(l)), 1e-4);
+        }
+        assertTrue(pca.provenance().extra().containsKey("pca_explained_variance"));
+
+        VectorSet probe = Extraction.extract(engine, prompts, new Extraction.Request(SiteKind.RESID_POST, layers,
+                PositionMode.LAST, Extraction.Method.PROBE, Magnitude.UNIT, PairedPca.Centring.PAIR_CENTRED,
+                LinearProbe.Options.defaults(), null, false), base);
+        assertEquals(LinearProbe.train(mem, SiteKind.RESID_POST, LinearProbe.Options.defaults()).heldOutAccuracy().size(),
+                ((java.util.Map<?, ?>) probe.provenance().extra().get("probe_held_out_accuracy")).size());
+        VectorSet ablation = Extraction.extract(engine, prompts, new Extraction.Request(SiteKind.RESID_POST, layers,
+                PositionMode.LAST, Extraction.Method.ABLATION, Magnitude.UNIT, PairedPca.Centring.PAIR_CENTRED,
+                LinearProbe.Options.defaults(), null, false), base);
+        for (int l : layers) {
+            assertEquals(1, VectorAlgebra.norm(probe.vector(l)), 1e-5);
+            assertArrayEquals(VectorAlgebra.normalise(direct.get(l)), ablation.vector(l), 1e-5f);
+        }
+    }
 }
