@@ -107,7 +107,7 @@ class ActivationCaptureTest {
         assertEquals(total, all.rows());
 
         InMemoryActivations last = new InMemoryActivations(sites, dim);
-        new ActivationCapture(engine, sites, PositionMode.LAST).run(ps, last, null, false);
+        new ActivationCapture(engine, sites, PositionMode.LAST).run(ps, last); // the default run, with its progress bar
         InMemoryActivations mean = new InMemoryActivations(sites, dim);
         new ActivationCapture(engine, sites, PositionMode.MEAN).run(ps, mean, null, false);
         List<CapturePrompt> at = new ArrayList<>();
