@@ -68,7 +68,10 @@ public final class Extraction {
             }
         }
 
-        /** Defaults: unit-free mean difference style settings with magnitude MEAN_DIFF_NORM for PCA/probe. */
+        /**
+         * The usual settings: PCA / probe directions scaled to the mean-difference norm, pair-centred
+         * PCA, default probe options, rows in memory, progress bar on.
+         */
         public static Request of(SiteKind kind, List<Integer> layers, PositionMode positions, Method method) {
             return new Request(kind, layers, positions, method, Magnitude.MEAN_DIFF_NORM, PairedPca.Centring.PAIR_CENTRED,
                     LinearProbe.Options.defaults(), null, true);
@@ -78,8 +81,9 @@ public final class Extraction {
     private Extraction() {}
 
     /**
-     * @param provenance model, dataset and positions of the result (its method is replaced by
-     *                   the request's; details are added to its extra map)
+     * @param provenance model and dataset of the result; its method is replaced by the request's,
+     *                   its positions are kept when not empty (e.g. "AT answer letter") and are
+     *                   the request's mode otherwise; method details are added to its extra map
      */
     public static VectorSet extract(InferenceEngine engine, List<CapturePrompt> prompts, Request r, Provenance provenance) {
         List<Site> sites = r.layers().stream().map(l -> new Site(r.kind(), l)).toList();
@@ -115,7 +119,8 @@ public final class Extraction {
             }
             default -> throw new IllegalStateException(r.method().toString());
         }
-        Provenance p = new Provenance(provenance.model(), provenance.modelSha256(), r.method().label(), provenance.positions(),
+        String positions = provenance.positions().isEmpty() ? r.positions().name() : provenance.positions();
+        Provenance p = new Provenance(provenance.model(), provenance.modelSha256(), r.method().label(), positions,
                 provenance.datasets(), provenance.createdAt(), provenance.jsteerVersion(), extra);
         return new VectorSet(r.kind(), vectors, p);
     }

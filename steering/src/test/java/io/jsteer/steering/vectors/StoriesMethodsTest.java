@@ -215,7 +215,7 @@ class StoriesMethodsTest {
     void extractionMatchesTheMethodsItWraps() {
         List<CapturePrompt> prompts = CapturePrompts.pairs(model.tokenizer(), sentimentPairs().subList(0, 16), false);
         List<Integer> layers = List.of(1, 2, 3);
-        Provenance base = Provenance.of(model.name(), "", "?", "LAST", List.of());
+        Provenance base = Provenance.of(model.name(), "", "?", "", List.of());
         InMemoryActivations mem = new InMemoryActivations(layers.stream().map(l -> new Site(SiteKind.RESID_POST, l)).toList(),
                 model.config().dim());
         new ActivationCapture(engine, mem.sites(), PositionMode.LAST).run(prompts, mem, null, false);
@@ -225,6 +225,7 @@ class StoriesMethodsTest {
                 LinearProbe.Options.defaults(), null, false);
         VectorSet meanDiff = Extraction.extract(engine, prompts, md, base);
         assertEquals("mean_difference", meanDiff.provenance().method());
+        assertEquals("LAST", meanDiff.provenance().positions());
         SortedMap<Integer, float[]> direct = MeanDifference.of(mem, SiteKind.RESID_POST);
         for (int l : layers) {
             assertArrayEquals(direct.get(l), meanDiff.vector(l), 1e-5f);
