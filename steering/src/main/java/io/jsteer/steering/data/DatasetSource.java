@@ -1,0 +1,37 @@
+package io.jsteer.steering.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A file a dataset was read from and the SHA-256 of its bytes, for provenance: a vector file
+ * names the exact data it was made from.
+ */
+public record DatasetSource(Path path, String sha256) {
+
+    public static DatasetSource of(Path path, byte[] content) {
+        return new DatasetSource(path, sha256(content));
+    }
+
+    /** Hashes the file's bytes. */
+    public static DatasetSource of(Path path) {
+        try {
+            return of(path, Files.readAllBytes(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dataset " + path, e);
+        }
+    }
+
+    public static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+}

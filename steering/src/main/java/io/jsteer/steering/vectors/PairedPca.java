@@ -1,0 +1,196 @@
+package io.jsteer.steering.vectors;
+
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.steering.capture.Activations;
+import io.jsteer.steering.capture.RowInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+import org.apache.commons.math3.linear.RealVector;
+
+/**
+ * PCA of paired differences (positive − negative of each pair), first component per layer, with
+ * Commons Math's symmetric eigendecomposition.
+ *
+ * <p>The sign of a principal component is arbitrary, and an inverted vector is the most reported
+ * PCA bug in steering tools. Here it is set by the data: the component is flipped when the
+ * positive class mean minus the negative class mean projects negatively on it, so adding +v
+ * always moves activations towards the positive class.
+ */
+public final class PairedPca {
+
+    /**
+     * How the differences are centred.
+     * <ul>
+     *   <li>{@link #PAIR_CENTRED}: each pair is centred on its midpoint, giving the points ±d/2;
+     *       their mean is zero, and their covariance is that of the uncentred differences. The
+     *       component follows the consistent difference between the classes (repeng's
+     *       "pca_center", llama.cpp cvector-generator's PCA of differences).</li>
+     *   <li>{@link #DIFF_CENTRED}: the differences minus their mean; the component is the axis
+     *       along which the pairs' differences vary most, orthogonal information to the mean
+     *       difference.</li>
+     * </ul>
+     */
+    public enum Centring { PAIR_CENTRED, DIFF_CENTRED }
+
+    /**
+     * @param vectors           layer → first component, sign-aligned, at the asked magnitude
+     * @param explainedVariance layer → share of the differences' variance on the first component
+     * @param flipped           layers whose raw component pointed the wrong way and was flipped
+     * @param pairs             pairs used per layer
+     */
+    public record Result(SortedMap<Integer, float[]> vectors, SortedMap<Integer, Double> explainedVariance,
+                         List<Integer> flipped, int pairs) {}
+
+    private PairedPca() {}
+
+    /**
+     * Pairs are rows of the same group with labels 1 and 0 (one row each per group, e.g. LAST,
+     * MEAN or AT captures); with several rows per prompt (ALL) rows pair by group and position.
+     */
+    public static Result compute(Activations acts, SiteKind kind, Centring centring, Magnitude magnitude) {
+        List<int[]> pairs = pairs(acts);
+        if (pairs.size() < 2) {
+            throw new IllegalArgumentException("PCA of differences needs at least 2 pairs (rows with the same group and"
+                    + " labels 1 and 0); the capture has " + pairs.size());
+        }
+        SortedMap<Integer, float[]> vectors = new TreeMap<>();
+        SortedMap<Integer, Double> explained = new TreeMap<>();
+        List<Integer> flipped = new ArrayList<>();
+        int dim = acts.dim();
+        float[] a = new float[dim], b = new float[dim];
+        for (Site site : acts.sites()) {
+            if (site.kind() != kind) {
+                continue;
+            }
+            double[][] diffs = new double[pairs.size()][dim];
+            for (int k = 0; k < pairs.size(); k++) {
+                acts.copy(site, pairs.get(k)[0], a);
+                acts.copy(site, pairs.get(k)[1], b);
+                for (int i = 0; i < dim; i++) {
+                    diffs[k][i] = (double) a[i] - b[i];
+                }
+            }
+            if (centring == Centring.DIFF_CENTRED) {
+                centre(diffs);
+            }
+            double[] share = new double[1];
+            float[] v = firstComponent(diffs, share);
+            ClassStatistics stats = ClassStatistics.of(acts, site);
+            float[] meanDiff = stats.difference();
+            float[] aligned = alignSign(v, meanDiff);
+            if (aligned != v) {
+                flipped.add(site.layer());
+            }
+            double length = switch (magnitude) {
+                case UNIT -> 1;
+                case MEAN_ACTIVATION_NORM -> stats.meanNorm();
+                case MEAN_DIFF_NORM -> VectorAlgebra.norm(meanDiff);
+            };
+            vectors.put(site.layer(), VectorAlgebra.scale(aligned, length));
+            explained.put(site.layer(), share[0]);
+        }
+        MeanDifference.requireSome(vectors, kind);
+        return new Result(vectors, explained, flipped, pairs.size());
+    }
+
+    /**
+     * {@code v} or {@code −v}, whichever has a non-negative projection of the class-mean
+     * difference (positive − negative) on it. Returns {@code v} itself when no flip is needed.
+     */
+    public static float[] alignSign(float[] v, float[] meanDifference) {
+        return VectorAlgebra.dot(v, meanDifference) < 0 ? VectorAlgebra.scale(v, -1) : v;
+    }
+
+    /** Row indices {positive, negative} of each pair. */
+    static List<int[]> pairs(Activations acts) {
+        Map<Long, int[]> byKey = new HashMap<>();
+        Map<Integer, Integer> rowsPerPrompt = new HashMap<>();
+        for (int r = 0; r < acts.rows(); r++) {
+            rowsPerPrompt.merge(acts.info(r).prompt(), 1, Integer::sum);
+        }
+        boolean onePerPrompt = rowsPerPrompt.values().stream().allMatch(c -> c == 1);
+        List<Long> order = new ArrayList<>();
+        for (int r = 0; r < acts.rows(); r++) {
+            RowInfo info = acts.info(r);
+            if (info.group() < 0 || info.label() > 1) {
+                continue;
+            }
+            long key = onePerPrompt ? info.group() : ((long) info.group() << 32) | (info.position() & 0xFFFFFFFFL);
+            int[] pair = byKey.computeIfAbsent(key, k -> {
+                order.add(k);
+                return new int[] {-1, -1};
+            });
+            int slot = info.label() == 1 ? 0 : 1;
+            if (pair[slot] >= 0) {
+                throw new IllegalArgumentException("group " + info.group() + " has two rows of label " + info.label()
+                        + (onePerPrompt ? "" : " at position " + info.position()) + ": pairs must be one positive and one negative");
+            }
+            pair[slot] = r;
+        }
+        List<int[]> out = new ArrayList<>();
+        for (long k : order) {
+            int[] p = byKey.get(k);
+            if (p[0] >= 0 && p[1] >= 0) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static void centre(double[][] x) {
+        int d = x[0].length;
+        double[] mean = new double[d];
+        for (double[] row : x) {
+            for (int i = 0; i < d; i++) {
+                mean[i] += row[i] / x.length;
+            }
+        }
+        for (double[] row : x) {
+            for (int i = 0; i < d; i++) {
+                row[i] -= mean[i];
+            }
+        }
+    }
+
+    /**
+     * The top right singular vector of x [n][d] (unit length, arbitrary sign): eigenvector of the
+     * d×d scatter XᵀX, or, when n < d, Xᵀu for the top eigenvector u of the n×n Gram matrix XXᵀ
+     * (cheaper for few pairs and wide models). {@code share[0]} gets λ₁ / Σλ.
+     */
+    static float[] firstComponent(double[][] x, double[] share) {
+        int n = x.length, d = x[0].length;
+        RealMatrix m = new Array2DRowRealMatrix(x, false);
+        boolean gram = n < d;
+        RealMatrix s = gram ? m.multiply(m.transpose()) : m.transpose().multiply(m);
+        EigenDecomposition eig = new EigenDecomposition(s);
+        double[] values = eig.getRealEigenvalues();
+        int top = 0;
+        double total = 0;
+        for (int i = 0; i < values.length; i++) {
+            total += Math.max(0, values[i]);
+            if (values[i] > values[top]) {
+                top = i;
+            }
+        }
+        if (!(values[top] > 0)) {
+            throw new IllegalArgumentException("the differences are all zero: no principal component");
+        }
+        share[0] = values[top] / total;
+        RealVector u = eig.getEigenvector(top);
+        RealVector v = gram ? m.transpose().operate(u) : u;
+        v = v.mapDivide(v.getNorm());
+        float[] out = new float[d];
+        for (int i = 0; i < d; i++) {
+            out[i] = (float) v.getEntry(i);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,252 @@
+package io.jsteer.steering.vectors;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.steering.data.DatasetSource;
+import io.jsteer.tensor.DType;
+import io.jsteer.weights.AtomicFileWriter;
+import io.jsteer.weights.ModelWeights;
+import io.jsteer.weights.TensorData;
+import io.jsteer.weights.safetensors.SafetensorsReader;
+import io.jsteer.weights.safetensors.SafetensorsTensor;
+import io.jsteer.weights.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A vector set on disk is two files side by side:
+ *
+ * <ul>
+ *   <li>{@code NAME.safetensors}: one F32 tensor [width] per layer, named {@code <site>.<layer>},
+ *       e.g. {@code resid_post.3}; {@code __metadata__} holds format, site and method;</li>
+ *   <li>{@code NAME.json}: metadata and provenance:
+ * <pre>{@code
+ * {"format": "jsteer-vectors", "version": 1, "site": "resid_post", "layers": [1, 2, 3], "width": 64,
+ *  "method": "caa", "positions": "AT answer letter",
+ *  "model": {"name": "stories260K.bin", "sha256": "…"},
+ *  "datasets": [{"path": "…/refusal_generate_dataset.json", "sha256": "…"}],
+ *  "norms": {"1": 0.42, "2": 0.57, "3": 0.61},
+ *  "created_at": "2026-11-29T23:30:00Z", "jsteer_version": "0.1.0-SNAPSHOT", "extra": {…}}
+ * }</pre></li>
+ * </ul>
+ *
+ * Both are written atomically (safetensors first, then the JSON that completes the set). Reading
+ * cross-checks the two: same layers, shapes and norms.
+ */
+public final class VectorSetFiles {
+
+    public static final String FORMAT = "jsteer-vectors";
+    public static final int VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Norms in the JSON are rounded by nobody, but allow float32 vs double summation differences. */
+    private static final double NORM_TOLERANCE = 1e-5;
+
+    private VectorSetFiles() {}
+
+    /** NAME from NAME, NAME.json or NAME.safetensors. */
+    public static Path base(Path path) {
+        String name = path.getFileName().toString();
+        for (String ext : List.of(".json", ".safetensors")) {
+            if (name.endsWith(ext)) {
+                return path.resolveSibling(name.substring(0, name.length() - ext.length()));
+            }
+        }
+        return path;
+    }
+
+    public static Path jsonPath(Path path) {
+        Path b = base(path);
+        return b.resolveSibling(b.getFileName() + ".json");
+    }
+
+    public static Path tensorPath(Path path) {
+        Path b = base(path);
+        return b.resolveSibling(b.getFileName() + ".safetensors");
+    }
+
+    /** The tensor name of a layer, e.g. {@code resid_post.3}. */
+    public static String tensorName(SiteKind kind, int layer) {
+        return kind.label() + "." + layer;
+    }
+
+    /** Writes NAME.safetensors and NAME.json; {@code path} is NAME or either file's name. */
+    public static void write(Path path, VectorSet set) throws IOException {
+        List<SafetensorsTensor> tensors = new ArrayList<>();
+        set.vectors().forEach((l, v) -> tensors.add(new SafetensorsTensor(tensorName(set.kind(), l), new long[] {v.length}, v)));
+        Map<String, String> stMeta = new LinkedHashMap<>();
+        stMeta.put("format", FORMAT);
+        stMeta.put("site", set.kind().label());
+        stMeta.put("method", set.provenance().method());
+        SafetensorsWriter.write(tensorPath(path), stMeta, tensors);
+        byte[] json = JSON.writeValueAsBytes(header(set));
+        AtomicFileWriter.write(jsonPath(path), w -> w.bytes(json));
+    }
+
+    static Map<String, Object> header(VectorSet set) {
+        Provenance p = set.provenance();
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("format", FORMAT);
+        h.put("version", VERSION);
+        h.put("site", set.kind().label());
+        h.put("layers", List.copyOf(set.vectors().keySet()));
+        h.put("width", set.width());
+        h.put("method", p.method());
+        h.put("positions", p.positions());
+        h.put("model", Map.of("name", p.model(), "sha256", p.modelSha256()));
+        List<Map<String, String>> ds = new ArrayList<>();
+        for (DatasetSource s : p.datasets()) {
+            ds.add(Map.of("path", s.path().toString(), "sha256", s.sha256()));
+        }
+        h.put("datasets", ds);
+        Map<String, Double> norms = new LinkedHashMap<>();
+        set.norms().forEach((l, n) -> norms.put(Integer.toString(l), n));
+        h.put("norms", norms);
+        h.put("created_at", p.createdAt().toString());
+        h.put("jsteer_version", p.jsteerVersion());
+        h.put("extra", p.extra());
+        return h;
+    }
+
+    /** Reads a vector set and checks it against {@code model} (width = dim, layers inside the model). */
+    public static VectorSet read(Path path, LlamaConfig model) {
+        VectorSet set = read(path);
+        set.requireFits(model, "vector set " + base(path));
+        return set;
+    }
+
+    /**
+     * Reads a vector set without a model to check against.
+     *
+     * @throws IllegalArgumentException naming the file and field of any inconsistency
+     */
+    public static VectorSet read(Path path) {
+        Path jsonFile = jsonPath(path), tensorFile = tensorPath(path);
+        if (!Files.isRegularFile(jsonFile)) {
+            throw new IllegalArgumentException(jsonFile + ": missing (a vector set is NAME.json + NAME.safetensors)");
+        }
+        if (!Files.isRegularFile(tensorFile)) {
+            throw new IllegalArgumentException(tensorFile + ": missing (a vector set is NAME.json + NAME.safetensors)");
+        }
+        JsonNode h;
+        try {
+            h = JSON.readTree(jsonFile.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(jsonFile + ": not valid JSON: " + e.getMessage(), e);
+        }
+        Fields f = new Fields(jsonFile, h);
+        if (!FORMAT.equals(f.text("format"))) {
+            throw f.bad("format", "is not " + FORMAT);
+        }
+        if (h.path("version").asInt(-1) != VERSION) {
+            throw f.bad("version", "unsupported (this jsteer reads version " + VERSION + ")");
+        }
+        SiteKind kind;
+        try {
+            kind = SiteKind.parse(f.text("site"));
+        } catch (IllegalArgumentException e) {
+            throw f.bad("site", e.getMessage());
+        }
+        List<Integer> layers = new ArrayList<>();
+        for (JsonNode l : f.node("layers")) {
+            if (!l.canConvertToInt() || l.asInt() < 0) {
+                throw f.bad("layers", "must be non-negative integers, found " + l);
+            }
+            layers.add(l.asInt());
+        }
+        int width = h.path("width").asInt(-1);
+        if (width <= 0) {
+            throw f.bad("width", "missing or not positive");
+        }
+        TreeMap<Integer, float[]> vectors = new TreeMap<>();
+        try (ModelWeights st = SafetensorsReader.open(tensorFile)) {
+            for (int l : layers) {
+                String name = tensorName(kind, l);
+                if (!st.hasTensor(name)) {
+                    throw new IllegalArgumentException(tensorFile + ": tensor " + name + " (layer " + l + " in " + jsonFile.getFileName()
+                            + ") is missing; it has " + st.tensors().keySet());
+                }
+                TensorData t = st.tensor(name);
+                if (t.dtype() != DType.F32 || !Arrays.equals(t.shape(), new long[] {width})) {
+                    throw new IllegalArgumentException(tensorFile + ": tensor " + name + " is " + t + ", expected f32[" + width + "]");
+                }
+                float[] v = new float[width];
+                t.data().copyTo(0, v, 0, width);
+                vectors.put(l, v);
+            }
+            if (st.tensors().size() != layers.size()) {
+                throw new IllegalArgumentException(tensorFile + ": has " + st.tensors().size() + " tensors but "
+                        + jsonFile.getFileName() + " lists " + layers.size() + " layers " + layers);
+            }
+        }
+        Instant created;
+        try {
+            created = Instant.parse(f.text("created_at"));
+        } catch (DateTimeParseException e) {
+            throw f.bad("created_at", "is not an ISO-8601 instant");
+        }
+        List<DatasetSource> datasets = new ArrayList<>();
+        for (JsonNode d : f.node("datasets")) {
+            datasets.add(new DatasetSource(Path.of(d.path("path").asText()), d.path("sha256").asText()));
+        }
+        Map<String, Object> extra = JSON.convertValue(h.path("extra").isObject() ? h.path("extra") : JSON.createObjectNode(),
+                new TypeReference<LinkedHashMap<String, Object>>() {});
+        Provenance p = new Provenance(f.node("model").path("name").asText(), f.node("model").path("sha256").asText(),
+                f.text("method"), f.text("positions"), datasets, created, f.text("jsteer_version"), extra);
+        VectorSet set;
+        try {
+            set = new VectorSet(kind, vectors, p);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(tensorFile + ": " + e.getMessage(), e);
+        }
+        // the norms in the JSON must describe these tensors: a mismatched pair of files is caught here
+        JsonNode norms = f.node("norms");
+        for (Map.Entry<Integer, Double> e : set.norms().entrySet()) {
+            JsonNode n = norms.get(Integer.toString(e.getKey()));
+            if (n == null || !n.isNumber()) {
+                throw f.bad("norms." + e.getKey(), "missing");
+            }
+            if (Math.abs(n.asDouble() - e.getValue()) > NORM_TOLERANCE * Math.max(1, e.getValue())) {
+                throw f.bad("norms." + e.getKey(), "is " + n.asDouble() + " but the tensor's norm is " + e.getValue()
+                        + " (the .json and .safetensors do not belong together)");
+            }
+        }
+        return set;
+    }
+
+    /** Required-field access with errors naming the file and field. */
+    private record Fields(Path file, JsonNode root) {
+        JsonNode node(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                throw bad(field, "missing");
+            }
+            return n;
+        }
+
+        String text(String field) {
+            JsonNode n = node(field);
+            if (!n.isTextual()) {
+                throw bad(field, "must be a string");
+            }
+            return n.asText();
+        }
+
+        IllegalArgumentException bad(String field, String problem) {
+            return new IllegalArgumentException(file + ": field '" + field + "' " + problem);
+        }
+    }
+}

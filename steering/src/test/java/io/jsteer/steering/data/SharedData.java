@@ -1,0 +1,25 @@
+package io.jsteer.steering.data;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The read-only shared files (surefire sets jsteer.shared); a missing file fails the test, never skips it. */
+public final class SharedData {
+
+    private SharedData() {}
+
+    public static Path path(String relative) {
+        String shared = System.getProperty("jsteer.shared");
+        assertNotNull(shared, "system property jsteer.shared is not set (surefire sets it to <root>/../shared)");
+        Path p = Path.of(shared).resolve(relative);
+        assertTrue(Files.exists(p), "shared file missing: " + p);
+        return p;
+    }
+
+    public static Path data(String relative) {
+        return path("data/" + relative);
+    }
+}
