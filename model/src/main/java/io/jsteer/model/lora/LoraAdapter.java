@@ -1,6 +1,8 @@
 package io.jsteer.model.lora;
 
 import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.LlamaWeights;
+import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Storage;
 import io.jsteer.tensor.autograd.Tape;
@@ -198,6 +200,36 @@ public final class LoraAdapter {
         }
         Var low = tape.linear(x, ma);                                     // [T, rank]
         return tape.add(y, tape.scale(tape.linear(low, b[layer][t.ordinal()]), scale()));
+    }
+
+    /**
+     * The base weights with this adapter folded in, {@code W' = W + s·B·A} for every targeted
+     * projection, as new float32 tensors (dequantized from the base dtype); untargeted tensors
+     * are shared with {@code w}. An engine on the result needs no adapter.
+     */
+    public LlamaWeights mergeInto(LlamaConfig c, LlamaWeights w) {
+        validate(c);
+        FloatTensor[][] merged = {w.wq().clone(), w.wk().clone(), w.wv().clone(), w.wo().clone(),
+            w.w1().clone(), w.w3().clone(), w.w2().clone()}; // in LoraTarget order: q k v o gate up down
+        for (int l = 0; l < layers; l++) {
+            for (LoraTarget t : targets) {
+                FloatTensor base = merged[t.ordinal()][l];
+                int in = t.inFeatures(c), out = t.outFeatures(c);
+                float[] values = base.toFloatArray(); // [out, in]
+                Storage sa = a[l][t.ordinal()].data(), sb = b[l][t.ordinal()].data();
+                for (int o = 0; o < out; o++) {
+                    for (int r = 0; r < rank; r++) {
+                        double coef = scale() * sb.get(o * rank + r);
+                        for (int i = 0; i < in; i++) {
+                            values[o * in + i] += (float) (coef * sa.get(r * in + i));
+                        }
+                    }
+                }
+                merged[t.ordinal()][l] = FloatTensor.of(values);
+            }
+        }
+        return new LlamaWeights(w.tokenEmbedding(), w.attnNorm(), merged[0], merged[1], merged[2], merged[3],
+                w.ffnNorm(), merged[4], merged[6], merged[5], w.outputNorm(), w.classifier());
     }
 
     /**

@@ -157,6 +157,28 @@ class InterventionPathsTest {
         assertTrue(above > 0 && above < 64, "gate 0 above 0.5 on " + above + " of 64 tokens");
     }
 
+    @Test
+    void captureHooksSeeTheSameActivationsOnBothPaths() {
+        // after an upstream edit, so the capture also shows that hooks at a site see the edited stream
+        InterventionSet set = InterventionSet.of(AddVector.of(Site.parse("resid_post:0"), random(30, 64, 1), 2.0, Positions.ALL));
+        float[][] engineRows = new float[64][];
+        var hooks = set.toHooks(model.config()).add(Site.parse("attn_heads:2"), (s, pos, inPrompt, x) -> engineRows[pos] = x.clone());
+        try (CpuEngine e = new CpuEngine(model.config(), model.weights(), 64, new Parallel(1))) {
+            e.setHooks(hooks);
+            e.prefill(tokens, 0);
+        }
+        Var[] captured = new Var[1];
+        TapeHooks tapeHooks = set.toTapeHooks(model.config()).add(Site.parse("attn_heads:2"), (tape, s, x, p) -> captured[0] = x);
+        TrainableLlama.of(model).logitsNoGrad(new Tape(Precision.F32), tokens, ForwardOptions.NONE.withHooks(tapeHooks));
+        double max = 0;
+        for (int t = 0; t < 64; t++) {
+            for (int i = 0; i < 64; i++) {
+                max = Math.max(max, Math.abs(engineRows[t][i] - captured[0].get(t * 64 + i)));
+            }
+        }
+        assertTrue(max < 1e-5, "max |Δ| = " + max);
+    }
+
     /**
      * Under the KV cache, a prompt of 40 tokens is prefilled (prompt) and the other 24 are fed one
      * at a time as generated tokens: the trainable path with promptLength 40 steers the same rows.

@@ -135,6 +135,31 @@ class LoraPathsTest {
     }
 
     @Test
+    void mergedWeightsComputeWhatTheAdapterDoes() {
+        LlamaConfig c = TinyModels.neoxLlama3Config();
+        var weights = TinyModels.randomWeights(c, 5);
+        LoraAdapter adapter = randomAdapter(c, EnumSet.allOf(LoraTarget.class), 9, 0.3, Precision.F32);
+        int[] tokens = TinyModels.tokens(c, 30, 8);
+        var merged = adapter.mergeInto(c, weights);
+        try (CpuEngine withAdapter = new CpuEngine(c, weights, 30, new Parallel(1));
+             CpuEngine mergedEngine = new CpuEngine(c, merged, 30, new Parallel(1));
+             CpuEngine plainEngine = new CpuEngine(c, weights, 30, new Parallel(1))) {
+            withAdapter.setAdapter(adapter);
+            double changed = 0;
+            for (int t = 0; t < 30; t++) {
+                float[] expected = withAdapter.forward(tokens[t], t, true).clone();
+                assertArrayEquals(expected, mergedEngine.forward(tokens[t], t, true), 1e-4f, "position " + t);
+                float[] plain = plainEngine.forward(tokens[t], t, true);
+                for (int j = 0; j < plain.length; j++) {
+                    changed = Math.max(changed, Math.abs(plain[j] - expected[j]));
+                }
+            }
+            assertTrue(changed > 0.1, "the adapter matters: " + changed);
+        }
+        assertTrue(merged.wv()[1] != weights.wv()[1] && merged.tokenEmbedding() == weights.tokenEmbedding());
+    }
+
+    @Test
     void anAdapterForAnotherModelIsRefused() {
         LlamaConfig c = TinyModels.tinyConfig();
         LoraAdapter other = LoraAdapter.initialize(TinyModels.neoxLlama3Config(), 2, 4, EnumSet.of(LoraTarget.Q), 1);
