@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /** Generates from a prompt and prints prompt + completion, as llama2.c's run does. */
 @Command(name = "run", description = "Generate text from a prompt (stdout: the prompt followed by the completion; stderr: tok/s).",
-        footer = {"", "Example:", "  jsteer run --model stories260K --prompt \"Once upon a time\" --temperature 0 --max-tokens 100"})
+        footer = {"", "Examples:", "  jsteer run --model stories260K --prompt \"Once upon a time\" --temperature 0 --max-tokens 100",
+                "  jsteer run --prompt \"Once upon a time\" --steer happy.json:4@3 --steer calm.json:-2"})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -25,6 +26,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions sampling;
+
+    @Mixin
+    SteerOptions steering;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
     String prompt;
@@ -41,6 +45,11 @@ final class RunCommand implements Callable<Integer> {
              Parallel par = new Parallel(common.threadCount());
              CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
+            if (!steering.isEmpty()) {
+                var interventions = steering.interventions(model.config());
+                System.err.println(SteerOptions.describe(interventions));
+                engine.setHooks(interventions.toHooks(model.config()));
+            }
             int[] promptIds = tok.encode(text, true);
             if (promptIds.length == 0) {
                 promptIds = new int[] {tok.bos()};

@@ -1,0 +1,76 @@
+package io.jsteer.cli;
+
+import io.jsteer.cli.serve.SteerSpec;
+import io.jsteer.cli.serve.VectorSteering;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.Ablate;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.Intervention;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
+import io.jsteer.steering.vectors.VectorSet;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The steering flags of run and chat (cli.md): vectors to add, directions to project out. */
+final class SteerOptions {
+
+    @Option(names = "--steer", paramLabel = "FILE[:STRENGTH][@LAYERS]",
+            description = "add a vector set (NAME.json + NAME.safetensors) times STRENGTH (default 1) at its site, at LAYERS "
+                    + "(4, 3-6 or 1,3; default: every layer of the set); repeatable")
+    List<String> steer = new ArrayList<>();
+
+    @Option(names = "--ablate", paramLabel = "FILE[@LAYERS]",
+            description = "project the set's direction out of the stream at its site and LAYERS, every token (directional ablation); repeatable")
+    List<String> ablate = new ArrayList<>();
+
+    @Option(names = "--positions", paramLabel = "all|prompt|generated", defaultValue = "all",
+            description = "which tokens --steer edits: all, the prompt's only, or generated ones only (default: ${DEFAULT-VALUE})")
+    String positions;
+
+    boolean isEmpty() {
+        return steer.isEmpty() && ablate.isEmpty();
+    }
+
+    /** The interventions the flags ask for, checked against the model; an empty set when none. */
+    InterventionSet interventions(LlamaConfig config) {
+        Positions where = Positions.parse(positions);
+        VectorSteering files = VectorSteering.files(config);
+        List<SteerSpec> adds = new ArrayList<>();
+        for (String s : steer) {
+            SteerSpec spec = SteerSpec.parse(s);
+            adds.add(new SteerSpec(spec.vector(), spec.strength(), spec.layers(), where.label()));
+        }
+        List<Intervention> items = new ArrayList<>(files.interventions(adds).items());
+        for (String a : ablate) {
+            SteerSpec spec = SteerSpec.parse(a);
+            if (spec.strength() != 1f) {
+                throw new IllegalArgumentException("--ablate " + a + ": ablation takes no strength (it removes the whole component)");
+            }
+            VectorSet set = files.set(spec.vector());
+            for (int layer : files.interventions(List.of(spec)).items().stream().map(i -> i.site().layer()).toList()) {
+                items.add(Ablate.of(set.site(layer), set.vector(layer)));
+            }
+        }
+        InterventionSet result = new InterventionSet(items);
+        result.validate(config);
+        return result;
+    }
+
+    /** One line per intervention for stderr, so a user sees exactly what was applied where. */
+    static String describe(InterventionSet set) {
+        StringBuilder sb = new StringBuilder();
+        for (Intervention i : set.items()) {
+            if (!sb.isEmpty()) {
+                sb.append('\n');
+            }
+            if (i instanceof AddVector a) {
+                sb.append(String.format("steering: + %.3g x vector at %s (%s tokens)", a.strength(), a.site(), a.positions().label()));
+            } else {
+                sb.append("steering: ").append(i.kind()).append(" at ").append(i.site());
+            }
+        }
+        return sb.toString();
+    }
+}

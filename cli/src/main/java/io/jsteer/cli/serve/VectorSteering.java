@@ -1,0 +1,151 @@
+package io.jsteer.cli.serve;
+
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
+import io.jsteer.steering.vectors.VectorSet;
+import io.jsteer.steering.vectors.VectorSetFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Steering from vector-set files ({@code NAME.safetensors} + {@code NAME.json}): each
+ * {@link SteerSpec} becomes one {@link AddVector} per chosen layer of its set, all composed in
+ * order. Sets are read once, checked against the model (width, layers) and kept.
+ */
+public final class VectorSteering implements SteeringResolver {
+
+    private final LlamaConfig config;
+    private final Function<String, Path> locate;
+    private final Map<Path, VectorSet> sets = new ConcurrentHashMap<>();
+
+    private VectorSteering(LlamaConfig config, Function<String, Path> locate) {
+        this.config = config;
+        this.locate = locate;
+    }
+
+    /** Names are file paths (the command line: {@code --steer happy.json:4@3}). */
+    public static VectorSteering files(LlamaConfig config) {
+        return new VectorSteering(config, Path::of);
+    }
+
+    /**
+     * Names are set names inside {@code dir} (the server: a client may name only what the operator
+     * put there, never a path).
+     */
+    public static VectorSteering directory(LlamaConfig config, Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--vectors: " + dir + " is not a directory");
+        }
+        return new VectorSteering(config, name -> {
+            if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
+                throw new IllegalArgumentException("vector name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
+            }
+            Path json = dir.resolve(name.endsWith(".json") ? name : name + ".json");
+            if (!Files.isRegularFile(json)) {
+                throw new IllegalArgumentException("no vector set named '" + name + "' (the server has: " + names(dir) + ")");
+            }
+            return json;
+        });
+    }
+
+    /** The names of the sets in {@code dir}, for messages and listings. */
+    public static List<String> names(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                    .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    /** The vector set a name stands for, read and checked once. */
+    public VectorSet set(String name) {
+        Path path = locate.apply(name).toAbsolutePath().normalize();
+        return sets.computeIfAbsent(path, p -> VectorSetFiles.read(p, config));
+    }
+
+    public InterventionSet interventions(List<SteerSpec> specs) {
+        List<io.jsteer.model.intervene.Intervention> items = new ArrayList<>();
+        for (SteerSpec s : specs) {
+            VectorSet set = set(s.vector());
+            Positions positions = s.positions() == null ? Positions.ALL : Positions.parse(s.positions());
+            for (int layer : layers(s.layers(), set, s.vector())) {
+                items.add(AddVector.of(set.site(layer), set.vector(layer), s.strength(), positions));
+            }
+        }
+        InterventionSet result = new InterventionSet(items);
+        result.validate(config);
+        return result;
+    }
+
+    @Override
+    public Hooks resolve(List<SteerSpec> specs) {
+        if (specs.isEmpty()) {
+            return null;
+        }
+        return interventions(specs).toHooks(config);
+    }
+
+    /** {@code null} = every layer of the set; else {@code 4}, {@code 3-6} or {@code 1,3,5-6}, each present in the set. */
+    static SortedSet<Integer> layers(String text, VectorSet set, String name) {
+        SortedSet<Integer> have = new TreeSet<>(set.vectors().keySet());
+        if (text == null || text.isBlank()) {
+            return have;
+        }
+        SortedSet<Integer> out = parse(text);
+        if (!have.containsAll(out)) {
+            SortedSet<Integer> missing = new TreeSet<>(out);
+            missing.removeAll(have);
+            throw new IllegalArgumentException("vector set '" + name + "' has no vector for layer(s) " + missing
+                    + " (it has " + have + ")");
+        }
+        return out;
+    }
+
+    /** Layers of a model with {@code nLayers} blocks: {@code null} = all, else as {@link #layers}. */
+    public static SortedSet<Integer> parseLayers(String text, int nLayers) {
+        SortedSet<Integer> out = new TreeSet<>();
+        if (text == null || text.isBlank()) {
+            for (int l = 0; l < nLayers; l++) {
+                out.add(l);
+            }
+            return out;
+        }
+        out = parse(text);
+        if (out.first() < 0 || out.last() >= nLayers) {
+            throw new IllegalArgumentException("layers '" + text + "': the model has blocks 0.." + (nLayers - 1));
+        }
+        return out;
+    }
+
+    private static SortedSet<Integer> parse(String text) {
+        SortedSet<Integer> out = new TreeSet<>();
+        for (String part : text.split(",")) {
+            String p = part.trim();
+            try {
+                int dash = p.indexOf('-', 1);
+                int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
+                int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
+                if (from > to) {
+                    throw new IllegalArgumentException("layers '" + text + "': range " + p + " runs backwards");
+                }
+                for (int l = from; l <= to; l++) {
+                    out.add(l);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("layers '" + text + "' must look like 4, 3-6 or 1,3,5-6");
+            }
+        }
+        return out;
+    }
+}
