@@ -20,9 +20,12 @@ import java.util.List;
  * paired story sentences in its own register (same names and structure, happy vs sad words).
  *
  * <p><b>The vector.</b> Per block L: mean over happy prompts of resid_post[L] at the last prompt
- * token, minus the same mean over sad prompts ({@code [nLayers][dim]}). It is added unscaled
- * times the strength at every position (prompt and generated) of resid_post[L], so strength 1
- * moves the stream by the raw happy−sad difference.
+ * token, minus the same mean over sad prompts ({@code [nLayers][dim]}), scaled to unit length.
+ * strength × that direction is added at every position (prompt and generated) of
+ * resid_post[L], so the strength is the length of the push in the stream's own units. The raw
+ * differences are 0.1 (block 0) to 1.9 (block 4) long on stories260K, against a mean
+ * ‖resid_post‖ of about 4, 5.5, 7, 10 and 13 in blocks 0–4 on the neutral prompts, so equal
+ * strengths push early blocks relatively harder.
  */
 public final class SentimentSweepDemo {
 
@@ -74,6 +77,26 @@ public final class SentimentSweepDemo {
             }
         }
         return out;
+    }
+
+    /** {@link #lastTokenMeanDifference} with every block's vector scaled to length 1: [nLayers][dim]. */
+    public static float[][] unitDirections(InferenceEngine engine, Tokenizer tokenizer, List<String> positive,
+                                           List<String> negative) {
+        float[][] v = lastTokenMeanDifference(engine, tokenizer, positive, negative);
+        for (int l = 0; l < v.length; l++) {
+            double n = 0;
+            for (float x : v[l]) {
+                n += (double) x * x;
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("mean difference: block " + l + " has the same mean on both prompt sets");
+            }
+            float inv = (float) (1 / Math.sqrt(n));
+            for (int i = 0; i < v[l].length; i++) {
+                v[l][i] *= inv;
+            }
+        }
+        return v;
     }
 
     /**
@@ -157,12 +180,13 @@ public final class SentimentSweepDemo {
                 .build();
     }
 
-    /** Computes the happy−sad vector on {@code engine} and runs the sweep with AFINN sentiment. */
+    /** Computes the happy−sad directions on {@code engine} and runs the sweep with AFINN sentiment. */
     public static SweepResult run(InferenceEngine engine, Tokenizer tokenizer, String modelName, AfinnLexicon lexicon,
                                   SweepConfig config) {
-        float[][] v = lastTokenMeanDifference(engine, tokenizer, happyPrompts(), sadPrompts());
+        float[][] v = unitDirections(engine, tokenizer, happyPrompts(), sadPrompts());
         return new SweepRunner(engine, tokenizer, modelName).run(config, BehaviourMetric.afinnSentiment(lexicon),
-                "resid_post add strength x (mean happy - mean sad, last token, " + happyPrompts().size() + " story pairs)",
+                "resid_post += strength x unit(mean happy - mean sad), last prompt token, " + happyPrompts().size()
+                        + " paired story sentences; all positions",
                 addToResidPost(v));
     }
 }
