@@ -2,7 +2,10 @@ package io.jsteer.steering.report;
 
 import io.jsteer.steering.sweep.SweepCell;
 import io.jsteer.steering.sweep.SweepResult;
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
@@ -24,6 +27,12 @@ final class SweepCharts {
 
     static final int WIDTH = 640, HEIGHT = 400;
 
+    /** Distinct colours readable on white (Tableau 10), one per layer in order, repeating. */
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf),
+    };
+
     private SweepCharts() {}
 
     /** A metric against strength, one line per layer (the baseline at strength 0 on every line). */
@@ -39,6 +48,10 @@ final class SweepCharts {
         JFreeChart chart = ChartFactory.createXYLineChart(title, "strength", yLabel, data, PlotOrientation.VERTICAL,
                 true, false, false);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+        }
         ((XYPlot) chart.getPlot()).setRenderer(renderer);
         style(chart);
         return chart;
@@ -66,6 +79,25 @@ final class SweepCharts {
         });
         JFreeChart chart = ChartFactory.createScatterPlot("KL on benign prompts against " + r.behaviour(), r.behaviour(),
                 "mean KL (nats)", data, PlotOrientation.VERTICAL, true, false, false);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        int layers = r.config().layers().size();
+        Shape dot = new Ellipse2D.Double(-4, -4, 8, 8);
+        for (int i = 0; i < layers; i++) {
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            renderer.setSeriesShape(i, dot);
+        }
+        // the baseline as a black square, the best cell as a large open ring drawn over its point
+        renderer.setSeriesPaint(layers, Color.BLACK);
+        renderer.setSeriesShape(layers, new Rectangle2D.Double(-5, -5, 10, 10));
+        if (best.isPresent()) {
+            renderer.setSeriesPaint(layers + 1, Color.BLACK);
+            renderer.setSeriesShape(layers + 1, new Ellipse2D.Double(-9, -9, 18, 18));
+            renderer.setSeriesShapesFilled(layers + 1, false);
+            renderer.setSeriesOutlineStroke(layers + 1, new BasicStroke(2.5f));
+            renderer.setUseOutlinePaint(false);
+            renderer.setDrawOutlines(true);
+        }
+        ((XYPlot) chart.getPlot()).setRenderer(renderer);
         style(chart);
         return chart;
     }

@@ -80,6 +80,15 @@ class SweepReportTest {
             assertTrue(html.contains("id=\"fig-" + id + "\""), id);
         }
         assertTrue(html.contains("layer 1") && html.contains("layer 3"), "legend names the layers");
+        // each chart is well-formed SVG with drawn content
+        Matcher svg = Pattern.compile("<svg.*?</svg>", Pattern.DOTALL).matcher(html);
+        var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(true);
+        while (svg.find()) {
+            var doc = factory.newDocumentBuilder().parse(new org.xml.sax.InputSource(new java.io.StringReader(svg.group())));
+            assertEquals("svg", doc.getDocumentElement().getLocalName());
+            assertTrue(doc.getElementsByTagNameNS("*", "path").getLength() > 10, "chart has drawn paths");
+        }
 
         // the table: every cell's behaviour and KL as printed numbers
         for (String v : List.of("3.125", "4.375", "3.875", "6.625", "0.06250", "0.8125", "0.1875", "2.500")) {
