@@ -6,10 +6,12 @@ import io.jsteer.steering.sweep.SweepCell;
 import io.jsteer.steering.sweep.SweepResult;
 import io.jsteer.weights.AtomicFileWriter;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -40,7 +42,7 @@ public final class SweepHtmlReport {
                 .append("th{background:#eee}tr.best td{background:#ffe08a;font-weight:bold}")
                 .append("tr.baseline td{background:#e8f0ff}td.l{text-align:left}")
                 .append(".charts{display:flex;flex-wrap:wrap;gap:12px}")
-                .append("pre{white-space:pre-wrap;background:#f7f7f7;padding:6px;max-width:60em}")
+                .append("pre{white-space:pre-wrap;background:#f7f7f7;padding:6px;max-width:60em}.prompt{color:#888}")
                 .append("\n</style>\n</head>\n<body>\n");
 
         h.append("<h1>Steering sweep</h1>\n<ul>\n")
@@ -79,11 +81,11 @@ public final class SweepHtmlReport {
         table(h, r, best);
 
         h.append("<h2>Sample texts</h2>\n<h3>baseline (no steering)</h3>\n");
-        samples(h, r.baseline());
+        samples(h, r.baseline(), r.config().prompts());
         if (best.isPresent()) {
             h.append("<h3>best cell: layer ").append(best.get().layer()).append(", strength ").append(num(best.get().strength()))
                     .append("</h3>\n");
-            samples(h, best.get());
+            samples(h, best.get(), r.config().prompts());
         }
 
         h.append("<h2>Data</h2>\n<p>The full result as JSON (the same as the sweep's .json file).</p>\n")
@@ -134,12 +136,17 @@ public final class SweepHtmlReport {
         h.append("</tr>\n");
     }
 
-    private static void samples(StringBuilder h, SweepCell c) {
+    /** Sample i continues prompt i mod #prompts; the prompt is shown in grey before it. */
+    private static void samples(StringBuilder h, SweepCell c, List<String> prompts) {
         if (c.samples().isEmpty()) {
             h.append("<p>(no texts kept)</p>\n");
         }
-        for (String s : c.samples()) {
-            h.append("<pre>").append(esc(s)).append("</pre>\n");
+        for (int i = 0; i < c.samples().size(); i++) {
+            h.append("<pre>");
+            if (!prompts.isEmpty()) {
+                h.append("<span class=\"prompt\">").append(esc(prompts.get(i % prompts.size()))).append("</span> ");
+            }
+            h.append(esc(c.samples().get(i))).append("</pre>\n");
         }
     }
 
@@ -147,11 +154,12 @@ public final class SweepHtmlReport {
         h.append("<td>").append(esc(v)).append("</td>");
     }
 
+    /** Four significant digits without trailing zeros: 0.0625, 2.5, 4, 1.071. */
     static String num(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e9) {
-            return String.format(Locale.ROOT, "%.1f", v);
+        if (!Double.isFinite(v)) {
+            return Double.toString(v);
         }
-        return String.format(Locale.ROOT, "%.4g", v);
+        return new BigDecimal(v).round(new MathContext(4, RoundingMode.HALF_EVEN)).stripTrailingZeros().toPlainString();
     }
 
     static String esc(String s) {

@@ -91,18 +91,18 @@ class SweepReportTest {
         }
 
         // the table: every cell's behaviour and KL as printed numbers
-        for (String v : List.of("3.125", "4.375", "3.875", "6.625", "0.06250", "0.8125", "0.1875", "2.500")) {
+        for (String v : List.of("3.125", "4.375", "3.875", "6.625", "0.0625", "0.8125", "0.1875", "2.5")) {
             assertTrue(html.contains("<td>" + v + "</td>"), v);
         }
         // best: highest sentiment with KL <= 1 and distinct-2 >= 0.8 × 0.95 → layer 1, strength 4
         // (layer 3 strength 4 has more sentiment but KL 2.5 and distinct-2 0.5)
         Matcher best = Pattern.compile("<tr class=\"best\">(.*?)</tr>").matcher(html);
         assertTrue(best.find());
-        assertTrue(best.group(1).startsWith("<td>1</td><td>4.0</td><td>4.375</td>"), best.group(1));
+        assertTrue(best.group(1).startsWith("<td>1</td><td>4</td><td>4.375</td>"), best.group(1));
         assertFalse(best.find(), "one best row");
 
         // texts are escaped, the JSON data block parses back to the result
-        assertTrue(html.contains("Tim &amp; &lt;Sue&gt; went &quot;home&quot;."));
+        assertTrue(html.contains("<span class=\"prompt\">Once upon a time,</span> Tim &amp; &lt;Sue&gt; went &quot;home&quot;."));
         Matcher data = Pattern.compile("<script type=\"application/json\" id=\"sweep-data\">\\n(.*?)\\n</script>", Pattern.DOTALL)
                 .matcher(html);
         assertTrue(data.find());
