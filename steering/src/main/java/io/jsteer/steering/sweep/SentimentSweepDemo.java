@@ -57,6 +57,15 @@ public final class SentimentSweepDemo {
             "It was a day in the town. A man walked to the shop with a bag.",
             "Ben saw a bird on the roof. The bird had a long tail.");
 
+    /** Held-out stories for perplexity, written for this demo in the TinyStories register. */
+    public static final List<String> HELD_OUT_STORIES = List.of(
+            "Once upon a time, there was a little boy named Jack. Jack liked to play with his blocks. One day, he built a tall"
+                    + " tower. His sister came and looked at it. They played together until it was time for dinner.",
+            "Anna went to the beach with her dad. They made a big sand castle with a flag on top. Then they ate apples and"
+                    + " watched the boats on the water.",
+            "There was a small bird who lived in a tree. Every morning, the bird sang a song. A girl named Kim heard the song"
+                    + " and waved at the bird from her window.");
+
     private SentimentSweepDemo() {}
 
     /** The happy prompts (templates × names). */
@@ -166,7 +175,10 @@ public final class SentimentSweepDemo {
         };
     }
 
-    /** The demo's sweep settings: story prompts, neutral KL prompts, 50 samples of 64 tokens at T = 0.8. */
+    /**
+     * The demo's sweep settings: story prompts, neutral KL prompts, perplexity on the held-out
+     * stories, {@code samples} samples of 64 tokens at T = 0.8 (the README uses 50).
+     */
     public static SweepConfig config(List<Integer> layers, List<Double> strengths, int samples, long seed) {
         return SweepConfig.builder()
                 .layers(layers)
@@ -177,6 +189,7 @@ public final class SentimentSweepDemo {
                 .temperature(0.8f)
                 .seed(seed)
                 .klPrompts(NEUTRAL_PROMPTS)
+                .perplexityTexts(HELD_OUT_STORIES)
                 .build();
     }
 

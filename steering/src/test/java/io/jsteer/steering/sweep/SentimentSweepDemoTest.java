@@ -43,6 +43,7 @@ class SentimentSweepDemoTest {
             double[] sentiment = line.stream().mapToDouble(SweepCell::behaviour).toArray();
             double[] kl = line.stream().mapToDouble(SweepCell::klMean).toArray();
             String figures = "sentiment " + Arrays.toString(sentiment) + ", KL " + Arrays.toString(kl);
+            System.err.println("demo, layer 1, strengths " + strengths + ": " + figures);
 
             for (int i = 1; i < kl.length; i++) {
                 assertTrue(kl[i] > kl[i - 1], "KL grows with strength: " + figures);
@@ -52,8 +53,11 @@ class SentimentSweepDemoTest {
             assertTrue(spearman(sentiment) >= 0.9, "sentiment rises with strength: " + figures);
             assertTrue(sentiment[3] > sentiment[0] + 0.5 && sentiment[4] > sentiment[0] + 0.5,
                     "the strongest cells are clearly happier than the baseline: " + figures);
-            // and the text is still text: at most a small loss of distinct bigrams
+            // and the text is still text: at most a small loss of distinct bigrams; held-out stories
+            // get less likely as the stream is pushed off its usual course
             assertTrue(line.get(4).degeneration().distinct2() > 0.9 * line.get(0).degeneration().distinct2(), figures);
+            assertTrue(line.get(4).perplexity() > line.get(0).perplexity(), "perplexity " + line.get(0).perplexity()
+                    + " -> " + line.get(4).perplexity());
         }
     }
 
