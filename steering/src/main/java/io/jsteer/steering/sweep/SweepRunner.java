@@ -1,0 +1,123 @@
+package io.jsteer.steering.sweep;
+
+import io.jsteer.model.GenerationResult;
+import io.jsteer.model.Generator;
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.Sampler;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.eval.Degeneration;
+import io.jsteer.steering.eval.NextTokenKl;
+import io.jsteer.steering.eval.Perplexity;
+import java.util.ArrayList;
+import java.util.List;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Runs a layer × strength sweep on one engine. Per cell: set the cell's hooks, sample the texts
+ * (same seeds in every cell), score the behaviour, the optional perplexity and the degeneration of
+ * the texts, then the KL on the benign prompts against the unsteered logits computed once up
+ * front. The engine is left without hooks.
+ *
+ * <p>Deterministic for a given config and engine: the only randomness is the seeded sampler.
+ * (Up to float rounding of the engine itself, which can differ by ~1e-7 in the logits between
+ * interpreted and JIT-compiled kernels; a sampled token flips only if a draw falls that close to a
+ * cumulative-probability boundary.)
+ */
+public final class SweepRunner {
+
+    /** Golden-ratio increment: spreads consecutive sample indices over the seed space. */
+    private static final long SEED_STEP = 0x9E3779B97F4A7C15L;
+
+    private final InferenceEngine engine;
+    private final Tokenizer tokenizer;
+    private final String modelName;
+
+    public SweepRunner(InferenceEngine engine, Tokenizer tokenizer, String modelName) {
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+        this.modelName = modelName;
+    }
+
+    /**
+     * @param steering a description of what {@code factory} applies, kept in the result
+     * @param factory  the hooks for each (layer, strength)
+     */
+    public SweepResult run(SweepConfig config, BehaviourMetric metric, String steering, SteeringFactory factory) {
+        int nLayers = engine.config().nLayers();
+        for (int l : config.layers()) {
+            if (l >= nLayers) {
+                throw new IllegalArgumentException("sweep: layer " + l + " is past the model's last block " + (nLayers - 1));
+            }
+        }
+        if (config.samples() == 0 && metric.usesGenerations()) {
+            throw new IllegalArgumentException("sweep: metric " + metric.name() + " scores generated text; --samples must be at least 1");
+        }
+        List<int[]> prompts = config.prompts().stream().map(p -> tokenizer.encode(p, true)).toList();
+        List<int[]> klPrompts = config.klPrompts().stream().map(p -> tokenizer.encode(p, true)).toList();
+        List<int[]> pplTexts = config.perplexityTexts().stream().map(p -> tokenizer.encode(p, true)).toList();
+        List<Double> strengths = config.steeredStrengths();
+        int total = 1 + config.layers().size() * strengths.size();
+
+        try (ProgressBar bar = config.progress() ? progressBar(total) : null) {
+            NextTokenKl kl = new NextTokenKl(engine, klPrompts);
+            SweepCell baseline = cell(-1, 0, null, config, metric, prompts, pplTexts, kl);
+            step(bar);
+            List<SweepCell> cells = new ArrayList<>();
+            for (int layer : config.layers()) {
+                for (double s : strengths) {
+                    Hooks hooks = factory.at(layer, s);
+                    if (hooks == null) {
+                        throw new IllegalArgumentException("sweep: the steering factory returned no hooks for layer " + layer
+                                + ", strength " + s);
+                    }
+                    cells.add(cell(layer, s, hooks, config, metric, prompts, pplTexts, kl));
+                    step(bar);
+                }
+            }
+            return new SweepResult(modelName, steering, metric.name(), config, baseline, cells);
+        } finally {
+            engine.setHooks(null);
+        }
+    }
+
+    private SweepCell cell(int layer, double strength, Hooks hooks, SweepConfig config, BehaviourMetric metric,
+                           List<int[]> prompts, List<int[]> pplTexts, NextTokenKl kl) {
+        engine.setHooks(hooks);
+        List<String> texts = new ArrayList<>(config.samples());
+        long tokens = 0;
+        Generator generator = new Generator(engine);
+        int bos = tokenizer.bos(), eos = tokenizer.eos();
+        for (int i = 0; i < config.samples(); i++) {
+            int[] prompt = prompts.get(i % prompts.size());
+            Sampler sampler = new Sampler(config.temperature(), config.topP(), config.seed() + i * SEED_STEP);
+            GenerationResult r = generator.generate(prompt, config.maxTokens(), sampler, t -> t == bos || t == eos, (a, b) -> {});
+            texts.add(tokenizer.decode(r.generated()));
+            tokens += r.generatedCount();
+        }
+        MetricValue behaviour = metric.score(engine, tokenizer, texts);
+        Double ppl = pplTexts.isEmpty() ? null : new Perplexity(engine).measure(pplTexts).perplexity();
+        NextTokenKl.KlResult k = kl.measure(hooks);
+        return new SweepCell(layer, strength, behaviour.value(), behaviour.details(), k.mean(), k.max(), ppl,
+                texts.isEmpty() ? null : Degeneration.mean(texts),
+                texts.isEmpty() ? 0 : (double) tokens / texts.size(),
+                texts.subList(0, Math.min(config.keepSamples(), texts.size())));
+    }
+
+    private static ProgressBar progressBar(int cells) {
+        return new ProgressBarBuilder()
+                .setTaskName("sweep")
+                .setInitialMax(cells)
+                .setUnit(" cells", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .build();
+    }
+
+    private static void step(ProgressBar bar) {
+        if (bar != null) {
+            bar.step();
+        }
+    }
+}
