@@ -64,4 +64,18 @@ final class ModelLocator {
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome.resolve(".cache");
         return base.resolve("jsteer").resolve("models");
     }
+
+    /**
+     * A file of the shared data sets ({@code ../shared/data} beside the checkout, or under
+     * {@code -Djsteer.shared} in tests), for defaults such as the AFINN lexicon.
+     */
+    static Path sharedData(String relative) {
+        String shared = System.getProperty("jsteer.shared");
+        Path base = shared != null ? Path.of(shared) : home().resolve("../shared").normalize();
+        Path p = base.resolve("data").resolve(relative);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("no " + relative + " under " + base.resolve("data") + " (give its path with the matching flag)");
+        }
+        return p;
+    }
 }

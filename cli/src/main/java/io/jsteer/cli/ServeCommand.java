@@ -4,6 +4,7 @@ import io.jsteer.cli.serve.GenerationService;
 import io.jsteer.cli.serve.OpenAiServer;
 import io.jsteer.cli.serve.SteerSpec;
 import io.jsteer.cli.serve.SteeringResolver;
+import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.chat.ChatTemplate;
 import java.util.List;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
         + "(/v1/chat/completions, /v1/completions, /v1/models) with per-request steering.",
         footer = {"", "Example:", "  jsteer serve --model stories260K --port 8080",
                 "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
-                "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'"})
+                "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'",
+                "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"]"})
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
@@ -43,6 +45,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "new tokens when a request gives no max_tokens (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
+    @Option(names = "--vectors", paramLabel = "DIR",
+            description = "vector sets requests may name in their 'steering' field (DIR/NAME.json + NAME.safetensors)")
+    java.nio.file.Path vectors;
+
+    @Option(names = "--steer", paramLabel = "NAME[:STRENGTH][@LAYERS]",
+            description = "steering for requests that have no 'steering' field (a set in --vectors); repeatable")
+    List<String> steer = new java.util.ArrayList<>();
+
     @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
     String template;
 
@@ -60,10 +70,15 @@ final class ServeCommand implements Callable<Integer> {
         int threadsPerSlot = Math.max(1, common.threadCount() / parallel);
         try (LoadedModel model = common.load();
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
-                     SteeringResolver.none(), List.<SteerSpec>of(), parallel, threadsPerSlot, ctxSize);
+                     vectors == null ? SteeringResolver.none() : VectorSteering.directory(model.config(), vectors),
+                     steer.stream().map(SteerSpec::parse).toList(), parallel, threadsPerSlot, ctxSize);
              OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
-                    model.name(), host, server.port(), parallel, threadsPerSlot, ctxSize);
+                    service.modelName(), host, server.port(), parallel, threadsPerSlot, ctxSize);
+            if (vectors != null) {
+                System.err.println("jsteer serve: vector sets for 'steering': " + VectorSteering.names(vectors)
+                        + (steer.isEmpty() ? "" : "; default steering " + steer));
+            }
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             stop.await();

@@ -205,6 +205,31 @@ class OpenAiServerTest {
         assertEquals("stories260K", r.json().at("/data/0/id").asText());
     }
 
+    @Test
+    void aDirectoryResolverServesOnlyTheSetsInItsDirectory(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        var vectors = new java.util.TreeMap<Integer, float[]>();
+        float[] v = new float[64];
+        v[3] = 1f;
+        vectors.put(2, v);
+        io.jsteer.steering.vectors.VectorSetFiles.write(dir.resolve("happy"), new io.jsteer.steering.vectors.VectorSet(
+                SiteKind.RESID_POST, vectors, io.jsteer.steering.vectors.Provenance.of("stories260K", "", "test", "LAST", List.of())));
+        VectorSteering r = VectorSteering.directory(model.config(), dir);
+        assertEquals(List.of("happy"), VectorSteering.names(dir));
+        Hooks hooks = r.resolve(List.of(SteerSpec.parse("happy:2.5@2")));
+        float[] x = new float[64];
+        hooks.run(SiteKind.RESID_POST, 2, 0, true, x);
+        assertEquals(2.5f, x[3], 0f);
+        assertEquals(0f, x[4], 0f);
+        for (String bad : List.of("../happy", "/etc/passwd", ".hidden", "sad")) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> r.resolve(List.of(new SteerSpec(bad, 1f, null, null))));
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> r.resolve(List.of(SteerSpec.parse("happy@3"))));
+        assertTrue(e.getMessage().contains("has no vector for layer(s) [3]"), e.getMessage());
+    }
+
     private static void assertError(Reply r, int status, String param, String messagePart) throws Exception {
         assertEquals(status, r.status(), r.body());
         JsonNode err = r.json().get("error");

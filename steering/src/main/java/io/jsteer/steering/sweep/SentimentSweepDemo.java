@@ -1,13 +1,25 @@
 package io.jsteer.steering.sweep;
 
 import io.jsteer.model.InferenceEngine;
-import io.jsteer.model.intervene.Hooks;
-import io.jsteer.model.intervene.Site;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.capture.CapturePrompts;
+import io.jsteer.steering.capture.PositionMode;
+import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.steering.eval.AfinnLexicon;
+import io.jsteer.steering.vectors.Extraction;
+import io.jsteer.steering.vectors.LinearProbe;
+import io.jsteer.steering.vectors.Magnitude;
+import io.jsteer.steering.vectors.PairedPca;
+import io.jsteer.steering.vectors.Provenance;
+import io.jsteer.steering.vectors.VectorSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The README's demo: a happy-minus-sad steering vector on a small story model, swept over layers
@@ -88,91 +100,30 @@ public final class SentimentSweepDemo {
         return out;
     }
 
-    /** {@link #lastTokenMeanDifference} with every block's vector scaled to length 1: [nLayers][dim]. */
-    public static float[][] unitDirections(InferenceEngine engine, Tokenizer tokenizer, List<String> positive,
-                                           List<String> negative) {
-        float[][] v = lastTokenMeanDifference(engine, tokenizer, positive, negative);
-        for (int l = 0; l < v.length; l++) {
-            double n = 0;
-            for (float x : v[l]) {
-                n += (double) x * x;
-            }
-            if (n == 0) {
-                throw new IllegalArgumentException("mean difference: block " + l + " has the same mean on both prompt sets");
-            }
-            float inv = (float) (1 / Math.sqrt(n));
-            for (int i = 0; i < v[l].length; i++) {
-                v[l][i] *= inv;
-            }
-        }
-        return v;
-    }
-
     /**
-     * Mean of resid_post[L] at the last prompt token over {@code positive} minus the same over
-     * {@code negative}, for every block: [nLayers][dim]. Leaves the engine without hooks.
+     * The demo's vector set: per block, the mean of resid_post at the last prompt token over the
+     * happy prompts minus the same over the sad ones ({@link Extraction}, mean difference), each
+     * block's vector scaled to length 1. Leaves the engine without hooks.
      */
-    public static float[][] lastTokenMeanDifference(InferenceEngine engine, Tokenizer tokenizer,
-                                                    List<String> positive, List<String> negative) {
-        double[][] pos = lastTokenMeans(engine, tokenizer, positive);
-        double[][] neg = lastTokenMeans(engine, tokenizer, negative);
-        float[][] diff = new float[pos.length][pos[0].length];
-        for (int l = 0; l < pos.length; l++) {
-            for (int i = 0; i < pos[l].length; i++) {
-                diff[l][i] = (float) (pos[l][i] - neg[l][i]);
-            }
+    public static VectorSet happyMinusSad(InferenceEngine engine, Tokenizer tokenizer, String modelName) {
+        List<ContrastivePair> pairs = new ArrayList<>();
+        List<String> happy = happyPrompts(), sad = sadPrompts();
+        for (int i = 0; i < happy.size(); i++) {
+            pairs.add(new ContrastivePair(happy.get(i), sad.get(i)));
         }
-        return diff;
+        List<Integer> layers = IntStream.range(0, engine.config().nLayers()).boxed().toList();
+        Extraction.Request request = new Extraction.Request(SiteKind.RESID_POST, layers, PositionMode.LAST,
+                Extraction.Method.MEAN_DIFFERENCE, Magnitude.UNIT, PairedPca.Centring.PAIR_CENTRED,
+                LinearProbe.Options.defaults(), null, false);
+        Provenance provenance = Provenance.of(modelName, "", "", "", List.of())
+                .with("dataset", "SentimentSweepDemo happy/sad story sentences (" + pairs.size() + " pairs)");
+        return Extraction.extract(engine, CapturePrompts.pairs(tokenizer, pairs, false), request, provenance).normalised();
     }
 
-    /** [nLayers][dim] mean of resid_post at each prompt's last token. */
-    private static double[][] lastTokenMeans(InferenceEngine engine, Tokenizer tokenizer, List<String> prompts) {
-        if (prompts.isEmpty()) {
-            throw new IllegalArgumentException("mean difference: a prompt set is empty");
-        }
-        int nLayers = engine.config().nLayers(), dim = engine.config().dim();
-        double[][] sum = new double[nLayers][dim];
-        int[] last = new int[1];
-        Hooks capture = new Hooks(nLayers);
-        for (int l = 0; l < nLayers; l++) {
-            capture.add(new Site(SiteKind.RESID_POST, l), (site, pos, inPrompt, x) -> {
-                if (pos == last[0]) {
-                    double[] s = sum[site.layer()];
-                    for (int i = 0; i < dim; i++) {
-                        s[i] += x[i];
-                    }
-                }
-            });
-        }
-        engine.setHooks(capture);
-        try {
-            for (String p : prompts) {
-                int[] ids = tokenizer.encode(p, true);
-                last[0] = ids.length - 1;
-                engine.prefill(ids, 0);
-            }
-        } finally {
-            engine.setHooks(null);
-        }
-        for (double[] s : sum) {
-            for (int i = 0; i < dim; i++) {
-                s[i] /= prompts.size();
-            }
-        }
-        return sum;
-    }
-
-    /** Adds strength × vectors[layer] to resid_post[layer] at every position. */
-    public static SteeringFactory addToResidPost(float[][] vectors) {
-        return (layer, strength) -> {
-            float[] v = vectors[layer];
-            float s = (float) strength;
-            return new Hooks(vectors.length).add(new Site(SiteKind.RESID_POST, layer), (site, pos, inPrompt, x) -> {
-                for (int i = 0; i < v.length; i++) {
-                    x[i] += s * v[i];
-                }
-            });
-        };
+    /** {@code strength × set[layer]} added to the set's site at every position. */
+    public static SteeringFactory addEverywhere(VectorSet set, LlamaConfig config) {
+        return (layer, strength) -> InterventionSet.of(AddVector.of(set.site(layer), set.vector(layer), strength, Positions.ALL))
+                .toHooks(config);
     }
 
     /**
@@ -196,10 +147,10 @@ public final class SentimentSweepDemo {
     /** Computes the happy−sad directions on {@code engine} and runs the sweep with AFINN sentiment. */
     public static SweepResult run(InferenceEngine engine, Tokenizer tokenizer, String modelName, AfinnLexicon lexicon,
                                   SweepConfig config) {
-        float[][] v = unitDirections(engine, tokenizer, happyPrompts(), sadPrompts());
+        VectorSet v = happyMinusSad(engine, tokenizer, modelName);
         return new SweepRunner(engine, tokenizer, modelName).run(config, BehaviourMetric.afinnSentiment(lexicon),
                 "resid_post += strength x unit(mean happy - mean sad), last prompt token, " + happyPrompts().size()
                         + " paired story sentences; all positions",
-                addToResidPost(v));
+                addEverywhere(v, engine.config()));
     }
 }

@@ -28,9 +28,9 @@ class SentimentSweepDemoTest {
         List<Double> strengths = List.of(0.0, 0.4, 0.8, 1.2, 1.6);
         try (LoadedModel model = EvalFixtures.stories(); Parallel par = new Parallel(1);
              CpuEngine engine = model.newCpuEngine(256, par)) {
-            float[][] dirs = SentimentSweepDemo.unitDirections(engine, model.tokenizer(), SentimentSweepDemo.happyPrompts(),
-                    SentimentSweepDemo.sadPrompts());
-            for (float[] d : dirs) {
+            var set = SentimentSweepDemo.happyMinusSad(engine, model.tokenizer(), model.name());
+            assertEquals(model.config().nLayers(), set.vectors().size());
+            for (float[] d : set.vectors().values()) {
                 double n = 0;
                 for (float x : d) {
                     n += x * x;

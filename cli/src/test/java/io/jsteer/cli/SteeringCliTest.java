@@ -1,0 +1,132 @@
+package io.jsteer.cli;
+
+import static io.jsteer.cli.CliTest.jsteer;
+import static io.jsteer.cli.CliTest.shared;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.ModelLoader;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.steering.vectors.Provenance;
+import io.jsteer.steering.vectors.VectorSet;
+import io.jsteer.steering.vectors.VectorSetFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** extract → vector files → run --steer / cvec / sweep, end to end on stories260K. */
+class SteeringCliTest {
+
+    @TempDir
+    Path dir;
+
+    private String model() {
+        return shared("models/stories260K.gguf").toString();
+    }
+
+    private Path extractHappy() throws Exception {
+        Path happy = dir.resolve("happy.txt"), sad = dir.resolve("sad.txt");
+        Files.writeString(happy, "Lily was very happy and smiled.\nTom laughed and had fun.\nThe girl was glad and proud.\n");
+        Files.writeString(sad, "Lily was very sad and cried.\nTom cried and was scared.\nThe girl was upset and alone.\n");
+        var r = jsteer("extract", "--model", model(), "--data", happy.toString(), "--negative", sad.toString(), "--format", "lines",
+                "--layers", "1-3", "--out", dir.resolve("happy").toString(), "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("wrote"), r.out());
+        return dir.resolve("happy.json");
+    }
+
+    @Test
+    void extractWritesAMeanDifferenceSetThatRunSteersWith() throws Exception {
+        Path set = extractHappy();
+        VectorSet vs = VectorSetFiles.read(set);
+        assertEquals(List.of(1, 2, 3), List.copyOf(vs.vectors().keySet()));
+        assertEquals(SiteKind.RESID_POST, vs.kind());
+        assertEquals("mean_difference", vs.provenance().method());
+        // the printed norms are the vectors' norms
+        var out = jsteer("extract", "--model", model(), "--data", dir.resolve("happy.txt").toString(), "--negative",
+                dir.resolve("sad.txt").toString(), "--format", "lines", "--layers", "2", "--out", dir.resolve("h2").toString());
+        assertTrue(out.out().contains(String.format("%5d  %.4f", 2, vs.norms().get(2))), out.out());
+
+        var plain = jsteer("run", "--model", model(), "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30");
+        var steered = jsteer("run", "--model", model(), "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30",
+                "--steer", set + ":6@2");
+        assertEquals(0, steered.code(), steered.err());
+        assertTrue(steered.err().contains("steering: + 6.00 x vector at resid_post:2 (all tokens)"), steered.err());
+        assertNotEquals(plain.out(), steered.out());
+        assertTrue(steered.out().startsWith("Once upon a time"), steered.out());
+        // strength 0 is the plain run, token for token
+        var zero = jsteer("run", "--model", model(), "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30",
+                "--steer", set + ":0");
+        assertEquals(plain.out(), zero.out());
+        // generated-only steering leaves the prompt's processing alone but still changes the text
+        var gen = jsteer("run", "--model", model(), "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30",
+                "--steer", set + ":6@2", "--positions", "generated");
+        assertTrue(gen.err().contains("(generated tokens)"), gen.err());
+    }
+
+    @Test
+    void vectorsThatDoNotFitTheModelAreRefusedWithTheReason() throws Exception {
+        Path set = extractHappy();
+        var r = jsteer("run", "--model", model(), "--steer", set + ":2@4", "--max-tokens", "2");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no vector for layer(s) [4]") && r.err().contains("[1, 2, 3]"), r.err());
+
+        TreeMap<Integer, float[]> wide = new TreeMap<>();
+        wide.put(1, new float[288]);
+        wide.get(1)[0] = 1;
+        VectorSetFiles.write(dir.resolve("wide"), new VectorSet(SiteKind.RESID_POST, wide,
+                Provenance.of("stories15M", "", "test", "LAST", List.of())));
+        r = jsteer("run", "--model", model(), "--steer", dir.resolve("wide.json") + ":1", "--max-tokens", "2");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("288") && r.err().contains("64"), r.err());
+
+        r = jsteer("run", "--model", model(), "--steer", set + ":lots", "--max-tokens", "2");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("strength 'lots' is not a number"), r.err());
+    }
+
+    @Test
+    void controlVectorExportAndImportRoundTrip() throws Exception {
+        Path set = extractHappy();
+        Path gguf = dir.resolve("happy.gguf");
+        var r = jsteer("cvec", "export", set.toString(), "--out", gguf.toString(), "--model", model());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("blocks [1, 2, 3]"), r.out());
+        r = jsteer("cvec", "import", gguf.toString(), "--out", dir.resolve("back").toString());
+        assertEquals(0, r.code(), r.err());
+        VectorSet a = VectorSetFiles.read(set), b = VectorSetFiles.read(dir.resolve("back.json"));
+        assertEquals(a.vectors().keySet(), b.vectors().keySet());
+        for (int l : a.vectors().keySet()) {
+            assertArrayEquals(a.vector(l), b.vector(l), 0f, "layer " + l);
+        }
+        // and the imported set steers exactly like the original
+        var x = jsteer("run", "--model", model(), "--temperature", "0", "--max-tokens", "20", "--steer", set + ":4@2");
+        var y = jsteer("run", "--model", model(), "--temperature", "0", "--max-tokens", "20", "--steer", dir.resolve("back.json") + ":4@2");
+        assertEquals(x.out(), y.out());
+    }
+
+    @Test
+    void sweepWritesJsonAndAnOfflineHtmlReport() throws Exception {
+        Path set = extractHappy();
+        Path prompts = dir.resolve("prompts.txt");
+        Files.writeString(prompts, "Once upon a time,\nTom went to the park.\n");
+        Path out = dir.resolve("sweep");
+        var r = jsteer("sweep", "--model", model(), "--steer", set.toString(), "--layers", "1,3", "--strengths", "0,2",
+                "--samples", "4", "--max-tokens", "16", "--prompts", prompts.toString(), "--out", out.toString(), "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        var json = new ObjectMapper().readTree(out.resolve("sweep.json").toFile());
+        assertEquals(2, json.get("cells").size());
+        assertEquals(0.0, json.at("/baseline/klMean").asDouble(), 1e-6);
+        assertTrue(json.at("/cells/0/klMean").asDouble() > 0, json.toString());
+        String html = Files.readString(out.resolve("sweep.html"));
+        assertTrue(html.contains("<svg") && !html.contains("src=\"http"), "inline charts, nothing fetched");
+        assertTrue(r.out().contains("layer") && r.out().contains("wrote"), r.out());
+    }
+}
