@@ -5,15 +5,17 @@ import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.intervene.Hooks;
-import io.jsteer.model.intervene.Site;
-import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
+import io.jsteer.steering.sweep.SentimentSweepDemo;
+import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,14 +29,6 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  jsteer demo --strength 6"})
 final class DemoCommand implements Callable<Integer> {
 
-    /** Prompt pairs that differ only in the emotion: their activation difference is the steering vector. */
-    private static final List<String[]> PAIRS = List.of(
-            new String[] {"Lily was very happy", "Lily was very sad"},
-            new String[] {"Tom felt happy and smiled", "Tom felt sad and cried"},
-            new String[] {"The girl was glad", "The girl was upset"},
-            new String[] {"They laughed and had fun", "They cried and were scared"},
-            new String[] {"Ben was so happy to play", "Ben was so sad to play"});
-
     @Mixin
     CommonOptions common;
 
@@ -44,10 +38,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "120", description = "tokens per story (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--layer", defaultValue = "3", description = "steered block, resid_post:LAYER (default: ${DEFAULT-VALUE})")
+    @Option(names = "--layer", defaultValue = "1", description = "steered block, resid_post:LAYER (default: ${DEFAULT-VALUE})")
     int layer;
 
-    @Option(names = "--strength", defaultValue = "1", description = "multiple of the vector added at every position (default: ${DEFAULT-VALUE})")
+    @Option(names = "--strength", defaultValue = "1.5",
+            description = "length of the unit happy-sad direction added at every position (default: ${DEFAULT-VALUE})")
     float strength;
 
     @Override
@@ -75,12 +70,13 @@ final class DemoCommand implements Callable<Integer> {
             out.println("== Unsteered story (greedy) ==");
             story(model, par, null, out);
 
-            float[] vector = happyMinusSad(model, par);
-            out.printf("%n== Steered: + %.1f x (happy - sad) at resid_post:%d, every position (|v| = %.2f) ==%n",
-                    strength, layer, io.jsteer.tensor.Kernels.norm(vector, vector.length));
-            Hooks steer = new Hooks(model.config().nLayers()).add(new Site(SiteKind.RESID_POST, layer),
-                    (site, pos, inPrompt, x) -> io.jsteer.tensor.Kernels.axpy(strength, vector, 0, x, 0, vector.length));
-            story(model, par, steer, out);
+            VectorSet happy;
+            try (CpuEngine engine = model.newCpuEngine(256, par)) {
+                happy = SentimentSweepDemo.happyMinusSad(engine, tok, model.name());
+            }
+            out.printf("%n== Steered: + %.1f x unit(happy - sad) at resid_post:%d, every position ==%n", strength, layer);
+            story(model, par, InterventionSet.of(AddVector.of(happy.site(layer), happy.vector(layer), strength, Positions.ALL))
+                    .toHooks(model.config()), out);
         }
         return 0;
     }
@@ -101,35 +97,5 @@ final class DemoCommand implements Callable<Integer> {
             out.println(text);
             System.err.printf("jsteer: %d tokens at %.0f tok/s%n", r.generatedCount(), r.decodeTokensPerSecond());
         }
-    }
-
-    /** Mean over the pairs of the last-token resid_post difference (contrastive mean difference). */
-    private float[] happyMinusSad(LoadedModel model, Parallel par) {
-        int dim = model.config().dim();
-        float[] sum = new float[dim];
-        for (String[] pair : PAIRS) {
-            float[] pos = lastTokenActivation(model, par, pair[0]);
-            float[] neg = lastTokenActivation(model, par, pair[1]);
-            for (int i = 0; i < dim; i++) {
-                sum[i] += (pos[i] - neg[i]) / PAIRS.size();
-            }
-        }
-        return sum;
-    }
-
-    private float[] lastTokenActivation(LoadedModel model, Parallel par, String text) {
-        int[] ids = model.tokenizer().encode(text, true);
-        float[] captured = new float[model.config().dim()];
-        int last = ids.length - 1;
-        Hooks capture = new Hooks(model.config().nLayers()).add(new Site(SiteKind.RESID_POST, layer), (site, pos, inPrompt, x) -> {
-            if (pos == last) {
-                System.arraycopy(x, 0, captured, 0, captured.length);
-            }
-        });
-        try (CpuEngine engine = model.newCpuEngine(ids.length, par)) {
-            engine.setHooks(capture);
-            engine.prefill(ids, 0);
-        }
-        return captured;
     }
 }
