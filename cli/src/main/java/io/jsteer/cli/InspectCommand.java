@@ -24,10 +24,10 @@ import picocli.CommandLine.Parameters;
 
 /** What is in a model file: format, architecture, shapes, dtypes, metadata, tokenizer. */
 @Command(name = "inspect", description = "Show the architecture, tensors, dtypes, metadata and tokenizer of a model file.",
-        footer = {"", "Example:", "  jsteer inspect ../shared/models/stories260K.gguf --tensors"})
+        footer = {"", "Examples:", "  jsteer inspect ../shared/models/stories260K.gguf --tensors", "  jsteer inspect happy.json"})
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "a .gguf, llama2.c .bin, .safetensors file or model directory")
+    @Parameters(paramLabel = "FILE", description = "a .gguf, llama2.c .bin, .safetensors file, model directory, or a steering-vector set (NAME.json)")
     Path file;
 
     @Option(names = "--tensors", description = "list every tensor")
@@ -41,6 +41,10 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (file.getFileName().toString().endsWith(".json") || java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file))
+                && file.getFileName().toString().endsWith(".safetensors")) {
+            return inspectVectorSet();
+        }
         try (ModelWeights w = ModelFiles.open(file)) {
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("file", w.path().toString());
@@ -129,5 +133,30 @@ final class InspectCommand implements Callable<Integer> {
                 System.out.println(e.getKey() + ": " + v);
             }
         }
+    }
+
+    /** A steering-vector set (NAME.json + NAME.safetensors): site, layers, norms, provenance. */
+    private int inspectVectorSet() throws Exception {
+        var set = io.jsteer.steering.vectors.VectorSetFiles.read(file);
+        var p = set.provenance();
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("file", io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file).toString());
+        report.put("kind", "steering vector set");
+        report.put("site", set.kind().label());
+        report.put("layers", List.copyOf(set.vectors().keySet()));
+        report.put("width", set.width());
+        report.put("norms", set.norms());
+        report.put("method", p.method());
+        report.put("positions", p.positions());
+        report.put("model", p.model() + (p.modelSha256().isEmpty() ? "" : " (sha256 " + p.modelSha256() + ")"));
+        report.put("datasets", p.datasets().stream().map(d -> d.path() + " (sha256 " + d.sha256() + ")").toList());
+        report.put("created_at", String.valueOf(p.createdAt()));
+        report.put("extra", p.extra());
+        if (json) {
+            System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        } else {
+            report.forEach((k, v) -> System.out.printf("%-11s %s%n", k + ":", v));
+        }
+        return 0;
     }
 }

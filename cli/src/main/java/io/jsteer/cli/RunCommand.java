@@ -45,10 +45,12 @@ final class RunCommand implements Callable<Integer> {
              Parallel par = new Parallel(common.threadCount());
              CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
+            SteerOptions.TokenCount steered = null;
             if (!steering.isEmpty()) {
                 var interventions = steering.interventions(model.config());
                 System.err.println(SteerOptions.describe(interventions));
-                engine.setHooks(interventions.toHooks(model.config()));
+                steered = new SteerOptions.TokenCount(interventions.items().getFirst());
+                engine.setHooks(steered.attachTo(interventions.toHooks(model.config())));
             }
             int[] promptIds = tok.encode(text, true);
             if (promptIds.length == 0) {
@@ -70,6 +72,9 @@ final class RunCommand implements Callable<Integer> {
             System.err.printf("achieved tok/s: %.2f (%d generated; prompt %d tokens at %.1f tok/s; %d threads; seed %d)%n",
                     r.decodeTokensPerSecond(), r.generatedCount(), r.promptLength(), r.prefillTokensPerSecond(),
                     par.threads(), seed);
+            if (steered != null) {
+                System.err.println(steered.report());
+            }
         }
         return 0;
     }

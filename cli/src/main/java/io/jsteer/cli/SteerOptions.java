@@ -73,4 +73,37 @@ final class SteerOptions {
         }
         return sb.toString();
     }
+
+    /**
+     * Counts the tokens the first intervention edited, split into prompt tokens (prefill) and
+     * generated ones (one per decode step), so a user sees what "positions" meant in this run.
+     * It is a read-only hook placed after the steering at the same site.
+     */
+    static final class TokenCount {
+        private final Intervention first;
+        private int prompt, generated;
+
+        TokenCount(Intervention first) {
+            this.first = first;
+        }
+
+        io.jsteer.model.intervene.Hooks attachTo(io.jsteer.model.intervene.Hooks hooks) {
+            Positions p = first instanceof AddVector a ? a.positions() : Positions.ALL;
+            hooks.add(first.site(), (site, pos, inPrompt, x) -> {
+                if (p.includes(inPrompt)) {
+                    if (inPrompt) {
+                        prompt++;
+                    } else {
+                        generated++;
+                    }
+                }
+            });
+            return hooks;
+        }
+
+        String report() {
+            return String.format("steering at %s edited %d prompt token(s) in prefill and %d generated token(s), one per decode step "
+                    + "(the last sampled token is never fed back, so it is not edited)", first.site(), prompt, generated);
+        }
+    }
 }

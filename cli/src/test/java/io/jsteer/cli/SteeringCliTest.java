@@ -69,6 +69,15 @@ class SteeringCliTest {
         var gen = jsteer("run", "--model", model(), "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30",
                 "--steer", set + ":6@2", "--positions", "generated");
         assertTrue(gen.err().contains("(generated tokens)"), gen.err());
+        assertTrue(gen.err().contains("edited 0 prompt token(s) in prefill and 29 generated token(s)"), gen.err());
+        int promptTokens;
+        try (LoadedModel m = ModelLoader.load(Path.of(model()), null)) {
+            promptTokens = m.tokenizer().encode("Once upon a time", true).length;
+        }
+        assertTrue(steered.err().contains("edited " + promptTokens + " prompt token(s) in prefill and 29 generated"), steered.err());
+        var info = jsteer("inspect", set.toString());
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("resid_post") && info.out().contains("mean_difference") && info.out().contains("[1, 2, 3]"), info.out());
     }
 
     @Test
