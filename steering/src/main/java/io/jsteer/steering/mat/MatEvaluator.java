@@ -1,0 +1,90 @@
+package io.jsteer.steering.mat;
+
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.mat.tasks.McItem;
+import java.util.List;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Scores multiple-choice items with and without MAT-Steer (spec §4): MC2 (normalised mass on
+ * true answers; TruthfulQA's metric) and argmax-likelihood accuracy (BBQ and ToxiGen's
+ * "multiple-choice accuracy"; for TruthfulQA, whether the top answer is a true one). Items
+ * longer than the context are skipped and counted.
+ */
+public final class MatEvaluator {
+
+    /** Mean metrics over the scored items of one task. */
+    public record Score(String task, int items, int skipped, double mc2, double accuracy) {}
+
+    private final InferenceEngine engine;
+    private final Tokenizer tokenizer;
+
+    public MatEvaluator(InferenceEngine engine, Tokenizer tokenizer) {
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
+    public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
+        engine.setHooks(mat == null ? null : new MatSteerHook(mat, site, null).installOn(new Hooks(engine.config().nLayers())));
+        McScorer scorer = new McScorer(engine, tokenizer);
+        double mc2 = 0, acc = 0;
+        int n = 0, skipped = 0;
+        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName(task + (mat == null ? " base" : " mat"))
+                .setInitialMax(items.size()).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null) {
+            for (McItem item : items) {
+                if (!scorer.fits(item)) {
+                    skipped++;
+                } else {
+                    double[] lp = scorer.logProbs(item);
+                    mc2 += McMetrics.mc2(lp, item.correct());
+                    acc += McMetrics.argmaxCorrect(lp, item.correct());
+                    n++;
+                }
+                if (bar != null) {
+                    bar.step();
+                }
+            }
+        } finally {
+            engine.setHooks(null);
+        }
+        return new Score(task, n, skipped, n == 0 ? Double.NaN : mc2 / n, n == 0 ? Double.NaN : acc / n);
+    }
+
+    /** Table-2-style gate statistics of the module over these texts (each prefilled once). */
+    public GateStats gateStats(List<String> texts, MatParameters mat, Site site) {
+        GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
+        engine.setHooks(new MatSteerHook(mat, site, acc).installOn(new Hooks(engine.config().nLayers())));
+        try {
+            for (String text : texts) {
+                int[] ids = tokenizer.encode(text, true);
+                if (ids.length > engine.capacity()) {
+                    continue;
+                }
+                engine.prefill(ids, 0);
+                acc.endText();
+            }
+        } finally {
+            engine.setHooks(null);
+        }
+        return acc.stats();
+    }
+
+    /** Per-token gates [tokens][T] of one text (for the gates command). */
+    public double[][] tokenGates(int[] ids, MatParameters mat, Site site) {
+        double[][] out = new double[ids.length][];
+        engine.setHooks(new MatSteerHook(mat, site, (position, inPrompt, gates) -> out[position] = gates.clone())
+                .installOn(new Hooks(engine.config().nLayers())));
+        try {
+            engine.prefill(ids, 0);
+        } finally {
+            engine.setHooks(null);
+        }
+        return out;
+    }
+}
