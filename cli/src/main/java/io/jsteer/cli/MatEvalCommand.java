@@ -1,0 +1,130 @@
+package io.jsteer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.steering.mat.GateStats;
+import io.jsteer.steering.mat.MatCheckpoint;
+import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.tasks.MatTask;
+import io.jsteer.steering.mat.tasks.McItem;
+import io.jsteer.steering.mat.tasks.TaskSplits;
+import io.jsteer.tensor.Parallel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** MC2 / multiple-choice accuracy with and without a MAT-Steer module, plus Table-2-style gate statistics. */
+@Command(name = "eval", description = "Score the tasks' test split unsteered and with MAT-Steer "
+        + "(stdout: MC2 and argmax accuracy per task, gate statistics on true vs false answers).",
+        footer = {"", "Example:", "  jsteer mat eval --model stories260K --mat runs/mat.safetensors --eval-items 100"})
+final class MatEvalCommand implements Callable<Integer> {
+
+    /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
+    record TaskResult(String task, int items, int skipped, double baseMc2, double matMc2, double baseAccuracy,
+                      double matAccuracy, GateStats gatesOnTrue, GateStats gatesOnFalse) {}
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    MatDataOptions data;
+
+    @Option(names = "--mat", paramLabel = "FILE", required = true, description = "MAT-Steer checkpoint (.safetensors with its .json)")
+    Path mat;
+
+    @Option(names = "--split", paramLabel = "test|dev|train", defaultValue = "test", description = "split to score (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--eval-items", paramLabel = "N", description = "at most N questions per task (default: all)")
+    Integer evalItems;
+
+    @Option(names = "--seed", paramLabel = "N", description = "split seed (default: the module's training seed, so test is held out)")
+    Long seed;
+
+    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
+            description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
+    int ctxSize;
+
+    @Option(names = "--json", description = "print the results as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        MatCheckpoint module = MatCheckpoint.load(mat);
+        long splitSeed = seed != null ? seed : module.metadata().seed();
+        int cap = evalItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--eval-items", evalItems);
+        List<MatTask> tasks = data.tasks(module.metadata().attributes());
+        List<TaskResult> results = new ArrayList<>();
+        try (LoadedModel model = common.load();
+             Parallel par = new Parallel(common.threadCount());
+             CpuEngine engine = model.newCpuEngine(MatDataOptions.positive("--ctx-size", ctxSize), par)) {
+            module.requireCompatible(model.config(), model.name());
+            MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+            for (MatTask t : tasks) {
+                TaskSplits s = t.load(data.dataDir(), splitSeed).limit(Integer.MAX_VALUE, cap);
+                List<McItem> items = s.split(split);
+                if (items.size() > cap) {
+                    items = items.subList(0, cap);
+                }
+                MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
+                MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), true);
+                List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
+                for (McItem item : items) {
+                    for (int i = 0; i < item.choices().size(); i++) {
+                        (item.correct().get(i) ? trueTexts : falseTexts).add(item.text(i));
+                    }
+                }
+                results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc2(), steered.mc2(), base.accuracy(),
+                        steered.accuracy(), eval.gateStats(trueTexts, module.parameters(), module.site()),
+                        eval.gateStats(falseTexts, module.parameters(), module.site())));
+            }
+        }
+        print(results, module);
+        return 0;
+    }
+
+    private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {
+        PrintStream p = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mat", mat.toString());
+            m.put("site", module.metadata().site());
+            m.put("split", split);
+            m.put("tasks", results);
+            p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            return;
+        }
+        p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC2: mass on true answers; acc: argmax likelihood is true)%n",
+                mat.getFileName(), module.metadata().site(), split);
+        p.println("task          items  MC2 base  MC2 MAT   acc base  acc MAT");
+        for (TaskResult r : results) {
+            p.printf(Locale.ROOT, "%-12s %6d  %7.2f%%  %7.2f%%  %7.2f%%  %7.2f%%%s%n", r.task(), r.items(), 100 * r.baseMc2(),
+                    100 * r.matMc2(), 100 * r.baseAccuracy(), 100 * r.matAccuracy(),
+                    r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
+        }
+        p.println();
+        p.println("gates per token (mean gate per attribute; tokens with a gate > 0.5 per text)");
+        for (TaskResult r : results) {
+            for (var e : List.of(Map.entry("true answers", r.gatesOnTrue()), Map.entry("false answers", r.gatesOnFalse()))) {
+                GateStats g = e.getValue();
+                StringBuilder gates = new StringBuilder();
+                for (int t = 0; t < g.attributes().size(); t++) {
+                    gates.append(String.format(Locale.ROOT, " %s %.3f", g.attributes().get(t), g.meanGate()[t]));
+                }
+                p.printf(Locale.ROOT, "  %-12s %-14s%s; intervened %.1f of %.1f tokens%n", r.task(), e.getKey(), gates,
+                        g.intervenedPerText(), g.tokensPerText());
+            }
+        }
+    }
+}
