@@ -2,7 +2,6 @@ package io.jsteer.steering.mat;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -46,7 +45,8 @@ public record Bandwidth(boolean median, double fixedSigma) {
 
     @Override
     public String toString() {
-        return median ? "median" : String.format(Locale.ROOT, "%g", fixedSigma);
+        return median ? "median" : fixedSigma == Math.rint(fixedSigma) ? Long.toString((long) fixedSigma)
+                : Double.toString(fixedSigma);
     }
 
     /**
