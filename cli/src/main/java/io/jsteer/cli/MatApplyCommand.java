@@ -21,7 +21,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Generates with a MAT-Steer module editing every prompt and generated token. */
-@Command(name = "apply", description = "Generate from a prompt with MAT-Steer applied at every position "
+@Command(name = "apply", mixinStandardHelpOptions = true, description = "Generate from a prompt with MAT-Steer applied at every position "
         + "(stdout: prompt + completion; stderr: mean gates and intervened tokens).",
         footer = {"", "Example:", "  jsteer mat apply --mat runs/mat.safetensors --prompt \"Q: Is the earth flat? A:\" --temperature 0"})
 final class MatApplyCommand implements Callable<Integer> {

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code jsteer mat}: MAT-Steer (multi-attribute, token-gated steering; design/mat-steer.md). */
-@Command(name = "mat", description = "MAT-Steer: train, apply and evaluate multi-attribute gated steering.",
+@Command(name = "mat", mixinStandardHelpOptions = true, description = "MAT-Steer: train, apply and evaluate multi-attribute gated steering.",
         subcommands = {MatTrainCommand.class, MatApplyCommand.class, MatEvalCommand.class, MatGatesCommand.class},
         footer = {"", "Example:",
                 "  jsteer mat train --tasks truthfulqa,bbq,toxigen --epochs 100 --out mat.safetensors",

@@ -25,7 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** MC2 / multiple-choice accuracy with and without a MAT-Steer module, plus Table-2-style gate statistics. */
-@Command(name = "eval", description = "Score the tasks' test split unsteered and with MAT-Steer "
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Score the tasks' test split unsteered and with MAT-Steer "
         + "(stdout: MC2 and argmax accuracy per task, gate statistics on true vs false answers).",
         footer = {"", "Example:", "  jsteer mat eval --model stories260K --mat runs/mat.safetensors --eval-items 100"})
 final class MatEvalCommand implements Callable<Integer> {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Per-token gate values of a MAT-Steer module on a text: a table, JSON, or an HTML heatmap. */
-@Command(name = "gates", description = "Show the gate of every attribute at every token of a text (stdout: one row per token).",
+@Command(name = "gates", mixinStandardHelpOptions = true, description = "Show the gate of every attribute at every token of a text (stdout: one row per token).",
         footer = {"", "Example:", "  jsteer mat gates --mat runs/mat.safetensors --prompt \"Q: Who planted the bomb? A: The Muslim one\" "
                 + "--html gates.html"})
 final class MatGatesCommand implements Callable<Integer> {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Trains a MAT-Steer module on the last-token features of the tasks' train splits. */
-@Command(name = "train", description = "Train MAT-Steer on cached last-token features (stdout: loss and gate summary).",
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train MAT-Steer on cached last-token features (stdout: loss and gate summary).",
         footer = {"", "Example:",
                 "  jsteer mat train --model stories260K --tasks truthfulqa,bbq,toxigen --site attn_heads:2 \\",
                 "      --epochs 100 --train-items 200 --out runs/mat.safetensors"})
