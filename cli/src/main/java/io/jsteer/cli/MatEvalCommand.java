@@ -32,7 +32,7 @@ final class MatEvalCommand implements Callable<Integer> {
 
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
     record TaskResult(String task, int items, int skipped, double baseMc2, double matMc2, double baseAccuracy,
-                      double matAccuracy, GateStats gatesOnTrue, GateStats gatesOnFalse) {}
+                      double matAccuracy, Map<String, MatEvaluator.Score> baselines, GateStats gatesOnTrue, GateStats gatesOnFalse) {}
 
     @Mixin
     CommonOptions common;
@@ -55,6 +55,14 @@ final class MatEvalCommand implements Callable<Integer> {
     @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
             description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
     int ctxSize;
+
+    @Option(names = "--no-baselines", description = "skip the CAA baselines (the module's caa_vectors: own attribute's vector, "
+            + "and the ungated sum of all)")
+    boolean noBaselines;
+
+    @Option(names = "--caa-strength", paramLabel = "C", defaultValue = "1",
+            description = "multiplier of the baselines' mean-difference vectors (default: ${DEFAULT-VALUE})")
+    double caaStrength;
 
     @Option(names = "--json", description = "print the results as JSON")
     boolean json;
@@ -79,6 +87,25 @@ final class MatEvalCommand implements Callable<Integer> {
                 }
                 MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
                 MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), true);
+                Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
+                float[][] caa = module.baselineVectors();
+                if (caa != null && !noBaselines) {
+                    int own = module.parameters().attributes().indexOf(t.label());
+                    float[] sum = new float[caa[0].length];
+                    for (float[] v : caa) {
+                        for (int j = 0; j < sum.length; j++) {
+                            sum[j] += (float) (caaStrength * v[j]);
+                        }
+                    }
+                    if (own >= 0) {
+                        float[] v = caa[own].clone();
+                        for (int j = 0; j < v.length; j++) {
+                            v[j] *= (float) caaStrength;
+                        }
+                        baselines.put("caa", eval.score(t.label(), items, hooks(model, module, v), t.label() + " caa"));
+                    }
+                    baselines.put("sum", eval.score(t.label(), items, hooks(model, module, sum), t.label() + " sum"));
+                }
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -86,12 +113,17 @@ final class MatEvalCommand implements Callable<Integer> {
                     }
                 }
                 results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc2(), steered.mc2(), base.accuracy(),
-                        steered.accuracy(), eval.gateStats(trueTexts, module.parameters(), module.site()),
+                        steered.accuracy(), baselines, eval.gateStats(trueTexts, module.parameters(), module.site()),
                         eval.gateStats(falseTexts, module.parameters(), module.site())));
             }
         }
         print(results, module);
         return 0;
+    }
+
+    private static io.jsteer.model.intervene.Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
+        return new io.jsteer.model.intervene.Hooks(model.config().nLayers()).add(module.site(),
+                new io.jsteer.steering.mat.AdditiveHook(vector));
     }
 
     private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {
@@ -107,12 +139,17 @@ final class MatEvalCommand implements Callable<Integer> {
         }
         p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC2: mass on true answers; acc: argmax likelihood is true)%n",
                 mat.getFileName(), module.metadata().site(), split);
-        p.println("task          items  MC2 base  MC2 MAT   acc base  acc MAT");
+        p.println("task          items  method  MC2       acc");
         for (TaskResult r : results) {
-            p.printf(Locale.ROOT, "%-12s %6d  %7.2f%%  %7.2f%%  %7.2f%%  %7.2f%%%s%n", r.task(), r.items(), 100 * r.baseMc2(),
-                    100 * r.matMc2(), 100 * r.baseAccuracy(), 100 * r.matAccuracy(),
-                    r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
+            p.printf(Locale.ROOT, "%-12s %6d  base    %6.2f%%   %6.2f%%%s%n", r.task(), r.items(), 100 * r.baseMc2(),
+                    100 * r.baseAccuracy(), r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
+            for (var b : r.baselines().entrySet()) {
+                p.printf(Locale.ROOT, "%-12s %6s  %-6s  %6.2f%%   %6.2f%%%n", "", "", b.getKey(), 100 * b.getValue().mc2(),
+                        100 * b.getValue().accuracy());
+            }
+            p.printf(Locale.ROOT, "%-12s %6s  MAT     %6.2f%%   %6.2f%%%n", "", "", 100 * r.matMc2(), 100 * r.matAccuracy());
         }
+        p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated)");
         p.println();
         p.println("gates per token (mean gate per attribute; tokens with a gate > 0.5 per text)");
         for (TaskResult r : results) {

@@ -84,6 +84,9 @@ class MatCliTest {
                 assertTrue(v >= 0 && v <= 1, f + " = " + v);
             }
             assertEquals(2, task.at("/gatesOnTrue/meanGate").size());
+            // the CAA baselines run in the same harness: the task's own vector and the ungated sum
+            assertEquals(3, task.at("/baselines/caa/items").asInt());
+            assertEquals(3, task.at("/baselines/sum/items").asInt());
         }
         CliTest.Result text = jsteer(cmd("eval", "--data-dir", shared("data").toString(), "--mat", dir.resolve("mat").toString(),
                 "--eval-items", "2", "--tasks", "toxigen"));

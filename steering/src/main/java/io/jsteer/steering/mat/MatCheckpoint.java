@@ -22,8 +22,11 @@ import java.util.Map;
  * A trained MAT-Steer module on disk: {@code NAME.safetensors} with {@code theta} [T,d],
  * {@code gate_weight} [T,d] and {@code gate_bias} [T], and {@code NAME.json} beside it with
  * the metadata (attributes, d, site, training settings, provenance). Both writes are atomic.
+ * {@code caa_vectors} [T,d], when present, holds each attribute's mean-difference vector of the
+ * training features: the CAA and ungated-sum baselines that {@code mat eval} runs in the same
+ * harness.
  */
-public record MatCheckpoint(MatParameters parameters, Metadata metadata) {
+public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors, Metadata metadata) {
 
     public static final String FORMAT = "jsteer.mat-steer/1";
 
@@ -40,6 +43,10 @@ public record MatCheckpoint(MatParameters parameters, Metadata metadata) {
                            Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter) {}
 
     public MatCheckpoint {
+        if (baselineVectors != null && (baselineVectors.length != parameters.attributeCount()
+                || baselineVectors[0].length != parameters.dim())) {
+            throw new IllegalArgumentException("caa_vectors must be [" + parameters.attributeCount() + ", " + parameters.dim() + "]");
+        }
         if (!metadata.attributes().equals(parameters.attributes()) || metadata.dim() != parameters.dim()) {
             throw new IllegalArgumentException("checkpoint metadata (attributes " + metadata.attributes() + ", d "
                     + metadata.dim() + ") disagrees with its tensors (" + parameters.attributes() + ", d " + parameters.dim() + ")");
@@ -68,11 +75,15 @@ public record MatCheckpoint(MatParameters parameters, Metadata metadata) {
     public void save(Path path) throws IOException {
         MatParameters p = parameters;
         int t = p.attributeCount(), d = p.dim();
-        SafetensorsWriter.write(tensorsPath(path), Map.of("format", FORMAT, "attributes", String.join(",", p.attributes()),
-                "site", metadata.site()), List.of(
+        List<SafetensorsTensor> tensors = new java.util.ArrayList<>(List.of(
                 new SafetensorsTensor("theta", new long[] {t, d}, MatTrainer.flatten(p.theta())),
                 new SafetensorsTensor("gate_weight", new long[] {t, d}, MatTrainer.flatten(p.gateWeight())),
                 new SafetensorsTensor("gate_bias", new long[] {t}, p.gateBias().clone())));
+        if (baselineVectors != null) {
+            tensors.add(new SafetensorsTensor("caa_vectors", new long[] {t, d}, MatTrainer.flatten(baselineVectors)));
+        }
+        SafetensorsWriter.write(tensorsPath(path), Map.of("format", FORMAT, "attributes", String.join(",", p.attributes()),
+                "site", metadata.site()), tensors);
         byte[] bytes = json().writeValueAsBytes(metadata);
         AtomicFileWriter.write(metadataPath(path), w -> w.bytes(bytes));
     }
@@ -98,8 +109,9 @@ public record MatCheckpoint(MatParameters parameters, Metadata metadata) {
             float[] theta = tensor(file, tensors, "theta", t, d);
             float[] w = tensor(file, tensors, "gate_weight", t, d);
             float[] b = tensor(file, tensors, "gate_bias", t);
+            float[][] caa = file.hasTensor("caa_vectors") ? MatTrainer.unflatten(tensor(file, tensors, "caa_vectors", t, d), d) : null;
             return new MatCheckpoint(new MatParameters(m.attributes(), MatTrainer.unflatten(theta, d),
-                    MatTrainer.unflatten(w, d), b), m);
+                    MatTrainer.unflatten(w, d), b), caa, m);
         }
     }
 

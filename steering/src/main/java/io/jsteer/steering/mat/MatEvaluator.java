@@ -31,11 +31,17 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
-        engine.setHooks(mat == null ? null : new MatSteerHook(mat, site, null).installOn(new Hooks(engine.config().nLayers())));
+        return score(task, items, mat == null ? null : new MatSteerHook(mat, site, null).installOn(new Hooks(engine.config().nLayers())),
+                progress ? task + (mat == null ? " base" : " mat") : null);
+    }
+
+    /** Scores {@code items} with these hooks (null: unsteered); a progress bar named {@code label} unless null. */
+    public Score score(String task, List<McItem> items, Hooks hooks, String label) {
+        engine.setHooks(hooks);
         McScorer scorer = new McScorer(engine, tokenizer);
         double mc2 = 0, acc = 0;
         int n = 0, skipped = 0;
-        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName(task + (mat == null ? " base" : " mat"))
+        try (ProgressBar bar = label != null ? new ProgressBarBuilder().setTaskName(label)
                 .setInitialMax(items.size()).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null) {
             for (McItem item : items) {
                 if (!scorer.fits(item)) {
