@@ -68,6 +68,61 @@ class MatTrainerTest {
         System.err.println("before " + r.before() + "\nafter  " + r.after());
         assertTrue(r.after().mmd() < 0.2 * r.before().mmd(), r.before() + " → " + r.after());
         assertTrue(r.after().total() < r.before().total());
+
+        // against the ungated sum of the per-attribute mean-difference vectors, added to every row:
+        // MAT brings each attribute's negatives closer to its positives and moves positives (neutral) less
+        float[] sum = new float[D];
+        for (AttributeFeatures f : data) {
+            float[] v = AdditiveHook.meanDifference(f);
+            for (int j = 0; j < D; j++) {
+                sum[j] += v[j];
+            }
+        }
+        for (int t = 0; t < 2; t++) {
+            AttributeFeatures f = data.get(t);
+            double matMmd = mmd(editAll(f.negatives(), p, null), f.positives());
+            double sumMmd = mmd(editAll(f.negatives(), null, sum), f.positives());
+            double matShift = meanShift(f.positives(), editAll(f.positives(), p, null));
+            double sumShift = meanShift(f.positives(), editAll(f.positives(), null, sum));
+            System.err.printf("attr%d: MMD² after MAT %.4f, after ungated sum %.4f; shift of positives %.4f vs %.4f%n",
+                    t, matMmd, sumMmd, matShift, sumShift);
+            assertTrue(matMmd < sumMmd, "MMD " + matMmd + " vs " + sumMmd);
+            assertTrue(matShift < sumShift / 4, "shift " + matShift + " vs " + sumShift);
+        }
+    }
+
+    /** Rows edited by MAT (when {@code p} is given) or with {@code add} added. */
+    static float[][] editAll(float[][] rows, MatParameters p, float[] add) {
+        float[][] out = new float[rows.length][];
+        double[] g = new double[2];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = rows[i].clone();
+            if (p != null) {
+                p.edit(out[i], g);
+            } else {
+                for (int j = 0; j < add.length; j++) {
+                    out[i][j] += add[j];
+                }
+            }
+        }
+        return out;
+    }
+
+    static double mmd(float[][] x, float[][] y) {
+        var tape = new io.jsteer.tensor.autograd.Tape(io.jsteer.tensor.autograd.Precision.F64);
+        return tape.mmdSquared(tape.constant(MatTrainer.flatten(x), x.length, D), tape.constant(MatTrainer.flatten(y), y.length, D), 2).item();
+    }
+
+    static double meanShift(float[][] a, float[][] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d2 = 0;
+            for (int j = 0; j < D; j++) {
+                d2 += (a[i][j] - b[i][j]) * (a[i][j] - b[i][j]);
+            }
+            s += Math.sqrt(d2) / a.length;
+        }
+        return s;
     }
 
     @Test
