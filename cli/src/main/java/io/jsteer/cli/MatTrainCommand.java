@@ -7,6 +7,7 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.steering.mat.Bandwidth;
 import io.jsteer.steering.mat.MatCheckpoint;
+import io.jsteer.steering.mat.MatLayerSearch;
 import io.jsteer.steering.mat.MatLoss;
 import io.jsteer.steering.mat.MatTrainingJob;
 import io.jsteer.steering.mat.TrainConfig;
@@ -40,6 +41,14 @@ final class MatTrainCommand implements Callable<Integer> {
             description = "where gates read and edits act: attn_heads:L (o_proj input, default) or resid_post:L; "
                     + "default layer ⌊0.44·blocks⌋ (14 of 32 as in the paper)")
     String site;
+
+    @Option(names = "--layers", paramLabel = "A-B",
+            description = "layer search: train at every layer A..B of the --site kind and keep the best mean dev MC2")
+    String layers;
+
+    @Option(names = "--dev-items", paramLabel = "N", defaultValue = "50",
+            description = "dev questions per task scored in the layer search (default: ${DEFAULT-VALUE})")
+    int devItems;
 
     @Option(names = "--out", paramLabel = "PATH", required = true,
             description = "checkpoint: PATH.safetensors (theta, gate_weight, gate_bias) and PATH.json (metadata)")
@@ -100,14 +109,39 @@ final class MatTrainCommand implements Callable<Integer> {
             var request = new MatTrainingJob.Request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), at,
                     trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config,
                     cachePath, true);
-            MatTrainingJob.Outcome o = MatTrainingJob.run(model, engine, request, System.err);
+            MatTrainingJob.Outcome o;
+            MatLayerSearch.Outcome search = null;
+            if (layers != null) {
+                int[] range = range(layers);
+                Path stem = cachePath;
+                search = MatLayerSearch.run(model, engine, request, range[0], range[1],
+                        MatDataOptions.positive("--dev-items", devItems),
+                        stem == null ? null : l -> stem.resolveSibling(stem.getFileName().toString()
+                                .replaceFirst("\\.safetensors$", "") + ".layer" + l + ".safetensors"), System.err);
+                o = search.best();
+            } else {
+                o = MatTrainingJob.run(model, engine, request, System.err);
+            }
             o.checkpoint().save(checkpoint);
-            print(o, checkpoint);
+            print(o, search, checkpoint);
         }
         return 0;
     }
 
-    private void print(MatTrainingJob.Outcome o, Path checkpoint) throws Exception {
+    static int[] range(String s) {
+        try {
+            String[] parts = s.trim().split("-");
+            int a = Integer.parseInt(parts[0].trim()), b = parts.length == 1 ? a : Integer.parseInt(parts[1].trim());
+            if (parts.length > 2) {
+                throw new NumberFormatException();
+            }
+            return new int[] {a, b};
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--layers must look like 10-22 or 3, got '" + s + "'");
+        }
+    }
+
+    private void print(MatTrainingJob.Outcome o, MatLayerSearch.Outcome search, Path checkpoint) throws Exception {
         PrintStream p = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         var r = o.result();
         if (json) {
@@ -120,10 +154,19 @@ final class MatTrainCommand implements Callable<Integer> {
             m.put("epochLosses", r.epochs());
             m.put("gatesBefore", o.gatesBefore());
             m.put("gatesAfter", o.gatesAfter());
+            if (search != null) {
+                m.put("layerSearch", search.layers());
+            }
             p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             return;
         }
         var meta = o.checkpoint().metadata();
+        if (search != null) {
+            p.println("layer search (mean dev MC2 over tasks):");
+            for (var l : search.layers()) {
+                p.printf(Locale.ROOT, "  layer %2d  %.4f%s%n", l.layer(), l.meanDevMc2(), l.layer() == search.bestLayer() ? "  <- kept" : "");
+            }
+        }
         p.printf(Locale.ROOT, "MAT-Steer on %s at %s: %d attributes, d = %d%n", meta.model(), meta.site(), meta.attributes().size(), meta.dim());
         p.printf(Locale.ROOT, "median pairwise distance %.4g; sigma %.4g (%s); kernel at the median %.3g%s%n", r.medianDistance(),
                 r.sigma(), meta.bandwidth(), r.kernelAtMedian(), r.kernelIsFlat() ? "  (flat: MMD gives no gradient)" : "");

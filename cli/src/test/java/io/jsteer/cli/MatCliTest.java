@@ -109,6 +109,21 @@ class MatCliTest {
     }
 
     @Test
+    void layerSearchKeepsTheLayerWithTheBestDevScore(@TempDir Path dir) throws Exception {
+        CliTest.Result r = jsteer(cmd("train", "--data-dir", shared("data").toString(), "--tasks", "toxigen", "--train-items", "4",
+                "--epochs", "2", "--batch-size", "4", "--site", "resid_post:0", "--layers", "1-2", "--dev-items", "3",
+                "--out", dir.resolve("m").toString(), "--json"));
+        assertEquals(0, r.code(), r.err());
+        JsonNode out = new ObjectMapper().readTree(r.out());
+        JsonNode layers = out.get("layerSearch");
+        assertEquals(2, layers.size());
+        int best = layers.get(0).get("meanDevMc2").asDouble() >= layers.get(1).get("meanDevMc2").asDouble() ? 1 : 2;
+        assertEquals("resid_post:" + best, out.at("/metadata/site").asText());
+        assertEquals("resid_post:" + best, MatCheckpoint.load(dir.resolve("m")).site().toString());
+        assertTrue(Files.exists(dir.resolve("m.features.layer1.safetensors")) && Files.exists(dir.resolve("m.features.layer2.safetensors")));
+    }
+
+    @Test
     void errorsAreOneLineAndNameTheProblem(@TempDir Path dir) {
         CliTest.Result missing = jsteer(cmd("eval", "--mat", dir.resolve("nope.safetensors").toString()));
         assertEquals(1, missing.code());
