@@ -16,7 +16,7 @@ public record TaskSplits(String task, List<McItem> train, List<McItem> dev, List
         train = List.copyOf(train);
         dev = List.copyOf(dev);
         test = List.copyOf(test);
-        files = java.util.Map.copyOf(files);
+        files = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(files)); // sorted: stable provenance
     }
 
     /**
