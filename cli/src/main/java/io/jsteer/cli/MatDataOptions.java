@@ -1,6 +1,6 @@
 package io.jsteer.cli;
 
-import io.jsteer.steering.mat.tasks.MatTask;
+import io.jsteer.steering.mat.tasks.TaskSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 final class MatDataOptions {
 
     @Option(names = "--tasks", paramLabel = "LIST", split = ",",
-            description = "tasks (attributes): truthfulqa, bbq, toxigen (default: all three for train, the module's for eval)")
+            description = "tasks (attributes): truthfulqa, bbq, toxigen, or your own FILE.jsonl with lines "
+                    + "{\"question\": ..., \"choices\": [...], \"labels\": [1, 0, ...]} (default: all three for train, the module's for eval)")
     List<String> tasks;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -30,10 +31,10 @@ final class MatDataOptions {
         return Files.isDirectory(beside) ? beside : Path.of("../shared/data");
     }
 
-    List<MatTask> tasks(List<String> fallback) {
-        List<MatTask> out = new ArrayList<>();
+    List<TaskSource> tasks(List<String> fallback) {
+        List<TaskSource> out = new ArrayList<>();
         for (String t : tasks == null ? fallback : tasks) {
-            MatTask task = MatTask.parse(t);
+            TaskSource task = TaskSource.parse(t);
             if (out.contains(task)) {
                 throw new IllegalArgumentException("--tasks names " + t + " twice");
             }

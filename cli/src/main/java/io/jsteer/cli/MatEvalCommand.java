@@ -7,7 +7,7 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatEvaluator;
-import io.jsteer.steering.mat.tasks.MatTask;
+import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
 import io.jsteer.tensor.Parallel;
@@ -72,14 +72,19 @@ final class MatEvalCommand implements Callable<Integer> {
         MatCheckpoint module = MatCheckpoint.load(mat);
         long splitSeed = seed != null ? seed : module.metadata().seed();
         int cap = evalItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--eval-items", evalItems);
-        List<MatTask> tasks = data.tasks(module.metadata().attributes());
+        List<TaskSource> tasks;
+        try {
+            tasks = data.tasks(module.metadata().attributes());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; name the module's JSONL attributes with --tasks FILE.jsonl");
+        }
         List<TaskResult> results = new ArrayList<>();
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
              CpuEngine engine = model.newCpuEngine(MatDataOptions.positive("--ctx-size", ctxSize), par)) {
             module.requireCompatible(model.config(), model.name());
             MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
-            for (MatTask t : tasks) {
+            for (TaskSource t : tasks) {
                 TaskSplits s = t.load(data.dataDir(), splitSeed).limit(Integer.MAX_VALUE, cap);
                 List<McItem> items = s.split(split);
                 if (items.size() > cap) {

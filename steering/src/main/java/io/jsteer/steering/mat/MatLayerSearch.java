@@ -4,7 +4,7 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
-import io.jsteer.steering.mat.tasks.MatTask;
+import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.McItem;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,8 +42,8 @@ public final class MatLayerSearch {
         }
         SiteKind kind = base.site().kind();
         MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
-        Map<MatTask, List<McItem>> dev = new LinkedHashMap<>();
-        for (MatTask t : base.tasks()) {
+        Map<TaskSource, List<McItem>> dev = new LinkedHashMap<>();
+        for (TaskSource t : base.tasks()) {
             dev.put(t, t.load(base.dataDir(), base.config().seed()).limit(Integer.MAX_VALUE, devItems).dev());
         }
         List<LayerScore> scores = new ArrayList<>();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.Site;
-import io.jsteer.steering.mat.tasks.MatTask;
+import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.TaskSplits;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,7 +26,7 @@ public final class MatTrainingJob {
      * @param trainItems at most this many train items per task (Integer.MAX_VALUE: all)
      * @param cache      feature cache file, or null for none
      */
-    public record Request(List<MatTask> tasks, Path dataDir, Site site, int trainItems, TrainConfig config, Path cache,
+    public record Request(List<TaskSource> tasks, Path dataDir, Site site, int trainItems, TrainConfig config, Path cache,
                           boolean progress) {
         public Request {
             tasks = List.copyOf(tasks);
@@ -50,7 +50,7 @@ public final class MatTrainingJob {
     public static Outcome run(LoadedModel model, InferenceEngine engine, Request r, PrintStream log) throws IOException {
         List<TaskSplits> splits = new ArrayList<>();
         Map<String, String> datasets = new LinkedHashMap<>();
-        for (MatTask t : r.tasks()) {
+        for (TaskSource t : r.tasks()) {
             TaskSplits s = t.load(r.dataDir(), r.config().seed()).limit(r.trainItems(), Integer.MAX_VALUE);
             splits.add(s);
             datasets.putAll(s.files());
@@ -108,7 +108,7 @@ public final class MatTrainingJob {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("model", fingerprint);
         key.put("site", r.site().toString());
-        key.put("tasks", r.tasks().stream().map(MatTask::label).toList());
+        key.put("tasks", r.tasks().stream().map(TaskSource::label).toList());
         key.put("datasets", datasets);
         key.put("seed", r.config().seed());
         key.put("trainItems", r.trainItems());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jsteer.steering.mat.tasks.Bbq;
 import io.jsteer.steering.mat.tasks.MatTask;
 import io.jsteer.steering.mat.tasks.McItem;
+import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.TaskSplits;
 import io.jsteer.steering.mat.tasks.TruthfulQa;
 import java.nio.file.Files;
@@ -90,6 +91,33 @@ class MatTasksTest {
         }
         // both orders occur, so "always the first choice" cannot score well
         assertTrue(all.stream().anyMatch(i -> i.correct().getFirst()) && all.stream().anyMatch(i -> i.correct().get(1)));
+    }
+
+    @Test
+    void ownJsonlAttributeIsNamedAfterItsFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("happy.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 25; i++) {
+            lines.append("{\"question\": \"How was day ").append(i).append("?\", \"choices\": [\"Lovely.\", \"Awful.\", \"Sad.\"], "
+                    + "\"labels\": [1, 0, 0]}\n");
+        }
+        Files.writeString(f, lines);
+        TaskSource t = TaskSource.parse(f.toString());
+        assertEquals("happy", t.label());
+        assertEquals(t, TaskSource.parse("jsonl:" + f));
+        TaskSplits s = t.load(dir, 3);
+        assertEquals(16, s.train().size()); // ⌊25·0.64⌋
+        assertEquals(4, s.dev().size());    // ⌊25·0.16⌋
+        assertEquals(5, s.test().size());
+        McItem item = s.train().getFirst();
+        assertTrue(item.prompt().matches("Q: How was day \\d+\\? A:"), item.prompt());
+        assertEquals(List.of(true, false, false), item.correct());
+        assertEquals(MatTask.BBQ, TaskSource.parse("bbq"));
+        var e = assertThrows(IllegalArgumentException.class, () -> TaskSource.parse("sentiment"));
+        assertTrue(e.getMessage().contains("or a .jsonl file"), e.getMessage());
+        Files.writeString(f, "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"labels\": [1, 1]}\n");
+        var bad = assertThrows(java.io.IOException.class, () -> t.load(dir, 3));
+        assertEquals(f + " line 1: happy item 1: needs at least one true and one false choice", bad.getMessage());
     }
 
     @Test

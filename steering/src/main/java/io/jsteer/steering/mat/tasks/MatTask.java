@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * split here, so 20% of items is held out as test and the rest split 80/20 train/dev
  * (64/16/20 overall).
  */
-public enum MatTask {
+public enum MatTask implements TaskSource {
     TRUTHFULQA("truthfulqa/TruthfulQA.csv", 0.4, 0.1),
     BBQ("bbq", 0.64, 0.16),
     TOXIGEN("toxigen/demonstrations", 0.64, 0.16);
@@ -33,6 +33,7 @@ public enum MatTask {
     }
 
     /** The attribute name, e.g. {@code truthfulqa}. */
+    @Override
     public String label() { return name().toLowerCase(Locale.ROOT); }
 
     public static MatTask parse(String s) {
@@ -45,6 +46,7 @@ public enum MatTask {
     }
 
     /** Loads the task from {@code dataDir} (e.g. ../shared/data) and splits it with {@code seed}. */
+    @Override
     public TaskSplits load(Path dataDir, long seed) throws IOException {
         Path p = dataDir.resolve(relativePath);
         if (!Files.exists(p)) {
