@@ -32,7 +32,8 @@ final class MatEvalCommand implements Callable<Integer> {
 
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
     record TaskResult(String task, int items, int skipped, double baseMc2, double matMc2, double baseAccuracy,
-                      double matAccuracy, Map<String, MatEvaluator.Score> baselines, GateStats gatesOnTrue, GateStats gatesOnFalse) {}
+                      double matAccuracy, Map<String, MatEvaluator.Score> baselines, Map<String, Double> klOnTrueAnswers,
+                      GateStats gatesOnTrue, GateStats gatesOnFalse) {}
 
     @Mixin
     CommonOptions common;
@@ -64,6 +65,11 @@ final class MatEvalCommand implements Callable<Integer> {
             description = "multiplier of the baselines' mean-difference vectors (default: ${DEFAULT-VALUE})")
     double caaStrength;
 
+    @Option(names = "--kl-texts", paramLabel = "N", defaultValue = "20",
+            description = "true-answer texts per task on which KL(base ‖ method) of next-token distributions is measured "
+                    + "(0: none; default: ${DEFAULT-VALUE})")
+    int klTexts;
+
     @Option(names = "--json", description = "print the results as JSON")
     boolean json;
 
@@ -93,6 +99,7 @@ final class MatEvalCommand implements Callable<Integer> {
                 MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
                 MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), true);
                 Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
+                Map<String, io.jsteer.model.intervene.Hooks> methodHooks = new LinkedHashMap<>();
                 float[][] caa = module.baselineVectors();
                 if (caa != null && !noBaselines) {
                     int own = module.parameters().attributes().indexOf(t.label());
@@ -107,18 +114,30 @@ final class MatEvalCommand implements Callable<Integer> {
                         for (int j = 0; j < v.length; j++) {
                             v[j] *= (float) caaStrength;
                         }
-                        baselines.put("caa", eval.score(t.label(), items, hooks(model, module, v), t.label() + " caa"));
+                        methodHooks.put("caa", hooks(model, module, v));
                     }
-                    baselines.put("sum", eval.score(t.label(), items, hooks(model, module, sum), t.label() + " sum"));
+                    methodHooks.put("sum", hooks(model, module, sum));
+                    for (var e : methodHooks.entrySet()) {
+                        baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
+                    }
                 }
+                methodHooks.put("mat", new io.jsteer.steering.mat.MatSteerHook(module.parameters(), module.site(), null)
+                        .installOn(new io.jsteer.model.intervene.Hooks(model.config().nLayers())));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
                         (item.correct().get(i) ? trueTexts : falseTexts).add(item.text(i));
                     }
                 }
+                Map<String, Double> kl = new LinkedHashMap<>();
+                if (klTexts > 0) {
+                    List<String> klOn = trueTexts.subList(0, Math.min(klTexts, trueTexts.size()));
+                    for (var e : methodHooks.entrySet()) {
+                        kl.put(e.getKey(), eval.meanKl(klOn, e.getValue()));
+                    }
+                }
                 results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc2(), steered.mc2(), base.accuracy(),
-                        steered.accuracy(), baselines, eval.gateStats(trueTexts, module.parameters(), module.site()),
+                        steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module.parameters(), module.site()),
                         eval.gateStats(falseTexts, module.parameters(), module.site())));
             }
         }
@@ -155,6 +174,15 @@ final class MatEvalCommand implements Callable<Integer> {
             p.printf(Locale.ROOT, "%-12s %6s  MAT     %6.2f%%   %6.2f%%%n", "", "", 100 * r.matMc2(), 100 * r.matAccuracy());
         }
         p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated)");
+        if (klTexts > 0) {
+            p.println();
+            p.println("mean per-token KL(base ‖ method) of next-token distributions on true-answer texts (lower: less disturbance)");
+            for (TaskResult r : results) {
+                StringBuilder b = new StringBuilder();
+                r.klOnTrueAnswers().forEach((k, v) -> b.append(String.format(Locale.ROOT, "  %s %.4g", k, v)));
+                p.printf(Locale.ROOT, "  %-12s%s%n", r.task(), b);
+            }
+        }
         p.println();
         p.println("gates per token (mean gate per attribute; tokens with a gate > 0.5 per text)");
         for (TaskResult r : results) {

@@ -87,6 +87,9 @@ class MatCliTest {
             // the CAA baselines run in the same harness: the task's own vector and the ungated sum
             assertEquals(3, task.at("/baselines/caa/items").asInt());
             assertEquals(3, task.at("/baselines/sum/items").asInt());
+            for (String m : new String[] {"caa", "sum", "mat"}) {
+                assertTrue(task.at("/klOnTrueAnswers/" + m).asDouble() > 0, m + " KL on true answers");
+            }
         }
         CliTest.Result text = jsteer(cmd("eval", "--data-dir", shared("data").toString(), "--mat", dir.resolve("mat").toString(),
                 "--eval-items", "2", "--tasks", "toxigen"));

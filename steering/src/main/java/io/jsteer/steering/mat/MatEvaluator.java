@@ -62,6 +62,60 @@ public final class MatEvaluator {
         return new Score(task, n, skipped, n == 0 ? Double.NaN : mc2 / n, n == 0 ? Double.NaN : acc / n);
     }
 
+    /**
+     * Mean over texts and positions of KL(P_base ‖ P_steered) of the next-token distributions:
+     * how much a method disturbs texts it should leave alone (e.g. the true answers). Texts
+     * longer than the context are skipped.
+     */
+    public double meanKl(List<String> texts, Hooks steered) {
+        int vocab = engine.config().vocabSize();
+        double sum = 0;
+        long positions = 0;
+        for (String text : texts) {
+            int[] ids = tokenizer.encode(text, true);
+            if (ids.length > engine.capacity()) {
+                continue;
+            }
+            double[][] base = new double[ids.length][];
+            engine.setHooks(null);
+            for (int i = 0; i < ids.length; i++) {
+                base[i] = logSoftmax(engine.forward(ids[i], i, true), vocab);
+            }
+            engine.setHooks(steered);
+            try {
+                for (int i = 0; i < ids.length; i++) {
+                    double[] q = logSoftmax(engine.forward(ids[i], i, true), vocab);
+                    double kl = 0;
+                    for (int v = 0; v < vocab; v++) {
+                        kl += Math.exp(base[i][v]) * (base[i][v] - q[v]);
+                    }
+                    sum += kl;
+                    positions++;
+                }
+            } finally {
+                engine.setHooks(null);
+            }
+        }
+        return positions == 0 ? Double.NaN : sum / positions;
+    }
+
+    private static double[] logSoftmax(float[] logits, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        double z = 0;
+        for (int i = 0; i < n; i++) {
+            z += Math.exp(logits[i] - max);
+        }
+        double log = max + Math.log(z);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = logits[i] - log;
+        }
+        return out;
+    }
+
     /** Table-2-style gate statistics of the module over these texts (each prefilled once). */
     public GateStats gateStats(List<String> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
