@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.steering.mat.AdditiveHook;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.MatSteerHook;
 import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
@@ -99,7 +102,7 @@ final class MatEvalCommand implements Callable<Integer> {
                 MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
                 MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), true);
                 Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
-                Map<String, io.jsteer.model.intervene.Hooks> methodHooks = new LinkedHashMap<>();
+                Map<String, Hooks> methodHooks = new LinkedHashMap<>();
                 float[][] caa = module.baselineVectors();
                 if (caa != null && !noBaselines) {
                     int own = module.parameters().attributes().indexOf(t.label());
@@ -121,8 +124,8 @@ final class MatEvalCommand implements Callable<Integer> {
                         baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
                     }
                 }
-                methodHooks.put("mat", new io.jsteer.steering.mat.MatSteerHook(module.parameters(), module.site(), null)
-                        .installOn(new io.jsteer.model.intervene.Hooks(model.config().nLayers())));
+                methodHooks.put("mat", new MatSteerHook(module.parameters(), module.site(), null)
+                        .installOn(new Hooks(model.config().nLayers())));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -145,9 +148,9 @@ final class MatEvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static io.jsteer.model.intervene.Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
-        return new io.jsteer.model.intervene.Hooks(model.config().nLayers()).add(module.site(),
-                new io.jsteer.steering.mat.AdditiveHook(vector));
+    private static Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
+        return new Hooks(model.config().nLayers()).add(module.site(),
+                new AdditiveHook(vector));
     }
 
     private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {
