@@ -58,6 +58,11 @@ final class MatTrainCommand implements Callable<Integer> {
             description = "feature cache (safetensors; default: OUT.features.safetensors); reused when model, site, data and seed match")
     Path cache;
 
+    @Option(names = "--tokens", paramLabel = "last|all", defaultValue = "last",
+            description = "train on the last token of each sample (default, the reference code) or on every token (spec §6 ALL; "
+                    + "the shared prompt tokens then fall in both pools)")
+    String tokens;
+
     @Option(names = "--no-cache", description = "neither read nor write a feature cache")
     boolean noCache;
 
@@ -108,7 +113,7 @@ final class MatTrainCommand implements Callable<Integer> {
             Site at = site != null ? Site.parse(site) : MatSites.defaultSite(model.config().nLayers());
             var request = new MatTrainingJob.Request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), at,
                     trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config,
-                    cachePath, true);
+                    cachePath, everyToken(), true);
             MatTrainingJob.Outcome o;
             MatLayerSearch.Outcome search = null;
             if (layers != null) {
@@ -126,6 +131,14 @@ final class MatTrainCommand implements Callable<Integer> {
             print(o, search, checkpoint);
         }
         return 0;
+    }
+
+    private boolean everyToken() {
+        return switch (tokens) {
+            case "last" -> false;
+            case "all" -> true;
+            default -> throw new IllegalArgumentException("--tokens must be last or all, got '" + tokens + "'");
+        };
     }
 
     static int[] range(String s) {

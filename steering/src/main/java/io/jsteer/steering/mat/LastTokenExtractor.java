@@ -55,7 +55,43 @@ public final class LastTokenExtractor {
         return captured[0];
     }
 
-    /** [n][d] features of all texts, with a progress bar on stderr when {@code task} is not null. */
+    /** [tokens][d] activations of every token of {@code text} at the site (spec §6 "ALL" option). */
+    public float[][] extractEveryToken(String text) {
+        int[] ids = tokens(text);
+        float[][] captured = new float[ids.length][];
+        int d = engine.config().dim();
+        engine.setHooks(new Hooks(engine.config().nLayers()).add(site, (at, position, inPrompt, x) ->
+                captured[position] = java.util.Arrays.copyOf(x, d)));
+        try {
+            engine.prefill(ids, 0);
+        } finally {
+            engine.setHooks(null);
+        }
+        return captured;
+    }
+
+    /**
+     * Features of all texts: one row per text ({@code everyToken} false, the default last-token
+     * feature) or one row per token of every text. A progress bar on stderr when {@code task} is not null.
+     */
+    public float[][] extractAll(List<String> texts, String task, boolean everyToken) {
+        if (!everyToken) {
+            return extractAll(texts, task);
+        }
+        List<float[]> rows = new java.util.ArrayList<>();
+        try (ProgressBar bar = task == null ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(texts.size())
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            for (String text : texts) {
+                rows.addAll(List.of(extractEveryToken(text)));
+                if (bar != null) {
+                    bar.step();
+                }
+            }
+        }
+        return rows.toArray(float[][]::new);
+    }
+
+    /** [n][d] last-token features of all texts, with a progress bar on stderr when {@code task} is not null. */
     public float[][] extractAll(List<String> texts, String task) {
         float[][] out = new float[texts.size()][];
         try (ProgressBar bar = task == null ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(texts.size())

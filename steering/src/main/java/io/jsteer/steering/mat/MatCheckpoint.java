@@ -32,11 +32,12 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
 
     /**
      * @param site         where the module reads gates and edits, e.g. {@code attn_heads:2}
+     * @param trainTokens  {@code last} (one feature per sample) or {@code all} (every token of a sample)
      * @param datasets     dataset file → sha256
      * @param model        model file name
      * @param modelFingerprint see {@link Fingerprints#model}
      */
-    public record Metadata(String format, List<String> attributes, int dim, String site, int layer,
+    public record Metadata(String format, List<String> attributes, int dim, String site, int layer, String trainTokens,
                            double lambdaMmd, double lambdaPos, double lambdaSparse, double lambdaOrtho,
                            String bandwidth, double sigma, double medianDistance, int batchSize, int k, int epochs,
                            double learningRate, long seed, String model, String modelFingerprint,

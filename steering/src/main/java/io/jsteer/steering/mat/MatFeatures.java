@@ -10,8 +10,9 @@ public final class MatFeatures {
 
     private MatFeatures() {}
 
+    /** @param everyToken one row per token of each text (the spec's ALL option) instead of the last token only */
     public static List<AttributeFeatures> extract(LastTokenExtractor extractor, List<TaskSplits> tasks, String split,
-                                                  boolean progress) {
+                                                  boolean everyToken, boolean progress) {
         List<AttributeFeatures> out = new ArrayList<>();
         for (TaskSplits t : tasks) {
             List<String> pos = new ArrayList<>(), neg = new ArrayList<>();
@@ -20,8 +21,8 @@ public final class MatFeatures {
                     (item.correct().get(i) ? pos : neg).add(item.text(i));
                 }
             }
-            out.add(new AttributeFeatures(t.task(), extractor.extractAll(pos, progress ? t.task() + " +" : null),
-                    extractor.extractAll(neg, progress ? t.task() + " -" : null)));
+            out.add(new AttributeFeatures(t.task(), extractor.extractAll(pos, progress ? t.task() + " +" : null, everyToken),
+                    extractor.extractAll(neg, progress ? t.task() + " -" : null, everyToken)));
         }
         return out;
     }

@@ -35,6 +35,12 @@ class EngineHooksTest {
                 engine.setHooks(null);
                 assertEquals(m.config().dim(), viaPrefill.length);
                 assertArrayEquals(last[0], viaPrefill, 1e-4f, s);
+                // the ALL option: one row per token, the last one the last-token feature
+                float[][] every = new LastTokenExtractor(engine, m.tokenizer(), site).extractEveryToken(text);
+                assertEquals(ids.length, every.length);
+                assertArrayEquals(viaPrefill, every[ids.length - 1], 1e-5f, s); // same prefill; JIT may change float rounding
+                float[][] rows = new LastTokenExtractor(engine, m.tokenizer(), site).extractAll(List.of(text, "Q: A:"), null, true);
+                assertEquals(ids.length + m.tokenizer().encode("Q: A:", true).length, rows.length);
             }
         }
     }
