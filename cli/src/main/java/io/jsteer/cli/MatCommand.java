@@ -1,0 +1,21 @@
+package io.jsteer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code jsteer mat}: MAT-Steer (multi-attribute, token-gated steering; design/mat-steer.md). */
+@Command(name = "mat", mixinStandardHelpOptions = true, description = "MAT-Steer: train, apply and evaluate multi-attribute gated steering.",
+        subcommands = {MatTrainCommand.class, MatApplyCommand.class, MatEvalCommand.class, MatGatesCommand.class},
+        footer = {"", "Example:",
+                "  jsteer mat train --tasks truthfulqa,bbq,toxigen --epochs 100 --out mat.safetensors",
+                "  jsteer mat eval --mat mat.safetensors"})
+final class MatCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: train, apply, eval or gates");
+    }
+}

@@ -1,0 +1,203 @@
+package io.jsteer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.steering.mat.AdditiveHook;
+import io.jsteer.steering.mat.GateStats;
+import io.jsteer.steering.mat.MatCheckpoint;
+import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.MatSteerHook;
+import io.jsteer.steering.mat.tasks.TaskSource;
+import io.jsteer.steering.mat.tasks.McItem;
+import io.jsteer.steering.mat.tasks.TaskSplits;
+import io.jsteer.tensor.Parallel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** MC2 / multiple-choice accuracy with and without a MAT-Steer module, plus Table-2-style gate statistics. */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Score the tasks' test split unsteered and with MAT-Steer "
+        + "(stdout: MC2 and argmax accuracy per task, gate statistics on true vs false answers).",
+        footer = {"", "Example:", "  jsteer mat eval --model stories260K --mat runs/mat.safetensors --eval-items 100"})
+final class MatEvalCommand implements Callable<Integer> {
+
+    /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
+    record TaskResult(String task, int items, int skipped, double baseMc2, double matMc2, double baseAccuracy,
+                      double matAccuracy, Map<String, MatEvaluator.Score> baselines, Map<String, Double> klOnTrueAnswers,
+                      GateStats gatesOnTrue, GateStats gatesOnFalse) {}
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    MatDataOptions data;
+
+    @Option(names = "--mat", paramLabel = "FILE", required = true, description = "MAT-Steer checkpoint (.safetensors with its .json)")
+    Path mat;
+
+    @Option(names = "--split", paramLabel = "test|dev|train", defaultValue = "test", description = "split to score (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @Option(names = "--eval-items", paramLabel = "N", description = "at most N questions per task (default: all)")
+    Integer evalItems;
+
+    @Option(names = "--seed", paramLabel = "N", description = "split seed (default: the module's training seed, so test is held out)")
+    Long seed;
+
+    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
+            description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
+    int ctxSize;
+
+    @Option(names = "--no-baselines", description = "skip the CAA baselines (the module's caa_vectors: own attribute's vector, "
+            + "and the ungated sum of all)")
+    boolean noBaselines;
+
+    @Option(names = "--caa-strength", paramLabel = "C", defaultValue = "1",
+            description = "multiplier of the baselines' mean-difference vectors (default: ${DEFAULT-VALUE})")
+    double caaStrength;
+
+    @Option(names = "--kl-texts", paramLabel = "N", defaultValue = "20",
+            description = "true-answer texts per task on which KL(base ‖ method) of next-token distributions is measured "
+                    + "(0: none; default: ${DEFAULT-VALUE})")
+    int klTexts;
+
+    @Option(names = "--json", description = "print the results as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        MatCheckpoint module = MatCheckpoint.load(mat);
+        long splitSeed = seed != null ? seed : module.metadata().seed();
+        int cap = evalItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--eval-items", evalItems);
+        List<TaskSource> tasks;
+        try {
+            tasks = data.tasks(module.metadata().attributes());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; name the module's JSONL attributes with --tasks FILE.jsonl");
+        }
+        List<TaskResult> results = new ArrayList<>();
+        try (LoadedModel model = common.load();
+             Parallel par = new Parallel(common.threadCount());
+             CpuEngine engine = model.newCpuEngine(MatDataOptions.positive("--ctx-size", ctxSize), par)) {
+            module.requireCompatible(model.config(), model.name());
+            MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+            for (TaskSource t : tasks) {
+                TaskSplits s = t.load(data.dataDir(), splitSeed).limit(Integer.MAX_VALUE, cap);
+                List<McItem> items = s.split(split);
+                if (items.size() > cap) {
+                    items = items.subList(0, cap);
+                }
+                MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
+                MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), true);
+                Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
+                Map<String, Hooks> methodHooks = new LinkedHashMap<>();
+                float[][] caa = module.baselineVectors();
+                if (caa != null && !noBaselines) {
+                    int own = module.parameters().attributes().indexOf(t.label());
+                    float[] sum = new float[caa[0].length];
+                    for (float[] v : caa) {
+                        for (int j = 0; j < sum.length; j++) {
+                            sum[j] += (float) (caaStrength * v[j]);
+                        }
+                    }
+                    if (own >= 0) {
+                        float[] v = caa[own].clone();
+                        for (int j = 0; j < v.length; j++) {
+                            v[j] *= (float) caaStrength;
+                        }
+                        methodHooks.put("caa", hooks(model, module, v));
+                    }
+                    methodHooks.put("sum", hooks(model, module, sum));
+                    for (var e : methodHooks.entrySet()) {
+                        baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
+                    }
+                }
+                methodHooks.put("mat", new MatSteerHook(module.parameters(), module.site(), null)
+                        .installOn(new Hooks(model.config().nLayers())));
+                List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
+                for (McItem item : items) {
+                    for (int i = 0; i < item.choices().size(); i++) {
+                        (item.correct().get(i) ? trueTexts : falseTexts).add(item.text(i));
+                    }
+                }
+                Map<String, Double> kl = new LinkedHashMap<>();
+                if (klTexts > 0) {
+                    List<String> klOn = trueTexts.subList(0, Math.min(klTexts, trueTexts.size()));
+                    for (var e : methodHooks.entrySet()) {
+                        kl.put(e.getKey(), eval.meanKl(klOn, e.getValue()));
+                    }
+                }
+                results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc2(), steered.mc2(), base.accuracy(),
+                        steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module.parameters(), module.site()),
+                        eval.gateStats(falseTexts, module.parameters(), module.site())));
+            }
+        }
+        print(results, module);
+        return 0;
+    }
+
+    private static Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
+        return new Hooks(model.config().nLayers()).add(module.site(),
+                new AdditiveHook(vector));
+    }
+
+    private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {
+        PrintStream p = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mat", mat.toString());
+            m.put("site", module.metadata().site());
+            m.put("split", split);
+            m.put("tasks", results);
+            p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            return;
+        }
+        p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC2: mass on true answers; acc: argmax likelihood is true)%n",
+                mat.getFileName(), module.metadata().site(), split);
+        p.println("task          items  method  MC2       acc");
+        for (TaskResult r : results) {
+            p.printf(Locale.ROOT, "%-12s %6d  base    %6.2f%%   %6.2f%%%s%n", r.task(), r.items(), 100 * r.baseMc2(),
+                    100 * r.baseAccuracy(), r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
+            for (var b : r.baselines().entrySet()) {
+                p.printf(Locale.ROOT, "%-12s %6s  %-6s  %6.2f%%   %6.2f%%%n", "", "", b.getKey(), 100 * b.getValue().mc2(),
+                        100 * b.getValue().accuracy());
+            }
+            p.printf(Locale.ROOT, "%-12s %6s  MAT     %6.2f%%   %6.2f%%%n", "", "", 100 * r.matMc2(), 100 * r.matAccuracy());
+        }
+        p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated)");
+        if (klTexts > 0) {
+            p.println();
+            p.println("mean per-token KL(base ‖ method) of next-token distributions on true-answer texts (lower: less disturbance)");
+            for (TaskResult r : results) {
+                StringBuilder b = new StringBuilder();
+                r.klOnTrueAnswers().forEach((k, v) -> b.append(String.format(Locale.ROOT, "  %s %.4g", k, v)));
+                p.printf(Locale.ROOT, "  %-12s%s%n", r.task(), b);
+            }
+        }
+        p.println();
+        p.println("gates per token (mean gate per attribute; tokens with a gate > 0.5 per text)");
+        for (TaskResult r : results) {
+            for (var e : List.of(Map.entry("true answers", r.gatesOnTrue()), Map.entry("false answers", r.gatesOnFalse()))) {
+                GateStats g = e.getValue();
+                StringBuilder gates = new StringBuilder();
+                for (int t = 0; t < g.attributes().size(); t++) {
+                    gates.append(String.format(Locale.ROOT, " %s %.3f", g.attributes().get(t), g.meanGate()[t]));
+                }
+                p.printf(Locale.ROOT, "  %-12s %-14s%s; intervened %.1f of %.1f tokens%n", r.task(), e.getKey(), gates,
+                        g.intervenedPerText(), g.tokensPerText());
+            }
+        }
+    }
+}

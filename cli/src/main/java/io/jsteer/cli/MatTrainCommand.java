@@ -1,0 +1,198 @@
+package io.jsteer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.steering.mat.Bandwidth;
+import io.jsteer.steering.mat.MatCheckpoint;
+import io.jsteer.steering.mat.MatLayerSearch;
+import io.jsteer.steering.mat.MatLoss;
+import io.jsteer.steering.mat.MatTrainingJob;
+import io.jsteer.steering.mat.TrainConfig;
+import io.jsteer.tensor.Parallel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Trains a MAT-Steer module on the last-token features of the tasks' train splits. */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train MAT-Steer on cached last-token features (stdout: loss and gate summary).",
+        footer = {"", "Example:",
+                "  jsteer mat train --model stories260K --tasks truthfulqa,bbq,toxigen --site attn_heads:2 \\",
+                "      --epochs 100 --train-items 200 --out runs/mat.safetensors"})
+final class MatTrainCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    MatDataOptions data;
+
+    @Option(names = "--site", paramLabel = "SITE",
+            description = "where gates read and edits act: attn_heads:L (o_proj input, default) or resid_post:L; "
+                    + "default layer ⌊0.44·blocks⌋ (14 of 32 as in the paper)")
+    String site;
+
+    @Option(names = "--layers", paramLabel = "A-B",
+            description = "layer search: train at every layer A..B of the --site kind and keep the best mean dev MC2")
+    String layers;
+
+    @Option(names = "--dev-items", paramLabel = "N", defaultValue = "50",
+            description = "dev questions per task scored in the layer search (default: ${DEFAULT-VALUE})")
+    int devItems;
+
+    @Option(names = "--out", paramLabel = "PATH", required = true,
+            description = "checkpoint: PATH.safetensors (theta, gate_weight, gate_bias) and PATH.json (metadata)")
+    Path out;
+
+    @Option(names = "--cache", paramLabel = "PATH",
+            description = "feature cache (safetensors; default: OUT.features.safetensors); reused when model, site, data and seed match")
+    Path cache;
+
+    @Option(names = "--tokens", paramLabel = "last|all", defaultValue = "last",
+            description = "train on the last token of each sample (default, the reference code) or on every token (spec §6 ALL; "
+                    + "the shared prompt tokens then fall in both pools)")
+    String tokens;
+
+    @Option(names = "--no-cache", description = "neither read nor write a feature cache")
+    boolean noCache;
+
+    @Option(names = "--train-items", paramLabel = "N", description = "at most N train questions per task (default: all)")
+    Integer trainItems;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "100", description = "epochs (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "96",
+            description = "B; k = min(⌊B/2T⌋, smallest pool) rows per attribute and polarity (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--sigma", paramLabel = "X|median", defaultValue = "2",
+            description = "Gaussian kernel bandwidth, or 'median' for the median pairwise distance (default: ${DEFAULT-VALUE})")
+    String sigma;
+
+    @Option(names = "--lambda-mmd", paramLabel = "X", defaultValue = "1") double lambdaMmd;
+    @Option(names = "--lambda-pos", paramLabel = "X", defaultValue = "0.9") double lambdaPos;
+    @Option(names = "--lambda-sparse", paramLabel = "X", defaultValue = "0.9") double lambdaSparse;
+    @Option(names = "--lambda-ortho", paramLabel = "X", defaultValue = "0.1",
+            description = "loss weights (defaults: the paper's QA values 1, 0.9, 0.9, 0.1)") double lambdaOrtho;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "splits, initialisation and sampling (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
+            description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
+    int ctxSize;
+
+    @Option(names = "--json", description = "print the summary as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig config = new TrainConfig(new MatLoss.Weights(lambdaMmd, lambdaPos, lambdaSparse, lambdaOrtho),
+                Bandwidth.parse(sigma), batchSize, epochs, lr, seed);
+        MatDataOptions.positive("--ctx-size", ctxSize);
+        Path checkpoint = MatCheckpoint.tensorsPath(out);
+        Path cachePath = noCache ? null : cache != null ? cache
+                : checkpoint.resolveSibling(checkpoint.getFileName().toString().replaceFirst("\\.safetensors$", "") + ".features.safetensors");
+        try (LoadedModel model = common.load();
+             Parallel par = new Parallel(common.threadCount());
+             CpuEngine engine = model.newCpuEngine(ctxSize, par)) {
+            Site at = site != null ? Site.parse(site) : MatSites.defaultSite(model.config().nLayers());
+            var request = new MatTrainingJob.Request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), at,
+                    trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config,
+                    cachePath, everyToken(), true);
+            MatTrainingJob.Outcome o;
+            MatLayerSearch.Outcome search = null;
+            if (layers != null) {
+                int[] range = range(layers);
+                Path stem = cachePath;
+                search = MatLayerSearch.run(model, engine, request, range[0], range[1],
+                        MatDataOptions.positive("--dev-items", devItems),
+                        stem == null ? null : l -> stem.resolveSibling(stem.getFileName().toString()
+                                .replaceFirst("\\.safetensors$", "") + ".layer" + l + ".safetensors"), System.err);
+                o = search.best();
+            } else {
+                o = MatTrainingJob.run(model, engine, request, System.err);
+            }
+            o.checkpoint().save(checkpoint);
+            print(o, search, checkpoint);
+        }
+        return 0;
+    }
+
+    private boolean everyToken() {
+        return switch (tokens) {
+            case "last" -> false;
+            case "all" -> true;
+            default -> throw new IllegalArgumentException("--tokens must be last or all, got '" + tokens + "'");
+        };
+    }
+
+    static int[] range(String s) {
+        try {
+            String[] parts = s.trim().split("-");
+            int a = Integer.parseInt(parts[0].trim()), b = parts.length == 1 ? a : Integer.parseInt(parts[1].trim());
+            if (parts.length > 2) {
+                throw new NumberFormatException();
+            }
+            return new int[] {a, b};
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--layers must look like 10-22 or 3, got '" + s + "'");
+        }
+    }
+
+    private void print(MatTrainingJob.Outcome o, MatLayerSearch.Outcome search, Path checkpoint) throws Exception {
+        PrintStream p = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        var r = o.result();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("checkpoint", checkpoint.toString());
+            m.put("metadata", o.checkpoint().metadata());
+            m.put("featureCacheHit", o.cacheHit());
+            m.put("kernelAtMedian", r.kernelAtMedian());
+            m.put("stepsPerEpoch", r.stepsPerEpoch());
+            m.put("epochLosses", r.epochs());
+            m.put("gatesBefore", o.gatesBefore());
+            m.put("gatesAfter", o.gatesAfter());
+            if (search != null) {
+                m.put("layerSearch", search.layers());
+            }
+            p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            return;
+        }
+        var meta = o.checkpoint().metadata();
+        if (search != null) {
+            p.println("layer search (mean dev MC2 over tasks):");
+            for (var l : search.layers()) {
+                p.printf(Locale.ROOT, "  layer %2d  %.4f%s%n", l.layer(), l.meanDevMc2(), l.layer() == search.bestLayer() ? "  <- kept" : "");
+            }
+        }
+        p.printf(Locale.ROOT, "MAT-Steer on %s at %s: %d attributes, d = %d%n", meta.model(), meta.site(), meta.attributes().size(), meta.dim());
+        p.printf(Locale.ROOT, "median pairwise distance %.4g; sigma %.4g (%s); kernel at the median %.3g%s%n", r.medianDistance(),
+                r.sigma(), meta.bandwidth(), r.kernelAtMedian(), r.kernelIsFlat() ? "  (flat: MMD gives no gradient)" : "");
+        p.printf(Locale.ROOT, "k = %d per attribute and polarity, %d steps per epoch, %d epochs%n", r.k(), r.stepsPerEpoch(), meta.epochs());
+        p.println("loss before: " + r.before());
+        p.println("loss after:  " + r.after());
+        p.println("own gate (train features)   positives  negatives   before: pos    neg");
+        for (int i = 0; i < o.gatesAfter().size(); i++) {
+            var a = o.gatesAfter().get(i);
+            var b = o.gatesBefore().get(i);
+            p.printf(Locale.ROOT, "  %-12s (%4d+/%4d-)   %.4f     %.4f            %.4f  %.4f%n", a.attribute(), a.positives(),
+                    a.negatives(), a.gateOnPositives(), a.gateOnNegatives(), b.gateOnPositives(), b.gateOnNegatives());
+        }
+        p.println("wrote " + checkpoint + " and " + MatCheckpoint.metadataPath(checkpoint));
+    }
+}

@@ -1,0 +1,58 @@
+package io.jsteer.steering.mat;
+
+import java.util.List;
+
+/**
+ * Gate statistics in the style of the paper's Table 2, over a set of texts: the mean gate of
+ * each attribute over all tokens, and the mean number of intervened tokens per text (a token
+ * counts when any of its gates exceeds 0.5, spec §6).
+ *
+ * @param attributes         names, length T
+ * @param meanGate           [T] mean gate over all tokens of all texts
+ * @param intervenedPerText  mean count of tokens with a gate above the threshold, per text
+ * @param tokensPerText      mean number of tokens per text
+ * @param texts              number of texts
+ */
+public record GateStats(List<String> attributes, double[] meanGate, double intervenedPerText, double tokensPerText,
+                        int texts) {
+
+    public static final double INTERVENED = 0.5;
+
+    /** Accumulates per-token gates text by text. */
+    public static final class Accumulator implements MatSteerHook.GateListener {
+        private final List<String> attributes;
+        private final double[] gateSums;
+        private long tokens, intervened;
+        private int texts;
+
+        public Accumulator(List<String> attributes) {
+            this.attributes = List.copyOf(attributes);
+            this.gateSums = new double[attributes.size()];
+        }
+
+        @Override
+        public void onGates(int position, boolean inPrompt, double[] gates) {
+            tokens++;
+            boolean any = false;
+            for (int t = 0; t < gates.length; t++) {
+                gateSums[t] += gates[t];
+                any |= gates[t] > INTERVENED;
+            }
+            if (any) {
+                intervened++;
+            }
+        }
+
+        /** Marks the end of one text. */
+        public void endText() { texts++; }
+
+        public GateStats stats() {
+            double[] mean = new double[gateSums.length];
+            for (int t = 0; t < mean.length; t++) {
+                mean[t] = tokens == 0 ? 0 : gateSums[t] / tokens;
+            }
+            return new GateStats(attributes, mean, texts == 0 ? 0 : (double) intervened / texts,
+                    texts == 0 ? 0 : (double) tokens / texts, texts);
+        }
+    }
+}

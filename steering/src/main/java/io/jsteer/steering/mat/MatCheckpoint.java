@@ -1,0 +1,143 @@
+package io.jsteer.steering.mat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.weights.AtomicFileWriter;
+import io.jsteer.weights.ModelWeights;
+import io.jsteer.weights.TensorData;
+import io.jsteer.weights.safetensors.SafetensorsReader;
+import io.jsteer.weights.safetensors.SafetensorsTensor;
+import io.jsteer.weights.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained MAT-Steer module on disk: {@code NAME.safetensors} with {@code theta} [T,d],
+ * {@code gate_weight} [T,d] and {@code gate_bias} [T], and {@code NAME.json} beside it with
+ * the metadata (attributes, d, site, training settings, provenance). Both writes are atomic.
+ * {@code caa_vectors} [T,d], when present, holds each attribute's mean-difference vector of the
+ * training features: the CAA and ungated-sum baselines that {@code mat eval} runs in the same
+ * harness.
+ */
+public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors, Metadata metadata) {
+
+    public static final String FORMAT = "jsteer.mat-steer/1";
+
+    /**
+     * @param site         where the module reads gates and edits, e.g. {@code attn_heads:2}
+     * @param trainTokens  {@code last} (one feature per sample) or {@code all} (every token of a sample)
+     * @param datasets     dataset file → sha256
+     * @param model        model file name
+     * @param modelFingerprint see {@link Fingerprints#model}
+     */
+    public record Metadata(String format, List<String> attributes, int dim, String site, int layer, String trainTokens,
+                           double lambdaMmd, double lambdaPos, double lambdaSparse, double lambdaOrtho,
+                           String bandwidth, double sigma, double medianDistance, int batchSize, int k, int epochs,
+                           double learningRate, long seed, String model, String modelFingerprint,
+                           Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter) {}
+
+    public MatCheckpoint {
+        if (baselineVectors != null && (baselineVectors.length != parameters.attributeCount()
+                || baselineVectors[0].length != parameters.dim())) {
+            throw new IllegalArgumentException("caa_vectors must be [" + parameters.attributeCount() + ", " + parameters.dim() + "]");
+        }
+        if (!metadata.attributes().equals(parameters.attributes()) || metadata.dim() != parameters.dim()) {
+            throw new IllegalArgumentException("checkpoint metadata (attributes " + metadata.attributes() + ", d "
+                    + metadata.dim() + ") disagrees with its tensors (" + parameters.attributes() + ", d " + parameters.dim() + ")");
+        }
+        Site.parse(metadata.site());
+    }
+
+    public Site site() { return Site.parse(metadata.site()); }
+
+    /** {@code x.safetensors} or {@code x} → {@code x.safetensors}. */
+    public static Path tensorsPath(Path p) {
+        String n = p.getFileName().toString();
+        return n.endsWith(".safetensors") ? p : p.resolveSibling(n + ".safetensors");
+    }
+
+    /** The JSON beside the tensors file. */
+    public static Path metadataPath(Path p) {
+        String n = tensorsPath(p).getFileName().toString();
+        return p.resolveSibling(n.substring(0, n.length() - ".safetensors".length()) + ".json");
+    }
+
+    private static ObjectMapper json() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public void save(Path path) throws IOException {
+        MatParameters p = parameters;
+        int t = p.attributeCount(), d = p.dim();
+        List<SafetensorsTensor> tensors = new java.util.ArrayList<>(List.of(
+                new SafetensorsTensor("theta", new long[] {t, d}, MatTrainer.flatten(p.theta())),
+                new SafetensorsTensor("gate_weight", new long[] {t, d}, MatTrainer.flatten(p.gateWeight())),
+                new SafetensorsTensor("gate_bias", new long[] {t}, p.gateBias().clone())));
+        if (baselineVectors != null) {
+            tensors.add(new SafetensorsTensor("caa_vectors", new long[] {t, d}, MatTrainer.flatten(baselineVectors)));
+        }
+        SafetensorsWriter.write(tensorsPath(path), Map.of("format", FORMAT, "attributes", String.join(",", p.attributes()),
+                "site", metadata.site()), tensors);
+        byte[] bytes = json().writeValueAsBytes(metadata);
+        AtomicFileWriter.write(metadataPath(path), w -> w.bytes(bytes));
+    }
+
+    public static MatCheckpoint load(Path path) throws IOException {
+        Path tensors = tensorsPath(path), meta = metadataPath(path);
+        for (Path f : List.of(tensors, meta)) {
+            if (!Files.exists(f)) {
+                throw new NoSuchFileException(f.toString());
+            }
+        }
+        Metadata m;
+        try {
+            m = json().readValue(meta.toFile(), Metadata.class);
+        } catch (IOException e) {
+            throw new IOException(meta + ": not a MAT-Steer metadata file (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+        }
+        if (!FORMAT.equals(m.format())) {
+            throw new IOException(meta + ": field format is '" + m.format() + "', expected '" + FORMAT + "'");
+        }
+        int t = m.attributes().size(), d = m.dim();
+        try (ModelWeights file = SafetensorsReader.open(tensors)) {
+            float[] theta = tensor(file, tensors, "theta", t, d);
+            float[] w = tensor(file, tensors, "gate_weight", t, d);
+            float[] b = tensor(file, tensors, "gate_bias", t);
+            float[][] caa = file.hasTensor("caa_vectors") ? MatTrainer.unflatten(tensor(file, tensors, "caa_vectors", t, d), d) : null;
+            return new MatCheckpoint(new MatParameters(m.attributes(), MatTrainer.unflatten(theta, d),
+                    MatTrainer.unflatten(w, d), b), caa, m);
+        }
+    }
+
+    private static float[] tensor(ModelWeights file, Path path, String name, long... shape) throws IOException {
+        if (!file.hasTensor(name)) {
+            throw new IOException(path + ": tensor " + name + " is missing");
+        }
+        TensorData td = file.tensor(name);
+        if (!Arrays.equals(td.shape(), shape)) {
+            throw new IOException(path + ": tensor " + name + " has shape " + Arrays.toString(td.shape()) + ", the metadata says "
+                    + Arrays.toString(shape));
+        }
+        return td.data().toFloatArray();
+    }
+
+    /** Fails with a clear message when this module cannot run on a model of this config. */
+    public void requireCompatible(LlamaConfig config, String modelName) {
+        Site site = site();
+        if (parameters.dim() != config.dim()) {
+            throw new IllegalArgumentException("MAT-Steer module is " + parameters.dim() + " wide (trained on " + metadata.model()
+                    + "), but " + modelName + " has width " + config.dim() + " at " + site);
+        }
+        if (site.layer() >= config.nLayers()) {
+            throw new IllegalArgumentException("MAT-Steer module acts at " + site + ", but " + modelName + " has only "
+                    + config.nLayers() + " blocks (0.." + (config.nLayers() - 1) + ")");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.jsteer.steering.mat;
+
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.mat.tasks.McItem;
+import java.util.List;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Scores multiple-choice items with and without MAT-Steer (spec §4): MC2 (normalised mass on
+ * true answers; TruthfulQA's metric) and argmax-likelihood accuracy (BBQ and ToxiGen's
+ * "multiple-choice accuracy"; for TruthfulQA, whether the top answer is a true one). Items
+ * longer than the context are skipped and counted.
+ */
+public final class MatEvaluator {
+
+    /** Mean metrics over the scored items of one task. */
+    public record Score(String task, int items, int skipped, double mc2, double accuracy) {}
+
+    private final InferenceEngine engine;
+    private final Tokenizer tokenizer;
+
+    public MatEvaluator(InferenceEngine engine, Tokenizer tokenizer) {
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
+    public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
+        return score(task, items, mat == null ? null : new MatSteerHook(mat, site, null).installOn(new Hooks(engine.config().nLayers())),
+                progress ? task + (mat == null ? " base" : " mat") : null);
+    }
+
+    /** Scores {@code items} with these hooks (null: unsteered); a progress bar named {@code label} unless null. */
+    public Score score(String task, List<McItem> items, Hooks hooks, String label) {
+        engine.setHooks(hooks);
+        McScorer scorer = new McScorer(engine, tokenizer);
+        double mc2 = 0, acc = 0;
+        int n = 0, skipped = 0;
+        try (ProgressBar bar = label != null ? new ProgressBarBuilder().setTaskName(label)
+                .setInitialMax(items.size()).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null) {
+            for (McItem item : items) {
+                if (!scorer.fits(item)) {
+                    skipped++;
+                } else {
+                    double[] lp = scorer.logProbs(item);
+                    mc2 += McMetrics.mc2(lp, item.correct());
+                    acc += McMetrics.argmaxCorrect(lp, item.correct());
+                    n++;
+                }
+                if (bar != null) {
+                    bar.step();
+                }
+            }
+        } finally {
+            engine.setHooks(null);
+        }
+        return new Score(task, n, skipped, n == 0 ? Double.NaN : mc2 / n, n == 0 ? Double.NaN : acc / n);
+    }
+
+    /**
+     * Mean over texts and positions of KL(P_base ‖ P_steered) of the next-token distributions:
+     * how much a method disturbs texts it should leave alone (e.g. the true answers). Texts
+     * longer than the context are skipped.
+     */
+    public double meanKl(List<String> texts, Hooks steered) {
+        int vocab = engine.config().vocabSize();
+        double sum = 0;
+        long positions = 0;
+        for (String text : texts) {
+            int[] ids = tokenizer.encode(text, true);
+            if (ids.length > engine.capacity()) {
+                continue;
+            }
+            double[][] base = new double[ids.length][];
+            engine.setHooks(null);
+            for (int i = 0; i < ids.length; i++) {
+                base[i] = logSoftmax(engine.forward(ids[i], i, true), vocab);
+            }
+            engine.setHooks(steered);
+            try {
+                for (int i = 0; i < ids.length; i++) {
+                    double[] q = logSoftmax(engine.forward(ids[i], i, true), vocab);
+                    double kl = 0;
+                    for (int v = 0; v < vocab; v++) {
+                        kl += Math.exp(base[i][v]) * (base[i][v] - q[v]);
+                    }
+                    sum += kl;
+                    positions++;
+                }
+            } finally {
+                engine.setHooks(null);
+            }
+        }
+        return positions == 0 ? Double.NaN : sum / positions;
+    }
+
+    private static double[] logSoftmax(float[] logits, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        double z = 0;
+        for (int i = 0; i < n; i++) {
+            z += Math.exp(logits[i] - max);
+        }
+        double log = max + Math.log(z);
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = logits[i] - log;
+        }
+        return out;
+    }
+
+    /** Table-2-style gate statistics of the module over these texts (each prefilled once). */
+    public GateStats gateStats(List<String> texts, MatParameters mat, Site site) {
+        GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
+        engine.setHooks(new MatSteerHook(mat, site, acc).installOn(new Hooks(engine.config().nLayers())));
+        try {
+            for (String text : texts) {
+                int[] ids = tokenizer.encode(text, true);
+                if (ids.length > engine.capacity()) {
+                    continue;
+                }
+                engine.prefill(ids, 0);
+                acc.endText();
+            }
+        } finally {
+            engine.setHooks(null);
+        }
+        return acc.stats();
+    }
+
+    /** Per-token gates [tokens][T] of one text (for the gates command). */
+    public double[][] tokenGates(int[] ids, MatParameters mat, Site site) {
+        double[][] out = new double[ids.length][];
+        engine.setHooks(new MatSteerHook(mat, site, (position, inPrompt, gates) -> out[position] = gates.clone())
+                .installOn(new Hooks(engine.config().nLayers())));
+        try {
+            engine.prefill(ids, 0);
+        } finally {
+            engine.setHooks(null);
+        }
+        return out;
+    }
+}

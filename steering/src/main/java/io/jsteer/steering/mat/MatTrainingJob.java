@@ -1,0 +1,123 @@
+package io.jsteer.steering.mat;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.steering.mat.tasks.TaskSource;
+import io.jsteer.steering.mat.tasks.TaskSplits;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A whole MAT-Steer training run: load and split the tasks, extract (or reuse cached)
+ * last-token features of the train split, train, and package the checkpoint with its provenance.
+ */
+public final class MatTrainingJob {
+
+    /**
+     * @param trainItems at most this many train items per task (Integer.MAX_VALUE: all)
+     * @param cache      feature cache file, or null for none
+     * @param everyToken train on every token of each sample text (spec §6 ALL) instead of its last token
+     */
+    public record Request(List<TaskSource> tasks, Path dataDir, Site site, int trainItems, TrainConfig config, Path cache,
+                          boolean everyToken, boolean progress) {
+        public Request {
+            tasks = List.copyOf(tasks);
+            if (tasks.isEmpty()) {
+                throw new IllegalArgumentException("--tasks: name at least one of truthfulqa, bbq, toxigen");
+            }
+            if (trainItems < 1) {
+                throw new IllegalArgumentException("--train-items must be at least 1, got " + trainItems);
+            }
+        }
+    }
+
+    /** Mean gate of each attribute's own gate on its train positives and negatives (features, no LM pass). */
+    public record AttributeGates(String attribute, int positives, int negatives, double gateOnPositives, double gateOnNegatives) {}
+
+    public record Outcome(MatCheckpoint checkpoint, MatTrainer.Result result, boolean cacheHit, List<AttributeGates> gatesBefore,
+                          List<AttributeGates> gatesAfter) {}
+
+    private MatTrainingJob() {}
+
+    public static Outcome run(LoadedModel model, InferenceEngine engine, Request r, PrintStream log) throws IOException {
+        List<TaskSplits> splits = new ArrayList<>();
+        Map<String, String> datasets = new LinkedHashMap<>();
+        for (TaskSource t : r.tasks()) {
+            TaskSplits s = t.load(r.dataDir(), r.config().seed()).limit(r.trainItems(), Integer.MAX_VALUE);
+            splits.add(s);
+            datasets.putAll(s.files());
+        }
+        String fingerprint = Fingerprints.model(model.file().path());
+        String key = cacheKey(fingerprint, r, datasets);
+        Optional<List<AttributeFeatures>> cached = r.cache() == null ? Optional.empty() : FeatureCache.load(r.cache(), key);
+        List<AttributeFeatures> features;
+        if (cached.isPresent()) {
+            features = cached.get();
+            if (log != null) {
+                log.println("mat: features from the cache " + r.cache());
+            }
+        } else {
+            features = MatFeatures.extract(new LastTokenExtractor(engine, model.tokenizer(), r.site()), splits, "train", r.everyToken(), r.progress());
+            if (r.cache() != null) {
+                FeatureCache.save(r.cache(), key, features);
+            }
+        }
+        MatTrainer trainer = new MatTrainer(r.config(), log, r.progress());
+        MatTrainer.Result result = trainer.train(features);
+        MatParameters init = MatParameters.initial(result.parameters().attributes(), result.parameters().dim(), r.config().seed());
+        TrainConfig c = r.config();
+        MatCheckpoint.Metadata meta = new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, result.parameters().attributes(),
+                result.parameters().dim(), r.site().toString(), r.site().layer(), r.everyToken() ? "all" : "last", c.weights().mmd(), c.weights().pos(),
+                c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
+                c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), model.name(), fingerprint, datasets,
+                result.before(), result.after());
+        float[][] caa = features.stream().map(AdditiveHook::meanDifference).toArray(float[][]::new);
+        return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, cached.isPresent(),
+                gates(init, features), gates(result.parameters(), features));
+    }
+
+    public static List<AttributeGates> gates(MatParameters p, List<AttributeFeatures> features) {
+        List<AttributeGates> out = new ArrayList<>();
+        double[] g = new double[p.attributeCount()];
+        for (int t = 0; t < features.size(); t++) {
+            AttributeFeatures f = features.get(t);
+            out.add(new AttributeGates(f.name(), f.positives().length, f.negatives().length,
+                    meanGate(p, f.positives(), t, g), meanGate(p, f.negatives(), t, g)));
+        }
+        return out;
+    }
+
+    private static double meanGate(MatParameters p, float[][] rows, int t, double[] g) {
+        double s = 0;
+        for (float[] r : rows) {
+            p.gates(r, g);
+            s += g[t];
+        }
+        return s / rows.length;
+    }
+
+    private static String cacheKey(String fingerprint, Request r, Map<String, String> datasets) {
+        Map<String, Object> key = new LinkedHashMap<>();
+        key.put("model", fingerprint);
+        key.put("site", r.site().toString());
+        key.put("tasks", r.tasks().stream().map(TaskSource::label).toList());
+        key.put("datasets", datasets);
+        key.put("seed", r.config().seed());
+        key.put("trainItems", r.trainItems());
+        key.put("feature", r.everyToken() ? "every-token" : "last-token");
+        try {
+            return new ObjectMapper().writeValueAsString(key);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

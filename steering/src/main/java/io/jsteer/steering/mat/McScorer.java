@@ -1,0 +1,86 @@
+package io.jsteer.steering.mat;
+
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.mat.tasks.McItem;
+import java.util.Arrays;
+
+/**
+ * Log-likelihood of multiple-choice answers: log P(answer | "Q: ... A:") = the sum of the
+ * answer tokens' log-probabilities, the answer tokens being those of {@code prompt + " " + answer}
+ * after its common prefix with the prompt's tokens. The prompt prefix is prefilled once per
+ * item and reused by every choice (the KV cache keeps it; later positions are overwritten).
+ * Whatever hooks the engine carries (e.g. MAT-Steer) act on every position.
+ */
+public final class McScorer {
+
+    private final InferenceEngine engine;
+    private final Tokenizer tokenizer;
+    private final int vocab;
+
+    public McScorer(InferenceEngine engine, Tokenizer tokenizer) {
+        this.engine = engine;
+        this.tokenizer = tokenizer;
+        this.vocab = engine.config().vocabSize();
+    }
+
+    /** Whether every choice of the item fits in the engine's context. */
+    public boolean fits(McItem item) {
+        for (int i = 0; i < item.choices().size(); i++) {
+            if (tokenizer.encode(item.text(i), true).length > engine.capacity()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Summed answer-token log-probabilities, one per choice. */
+    public double[] logProbs(McItem item) {
+        int[] prompt = tokenizer.encode(item.prompt(), true);
+        double[] out = new double[item.choices().size()];
+        int cached = -1;           // length of the prompt prefix now in the KV cache
+        float[] prefixLogits = null; // logits after that prefix
+        for (int c = 0; c < out.length; c++) {
+            int[] full = tokenizer.encode(item.text(c), true);
+            if (full.length > engine.capacity()) {
+                throw new IllegalArgumentException(item.task() + " item " + item.id() + ": choice " + c + " has " + full.length
+                        + " tokens, over the context of " + engine.capacity());
+            }
+            int p = commonPrefix(prompt, full);
+            if (p == 0 || p == full.length) {
+                throw new IllegalArgumentException(item.task() + " item " + item.id() + ": choice " + c
+                        + " has no answer tokens after the prompt");
+            }
+            if (p != cached) {
+                prefixLogits = engine.prefill(Arrays.copyOf(full, p), 0).clone();
+                cached = p;
+            }
+            double sum = logSoftmaxAt(prefixLogits, full[p]);
+            for (int i = p + 1; i < full.length; i++) {
+                sum += logSoftmaxAt(engine.forward(full[i - 1], i - 1, true), full[i]);
+            }
+            out[c] = sum;
+        }
+        return out;
+    }
+
+    static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length), i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    double logSoftmaxAt(float[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        double s = 0;
+        for (int i = 0; i < vocab; i++) {
+            s += Math.exp(logits[i] - max);
+        }
+        return logits[token] - max - Math.log(s);
+    }
+}

@@ -1,0 +1,62 @@
+package io.jsteer.steering.mat.tasks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * BBQ JSON Lines ({@code context}, {@code question}, {@code ans0..2}, {@code label}) as
+ * 3-choice items with the prompt {@code "Q: {context} {question} A:"}; the gold answer is the
+ * positive, the other two are negatives (spec §2).
+ */
+public final class Bbq {
+
+    private Bbq() {}
+
+    public static List<McItem> load(List<Path> files) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<McItem> items = new ArrayList<>();
+        for (Path file : files) {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                JsonNode n;
+                try {
+                    n = json.readTree(lines.get(i));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IOException(file + " line " + (i + 1) + ": not JSON (" + e.getOriginalMessage() + ")", e);
+                }
+                String where = file + " line " + (i + 1);
+                int label = n.path("label").asInt(-1);
+                if (label < 0 || label > 2) {
+                    throw new IOException(where + ": field label must be 0, 1 or 2, got " + n.path("label"));
+                }
+                List<String> choices = List.of(text(n, "ans0", where), text(n, "ans1", where), text(n, "ans2", where));
+                List<Boolean> labels = List.of(label == 0, label == 1, label == 2);
+                String question = text(n, "context", where) + " " + text(n, "question", where);
+                items.add(new McItem("bbq", stem + ":" + n.path("example_id").asText(Integer.toString(i)),
+                        McItem.prompt(question), choices, labels));
+            }
+        }
+        if (items.isEmpty()) {
+            throw new IOException("no BBQ items in " + files);
+        }
+        return items;
+    }
+
+    private static String text(JsonNode n, String field, String where) throws IOException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new IOException(where + ": field " + field + " is missing or empty");
+        }
+        return v.asText().strip();
+    }
+}
