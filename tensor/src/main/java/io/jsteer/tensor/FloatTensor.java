@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * element offset {@code row * cols}; for block-quantized types that offset and the length
  * must be whole blocks.
  */
-public abstract sealed class FloatTensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor {
+public abstract sealed class FloatTensor permits F32Tensor, HalfFloatTensor, Q8_0Tensor, Q4_0Tensor {
 
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
