@@ -1,0 +1,76 @@
+package io.jsteer.tornado;
+
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.LlamaWeights;
+import io.jsteer.tensor.FloatTensor;
+import java.util.Locale;
+
+/**
+ * Sizes TornadoVM's device-memory cap (-Dtornado.device.memory, read once when its runtime starts;
+ * its default of 4 GB is too small for a 1B model in F32) from the model and the KV cache.
+ */
+final class DeviceMemory {
+
+    static final String PROPERTY = "tornado.device.memory";
+    private static final long MIB = 1L << 20;
+
+    private DeviceMemory() {}
+
+    /** Device bytes of weights (as stored there), norms, RoPE tables, KV cache and buffers, plus headroom. */
+    static long estimate(LlamaConfig c, LlamaWeights w, int capacity) {
+        long weights = bytes(w.classifier());
+        for (int l = 0; l < c.nLayers(); l++) {
+            weights += bytes(w.wq()[l]) + bytes(w.wk()[l]) + bytes(w.wv()[l]) + bytes(w.wo()[l])
+                    + bytes(w.w1()[l]) + bytes(w.w2()[l]) + bytes(w.w3()[l]);
+        }
+        long cache = 2L * c.nLayers() * capacity * c.kvDim() * Float.BYTES;
+        long rope = (long) capacity * c.headSize() * Float.BYTES;
+        long buffers = 4L * (6L * c.dim() + 2L * c.hiddenDim() + (long) c.nHeads() * capacity + c.vocabSize()
+                + 2L * c.nLayers() * c.dim());
+        long total = weights + cache + rope + buffers;
+        return total + total / 4 + 256 * MIB;
+    }
+
+    /** What a tensor occupies on the device: Q8_0 as bytes + float scales, F16 as is, the rest as F32. */
+    private static long bytes(FloatTensor t) {
+        return switch (t.dtype()) {
+            case Q8_0 -> t.size() + 4 * (t.size() / 32);
+            case F16 -> 2 * t.size();
+            default -> 4 * t.size();
+        };
+    }
+
+    /** Sets the cap to {@code needed} if unset; fails when it is set lower. */
+    static void ensure(long needed) {
+        String set = System.getProperty(PROPERTY);
+        if (set == null || set.isBlank()) {
+            System.setProperty(PROPERTY, ((needed + MIB - 1) / MIB) + "MB");
+            return;
+        }
+        long have = parse(set);
+        if (have < needed) {
+            throw new IllegalStateException("-D" + PROPERTY + "=" + set + " is below the " + (needed / MIB)
+                    + " MB this model and KV cache need on the device; set -D" + PROPERTY + "=" + ((needed + MIB - 1) / MIB) + "MB"
+                    + " (or leave it unset and jsteer sizes it)");
+        }
+    }
+
+    /** "4GB", "512MB", "1024KB" or a byte count, as TornadoVM reads it. */
+    static long parse(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("GB")) {
+            unit = 1L << 30;
+        } else if (t.endsWith("MB")) {
+            unit = MIB;
+        } else if (t.endsWith("KB")) {
+            unit = 1L << 10;
+        }
+        String digits = unit == 1 ? t : t.substring(0, t.length() - 2).trim();
+        try {
+            return Long.parseLong(digits) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + s + " is not a size like 4GB or 512MB");
+        }
+    }
+}
