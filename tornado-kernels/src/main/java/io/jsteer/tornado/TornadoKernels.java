@@ -24,15 +24,38 @@ public final class TornadoKernels {
 
     private TornadoKernels() {}
 
-    /** 2^112: rebias a float16 exponent placed in a float's exponent field. */
-    private static final float HALF_REBIAS = 5.192296858534828E33f;
+    /** 2^-25: the float16 value (1024 + mantissa) * 2^(exponent - 25), exactly representable. */
+    private static final float TWO_TO_MINUS_25 = 2.9802322387695312E-8f;
 
-    /** float16 bits to float by moving exponent and mantissa into place; no FP16 support needed. */
+    /**
+     * float16 bits to float by exact arithmetic (OpenCL C here has no bit reinterpretation from
+     * TornadoVM, and PoCL 3.1 no FP16): (1024 + m) · 2^(e-25) for normals, m · 2^-24 for
+     * subnormals, the power of two built from exact products. Inf/NaN are not expected in weights.
+     */
     static float halfToFloat(short h) {
         int bits = h & 0xFFFF;
-        int magnitude = (bits & 0x7FFF) << 13;
-        int sign = (bits & 0x8000) << 16;
-        return Float.intBitsToFloat(magnitude | sign) * HALF_REBIAS;
+        int e = (bits >> 10) & 0x1F;
+        int m = bits & 0x3FF;
+        float significand = e == 0 ? m : 1024 + m;
+        int k = e == 0 ? 1 : e;
+        float p = 1f;
+        if ((k & 1) != 0) {
+            p *= 2f;
+        }
+        if ((k & 2) != 0) {
+            p *= 4f;
+        }
+        if ((k & 4) != 0) {
+            p *= 16f;
+        }
+        if ((k & 8) != 0) {
+            p *= 256f;
+        }
+        if ((k & 16) != 0) {
+            p *= 65536f;
+        }
+        float v = significand * p * TWO_TO_MINUS_25;
+        return (bits & 0x8000) != 0 ? -v : v;
     }
 
     /** out[row] = W[row, :] · x for W [rows][cols] in float32. */
