@@ -40,11 +40,43 @@ final class DeviceMemory {
         };
     }
 
-    /** Sets the cap to {@code needed} if unset; fails when it is set lower. */
+    /** TornadoVM's own default cap; jsteer only ever raises it. */
+    private static final long TORNADO_DEFAULT = 4L << 30;
+
+    /** TornadoVM's bytecode buffer per task graph, 4096 bytes by default. */
+    static final String BYTECODE_PROPERTY = "tornado.tvm.maxbytecodesize";
+    /** Generous bytes of TornadoVM bytecode per block (seen: 2 blocks of ~14 tasks already overflow 4096). */
+    private static final int BYTECODE_PER_LAYER = 16 << 10;
+
+    /**
+     * Sizes TornadoVM's bytecode buffer for a whole forward pass in one graph. TornadoVM reads it
+     * once at start-up, and a graph whose bytecode overflows it runs wrong without an error (seen
+     * with 5.2.1: two Llama blocks in one graph gave garbage logits).
+     */
+    static void ensureBytecodeBuffer(int nLayers) {
+        long needed = (long) BYTECODE_PER_LAYER * (nLayers + 1);
+        String set = System.getProperty(BYTECODE_PROPERTY);
+        if (set == null || set.isBlank()) {
+            System.setProperty(BYTECODE_PROPERTY, Long.toString(needed));
+            return;
+        }
+        long have;
+        try {
+            have = Long.parseLong(set.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + BYTECODE_PROPERTY + "=" + set + " is not a byte count");
+        }
+        if (have < needed) {
+            throw new IllegalStateException("-D" + BYTECODE_PROPERTY + "=" + set + " is below the " + needed + " bytes a "
+                    + nLayers + "-block model's task graph may need; set it to " + needed + " or leave it unset");
+        }
+    }
+
+    /** Sets the cap to {@code needed} (at least TornadoVM's default) if unset; fails when it is set lower. */
     static void ensure(long needed) {
         String set = System.getProperty(PROPERTY);
         if (set == null || set.isBlank()) {
-            System.setProperty(PROPERTY, ((needed + MIB - 1) / MIB) + "MB");
+            System.setProperty(PROPERTY, ((Math.max(needed, TORNADO_DEFAULT) + MIB - 1) / MIB) + "MB");
             return;
         }
         long have = parse(set);

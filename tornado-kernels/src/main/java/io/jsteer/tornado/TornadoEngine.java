@@ -141,6 +141,7 @@ public final class TornadoEngine implements InferenceEngine {
                     + " lower the context length");
         }
         DeviceMemory.ensure(DeviceMemory.estimate(config, weights, capacity));
+        DeviceMemory.ensureBytecodeBuffer(config.nLayers());
         return new TornadoEngine(config, weights, capacity);
     }
 
@@ -505,7 +506,10 @@ public final class TornadoEngine implements InferenceEngine {
                 graph.transferToHost(DataTransferMode.UNDER_DEMAND, cache.toArray());
             }
             TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
-            plan.withGridScheduler(grid);
+            if (!grid.keySet().isEmpty()) {
+                // a graph of @Parallel tasks only has no worker grids, and TornadoVM rejects an empty scheduler
+                plan.withGridScheduler(grid);
+            }
             out.add(new DeviceStep(plan, List.copyOf(cache)));
             graph = null;
         }
