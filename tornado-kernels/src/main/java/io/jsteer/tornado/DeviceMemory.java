@@ -47,6 +47,8 @@ final class DeviceMemory {
     static final String BYTECODE_PROPERTY = "tornado.tvm.maxbytecodesize";
     /** Generous bytes of TornadoVM bytecode per block (seen: 2 blocks of ~14 tasks already overflow 4096). */
     private static final int BYTECODE_PER_LAYER = 16 << 10;
+    /** Enough for 31 blocks; the buffer is small next to any model. */
+    private static final int BYTECODE_FLOOR = 512 << 10;
 
     /**
      * Sizes TornadoVM's bytecode buffer for a whole forward pass in one graph. TornadoVM reads it
@@ -57,7 +59,8 @@ final class DeviceMemory {
         long needed = (long) BYTECODE_PER_LAYER * (nLayers + 1);
         String set = System.getProperty(BYTECODE_PROPERTY);
         if (set == null || set.isBlank()) {
-            System.setProperty(BYTECODE_PROPERTY, Long.toString(needed));
+            // read once per JVM: leave room for a bigger model opened later in the same process
+            System.setProperty(BYTECODE_PROPERTY, Long.toString(Math.max(needed, BYTECODE_FLOOR)));
             return;
         }
         long have;
