@@ -31,8 +31,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * and kept there. A token costs one upload of its embedding row and position and one download of
  * the logits.
  *
- * <p>Without Java hooks the whole forward pass is one task graph (one execution plan per token).
- * Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
+ * <p>Without Java hooks a forward pass is a short chain of task graphs, each a few whole blocks
+ * (TornadoVM's per-graph task buffer is small, see {@link #TASKS_PER_GRAPH}); the residual stream is
+ * the only thing handed from one to the next. Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
  * one graph per stretch between sites, and at each site the activation (and the residual stream)
  * goes to the host, through the hooks, and back. Steering that should stay on the device is given
  * as {@link DeviceEdit}s ({@link #setSteering}): kernels inside the graph at their site, applied
@@ -42,6 +43,14 @@ public final class TornadoEngine implements InferenceEngine {
 
     /** Threads per work-group of the reductions (a power of two); -Djsteer.tornado.localSize overrides. */
     static final int LOCAL = Integer.getInteger("jsteer.tornado.localSize", 128);
+
+    /**
+     * Tasks after which a graph is closed at the next block boundary. TornadoVM 5.2.1 keeps a
+     * graph's task list in a fixed 8 KB buffer (and at most 256 tasks): a 12-block model in one
+     * graph overflows it (BufferOverflowException), so a forward pass is several graphs of a few
+     * blocks each, with the residual stream handed on between them.
+     */
+    static final int TASKS_PER_GRAPH = Integer.getInteger("jsteer.tornado.tasksPerGraph", 56);
 
     private final LlamaConfig c;
     private final LlamaWeights hostWeights;
@@ -326,6 +335,7 @@ public final class TornadoEngine implements InferenceEngine {
         private List<FloatArray> cache;
         private int graphs;
         private int tasks;
+        private int tasksInGraph;
 
         PlanBuilder(int generation) {
             this.prefix = "jsteer" + System.identityHashCode(TornadoEngine.this) + "p" + generation;
@@ -363,6 +373,9 @@ public final class TornadoEngine implements InferenceEngine {
                 site(SiteKind.MLP_OUT, l, xb2);
                 add(x, xb2);
                 site(SiteKind.RESID_POST, l, x);
+                if (graph != null && tasksInGraph >= TASKS_PER_GRAPH && l < c.nLayers() - 1) {
+                    split(x);
+                }
             }
             rmsnorm(xb, x, outputNorm, 0);
             matvec(classifier, xb, logitsOnDevice);
@@ -381,13 +394,18 @@ public final class TornadoEngine implements InferenceEngine {
             if (hooks != null) {
                 // Hooks exposes no per-site query, so every site is a cut while hooks are set.
                 FloatArray[] live = act == x ? new FloatArray[] {x} : new FloatArray[] {x, act};
-                if (graph != null) {
-                    graph.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) live);
-                    finish();
-                }
-                Collections.addAll(pendingUploads, live);
+                split(live);
                 out.add(new HostStep(kind, layer, act));
             }
+        }
+
+        /** Ends the open graph (if any) with the live activations going to the host, and the next one taking them up. */
+        private void split(FloatArray... live) {
+            if (graph != null) {
+                graph.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) live);
+                finish();
+            }
+            Collections.addAll(pendingUploads, live);
         }
 
         private void edit(DeviceEdit e, FloatArray act) {
@@ -468,6 +486,7 @@ public final class TornadoEngine implements InferenceEngine {
                 return;
             }
             graphName = prefix + "g" + graphs++;
+            tasksInGraph = 0;
             graph = new TaskGraph(graphName);
             grid = new GridScheduler();
             declared = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -491,6 +510,7 @@ public final class TornadoEngine implements InferenceEngine {
 
         private String task() {
             open();
+            tasksInGraph++;
             return "t" + tasks++;
         }
 

@@ -73,7 +73,8 @@ class TornadoEngineTest {
             expected = greedyText(c);
         }
         try (TornadoEngine g = gpu()) {
-            assertEquals(1, g.graphsPerToken(), "no hooks: one task graph per token");
+            // 5 blocks of 14 tasks: one graph for blocks 0-3 (56 tasks, TornadoEngine.TASKS_PER_GRAPH), one for block 4 + head
+            assertEquals(2, g.graphsPerToken(), "no hooks: graphs split only at block boundaries");
             String actual = greedyText(g);
             assertTrue(expected.length() > 300, "a long text: " + expected);
             assertEquals(expected, actual);
@@ -144,7 +145,7 @@ class TornadoEngineTest {
         }
         try (TornadoEngine g = gpu()) {
             g.setSteering(edits);
-            assertEquals(1, g.graphsPerToken(), "device steering stays inside the one graph");
+            assertEquals(2, g.graphsPerToken(), "device steering adds no cut");
             actual = logits(g, TOKENS);
         }
         assertTrue(maxDifference(plain, expected) > 0.5f, "the edits change the logits");
