@@ -46,32 +46,35 @@ final class DeviceMemory {
     /** TornadoVM's bytecode buffer per task graph, 4096 bytes by default. */
     static final String BYTECODE_PROPERTY = "tornado.tvm.maxbytecodesize";
     /** Generous bytes of TornadoVM bytecode per block (seen: 2 blocks of ~14 tasks already overflow 4096). */
-    private static final int BYTECODE_PER_LAYER = 16 << 10;
+    static final int BYTECODE_PER_BLOCK = 16 << 10;
     /** Enough for 31 blocks; the buffer is small next to any model. */
     private static final int BYTECODE_FLOOR = 512 << 10;
 
     /**
-     * Sizes TornadoVM's bytecode buffer for a whole forward pass in one graph. TornadoVM reads it
-     * once at start-up, and a graph whose bytecode overflows it runs wrong without an error (seen
-     * with 5.2.1: two Llama blocks in one graph gave garbage logits).
+     * Sizes TornadoVM's bytecode buffer for graphs of several blocks and returns the size TornadoVM
+     * actually uses. TornadoVM reads it once, when its runtime starts; a graph whose bytecode
+     * overflows it can run wrong without an error (seen with 5.2.1: two Llama blocks in one graph
+     * at the 4096-byte default gave garbage logits). When the runtime started before this call
+     * (another TornadoVM user in the process), the old value stays and the engine uses graphs of
+     * one block, which fit the default.
      */
-    static void ensureBytecodeBuffer(int nLayers) {
-        long needed = (long) BYTECODE_PER_LAYER * (nLayers + 1);
+    static int ensureBytecodeBuffer(int nLayers) {
+        long wanted = Math.max((long) BYTECODE_PER_BLOCK * (nLayers + 1), BYTECODE_FLOOR);
         String set = System.getProperty(BYTECODE_PROPERTY);
         if (set == null || set.isBlank()) {
-            // read once per JVM: leave room for a bigger model opened later in the same process
-            System.setProperty(BYTECODE_PROPERTY, Long.toString(Math.max(needed, BYTECODE_FLOOR)));
-            return;
+            System.setProperty(BYTECODE_PROPERTY, Long.toString(wanted));
         }
-        long have;
+        return effectiveBytecodeBuffer();
+    }
+
+    /** TornadoVM's bytecode buffer size as its runtime sees it (initialising that class if needed). */
+    static int effectiveBytecodeBuffer() {
         try {
-            have = Long.parseLong(set.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + BYTECODE_PROPERTY + "=" + set + " is not a byte count");
-        }
-        if (have < needed) {
-            throw new IllegalStateException("-D" + BYTECODE_PROPERTY + "=" + set + " is below the " + needed + " bytes a "
-                    + nLayers + "-block model's task graph may need; set it to " + needed + " or leave it unset");
+            return Class.forName("uk.ac.manchester.tornado.runtime.graph.TornadoVMBytecodeBuilder")
+                    .getField("MAX_TORNADO_VM_BYTECODE_SIZE").getInt(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // not this TornadoVM's layout: assume its default and keep graphs small
+            return 4096;
         }
     }
 

@@ -32,7 +32,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * the logits.
  *
  * <p>Without Java hooks a forward pass is a short chain of task graphs, each a few whole blocks
- * (TornadoVM's per-graph task buffer is small, see {@link #TASKS_PER_GRAPH}); the residual stream is
+ * (TornadoVM's per-graph buffers are small, see {@link #MAX_BLOCKS_PER_GRAPH}); the residual stream is
  * the only thing handed from one to the next. Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
  * one graph per stretch between sites, and at each site the activation (and the residual stream)
  * goes to the host, through the hooks, and back. Steering that should stay on the device is given
@@ -45,12 +45,12 @@ public final class TornadoEngine implements InferenceEngine {
     static final int LOCAL = Integer.getInteger("jsteer.tornado.localSize", 128);
 
     /**
-     * Tasks after which a graph is closed at the next block boundary. TornadoVM 5.2.1 keeps a
-     * graph's task list in a fixed 8 KB buffer (and at most 256 tasks): a 12-block model in one
-     * graph overflows it (BufferOverflowException), so a forward pass is several graphs of a few
-     * blocks each, with the residual stream handed on between them.
+     * Blocks per task graph when TornadoVM's bytecode buffer allows it. TornadoVM 5.2.1 also keeps a
+     * graph's task list in a fixed 8 KB buffer (at most 256 tasks): a 12-block model in one graph
+     * overflows it (BufferOverflowException, seen on the H200), so a forward pass is several graphs
+     * of a few blocks each, with the residual stream handed on between them.
      */
-    static final int TASKS_PER_GRAPH = Integer.getInteger("jsteer.tornado.tasksPerGraph", 56);
+    static final int MAX_BLOCKS_PER_GRAPH = 4;
 
     private final LlamaConfig c;
     private final LlamaWeights hostWeights;
@@ -71,6 +71,7 @@ public final class TornadoEngine implements InferenceEngine {
     private final FloatArray x, xb, xb2, q, k, v, hb, hb2, att, logitsOnDevice;
     private final IntArray position = new IntArray(1);
 
+    private final int blocksPerGraph;
     private final float[] embeddingRow;
     private final float[] hookBuffer;
     private final float[] logits;
@@ -81,8 +82,10 @@ public final class TornadoEngine implements InferenceEngine {
     private int planGeneration;
     private boolean cacheOnDeviceOnly;
 
-    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity) {
+    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity, int bytecodeBuffer) {
         this.c = c;
+        // one block fits TornadoVM's default 4 KB bytecode buffer, MAX_BLOCKS_PER_GRAPH need the sized one
+        this.blocksPerGraph = bytecodeBuffer >= DeviceMemory.BYTECODE_PER_BLOCK * (MAX_BLOCKS_PER_GRAPH + 1) ? MAX_BLOCKS_PER_GRAPH : 1;
         this.hostWeights = w;
         this.capacity = capacity;
         int L = c.nLayers(), dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
@@ -150,8 +153,8 @@ public final class TornadoEngine implements InferenceEngine {
                     + " lower the context length");
         }
         DeviceMemory.ensure(DeviceMemory.estimate(config, weights, capacity));
-        DeviceMemory.ensureBytecodeBuffer(config.nLayers());
-        return new TornadoEngine(config, weights, capacity);
+        int bytecode = DeviceMemory.ensureBytecodeBuffer(config.nLayers());
+        return new TornadoEngine(config, weights, capacity, bytecode);
     }
 
     private static float[][] ropeTables(LlamaConfig c, int capacity) {
@@ -204,7 +207,10 @@ public final class TornadoEngine implements InferenceEngine {
         return sum;
     }
 
-    /** Device graphs per token with the current hooks (1 without Java hooks). */
+    /** Blocks per task graph: {@link #MAX_BLOCKS_PER_GRAPH}, or 1 if TornadoVM started with its small default bytecode buffer. */
+    public int blocksPerGraph() { return blocksPerGraph; }
+
+    /** Device graphs per token with the current hooks and steering. */
     public int graphsPerToken() {
         ensurePlan();
         int n = 0;
@@ -335,7 +341,6 @@ public final class TornadoEngine implements InferenceEngine {
         private List<FloatArray> cache;
         private int graphs;
         private int tasks;
-        private int tasksInGraph;
 
         PlanBuilder(int generation) {
             this.prefix = "jsteer" + System.identityHashCode(TornadoEngine.this) + "p" + generation;
@@ -373,7 +378,7 @@ public final class TornadoEngine implements InferenceEngine {
                 site(SiteKind.MLP_OUT, l, xb2);
                 add(x, xb2);
                 site(SiteKind.RESID_POST, l, x);
-                if (graph != null && tasksInGraph >= TASKS_PER_GRAPH && l < c.nLayers() - 1) {
+                if ((l + 1) % blocksPerGraph == 0 && l < c.nLayers() - 1) {
                     split(x);
                 }
             }
@@ -486,7 +491,6 @@ public final class TornadoEngine implements InferenceEngine {
                 return;
             }
             graphName = prefix + "g" + graphs++;
-            tasksInGraph = 0;
             graph = new TaskGraph(graphName);
             grid = new GridScheduler();
             declared = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -510,7 +514,6 @@ public final class TornadoEngine implements InferenceEngine {
 
         private String task() {
             open();
-            tasksInGraph++;
             return "t" + tasks++;
         }
 

@@ -47,7 +47,8 @@ class TornadoEngineSyntheticTest {
                 }
             }
             try (TornadoEngine g = TornadoEngine.create(c, w, 64)) {
-                // 14 tasks a block, a graph closed at the first block boundary past 56 tasks: blocks 0-3, 4-7, 8-11 + head
+                // graphs of 4 blocks: 0-3, 4-7, 8-11 + head
+                assertEquals(TornadoEngine.MAX_BLOCKS_PER_GRAPH, g.blocksPerGraph());
                 assertEquals(3, g.graphsPerToken());
                 for (int p = 0; p < tokens.length; p++) {
                     float[] actual = g.forward(tokens[p], p, false);

@@ -73,7 +73,8 @@ class TornadoEngineTest {
             expected = greedyText(c);
         }
         try (TornadoEngine g = gpu()) {
-            // 5 blocks of 14 tasks: one graph for blocks 0-3 (56 tasks, TornadoEngine.TASKS_PER_GRAPH), one for block 4 + head
+            // the pom sizes TornadoVM's bytecode buffer before it starts: blocks 0-3 in one graph, block 4 + head in another
+            assertEquals(TornadoEngine.MAX_BLOCKS_PER_GRAPH, g.blocksPerGraph());
             assertEquals(2, g.graphsPerToken(), "no hooks: graphs split only at block boundaries");
             String actual = greedyText(g);
             assertTrue(expected.length() > 300, "a long text: " + expected);
