@@ -1,8 +1,8 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -43,7 +43,7 @@ final class RunCommand implements Callable<Integer> {
         var sampler = sampling.sampler(seed);
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
             SteerOptions.TokenCount steered = null;
             if (!steering.isEmpty()) {

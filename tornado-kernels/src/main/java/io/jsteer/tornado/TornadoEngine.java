@@ -1,0 +1,551 @@
+package io.jsteer.tornado;
+
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.LlamaWeights;
+import io.jsteer.model.RopeStyle;
+import io.jsteer.model.RopeTable;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.SiteKind;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The Llama forward pass on a TornadoVM device: the same function as {@link io.jsteer.model.CpuEngine}
+ * (same hooks semantics), with weights, norms, RoPE tables and the KV cache sent to the device once
+ * and kept there. A token costs one upload of its embedding row and position and one download of
+ * the logits.
+ *
+ * <p>Without Java hooks a forward pass is a short chain of task graphs, each a few whole blocks
+ * (TornadoVM's per-graph buffers are small, see {@link #MAX_BLOCKS_PER_GRAPH}); the residual stream is
+ * the only thing handed from one to the next. Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
+ * one graph per stretch between sites, and at each site the activation (and the residual stream)
+ * goes to the host, through the hooks, and back. Steering that should stay on the device is given
+ * as {@link DeviceEdit}s ({@link #setSteering}): kernels inside the graph at their site, applied
+ * before the Java hooks of the same site.
+ */
+public final class TornadoEngine implements InferenceEngine {
+
+    /** Threads per work-group of the reductions (a power of two); -Djsteer.tornado.localSize overrides. */
+    static final int LOCAL = Integer.getInteger("jsteer.tornado.localSize", 128);
+
+    /**
+     * Blocks per task graph when TornadoVM's bytecode buffer allows it. TornadoVM 5.2.1 also keeps a
+     * graph's task list in a fixed 8 KB buffer (at most 256 tasks): a 12-block model in one graph
+     * overflows it (BufferOverflowException, seen on the H200), so a forward pass is several graphs
+     * of a few blocks each, with the residual stream handed on between them.
+     */
+    static final int MAX_BLOCKS_PER_GRAPH = 4;
+
+    private final LlamaConfig c;
+    private final LlamaWeights hostWeights;
+    private final int capacity;
+
+    // device-resident, sent once per plan
+    private final DeviceMatrix[] wq, wk, wv, wo, w1, w2, w3;
+    private final DeviceMatrix classifier;
+    private final FloatArray attnNorms;  // [layer * dim]
+    private final FloatArray ffnNorms;   // [layer * dim]
+    private final FloatArray outputNorm; // [dim]
+    private final FloatArray ropeCos;    // [capacity * headSize/2]
+    private final FloatArray ropeSin;
+    private final FloatArray[] keyCache;   // [layer][capacity * kvDim]
+    private final FloatArray[] valueCache; // [layer][capacity * kvDim]
+
+    // per-token state on the device
+    private final FloatArray x, xb, xb2, q, k, v, hb, hb2, att, logitsOnDevice;
+    private final IntArray position = new IntArray(1);
+
+    private final int blocksPerGraph;
+    private final float[] embeddingRow;
+    private final float[] hookBuffer;
+    private final float[] logits;
+
+    private Hooks hooks;
+    private List<DeviceEdit> edits = List.of();
+    private List<Step> steps;
+    private int planGeneration;
+    private boolean cacheOnDeviceOnly;
+
+    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity, int bytecodeBuffer) {
+        this.c = c;
+        // one block fits TornadoVM's default 4 KB bytecode buffer, MAX_BLOCKS_PER_GRAPH need the sized one
+        this.blocksPerGraph = bytecodeBuffer >= DeviceMemory.BYTECODE_PER_BLOCK * (MAX_BLOCKS_PER_GRAPH + 1) ? MAX_BLOCKS_PER_GRAPH : 1;
+        this.hostWeights = w;
+        this.capacity = capacity;
+        int L = c.nLayers(), dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
+        wq = new DeviceMatrix[L];
+        wk = new DeviceMatrix[L];
+        wv = new DeviceMatrix[L];
+        wo = new DeviceMatrix[L];
+        w1 = new DeviceMatrix[L];
+        w2 = new DeviceMatrix[L];
+        w3 = new DeviceMatrix[L];
+        attnNorms = new FloatArray(L * dim);
+        ffnNorms = new FloatArray(L * dim);
+        keyCache = new FloatArray[L];
+        valueCache = new FloatArray[L];
+        for (int l = 0; l < L; l++) {
+            String p = "blk." + l + ".";
+            wq[l] = DeviceMatrix.of(p + "attn_q", w.wq()[l], dim, dim);
+            wk[l] = DeviceMatrix.of(p + "attn_k", w.wk()[l], kvDim, dim);
+            wv[l] = DeviceMatrix.of(p + "attn_v", w.wv()[l], kvDim, dim);
+            wo[l] = DeviceMatrix.of(p + "attn_output", w.wo()[l], dim, dim);
+            w1[l] = DeviceMatrix.of(p + "ffn_gate", w.w1()[l], hid, dim);
+            w2[l] = DeviceMatrix.of(p + "ffn_down", w.w2()[l], dim, hid);
+            w3[l] = DeviceMatrix.of(p + "ffn_up", w.w3()[l], hid, dim);
+            for (int i = 0; i < dim; i++) {
+                attnNorms.set(l * dim + i, w.attnNorm()[l][i]);
+                ffnNorms.set(l * dim + i, w.ffnNorm()[l][i]);
+            }
+            keyCache[l] = new FloatArray(capacity * kvDim);
+            valueCache[l] = new FloatArray(capacity * kvDim);
+        }
+        classifier = DeviceMatrix.of("output", w.classifier(), c.vocabSize(), dim);
+        outputNorm = FloatArray.fromArray(w.outputNorm());
+        float[][] cosSin = ropeTables(c, capacity);
+        ropeCos = FloatArray.fromArray(cosSin[0]);
+        ropeSin = FloatArray.fromArray(cosSin[1]);
+        x = new FloatArray(dim);
+        xb = new FloatArray(dim);
+        xb2 = new FloatArray(dim);
+        q = new FloatArray(dim);
+        k = new FloatArray(kvDim);
+        v = new FloatArray(kvDim);
+        hb = new FloatArray(hid);
+        hb2 = new FloatArray(hid);
+        att = new FloatArray(c.nHeads() * capacity);
+        logitsOnDevice = new FloatArray(c.vocabSize());
+        embeddingRow = new float[dim];
+        hookBuffer = new float[dim];
+        logits = new float[c.vocabSize()];
+    }
+
+    /**
+     * An engine for {@code weights} with a KV cache of {@code capacity} positions. Sets
+     * -Dtornado.device.memory from the model and cache when it is not set yet (it must be, before
+     * TornadoVM starts; a value that is set and too small fails here, naming what is needed).
+     */
+    public static TornadoEngine create(LlamaConfig config, LlamaWeights weights, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("context length must be at least 1, got " + capacity);
+        }
+        if (config.headSize() % 2 != 0) {
+            throw new IllegalArgumentException("head size " + config.headSize() + " is odd; RoPE needs pairs");
+        }
+        if ((long) capacity * config.kvDim() > Integer.MAX_VALUE - 64 || (long) capacity * config.nHeads() > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a KV cache of " + capacity + " positions does not fit TornadoVM's int-indexed arrays;"
+                    + " lower the context length");
+        }
+        DeviceMemory.ensure(DeviceMemory.estimate(config, weights, capacity));
+        int bytecode = DeviceMemory.ensureBytecodeBuffer(config.nLayers());
+        return new TornadoEngine(config, weights, capacity, bytecode);
+    }
+
+    private static float[][] ropeTables(LlamaConfig c, int capacity) {
+        int half = c.headSize() / 2;
+        double[] freq = RopeTable.frequencies(c);
+        float[] cos = new float[capacity * half];
+        float[] sin = new float[capacity * half];
+        for (int p = 0; p < capacity; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * freq[i];
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    @Override
+    public LlamaConfig config() { return c; }
+
+    @Override
+    public int capacity() { return capacity; }
+
+    /** Java hooks; they run on the host between device graphs (see the class comment). */
+    @Override
+    public void setHooks(Hooks hooks) {
+        if (hooks != null && hooks.layers() != c.nLayers()) {
+            throw new IllegalArgumentException("hooks are for " + hooks.layers() + " blocks, the model has " + c.nLayers());
+        }
+        this.hooks = hooks == null || hooks.isEmpty() ? null : hooks;
+        invalidatePlan();
+    }
+
+    /** Steering run as kernels on the device, in list order at each site; an empty list removes it. */
+    public void setSteering(List<DeviceEdit> newEdits) {
+        for (DeviceEdit e : newEdits) {
+            e.check(c.dim(), c.nLayers());
+        }
+        this.edits = List.copyOf(newEdits);
+        invalidatePlan();
+    }
+
+    /** Bytes of weights the device reads per token (for bandwidth figures). */
+    public long weightBytesPerToken() {
+        long sum = classifier.deviceBytes();
+        for (int l = 0; l < c.nLayers(); l++) {
+            sum += wq[l].deviceBytes() + wk[l].deviceBytes() + wv[l].deviceBytes() + wo[l].deviceBytes()
+                    + w1[l].deviceBytes() + w2[l].deviceBytes() + w3[l].deviceBytes();
+        }
+        return sum;
+    }
+
+    /** Blocks per task graph: {@link #MAX_BLOCKS_PER_GRAPH}, or 1 if TornadoVM started with its small default bytecode buffer. */
+    public int blocksPerGraph() { return blocksPerGraph; }
+
+    /** Device graphs per token with the current hooks and steering. */
+    public int graphsPerToken() {
+        ensurePlan();
+        int n = 0;
+        for (Step s : steps) {
+            if (s instanceof DeviceStep) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Drops the plans; the KV cache is first fetched from the device so that the next plans (which
+     * send it once again) continue the same sequence.
+     */
+    private void invalidatePlan() {
+        if (steps == null) {
+            return;
+        }
+        for (Step s : steps) {
+            if (s instanceof DeviceStep d) {
+                if (cacheOnDeviceOnly && d.lastResult != null && !d.cache.isEmpty()) {
+                    d.lastResult.transferToHost(d.cache.toArray());
+                }
+                closePlan(d.plan);
+            }
+        }
+        cacheOnDeviceOnly = false;
+        steps = null;
+    }
+
+    private static void closePlan(TornadoExecutionPlan plan) {
+        try {
+            plan.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("TornadoVM could not release a plan's device memory: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkToken(int token, int pos) {
+        if (token < 0 || token >= c.vocabSize()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + c.vocabSize());
+        }
+        if (pos < 0 || pos >= capacity) {
+            throw new IllegalArgumentException("position " + pos + " is outside the context of " + capacity
+                    + " tokens (raise --ctx-size or shorten the prompt)");
+        }
+    }
+
+    @Override
+    public float[] forward(int token, int pos, boolean inPrompt) {
+        checkToken(token, pos);
+        ensurePlan();
+        hostWeights.tokenEmbedding().copyTo((long) token * c.dim(), embeddingRow, 0, c.dim());
+        MemorySegment.copy(embeddingRow, 0, x.getSegment(), ValueLayout.JAVA_FLOAT, 0, c.dim());
+        position.set(0, pos);
+        for (Step s : steps) {
+            switch (s) {
+                case DeviceStep d -> d.lastResult = d.plan.execute();
+                case HostStep h -> runHooks(h, pos, inPrompt);
+            }
+        }
+        cacheOnDeviceOnly = true;
+        MemorySegment.copy(logitsOnDevice.getSegment(), ValueLayout.JAVA_FLOAT, 0, logits, 0, logits.length);
+        return logits;
+    }
+
+    /** Token by token: the device graph is built for one position, and a prompt is short next to a generation. */
+    @Override
+    public float[] prefill(int[] tokens, int start) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("prefill needs at least one token");
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            checkToken(tokens[i], start + i);
+        }
+        float[] out = null;
+        for (int i = 0; i < tokens.length; i++) {
+            out = forward(tokens[i], start + i, true);
+        }
+        return out;
+    }
+
+    private void runHooks(HostStep h, int pos, boolean inPrompt) {
+        int dim = c.dim();
+        MemorySegment.copy(h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, hookBuffer, 0, dim);
+        hooks.run(h.kind, h.layer, pos, inPrompt, hookBuffer);
+        MemorySegment.copy(hookBuffer, 0, h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, dim);
+    }
+
+    @Override
+    public void close() {
+        invalidatePlan();
+    }
+
+    // ---------------------------------------------------------------- plan building
+
+    private sealed interface Step permits DeviceStep, HostStep {}
+
+    private static final class DeviceStep implements Step {
+        final TornadoExecutionPlan plan;
+        final List<FloatArray> cache;
+        TornadoExecutionResult lastResult;
+
+        DeviceStep(TornadoExecutionPlan plan, List<FloatArray> cache) {
+            this.plan = plan;
+            this.cache = cache;
+        }
+    }
+
+    private record HostStep(SiteKind kind, int layer, FloatArray activation) implements Step {}
+
+    private void ensurePlan() {
+        if (steps == null) {
+            steps = new PlanBuilder(planGeneration++).build();
+        }
+    }
+
+    /** Lays the forward pass out as task graphs, cut wherever Java hooks must run on the host. */
+    private final class PlanBuilder {
+        private final String prefix;
+        private final List<Step> out = new ArrayList<>();
+        private final Set<Object> pendingUploads = Collections.newSetFromMap(new IdentityHashMap<>());
+        private TaskGraph graph;
+        private String graphName;
+        private GridScheduler grid;
+        private Set<Object> declared;
+        private List<FloatArray> cache;
+        private int graphs;
+        private int tasks;
+
+        PlanBuilder(int generation) {
+            this.prefix = "jsteer" + System.identityHashCode(TornadoEngine.this) + "p" + generation;
+            pendingUploads.add(x); // the embedding row comes from the host
+        }
+
+        List<Step> build() {
+            int dim = c.dim(), hid = c.hiddenDim();
+            for (int l = 0; l < c.nLayers(); l++) {
+                site(SiteKind.RESID_PRE, l, x);
+                rmsnorm(xb, x, attnNorms, l * dim);
+                matvec(wq[l], xb, q);
+                matvec(wk[l], xb, k);
+                matvec(wv[l], xb, v);
+                use(q, k, v, keyCache[l], valueCache[l], ropeCos, ropeSin);
+                cache.add(keyCache[l]);
+                cache.add(valueCache[l]);
+                graph.task(task(), TornadoKernels::ropeAndCacheWrite, q, k, v, keyCache[l], valueCache[l], ropeCos, ropeSin, position,
+                        c.nHeads(), c.nKvHeads(), c.headSize(), c.ropeStyle() == RopeStyle.NEOX ? 1 : 0);
+                use(att, xb);
+                String id = task();
+                graph.task(id, TornadoKernels::attention, new KernelContext(), q, keyCache[l], valueCache[l], att, xb, position,
+                        c.headSize(), c.kvDim(), c.kvGroup(), capacity, LOCAL);
+                groups(id, c.nHeads(), LOCAL);
+                site(SiteKind.ATTN_HEADS, l, xb);
+                matvec(wo[l], xb, xb2);
+                site(SiteKind.ATTN_OUT, l, xb2);
+                add(x, xb2);
+                rmsnorm(xb, x, ffnNorms, l * dim);
+                matvec(w1[l], xb, hb);
+                matvec(w3[l], xb, hb2);
+                use(hb, hb2);
+                graph.task(task(), TornadoKernels::swiglu, hb, hb2, hid);
+                matvec(w2[l], hb, xb2);
+                site(SiteKind.MLP_OUT, l, xb2);
+                add(x, xb2);
+                site(SiteKind.RESID_POST, l, x);
+                if ((l + 1) % blocksPerGraph == 0 && l < c.nLayers() - 1) {
+                    split(x);
+                }
+            }
+            rmsnorm(xb, x, outputNorm, 0);
+            matvec(classifier, xb, logitsOnDevice);
+            graph.transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOnDevice);
+            finish();
+            return out;
+        }
+
+        /** Device edits at the site, then (if there are Java hooks) a cut with a host step. */
+        private void site(SiteKind kind, int layer, FloatArray act) {
+            for (DeviceEdit e : edits) {
+                if (e.site().kind() == kind && e.site().layer() == layer) {
+                    edit(e, act);
+                }
+            }
+            if (hooks != null) {
+                // Hooks exposes no per-site query, so every site is a cut while hooks are set.
+                FloatArray[] live = act == x ? new FloatArray[] {x} : new FloatArray[] {x, act};
+                split(live);
+                out.add(new HostStep(kind, layer, act));
+            }
+        }
+
+        /** Ends the open graph (if any) with the live activations going to the host, and the next one taking them up. */
+        private void split(FloatArray... live) {
+            if (graph != null) {
+                graph.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) live);
+                finish();
+            }
+            Collections.addAll(pendingUploads, live);
+        }
+
+        private void edit(DeviceEdit e, FloatArray act) {
+            int dim = c.dim();
+            switch (e) {
+                case DeviceEdit.AddVector a -> {
+                    FloatArray vec = FloatArray.fromArray(a.vector());
+                    use(act, vec);
+                    graph.task(task(), TornadoKernels::addScaled, act, vec, 0, a.strength(), dim);
+                }
+                case DeviceEdit.Ablation a -> {
+                    FloatArray dir = FloatArray.fromArray(a.direction());
+                    use(act, dir);
+                    String id = task();
+                    graph.task(id, TornadoKernels::ablate, new KernelContext(), act, dir, dim, a.strength(), LOCAL);
+                    groups(id, 1, LOCAL);
+                }
+                case DeviceEdit.MatSteer m -> {
+                    int n = m.attributes();
+                    FloatArray theta = FloatArray.fromArray(DeviceEdit.flatten(m.theta()));
+                    FloatArray gw = FloatArray.fromArray(DeviceEdit.flatten(m.gateWeights()));
+                    FloatArray gb = FloatArray.fromArray(m.gateBias());
+                    FloatArray gates = new FloatArray(n + 1);
+                    use(act, theta, gw, gb, gates);
+                    String g = task();
+                    graph.task(g, TornadoKernels::matSteerGates, new KernelContext(), act, gw, gb, gates, dim, n, LOCAL);
+                    groups(g, n + 1, LOCAL);
+                    graph.task(task(), TornadoKernels::matSteerEdit, act, theta, gates, dim, n);
+                    String r = task();
+                    graph.task(r, TornadoKernels::matSteerRenorm, new KernelContext(), act, gates, dim, n, LOCAL);
+                    groups(r, 1, LOCAL);
+                }
+                case DeviceEdit.LoraOutputProjection lora -> {
+                    // attn_out (act) += scale · B (A · attn_heads), attn_heads still in xb
+                    DeviceMatrix a = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.a()), lora.rank(), dim);
+                    DeviceMatrix b = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.b()), dim, lora.rank());
+                    FloatArray down = new FloatArray(lora.rank());
+                    matvec(a, xb, down);
+                    use(b.f32(), down, act);
+                    int rt = rowThreads(b.cols());
+                    String id = task();
+                    graph.task(id, TornadoKernels::matvecAddScaledF32, new KernelContext(), b.f32(), down, act, b.rows(), b.cols(), LOCAL, rt,
+                            lora.scale());
+                    groups(id, bandGroups(b.rows(), rt), LOCAL);
+                }
+            }
+        }
+
+        private void matvec(DeviceMatrix m, FloatArray in, FloatArray result) {
+            use(m.arrays());
+            use(in, result);
+            int rt = rowThreads(m.cols());
+            String id = task();
+            switch (m.storage()) {
+                case F16 -> graph.task(id, TornadoKernels::matvecF16, new KernelContext(), m.f16(), in, result, m.rows(), m.cols(), LOCAL, rt);
+                case Q8_0 -> graph.task(id, TornadoKernels::matvecQ8, new KernelContext(), m.quants(), m.scales(), in, result, m.rows(), m.cols(),
+                        LOCAL, rt);
+                default -> graph.task(id, TornadoKernels::matvecF32, new KernelContext(), m.f32(), in, result, m.rows(), m.cols(), LOCAL, rt);
+            }
+            groups(id, bandGroups(m.rows(), rt), LOCAL);
+        }
+
+        private void rmsnorm(FloatArray o, FloatArray in, FloatArray weight, int offset) {
+            use(o, in, weight);
+            String id = task();
+            graph.task(id, TornadoKernels::rmsnorm, new KernelContext(), o, in, weight, offset, c.dim(), c.rmsEps(), LOCAL);
+            groups(id, 1, LOCAL);
+        }
+
+        private void add(FloatArray y, FloatArray in) {
+            use(y, in);
+            graph.task(task(), TornadoKernels::add, y, in, c.dim());
+        }
+
+        /** Opens a graph if none is open: the position and the pending activations go up every token. */
+        private void open() {
+            if (graph != null) {
+                return;
+            }
+            graphName = prefix + "g" + graphs++;
+            graph = new TaskGraph(graphName);
+            grid = new GridScheduler();
+            declared = Collections.newSetFromMap(new IdentityHashMap<>());
+            cache = new ArrayList<>();
+            List<Object> up = new ArrayList<>(new LinkedHashSet<>(pendingUploads));
+            up.add(0, position);
+            graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, up.toArray());
+            declared.addAll(up);
+            pendingUploads.clear();
+        }
+
+        /** Everything else a task reads is sent once, the first time the graph runs. */
+        private void use(Object... arrays) {
+            open();
+            for (Object a : arrays) {
+                if (declared.add(a)) {
+                    graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, a);
+                }
+            }
+        }
+
+        private String task() {
+            open();
+            return "t" + tasks++;
+        }
+
+        private void groups(String taskId, int groups, int local) {
+            WorkerGrid1D worker = new WorkerGrid1D(groups * local);
+            worker.setLocalWork(local, 1, 1);
+            grid.addWorkerGrid(graphName + "." + taskId, worker);
+        }
+
+        private void finish() {
+            if (!cache.isEmpty()) {
+                // fetched only when the plan is replaced (setHooks / setSteering mid-sequence)
+                graph.transferToHost(DataTransferMode.UNDER_DEMAND, cache.toArray());
+            }
+            TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
+            if (!grid.keySet().isEmpty()) {
+                // a graph of @Parallel tasks only has no worker grids, and TornadoVM rejects an empty scheduler
+                plan.withGridScheduler(grid);
+            }
+            out.add(new DeviceStep(plan, List.copyOf(cache)));
+            graph = null;
+        }
+    }
+
+    /** Threads per row: a power of two, at most the group size, no more than the row has values. */
+    static int rowThreads(int cols) {
+        int t = Integer.highestOneBit(Math.max(1, cols));
+        return Math.min(t, LOCAL);
+    }
+
+    static int bandGroups(int rows, int rowThreads) {
+        int rowsPerGroup = LOCAL / rowThreads;
+        return (rows + rowsPerGroup - 1) / rowsPerGroup;
+    }
+}

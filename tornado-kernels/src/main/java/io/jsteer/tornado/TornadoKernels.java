@@ -1,0 +1,415 @@
+package io.jsteer.tornado;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.Int8Array;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+
+/**
+ * The device kernels of the engine, each the twin of a CPU kernel in io.jsteer.tensor.Kernels,
+ * io.jsteer.model.RopeTable or {@link HostSteering}. TornadoVM compiles these methods to OpenCL C
+ * or PTX; they may only use what it can translate (no objects, no allocation, no exceptions).
+ * Scalar arguments are baked into the compiled kernel, so anything that changes per token (the
+ * position) travels in an {@link IntArray}.
+ *
+ * <p>Reductions use local memory: a work-group of {@code localSize} threads (a power of two) sums
+ * partial values with a tree and barriers. The matrix-vector kernels give each work-group a band
+ * of {@code localSize / rowThreads} rows, {@code rowThreads} threads per row, so that a narrow
+ * matrix does not leave most of a group idle.
+ */
+public final class TornadoKernels {
+
+    private TornadoKernels() {}
+
+    /** 2^-25: the float16 value (1024 + mantissa) * 2^(exponent - 25), exactly representable. */
+    private static final float TWO_TO_MINUS_25 = 2.9802322387695312E-8f;
+
+    /**
+     * float16 bits to float by exact arithmetic (OpenCL C here has no bit reinterpretation from
+     * TornadoVM, and PoCL 3.1 no FP16): (1024 + m) · 2^(e-25) for normals, m · 2^-24 for
+     * subnormals, the power of two built from exact products. Inf/NaN are not expected in weights.
+     */
+    static float halfToFloat(short h) {
+        int bits = h & 0xFFFF;
+        int e = (bits >> 10) & 0x1F;
+        int m = bits & 0x3FF;
+        float significand = e == 0 ? m : 1024 + m;
+        int k = e == 0 ? 1 : e;
+        float p = 1f;
+        if ((k & 1) != 0) {
+            p *= 2f;
+        }
+        if ((k & 2) != 0) {
+            p *= 4f;
+        }
+        if ((k & 4) != 0) {
+            p *= 16f;
+        }
+        if ((k & 8) != 0) {
+            p *= 256f;
+        }
+        if ((k & 16) != 0) {
+            p *= 65536f;
+        }
+        float v = significand * p * TWO_TO_MINUS_25;
+        return (bits & 0x8000) != 0 ? -v : v;
+    }
+
+    /** out[row] = W[row, :] · x for W [rows][cols] in float32. */
+    public static void matvecF32(KernelContext ctx, FloatArray w, FloatArray x, FloatArray out,
+                                 int rows, int cols, int localSize, int rowThreads) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        int sub = lid % rowThreads;
+        int row = ctx.groupIdx * (localSize / rowThreads) + lid / rowThreads;
+        float sum = 0f;
+        if (row < rows) {
+            int base = row * cols;
+            for (int j = sub; j < cols; j += rowThreads) {
+                sum += w.get(base + j) * x.get(j);
+            }
+        }
+        part[lid] = sum;
+        ctx.localBarrier();
+        for (int s = rowThreads / 2; s > 0; s >>= 1) {
+            if (sub < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        if (sub == 0 && row < rows) {
+            out.set(row, part[lid]);
+        }
+    }
+
+    /** out[row] += scale · (W[row, :] · x), float32 W: the second half of a LoRA side path. */
+    public static void matvecAddScaledF32(KernelContext ctx, FloatArray w, FloatArray x, FloatArray out,
+                                          int rows, int cols, int localSize, int rowThreads, float scale) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        int sub = lid % rowThreads;
+        int row = ctx.groupIdx * (localSize / rowThreads) + lid / rowThreads;
+        float sum = 0f;
+        if (row < rows) {
+            int base = row * cols;
+            for (int j = sub; j < cols; j += rowThreads) {
+                sum += w.get(base + j) * x.get(j);
+            }
+        }
+        part[lid] = sum;
+        ctx.localBarrier();
+        for (int s = rowThreads / 2; s > 0; s >>= 1) {
+            if (sub < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        if (sub == 0 && row < rows) {
+            out.set(row, out.get(row) + scale * part[lid]);
+        }
+    }
+
+    /** out[row] = W[row, :] · x for W [rows][cols] as float16 bits. */
+    public static void matvecF16(KernelContext ctx, ShortArray w, FloatArray x, FloatArray out,
+                                 int rows, int cols, int localSize, int rowThreads) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        int sub = lid % rowThreads;
+        int row = ctx.groupIdx * (localSize / rowThreads) + lid / rowThreads;
+        float sum = 0f;
+        if (row < rows) {
+            int base = row * cols;
+            for (int j = sub; j < cols; j += rowThreads) {
+                sum += halfToFloat(w.get(base + j)) * x.get(j);
+            }
+        }
+        part[lid] = sum;
+        ctx.localBarrier();
+        for (int s = rowThreads / 2; s > 0; s >>= 1) {
+            if (sub < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        if (sub == 0 && row < rows) {
+            out.set(row, part[lid]);
+        }
+    }
+
+    /**
+     * out[row] = W[row, :] · x for Q8_0 W: {@code quants} [rows*cols] signed bytes, {@code scales}
+     * [rows*cols/32] one per block of 32 consecutive values (GGUF's layout, split in two arrays so
+     * that every load is aligned).
+     */
+    public static void matvecQ8(KernelContext ctx, Int8Array quants, FloatArray scales, FloatArray x, FloatArray out,
+                                int rows, int cols, int localSize, int rowThreads) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        int sub = lid % rowThreads;
+        int row = ctx.groupIdx * (localSize / rowThreads) + lid / rowThreads;
+        float sum = 0f;
+        if (row < rows) {
+            int base = row * cols;
+            for (int j = sub; j < cols; j += rowThreads) {
+                int i = base + j;
+                sum += quants.get(i) * scales.get(i >> 5) * x.get(j);
+            }
+        }
+        part[lid] = sum;
+        ctx.localBarrier();
+        for (int s = rowThreads / 2; s > 0; s >>= 1) {
+            if (sub < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        if (sub == 0 && row < rows) {
+            out.set(row, part[lid]);
+        }
+    }
+
+    /**
+     * out = weight[weightOffset ..] ⊙ x / sqrt(mean(x²) + eps), one work-group of {@code localSize}
+     * threads (launch exactly one group).
+     */
+    public static void rmsnorm(KernelContext ctx, FloatArray out, FloatArray x, FloatArray weight, int weightOffset,
+                               int dim, float eps, int localSize) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        float ss = 0f;
+        for (int j = lid; j < dim; j += localSize) {
+            float v = x.get(j);
+            ss += v * v;
+        }
+        part[lid] = ss;
+        ctx.localBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        float inv = 1f / TornadoMath.sqrt(part[0] / dim + eps);
+        for (int j = lid; j < dim; j += localSize) {
+            out.set(j, weight.get(weightOffset + j) * (inv * x.get(j)));
+        }
+    }
+
+    /**
+     * Rotary embedding of q [nHeads*headSize] and k [nKvHeads*headSize] at position pos[0], and the
+     * write of the rotated key and of v into the layer's cache rows {@code pos * kvDim}. cos/sin are
+     * [position][headSize/2]; {@code neox} pairs (i, i+half) instead of neighbours (2i, 2i+1).
+     */
+    public static void ropeAndCacheWrite(FloatArray q, FloatArray k, FloatArray v, FloatArray keyCache, FloatArray valueCache,
+                                         FloatArray cos, FloatArray sin, IntArray pos,
+                                         int nHeads, int nKvHeads, int headSize, int neox) {
+        int half = headSize / 2;
+        int p = pos.get(0);
+        int kvDim = nKvHeads * headSize;
+        for (@Parallel int i = 0; i < nHeads * half; i++) {
+            int h = i / half;
+            int pair = i % half;
+            int a = neox == 1 ? h * headSize + pair : h * headSize + 2 * pair;
+            int b = neox == 1 ? a + half : a + 1;
+            float fc = cos.get(p * half + pair);
+            float fs = sin.get(p * half + pair);
+            float q0 = q.get(a);
+            float q1 = q.get(b);
+            q.set(a, q0 * fc - q1 * fs);
+            q.set(b, q0 * fs + q1 * fc);
+            if (i < nKvHeads * half) {
+                float k0 = k.get(a);
+                float k1 = k.get(b);
+                int row = p * kvDim;
+                keyCache.set(row + a, k0 * fc - k1 * fs);
+                keyCache.set(row + b, k0 * fs + k1 * fc);
+                valueCache.set(row + 2 * i, v.get(2 * i));
+                valueCache.set(row + 2 * i + 1, v.get(2 * i + 1));
+            }
+        }
+    }
+
+    /**
+     * Attention of one query over cached positions 0..pos[0], one work-group per query head; head h
+     * reads KV head h / kvGroup. Scores live in {@code att} [nHeads][capacity] (global memory, so
+     * the context is not bounded by local memory); max and sum of the softmax are reduced in local
+     * memory.
+     */
+    public static void attention(KernelContext ctx, FloatArray q, FloatArray keyCache, FloatArray valueCache,
+                                 FloatArray att, FloatArray out, IntArray pos,
+                                 int headSize, int kvDim, int kvGroup, int capacity, int localSize) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int h = ctx.groupIdx;
+        int lid = ctx.localIdx;
+        int n = pos.get(0) + 1;
+        float scale = 1f / TornadoMath.sqrt(headSize);
+        int qo = h * headSize;
+        int kvo = (h / kvGroup) * headSize;
+        int ao = h * capacity;
+
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = lid; t < n; t += localSize) {
+            int ko = t * kvDim + kvo;
+            float s = 0f;
+            for (int d = 0; d < headSize; d++) {
+                s += q.get(qo + d) * keyCache.get(ko + d);
+            }
+            s *= scale;
+            att.set(ao + t, s);
+            max = TornadoMath.max(max, s);
+        }
+        part[lid] = max;
+        ctx.localBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] = TornadoMath.max(part[lid], part[lid + s]);
+            }
+            ctx.localBarrier();
+        }
+        float m = part[0];
+        ctx.localBarrier();
+
+        float sum = 0f;
+        for (int t = lid; t < n; t += localSize) {
+            float e = TornadoMath.exp(att.get(ao + t) - m);
+            att.set(ao + t, e);
+            sum += e;
+        }
+        part[lid] = sum;
+        // global: the weights just written to att are read by other threads of the group below
+        ctx.globalBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        float inv = 1f / part[0];
+
+        for (int d = lid; d < headSize; d += localSize) {
+            float acc = 0f;
+            for (int t = 0; t < n; t++) {
+                acc += att.get(ao + t) * valueCache.get(t * kvDim + kvo + d);
+            }
+            out.set(qo + d, acc * inv);
+        }
+    }
+
+    /** gate = silu(gate) ⊙ up. */
+    public static void swiglu(FloatArray gate, FloatArray up, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float g = gate.get(i);
+            gate.set(i, g / (1f + TornadoMath.exp(-g)) * up.get(i));
+        }
+    }
+
+    /** y += x (the residual adds). */
+    public static void add(FloatArray y, FloatArray x, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            y.set(i, y.get(i) + x.get(i));
+        }
+    }
+
+    /** x += strength · v[vOffset ..] (activation addition / control vectors). */
+    public static void addScaled(FloatArray x, FloatArray v, int vOffset, float strength, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            x.set(i, x.get(i) + strength * v.get(vOffset + i));
+        }
+    }
+
+    /**
+     * Directional ablation x -= strength · (x · d) d for a unit direction d, one work-group.
+     * strength 1 removes the component along d entirely.
+     */
+    public static void ablate(KernelContext ctx, FloatArray x, FloatArray d, int dim, float strength, int localSize) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        float dot = 0f;
+        for (int j = lid; j < dim; j += localSize) {
+            dot += x.get(j) * d.get(j);
+        }
+        part[lid] = dot;
+        ctx.localBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        float c = strength * part[0];
+        for (int j = lid; j < dim; j += localSize) {
+            x.set(j, x.get(j) - c * d.get(j));
+        }
+    }
+
+    /**
+     * MAT-Steer, step 1: one work-group per attribute t writes the gate logit w_t · a + b_t to
+     * gates[t]; group nAttr writes ‖a‖² to gates[nAttr]. All from the unedited activation.
+     */
+    public static void matSteerGates(KernelContext ctx, FloatArray a, FloatArray gateWeights, FloatArray gateBias,
+                                     FloatArray gates, int dim, int nAttr, int localSize) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int t = ctx.groupIdx;
+        int lid = ctx.localIdx;
+        float acc = 0f;
+        for (int j = lid; j < dim; j += localSize) {
+            float aj = a.get(j);
+            acc += t < nAttr ? gateWeights.get(t * dim + j) * aj : aj * aj;
+        }
+        part[lid] = acc;
+        ctx.localBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        if (lid == 0) {
+            gates.set(t, t < nAttr ? part[0] + gateBias.get(t) : part[0]);
+        }
+    }
+
+    /** MAT-Steer, step 2: a' = a + Σ_t sigmoid(gate logit t) · θ_t. */
+    public static void matSteerEdit(FloatArray a, FloatArray theta, FloatArray gates, int dim, int nAttr) {
+        for (@Parallel int j = 0; j < dim; j++) {
+            float v = a.get(j);
+            for (int t = 0; t < nAttr; t++) {
+                float g = 1f / (1f + TornadoMath.exp(-gates.get(t)));
+                v += g * theta.get(t * dim + j);
+            }
+            a.set(j, v);
+        }
+    }
+
+    /**
+     * MAT-Steer, step 3: rescale a' to the norm of the unedited a (‖a‖² in gates[nAttr]),
+     * a' · ‖a‖ / (‖a'‖ + 1e-8); skipped when ‖a'‖ ≤ 1e-8. One work-group.
+     */
+    public static void matSteerRenorm(KernelContext ctx, FloatArray a, FloatArray gates, int dim, int nAttr, int localSize) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        float ss = 0f;
+        for (int j = lid; j < dim; j += localSize) {
+            float v = a.get(j);
+            ss += v * v;
+        }
+        part[lid] = ss;
+        ctx.localBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        float edited = TornadoMath.sqrt(part[0]);
+        if (edited > 1e-8f) {
+            float f = TornadoMath.sqrt(gates.get(nAttr)) / (edited + 1e-8f);
+            for (int j = lid; j < dim; j += localSize) {
+                a.set(j, a.get(j) * f);
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.jsteer.tornado;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.GenerationResult;
+import io.jsteer.model.Generator;
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.ModelLoader;
+import io.jsteer.model.Sampler;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tornado engine against the CPU engine on the real stories260K weights (5 blocks, dim 64,
+ * 8 query heads over 4 KV heads): greedy text, device steering, Java hooks.
+ */
+class TornadoEngineTest {
+
+    /** Logit tolerance between the engines: float sums in another order over 5 blocks (logits reach ~20). */
+    static final float LOGIT_TOLERANCE = 2e-3f;
+
+    private static LoadedModel model;
+    private static Parallel par;
+
+    @BeforeAll
+    static void load() {
+        Path shared = Path.of(System.getProperty("jsteer.shared", "../../shared"));
+        Path bin = shared.resolve("models/stories260K.bin");
+        if (!Files.exists(bin)) {
+            throw new IllegalStateException("missing " + bin.toAbsolutePath() + " (tests need ../shared beside the checkout)");
+        }
+        model = ModelLoader.load(bin, shared.resolve("models/tok512.bin"));
+        par = new Parallel(2);
+    }
+
+    @AfterAll
+    static void unload() {
+        par.close();
+        model.close();
+    }
+
+    private static CpuEngine cpu() {
+        return model.newCpuEngine(256, par);
+    }
+
+    private static TornadoEngine gpu() {
+        return TornadoEngine.create(model.config(), model.weights(), 256);
+    }
+
+    private static String greedyText(InferenceEngine e) {
+        GenerationResult r = new Generator(e).generate(new int[] {1}, 200, Sampler.greedy(), t -> t == 1, (a, b) -> {});
+        return model.tokenizer().decode(r.tokens());
+    }
+
+    @Test
+    void greedyTextIsTheCpuEnginesText() {
+        String expected;
+        try (CpuEngine c = cpu()) {
+            expected = greedyText(c);
+        }
+        try (TornadoEngine g = gpu()) {
+            // the pom sizes TornadoVM's bytecode buffer before it starts: blocks 0-3 in one graph, block 4 + head in another
+            assertEquals(TornadoEngine.MAX_BLOCKS_PER_GRAPH, g.blocksPerGraph());
+            assertEquals(2, g.graphsPerToken(), "no hooks: graphs split only at block boundaries");
+            String actual = greedyText(g);
+            assertTrue(expected.length() > 300, "a long text: " + expected);
+            assertEquals(expected, actual);
+        }
+    }
+
+    /** Logits at each position of a fixed token sequence. */
+    private static List<float[]> logits(InferenceEngine e, int[] tokens) {
+        List<float[]> out = new ArrayList<>();
+        for (int p = 0; p < tokens.length; p++) {
+            out.add(e.forward(tokens[p], p, p < 2).clone());
+        }
+        return out;
+    }
+
+    private static final int[] TOKENS = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376};
+
+    private static void assertLogitsClose(List<float[]> expected, List<float[]> actual, String what) {
+        for (int p = 0; p < expected.size(); p++) {
+            assertArrayEquals(expected.get(p), actual.get(p), LOGIT_TOLERANCE, what + " at position " + p);
+        }
+    }
+
+    private static float maxDifference(List<float[]> a, List<float[]> b) {
+        float d = 0;
+        for (int p = 0; p < a.size(); p++) {
+            for (int i = 0; i < a.get(p).length; i++) {
+                d = Math.max(d, Math.abs(a.get(p)[i] - b.get(p)[i]));
+            }
+        }
+        return d;
+    }
+
+    private static float[] random(Random rnd, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextGaussian() * scale;
+        }
+        return a;
+    }
+
+    @Test
+    void deviceSteeringMatchesItsCpuTwin() {
+        int dim = model.config().dim(), layers = model.config().nLayers();
+        Random rnd = new Random(7);
+        float[][] theta = {random(rnd, dim, 0.3f), random(rnd, dim, 0.3f)};
+        float[][] gates = {random(rnd, dim, 0.2f), random(rnd, dim, 0.2f)};
+        float[][] a = new float[4][], b = new float[dim][];
+        for (int r = 0; r < 4; r++) {
+            a[r] = random(rnd, dim, 0.2f);
+        }
+        for (int i = 0; i < dim; i++) {
+            b[i] = random(rnd, 4, 0.2f);
+        }
+        List<DeviceEdit> edits = List.of(
+                new DeviceEdit.AddVector(new Site(SiteKind.RESID_POST, 1), random(rnd, dim, 0.5f), 4f),
+                new DeviceEdit.Ablation(new Site(SiteKind.RESID_PRE, 3), random(rnd, dim, 1f), 1f),
+                new DeviceEdit.MatSteer(new Site(SiteKind.ATTN_HEADS, 2), theta, gates, new float[] {0.3f, -0.2f}),
+                new DeviceEdit.LoraOutputProjection(4, a, b, 2f),
+                new DeviceEdit.AddVector(new Site(SiteKind.MLP_OUT, 0), random(rnd, dim, 0.5f), -2f));
+        List<float[]> plain, expected, actual;
+        try (CpuEngine c = cpu()) {
+            plain = logits(c, TOKENS);
+        }
+        try (CpuEngine c = cpu()) {
+            c.setHooks(HostSteering.toHooks(edits, layers, dim));
+            expected = logits(c, TOKENS);
+        }
+        try (TornadoEngine g = gpu()) {
+            g.setSteering(edits);
+            assertEquals(2, g.graphsPerToken(), "device steering adds no cut");
+            actual = logits(g, TOKENS);
+        }
+        assertTrue(maxDifference(plain, expected) > 0.5f, "the edits change the logits");
+        assertLogitsClose(expected, actual, "steered logits");
+    }
+
+    @Test
+    void javaHooksRunOnTheHostWithTheCpuSemantics() {
+        int dim = model.config().dim(), layers = model.config().nLayers();
+        float[] push = random(new Random(3), dim, 0.5f);
+        List<float[]> cpuCaptured = new ArrayList<>(), gpuCaptured = new ArrayList<>();
+        List<float[]> expected = new ArrayList<>(), actual = new ArrayList<>();
+        int switchAt = 4;
+        try (CpuEngine c = cpu()) {
+            run(c, hooks(layers, push, cpuCaptured), switchAt, expected);
+        }
+        try (TornadoEngine g = gpu()) {
+            run(g, hooks(layers, push, gpuCaptured), switchAt, actual);
+            assertTrue(g.graphsPerToken() > 1, "hooks cut the graph");
+        }
+        assertLogitsClose(expected, actual, "hooked logits");
+        assertEquals(cpuCaptured.size(), gpuCaptured.size());
+        assertEquals(TOKENS.length - switchAt, cpuCaptured.size());
+        for (int i = 0; i < cpuCaptured.size(); i++) {
+            assertArrayEquals(cpuCaptured.get(i), gpuCaptured.get(i), 1e-3f, "captured mlp_out:1 #" + i);
+        }
+    }
+
+    /** Runs TOKENS, setting the hooks only from {@code switchAt} on (the KV cache must carry over). */
+    private static void run(InferenceEngine e, Hooks h, int switchAt, List<float[]> out) {
+        for (int p = 0; p < TOKENS.length; p++) {
+            if (p == switchAt) {
+                e.setHooks(h);
+            }
+            out.add(e.forward(TOKENS[p], p, false).clone());
+        }
+    }
+
+    private static Hooks hooks(int layers, float[] push, List<float[]> captured) {
+        Hooks h = new Hooks(layers);
+        h.add(new Site(SiteKind.RESID_POST, 0), (site, pos, inPrompt, x) -> {
+            for (int i = 0; i < push.length; i++) {
+                x[i] += push[i];
+            }
+        });
+        h.add(new Site(SiteKind.MLP_OUT, 1), (site, pos, inPrompt, x) -> captured.add(java.util.Arrays.copyOf(x, push.length)));
+        return h;
+    }
+}
