@@ -1,6 +1,6 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.chat.ChatTemplate;
@@ -42,7 +42,7 @@ final class ChatCommand implements Callable<Integer> {
         var sampler = sampling.sampler(seed);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
             ChatTemplate chat = ChatTemplate.forTokenizer(tok, template);
             List<Message> history = new ArrayList<>();

@@ -1,6 +1,6 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
@@ -71,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
             story(model, par, null, out);
 
             VectorSet happy;
-            try (CpuEngine engine = model.newCpuEngine(256, par)) {
+            try (InferenceEngine engine = Engines.create(common.engine, model, 256, par)) {
                 happy = SentimentSweepDemo.happyMinusSad(engine, tok, model.name());
             }
             out.printf("%n== Steered: + %.1f x unit(happy - sad) at resid_post:%d, every position ==%n", strength, layer);
@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private void story(LoadedModel model, Parallel par, Hooks hooks, PrintStream out) {
         Tokenizer tok = model.tokenizer();
-        try (CpuEngine engine = model.newCpuEngine(maxTokens + 64, par)) {
+        try (InferenceEngine engine = Engines.create(common.engine, model, maxTokens + 64, par)) {
             engine.setHooks(hooks);
             int[] ids = tok.encode(prompt, true);
             StreamingDecoder d = tok.newDecoder();

@@ -1,6 +1,6 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.capture.CapturePrompt;
@@ -108,7 +108,7 @@ final class ExtractCommand implements Callable<Integer> {
         }
         SiteKind kind = SiteKind.parse(site);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             var tok = model.tokenizer();
             List<DatasetSource> sources = new ArrayList<>();
             List<CapturePrompt> prompts;

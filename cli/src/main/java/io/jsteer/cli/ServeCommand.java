@@ -71,7 +71,8 @@ final class ServeCommand implements Callable<Integer> {
         try (LoadedModel model = common.load();
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
                      vectors == null ? SteeringResolver.none() : VectorSteering.directory(model.config(), vectors),
-                     steer.stream().map(SteerSpec::parse).toList(), parallel, threadsPerSlot, ctxSize);
+                     steer.stream().map(SteerSpec::parse).toList(), parallel, threadsPerSlot, ctxSize,
+                     (m, ctx, par) -> Engines.create(common.engine, m, ctx, par));
              OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
                     service.modelName(), host, server.port(), parallel, threadsPerSlot, ctxSize);

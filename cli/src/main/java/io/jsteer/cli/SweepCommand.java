@@ -1,7 +1,7 @@
 package io.jsteer.cli;
 
 import io.jsteer.cli.serve.VectorSteering;
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.InterventionSet;
@@ -106,7 +106,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         Positions where = Positions.parse(positions);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             var tok = model.tokenizer();
             VectorSet vectors = demo != null
                     ? SentimentSweepDemo.happyMinusSad(engine, tok, model.name())

@@ -1,6 +1,6 @@
 package io.jsteer.cli.serve;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
@@ -28,7 +28,7 @@ public final class GenerationService implements AutoCloseable {
         boolean accept(String text);
     }
 
-    private record Slot(Parallel parallel, CpuEngine engine) {}
+    private record Slot(Parallel parallel, InferenceEngine engine) {}
 
     private final LoadedModel model;
     private final ChatTemplate template;
@@ -38,8 +38,24 @@ public final class GenerationService implements AutoCloseable {
     private final List<Slot> all = new ArrayList<>();
     private final int capacity;
 
+    /** Makes one slot's engine (the CPU engine, or the one --engine names). */
+    @FunctionalInterface
+    public interface EngineFactory {
+        InferenceEngine create(LoadedModel model, int contextLength, Parallel parallel);
+    }
+
+    private final EngineFactory engines;
+
     public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
                              List<SteerSpec> defaultSteering, int slots, int threadsPerSlot, int contextLength) {
+        this(model, template, steering, defaultSteering, slots, threadsPerSlot, contextLength,
+                (m, ctx, par) -> m.newCpuEngine(ctx, par));
+    }
+
+    public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
+                             List<SteerSpec> defaultSteering, int slots, int threadsPerSlot, int contextLength,
+                             EngineFactory engines) {
+        this.engines = engines;
         if (slots < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + slots);
         }
@@ -51,7 +67,7 @@ public final class GenerationService implements AutoCloseable {
         this.free = new ArrayBlockingQueue<>(slots);
         for (int i = 0; i < slots; i++) {
             Parallel par = new Parallel(threadsPerSlot);
-            Slot s = new Slot(par, model.newCpuEngine(contextLength, par));
+            Slot s = new Slot(par, engines.create(model, contextLength, par));
             all.add(s);
             free.add(s);
         }
