@@ -2,8 +2,6 @@ package io.jsteer.cli;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.steering.kts.BlockSteering;
-import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.eval.KtsEvaluation;
@@ -15,7 +13,6 @@ import io.jsteer.steering.kts.graph.LoraAdapter;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
