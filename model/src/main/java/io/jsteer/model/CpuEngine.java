@@ -2,6 +2,8 @@ package io.jsteer.model;
 
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.Kernels;
 import io.jsteer.tensor.Parallel;
@@ -23,6 +25,8 @@ public final class CpuEngine implements InferenceEngine {
     private final KvCache cache;
     private final RopeTable rope;
     private Hooks hooks;
+    private LoraAdapter adapter;
+    private float[] loraScratch; // [rank]
 
     // decode state, one token
     private final float[] x;      // [dim] residual stream
@@ -101,6 +105,20 @@ public final class CpuEngine implements InferenceEngine {
         this.hooks = hooks == null || hooks.isEmpty() ? null : hooks;
     }
 
+    /**
+     * A LoRA adapter from now on ({@code y += s·B(A x)} on its target projections, in decode and
+     * in batched prefill), or {@code null} for none: without one the forward pass is unchanged.
+     * The engine reads the adapter's current values on every token (no copy), so training steps
+     * show up at once.
+     */
+    public void setAdapter(LoraAdapter adapter) {
+        if (adapter != null) {
+            adapter.validate(c);
+            loraScratch = new float[adapter.rank()];
+        }
+        this.adapter = adapter;
+    }
+
     private void checkToken(int token, int position) {
         if (token < 0 || token >= c.vocabSize()) {
             throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + c.vocabSize());
@@ -125,6 +143,11 @@ public final class CpuEngine implements InferenceEngine {
             // attention: q[dim], k[kvDim], v[kvDim] from the normed stream
             Kernels.rmsnorm(xb, x, w.attnNorm()[l], dim, c.rmsEps());
             Kernels.matvecs(qkvWeights[l], xb, qkv, qkvRows, dim, par);
+            if (adapter != null) {
+                lora(l, LoraTarget.Q, xb, q);
+                lora(l, LoraTarget.K, xb, k);
+                lora(l, LoraTarget.V, xb, v);
+            }
             rope.rotate(q, c.nHeads(), pos);
             rope.rotate(k, c.nKvHeads(), pos);
             System.arraycopy(k, 0, cache.keys[l], pos * kvDim, kvDim);
@@ -136,14 +159,20 @@ public final class CpuEngine implements InferenceEngine {
 
             // xb2[dim] = wo · xb; x += xb2
             Kernels.matvec(w.wo()[l], xb, xb2, dim, dim, par);
+            lora(l, LoraTarget.O, xb, xb2);
             hook(SiteKind.ATTN_OUT, l, pos, inPrompt, xb2);
             Kernels.add(x, xb2, dim);
 
             // feed-forward: xb2[dim] = w2 · (silu(w1·xb) ⊙ (w3·xb)); x += xb2
             Kernels.rmsnorm(xb, x, w.ffnNorm()[l], dim, c.rmsEps());
             Kernels.matvecs(gateUpWeights[l], xb, gateUp, gateUpRows, dim, par);
+            if (adapter != null) {
+                lora(l, LoraTarget.GATE, xb, hb);
+                lora(l, LoraTarget.UP, xb, hb2);
+            }
             Kernels.swiglu(hb, hb2, hid);
             Kernels.matvec(w.w2()[l], hb, xb2, dim, hid, par);
+            lora(l, LoraTarget.DOWN, hb, xb2);
             hook(SiteKind.MLP_OUT, l, pos, inPrompt, xb2);
             Kernels.add(x, xb2, dim);
 
@@ -191,6 +220,11 @@ public final class CpuEngine implements InferenceEngine {
             Kernels.matmul(w.wv()[l], bxb, bv, n, kvDim, dim, par);
             for (int t = 0; t < n; t++) {
                 int pos = start + t;
+                if (adapter != null) {
+                    lora(l, LoraTarget.Q, bxb[t], bq[t]);
+                    lora(l, LoraTarget.K, bxb[t], bk[t]);
+                    lora(l, LoraTarget.V, bxb[t], bv[t]);
+                }
                 rope.rotate(bq[t], c.nHeads(), pos);
                 rope.rotate(bk[t], c.nKvHeads(), pos);
                 System.arraycopy(bk[t], 0, cache.keys[l], pos * kvDim, kvDim);
@@ -203,6 +237,7 @@ public final class CpuEngine implements InferenceEngine {
             }
             Kernels.matmul(w.wo()[l], bxb, bxb2, n, dim, dim, par);
             for (int t = 0; t < n; t++) {
+                lora(l, LoraTarget.O, bxb[t], bxb2[t]);
                 hook(SiteKind.ATTN_OUT, l, start + t, true, bxb2[t]);
                 Kernels.add(bx[t], bxb2[t], dim);
                 Kernels.rmsnorm(bxb[t], bx[t], w.ffnNorm()[l], dim, c.rmsEps());
@@ -210,10 +245,15 @@ public final class CpuEngine implements InferenceEngine {
             Kernels.matmul(w.w1()[l], bxb, bhb, n, hid, dim, par);
             Kernels.matmul(w.w3()[l], bxb, bhb2, n, hid, dim, par);
             for (int t = 0; t < n; t++) {
+                if (adapter != null) {
+                    lora(l, LoraTarget.GATE, bxb[t], bhb[t]);
+                    lora(l, LoraTarget.UP, bxb[t], bhb2[t]);
+                }
                 Kernels.swiglu(bhb[t], bhb2[t], hid);
             }
             Kernels.matmul(w.w2()[l], bhb, bxb2, n, dim, hid, par);
             for (int t = 0; t < n; t++) {
+                lora(l, LoraTarget.DOWN, bhb[t], bxb2[t]);
                 hook(SiteKind.MLP_OUT, l, start + t, true, bxb2[t]);
                 Kernels.add(bx[t], bxb2[t], dim);
                 hook(SiteKind.RESID_POST, l, start + t, true, bx[t]);
@@ -244,6 +284,13 @@ public final class CpuEngine implements InferenceEngine {
                 }
             }
         });
+    }
+
+    /** out += s·B(A in) of the adapter's projection, if an adapter is set and targets it. */
+    private void lora(int layer, LoraTarget target, float[] in, float[] out) {
+        if (adapter != null) {
+            adapter.addTo(layer, target, in, out, loraScratch);
+        }
     }
 
     private void hook(SiteKind kind, int layer, int pos, boolean inPrompt, float[] act) {
