@@ -9,7 +9,8 @@ import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
-import io.jsteer.steering.kts.graph.LoraAdapter;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
 import java.util.HashSet;
@@ -43,8 +44,9 @@ final class KtsApplyCommand implements Callable<Integer> {
         var summary = run.readSummary();
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
-            LoraAdapter adapter = LoraAdapter.load(run.adapter(), model.config());
-            try (CpuEngine engine = new CpuEngine(model.config(), adapter.mergeInto(model.weights()), sampling.ctxSize, par)) {
+            LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
+            try (CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+                engine.setAdapter(adapter);
                 int[] ids = tok.encode(prompt, true);
                 boolean steer = true;
                 if (!noGate) {
@@ -59,9 +61,10 @@ final class KtsApplyCommand implements Callable<Integer> {
                     System.err.printf("gate: score %.4f, threshold %.4f -> %s%n", score, saved.threshold(), steer ? "steer" : "no steering");
                 }
                 if (steer) {
-                    float[][] v = MeanDifference.compute(ResidualReader.of(engine), tok,
+                    float[][] raw = MeanDifference.compute(ResidualReader.of(engine), tok,
                             DemoCorpus.happySadPairs(32, summary.config().seed() + 1),
                             new HashSet<>(summary.config().steerBlocks()), model.config().nLayers(), model.config().dim());
+                    float[][] v = summary.config().normaliseVectors() ? MeanDifference.normalised(raw) : raw;
                     engine.setHooks(new BlockSteering(v, multiplier * summary.cMax()).toHooks(model.config().nLayers()));
                 }
                 long seed = sampling.seedOrClock();

@@ -9,7 +9,8 @@ import io.jsteer.steering.kts.eval.TradeOffPoint;
 import io.jsteer.steering.kts.eval.TradeOffReportWriter;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.Thresholds;
-import io.jsteer.steering.kts.graph.LoraAdapter;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,14 +55,14 @@ final class KtsEvalCommand implements Callable<Integer> {
         Path base = out != null ? out : runDir.resolve("tradeoff");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
-            LoraAdapter adapter = LoraAdapter.load(run.adapter(), model.config());
+            LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
             List<int[]> eval = run.readSequences(run.benignEval());
             List<String> targeted = DemoCorpus.targetedPrompts(prompts, seed);
             var pairs = DemoCorpus.happySadPairs(32, summary.config().seed() + 1);
             KtsEvaluation.Report report;
             try (ProgressBar bar = KtsTrainCommand.bar("eval", 2L * KtsEvaluation.FACTORS.size())) {
                 report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, pairs, eval, targeted,
-                        summary.cMax(), summary.config().steerBlocks(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
+                        summary.cMax(), summary.config().steerBlocks(), summary.config().normaliseVectors(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
                         msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
             }
             Path jsonFile = Path.of(base + ".json"), htmlFile = Path.of(base + ".html");
@@ -89,8 +90,9 @@ final class KtsEvalCommand implements Callable<Integer> {
     private Map<String, Object> gate(LoadedModel model, Parallel par, KtsRunFiles run, List<int[]> benign, List<String> targeted)
             throws Exception {
         var tok = model.tokenizer();
-        LoraAdapter adapter = LoraAdapter.load(run.adapter(), model.config());
-        try (CpuEngine engine = new CpuEngine(model.config(), adapter.mergeInto(model.weights()), 256, par)) {
+        LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
+        try (CpuEngine engine = model.newCpuEngine(256, par)) {
+            engine.setAdapter(adapter);
             ResidualReader reader = ResidualReader.of(engine);
             int nTrain = Math.min(benign.size(), targeted.size()) / 2;
             List<float[]> x = new ArrayList<>();

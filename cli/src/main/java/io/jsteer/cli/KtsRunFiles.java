@@ -19,7 +19,7 @@ record KtsRunFiles(Path dir) {
                         int steps, double secondsPerStep, long peakHeapBytes, List<Double> lossHistory,
                         double steeredKlBefore, double steeredKlAfter, double unsteeredParityKl) {}
 
-    Path adapter() { return dir.resolve("adapter"); }
+    Path adapter() { return dir.resolve("adapter.safetensors"); }
     Path checkpoints() { return dir.resolve("checkpoint"); }
     Path benignTrain() { return dir.resolve("benign_train.json"); }
     Path benignEval() { return dir.resolve("benign_eval.json"); }

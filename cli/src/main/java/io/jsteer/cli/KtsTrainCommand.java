@@ -13,15 +13,17 @@ import io.jsteer.steering.kts.data.BenignCorpus;
 import io.jsteer.steering.kts.data.Concept;
 import io.jsteer.steering.kts.data.ContrastPair;
 import io.jsteer.steering.kts.data.DemoCorpus;
-import io.jsteer.steering.kts.graph.LoraAdapter;
-import io.jsteer.steering.kts.graph.LoraLlamaGraph;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
+import io.jsteer.model.lora.LoraTarget;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -79,6 +81,8 @@ final class KtsTrainCommand implements Callable<Integer> {
     int checkpointEvery;
     @Option(names = "--seed", defaultValue = "19", description = "seed of data, adapter and draws (default: ${DEFAULT-VALUE})")
     long seed;
+    @Option(names = "--raw-vectors", description = "use the mean differences as they are instead of scaling each to unit norm")
+    boolean rawVectors;
     @Option(names = "--resume", description = "continue from the run directory's latest checkpoint")
     boolean resume;
     @Option(names = "--json", description = "print the summary as JSON")
@@ -117,13 +121,12 @@ final class KtsTrainCommand implements Callable<Integer> {
             List<Concept> pool = DemoCorpus.trainingPool(pairsPerConcept, seed);
             List<ContrastPair> target = DemoCorpus.happySadPairs(32, seed + 1);
             KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,
-                    refresh, pairsPerConcept, forwardKl, checkpointEvery, seed);
+                    refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors);
 
             // c_max from the held-out happy/sad vector on the original model (spec §6.9)
-            LoraLlamaGraph graph0 = new LoraLlamaGraph(model.config(), model.weights(), LoraAdapter.initialise(model.config(),
-                    LoraAdapter.Settings.allLinear(rank, alpha, model.config().nLayers()), seed));
-            float[][] vOrig = MeanDifference.compute(ResidualReader.of(graph0, false), tok, target, new HashSet<>(steerBlocks),
-                    model.config().nLayers(), model.config().dim());
+            TrainableKtsGraph graph0 = new TrainableKtsGraph(model.config(), model.weights(),
+                    LoraAdapter.initialize(model.config(), rank, alpha, EnumSet.allOf(LoraTarget.class), seed));
+            float[][] vOrig = targetVector(graph0, false, tok, target, steerBlocks, model);
             double cMax = cMaxOverride != null ? cMaxOverride
                     : BenignKl.calibrate(graph0, train.subList(0, Math.min(8, train.size())), vOrig, targetKl);
             double before = BenignKl.measure(graph0, eval, new BlockSteering(vOrig, cMax), false).klPerToken();
@@ -148,10 +151,9 @@ final class KtsTrainCommand implements Callable<Integer> {
                 }, checkpoints);
             }
             double secPerStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, steps - startStep);
-            trainer.graph().adapter().save(run.adapter(), Map.of("jsteer.kind", "kts-adapter", "jsteer.model", model.name(),
-                    "jsteer.c_max", Double.toString(cMax)));
-            float[][] vKts = MeanDifference.compute(ResidualReader.of(trainer.graph(), true), tok, target,
-                    new HashSet<>(steerBlocks), model.config().nLayers(), model.config().dim());
+            Files.createDirectories(out);
+            LoraFiles.save(run.adapter(), trainer.graph().adapter(), model.config(), model.name());
+            float[][] vKts = targetVector(trainer.graph(), true, tok, target, steerBlocks, model);
             double after = BenignKl.measure(trainer.graph(), eval, new BlockSteering(vKts, cMax), true).klPerToken();
             double parity = BenignKl.measure(trainer.graph(), eval, null, true).klPerToken();
             var summary = new KtsRunFiles.TrainSummary(model.name(), trainer.config(), cMax, train.size(), eval.size(), steps,
@@ -166,6 +168,13 @@ final class KtsTrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, io.jsteer.model.tokenizer.Tokenizer tok,
+                                   List<ContrastPair> pairs, List<Integer> blocks, LoadedModel model) {
+        float[][] v = MeanDifference.compute(ResidualReader.of(graph, withAdapter), tok, pairs, new HashSet<>(blocks),
+                model.config().nLayers(), model.config().dim());
+        return rawVectors ? v : MeanDifference.normalised(v);
     }
 
     static ProgressBar bar(String task, long max) {

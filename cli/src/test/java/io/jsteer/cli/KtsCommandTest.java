@@ -25,7 +25,7 @@ class KtsCommandTest {
         var summary = new ObjectMapper().readTree(r.out());
         assertEquals(4, summary.get("lossHistory").size());
         assertTrue(summary.get("cMax").asDouble() > 0);
-        assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_model.safetensors")));
+        assertTrue(Files.isRegularFile(run.resolve("adapter.safetensors")));
         assertTrue(Files.readString(run.resolve("checkpoint/latest")).contains("step-000004"));
 
         // resuming a finished run with more steps continues from the checkpoint's step, not from 0

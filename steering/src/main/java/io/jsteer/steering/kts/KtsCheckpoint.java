@@ -3,7 +3,8 @@ package io.jsteer.steering.kts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jsteer.steering.kts.graph.LoraAdapter;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.weights.AtomicFileWriter;
 import io.jsteer.weights.ModelWeights;
 import io.jsteer.weights.safetensors.SafetensorsReader;
@@ -33,6 +34,8 @@ import java.util.stream.Stream;
 public final class KtsCheckpoint {
 
     public static final String LATEST = "latest";
+    /** The adapter inside a step directory (model.lora's file format). */
+    public static final String ADAPTER_FILE = "adapter.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int OPTIMIZER_MAGIC = 0x4B54534F; // "KTSO"
 
@@ -64,7 +67,7 @@ public final class KtsCheckpoint {
         String name = "step-%06d".formatted(t.step());
         Path temp = Files.createTempDirectory(dir, "." + name + ".");
         try {
-            t.graph().adapter().save(temp, Map.of("jsteer.kind", "kts-adapter", "jsteer.step", Integer.toString(t.step())));
+            LoraFiles.save(temp.resolve(ADAPTER_FILE), t.graph().adapter(), t.graph().config(), "kts checkpoint step " + t.step());
             writeOptimizer(temp.resolve("optimizer.bin"), t.optimizer().state());
             writeVectors(temp.resolve("pool_vectors.safetensors"), t.poolVectors());
             ObjectNode state = JSON.createObjectNode();
@@ -98,7 +101,7 @@ public final class KtsCheckpoint {
             throw new IllegalArgumentException(p.resolve("state.json") + ": the checkpoint was made with other settings "
                     + saved + "; resume with the same ones (now " + t.config() + ")");
         }
-        LoraAdapter adapter = LoraAdapter.load(p, t.graph().config());
+        LoraAdapter adapter = LoraFiles.load(p.resolve(ADAPTER_FILE), t.graph().config());
         CheckpointableAdamW.State opt = readOptimizer(p.resolve("optimizer.bin"));
         float[][][] vectors = readVectors(p.resolve("pool_vectors.safetensors"), t.pool().size(),
                 t.graph().config().nLayers(), t.graph().config().dim());

@@ -22,11 +22,14 @@ import java.util.List;
  * @param forwardKl         false: KL(q_steered ‖ p_orig) (the paper's code), true: KL(p_orig ‖ q)
  * @param checkpointEvery   steps between checkpoints (0: only at the end)
  * @param seed              seeds adapter initialisation and every per-step draw
+ * @param normaliseVectors  scale every steering vector (pool and target) to total norm 1 over its
+ *                          blocks, keeping the ratios between blocks, so that one c_max fits
+ *                          vectors of very different raw norms (a deviation from §1, see KTS.md)
  */
 public record KtsTrainConfig(int rank, double alpha, double learningRate, double weightDecay, int steps, int batchSize,
                              int gradAccumulation, double clipNorm, double steerProbability, double cMax,
                              List<Integer> steerBlocks, int refreshEvery, int pairsPerConcept, boolean forwardKl,
-                             int checkpointEvery, long seed) {
+                             int checkpointEvery, long seed, boolean normaliseVectors) {
 
     public KtsTrainConfig {
         check(rank >= 1, "rank", rank, "at least 1");
@@ -54,41 +57,46 @@ public record KtsTrainConfig(int rank, double alpha, double learningRate, double
 
     /** Spec §7 for stories260K (5 blocks): r 8, α 16, lr 1e-3, steering probability 0.5, blocks 1–3, refresh every 50. */
     public static KtsTrainConfig demo() {
-        return new KtsTrainConfig(8, 16, 1e-3, 0, 300, 16, 1, 1.0, 0.5, 0, List.of(1, 2, 3), 50, 16, false, 50, 19);
+        return new KtsTrainConfig(8, 16, 1e-3, 0, 300, 16, 1, 1.0, 0.5, 0, List.of(1, 2, 3), 50, 16, false, 50, 19, true);
     }
 
     public KtsTrainConfig withSteps(int s) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, s, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
+    }
+
+    public KtsTrainConfig withNormalisedVectors(boolean normalise) {
+        return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normalise);
     }
 
     public KtsTrainConfig withCMax(double c) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, c, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed);
+                steerProbability, c, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
     }
 
     public KtsTrainConfig withBatch(int batch, int accumulation) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batch, accumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
     }
 
     public KtsTrainConfig withSchedule(int refresh, int checkpoint) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refresh, pairsPerConcept, forwardKl, checkpoint, seed);
+                steerProbability, cMax, steerBlocks, refresh, pairsPerConcept, forwardKl, checkpoint, seed, normaliseVectors);
     }
 
     public KtsTrainConfig withSteering(double probability, List<Integer> blocks) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                probability, cMax, blocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed);
+                probability, cMax, blocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
     }
 
     public KtsTrainConfig withForwardKl(boolean forward) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forward, checkpointEvery, seed);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forward, checkpointEvery, seed, normaliseVectors);
     }
 
     public KtsTrainConfig withRate(double lr, long newSeed) {
         return new KtsTrainConfig(rank, alpha, lr, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, newSeed);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, newSeed, normaliseVectors);
     }
 }

@@ -4,8 +4,9 @@ import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.kts.data.Concept;
-import io.jsteer.steering.kts.graph.LoraAdapter;
-import io.jsteer.steering.kts.graph.LoraLlamaGraph;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraTarget;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
@@ -18,6 +19,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -53,7 +55,7 @@ public final class KtsTrainer {
     private final KtsTrainConfig cfg;
     private final List<int[]> benign;
     private final List<Concept> pool;
-    private final LoraLlamaGraph graph;
+    private final TrainableKtsGraph graph;
     private final CheckpointableAdamW optimizer;
     private float[][][] poolVectors; // [concept][nLayers][dim], null rows outside the steered blocks
     private int step;
@@ -78,16 +80,15 @@ public final class KtsTrainer {
         this.cfg = cfg;
         this.benign = List.copyOf(benign);
         this.pool = List.copyOf(pool);
-        LoraAdapter adapter = LoraAdapter.initialise(config,
-                LoraAdapter.Settings.allLinear(cfg.rank(), cfg.alpha(), config.nLayers()), cfg.seed());
-        this.graph = new LoraLlamaGraph(config, weights, adapter);
+        LoraAdapter adapter = LoraAdapter.initialize(config, cfg.rank(), cfg.alpha(), EnumSet.allOf(LoraTarget.class), cfg.seed());
+        this.graph = new TrainableKtsGraph(config, weights, adapter);
         this.optimizer = new CheckpointableAdamW(adapter.parameters(),
                 LearningRateSchedule.cosine(cfg.learningRate(), 0, cfg.steps()), cfg.weightDecay());
         resetHeapPeaks();
         refreshPoolVectors();
     }
 
-    public LoraLlamaGraph graph() { return graph; }
+    public TrainableKtsGraph graph() { return graph; }
 
     public KtsTrainConfig config() { return cfg; }
 
@@ -107,8 +108,9 @@ public final class KtsTrainer {
         ResidualReader reader = ResidualReader.of(graph, true);
         float[][][] out = new float[pool.size()][][];
         for (int i = 0; i < pool.size(); i++) {
-            out[i] = MeanDifference.compute(reader, tokenizer, pool.get(i).pairs(), new HashSet<>(cfg.steerBlocks()),
+            float[][] v = MeanDifference.compute(reader, tokenizer, pool.get(i).pairs(), new HashSet<>(cfg.steerBlocks()),
                     config.nLayers(), config.dim());
+            out[i] = cfg.normaliseVectors() ? MeanDifference.normalised(v) : v;
         }
         poolVectors = out;
     }
@@ -194,7 +196,19 @@ public final class KtsTrainer {
         if (vectors.length != pool.size()) {
             throw new IllegalArgumentException("checkpoint holds " + vectors.length + " pool vectors, the pool has " + pool.size());
         }
-        graph.adapter().copyFrom(adapter);
+        List<Var> mine = graph.parameters(), saved = adapter.parameters();
+        if (mine.size() != saved.size()) {
+            throw new IllegalArgumentException("checkpoint adapter has " + saved.size() + " matrices, expected " + mine.size());
+        }
+        for (int k = 0; k < mine.size(); k++) {
+            float[] values = saved.get(k).toFloatArray();
+            if (values.length != mine.get(k).size()) {
+                throw new IllegalArgumentException("checkpoint adapter matrix " + k + " has " + values.length + " values");
+            }
+            for (int i = 0; i < values.length; i++) {
+                mine.get(k).data().set(i, values[i]);
+            }
+        }
         optimizer.restore(opt);
         this.poolVectors = vectors;
         this.step = restoredStep;

@@ -42,4 +42,33 @@ public final class MeanDifference {
         }
         return out;
     }
+
+    /**
+     * {@code v} scaled so that {@code sqrt(Σ_l ‖v_l‖²) = 1} over its non-null blocks (the ratios
+     * between blocks are kept); a zero vector is refused.
+     */
+    public static float[][] normalised(float[][] v) {
+        double sq = 0;
+        for (float[] row : v) {
+            if (row != null) {
+                for (float x : row) {
+                    sq += (double) x * x;
+                }
+            }
+        }
+        if (!(sq > 0)) {
+            throw new IllegalArgumentException("cannot normalise a zero steering vector");
+        }
+        double inv = 1 / Math.sqrt(sq);
+        float[][] out = new float[v.length][];
+        for (int l = 0; l < v.length; l++) {
+            if (v[l] != null) {
+                out[l] = new float[v[l].length];
+                for (int i = 0; i < v[l].length; i++) {
+                    out[l][i] = (float) (v[l][i] * inv);
+                }
+            }
+        }
+        return out;
+    }
 }

@@ -38,7 +38,7 @@ public interface ResidualReader {
 
     /**
      * From an inference engine through capture hooks (any engine; for an adapted model, one that
-     * applies the adapter, e.g. a CpuEngine over {@code LoraAdapter.mergeInto} weights). The
+     * applies the adapter, e.g. a CpuEngine with {@code setAdapter}). The
      * engine's hooks are replaced while reading and removed afterwards.
      */
     static ResidualReader of(InferenceEngine engine) {

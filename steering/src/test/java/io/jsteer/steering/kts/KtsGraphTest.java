@@ -2,88 +2,73 @@ package io.jsteer.steering.kts;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.steering.kts.data.DemoCorpus;
-import io.jsteer.steering.kts.graph.LoraAdapter;
-import io.jsteer.steering.kts.graph.LoraLlamaGraph;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
 import io.jsteer.tensor.autograd.Var;
-import java.nio.file.Path;
-import java.util.List;
+import java.util.EnumSet;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The tape forward against CpuEngine, steering on both paths, LoRA merge and files. */
+/** The KTS tape graph (adapter on/off, steering, capture) against CpuEngine with the same adapter and hooks. */
 class KtsGraphTest {
 
     private static final int[] TOKENS = {1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298};
 
-    @Test
-    void tapeForwardEqualsCpuEngineAndSteersTheSame() {
-        try (LoadedModel m = SharedModels.stories(); Parallel par = new Parallel(1);
-             CpuEngine engine = m.newCpuEngine(64, par)) {
-            var adapter = LoraAdapter.initialise(m.config(), LoraAdapter.Settings.allLinear(4, 8, 5), 3);
-            var graph = new LoraLlamaGraph(m.config(), m.weights(), adapter);
-            float[][] vec = new float[5][];
-            vec[2] = randomVector(64, 7);
-            for (BlockSteering s : new BlockSteering[] {null, new BlockSteering(vec, 1.5)}) {
-                engine.setHooks(s == null ? null : s.toHooks(5));
-                Tape tape = new Tape(Precision.F32);
-                Var logits;
-                try (NoGrad _ = tape.noGrad()) {
-                    logits = graph.logits(tape, TOKENS, s, false, null);
-                }
-                for (int t = 0; t < TOKENS.length; t++) {
-                    float[] expected = engine.forward(TOKENS[t], t, true).clone();
-                    for (int i = 0; i < 512; i++) {
-                        assertEquals(expected[i], logits.get(t * 512 + i), 2e-4, "position " + t + " logit " + i);
-                    }
-                }
+    static LoraAdapter perturbedAdapter(LoadedModel m, long seed) {
+        LoraAdapter adapter = LoraAdapter.initialize(m.config(), 4, 8, EnumSet.allOf(LoraTarget.class), seed);
+        Random rnd = new Random(seed);
+        for (Var p : adapter.parameters()) {
+            for (int i = 0; i < p.size(); i++) {
+                p.data().set(i, p.data().get(i) + 0.05 * rnd.nextGaussian());
             }
         }
+        return adapter;
     }
 
     @Test
-    void freshAdapterChangesNothingAndMergedWeightsEqualTheAdaptedGraph(@TempDir Path dir) throws Exception {
-        try (LoadedModel m = SharedModels.stories(); Parallel par = new Parallel(1)) {
-            var adapter = LoraAdapter.initialise(m.config(), LoraAdapter.Settings.allLinear(4, 8, 5), 3);
-            var graph = new LoraLlamaGraph(m.config(), m.weights(), adapter);
-            Tape tape = new Tape(Precision.F32);
-            assertArrayEquals(graph.logits(tape, TOKENS, null, false, null).toFloatArray(),
-                    graph.logits(tape, TOKENS, null, true, null).toFloatArray(), "B = 0 must leave the model exactly as it is");
-            // make B non-zero, then the merged F32 model on CpuEngine must equal the adapted tape forward
-            Random rnd = new Random(5);
-            for (Var p : adapter.parameters()) {
-                for (int i = 0; i < p.size(); i++) {
-                    p.data().set(i, p.data().get(i) + 0.05 * rnd.nextGaussian());
-                }
-            }
-            Var adapted = graph.logits(tape, TOKENS, null, true, null);
-            assertTrue(maxAbsDiff(adapted.toFloatArray(), graph.logits(tape, TOKENS, null, false, null).toFloatArray()) > 1e-2,
-                    "a non-zero adapter must change the logits");
-            try (CpuEngine merged = new CpuEngine(m.config(), adapter.mergeInto(m.weights()), 64, par)) {
-                for (int t = 0; t < TOKENS.length; t++) {
-                    float[] e = merged.forward(TOKENS[t], t, true);
-                    for (int i = 0; i < 512; i++) {
-                        assertEquals(adapted.get(t * 512 + i), e[i], 3e-4);
+    void tapeGraphEqualsCpuEngineWithAndWithoutAdapterAndSteering() {
+        try (LoadedModel m = SharedModels.stories(); Parallel par = new Parallel(1);
+             CpuEngine engine = m.newCpuEngine(64, par)) {
+            LoraAdapter adapter = perturbedAdapter(m, 3);
+            var graph = new TrainableKtsGraph(m.config(), m.weights(), adapter);
+            float[][] vec = new float[5][];
+            vec[2] = randomVector(64, 7);
+            for (boolean withAdapter : new boolean[] {false, true}) {
+                for (BlockSteering s : new BlockSteering[] {null, new BlockSteering(vec, 1.5)}) {
+                    engine.setHooks(s == null ? null : s.toHooks(5));
+                    engine.setAdapter(withAdapter ? adapter : null);
+                    Tape tape = new Tape(Precision.F32);
+                    Var logits;
+                    try (NoGrad _ = tape.noGrad()) {
+                        logits = graph.logits(tape, TOKENS, s, withAdapter, null);
+                    }
+                    for (int t = 0; t < TOKENS.length; t++) {
+                        float[] expected = engine.forward(TOKENS[t], t, true).clone();
+                        for (int i = 0; i < 512; i++) {
+                            assertEquals(expected[i], logits.get(t * 512 + i), 3e-4,
+                                    "adapter " + withAdapter + ", steering " + (s != null) + ", position " + t + " logit " + i);
+                        }
                     }
                 }
             }
-            // files round trip
-            adapter.save(dir, java.util.Map.of());
-            var loaded = LoraAdapter.load(dir, m.config());
-            assertEquals(adapter.settings(), loaded.settings());
-            for (int k = 0; k < adapter.parameters().size(); k++) {
-                assertArrayEquals(adapter.parameters().get(k).toFloatArray(), loaded.parameters().get(k).toFloatArray());
-            }
+            // the adapter and the steering each change the logits (the comparisons above are not vacuous)
+            Tape tape = new Tape(Precision.F32);
+            float[] plain = graph.logits(tape, TOKENS, null, false, null).toFloatArray();
+            assertTrue(maxAbsDiff(plain, graph.logits(tape, TOKENS, null, true, null).toFloatArray()) > 1e-2);
+            assertTrue(maxAbsDiff(plain, graph.logits(tape, TOKENS, new BlockSteering(vec, 1.5), false, null).toFloatArray()) > 1e-2);
         }
     }
 
@@ -91,21 +76,22 @@ class KtsGraphTest {
     void residualReadersOfTapeAndEngineAgreeAndMeanDifferenceIsPositiveMinusNegative() {
         try (LoadedModel m = SharedModels.stories(); Parallel par = new Parallel(1);
              CpuEngine engine = m.newCpuEngine(64, par)) {
-            var graph = new LoraLlamaGraph(m.config(), m.weights(),
-                    LoraAdapter.initialise(m.config(), LoraAdapter.Settings.allLinear(2, 4, 5), 1));
-            float[][] a = ResidualReader.of(graph, false).lastToken(TOKENS);
+            LoraAdapter adapter = perturbedAdapter(m, 1);
+            var graph = new TrainableKtsGraph(m.config(), m.weights(), adapter);
+            engine.setAdapter(adapter);
+            float[][] a = ResidualReader.of(graph, true).lastToken(TOKENS);
             float[][] b = ResidualReader.of(engine).lastToken(TOKENS);
             for (int l = 0; l < 5; l++) {
                 assertArrayEquals(b[l], a[l], 2e-4f);
             }
             var pairs = DemoCorpus.happySadPairs(3, 1);
-            float[][] v = MeanDifference.compute(ResidualReader.of(engine), m.tokenizer(), pairs, Set.of(1, 3), 5, 64);
-            assertEquals(null, v[0]);
-            // by hand: mean over pairs of h(pos) − h(neg) at block 3
+            ResidualReader reader = ResidualReader.of(engine);
+            float[][] v = MeanDifference.compute(reader, m.tokenizer(), pairs, Set.of(1, 3), 5, 64);
+            assertNull(v[0]);
             double[] manual = new double[64];
             for (var p : pairs) {
-                float[][] hp = ResidualReader.of(engine).lastToken(m.tokenizer().encode(p.positive(), true));
-                float[][] hn = ResidualReader.of(engine).lastToken(m.tokenizer().encode(p.negative(), true));
+                float[][] hp = reader.lastToken(m.tokenizer().encode(p.positive(), true));
+                float[][] hn = reader.lastToken(m.tokenizer().encode(p.negative(), true));
                 for (int i = 0; i < 64; i++) {
                     manual[i] += (hp[3][i] - hn[3][i]) / 3.0;
                 }
@@ -113,7 +99,21 @@ class KtsGraphTest {
             for (int i = 0; i < 64; i++) {
                 assertEquals(manual[i], v[3][i], 1e-5);
             }
+            // normalised: total norm 1 over the blocks, same direction and block ratio
+            float[][] n = MeanDifference.normalised(v);
+            double total = norm(n[1]) * norm(n[1]) + norm(n[3]) * norm(n[3]);
+            assertEquals(1, total, 1e-5);
+            assertEquals(norm(v[1]) / norm(v[3]), norm(n[1]) / norm(n[3]), 1e-4);
+            assertThrows(IllegalArgumentException.class, () -> MeanDifference.normalised(new float[][] {new float[3], null}));
         }
+    }
+
+    static double norm(float[] x) {
+        double s = 0;
+        for (float f : x) {
+            s += f * f;
+        }
+        return Math.sqrt(s);
     }
 
     static float[] randomVector(int n, long seed) {

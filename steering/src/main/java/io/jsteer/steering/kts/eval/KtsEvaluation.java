@@ -9,8 +9,8 @@ import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.kts.data.ContrastPair;
-import io.jsteer.steering.kts.graph.LoraAdapter;
-import io.jsteer.steering.kts.graph.LoraLlamaGraph;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +28,7 @@ public final class KtsEvaluation {
     public static final List<Double> FACTORS = List.of(-1.5, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.5);
 
     /** Everything the report shows. */
-    public record Report(String modelName, double cMax, List<Integer> steerBlocks, int benignSequences,
+    public record Report(String modelName, double cMax, List<Integer> steerBlocks, boolean normalisedVectors, int benignSequences,
                          int targetedPrompts, double originalPerplexity, double unsteeredParityKl,
                          double originalVectorNorm, double ktsVectorNorm, List<TradeOffPoint> points) {}
 
@@ -36,20 +36,21 @@ public final class KtsEvaluation {
 
     public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
                              List<ContrastPair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
-                             double cMax, List<Integer> steerBlocks, List<Double> factors, int sampleTokens, long seed,
-                             Parallel par, Consumer<String> progress) {
-        LoraLlamaGraph graph = new LoraLlamaGraph(config, weights, adapter);
-        LlamaWeights merged = adapter.mergeInto(weights);
+                             double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
+                             int sampleTokens, long seed, Parallel par, Consumer<String> progress) {
+        TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, adapter);
         List<TradeOffPoint> points = new ArrayList<>();
         double baseLogOdds = Double.NaN, origPpl = Double.NaN, parity = Double.NaN;
         double[] norms = new double[2];
         for (int m = 0; m < 2; m++) {
             boolean kts = m == 1;
             String name = kts ? "kts" : "original";
-            float[][] v = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
+            float[][] raw = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
                     new HashSet<>(steerBlocks), config.nLayers(), config.dim());
-            norms[m] = meanNorm(v);
-            try (CpuEngine engine = new CpuEngine(config, kts ? merged : weights, 256, par)) {
+            float[][] v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
+            norms[m] = meanNorm(raw);
+            try (CpuEngine engine = new CpuEngine(config, weights, 256, par)) {
+                engine.setAdapter(kts ? adapter : null);
                 for (double f : factors) {
                     double c = f * cMax;
                     progress.accept(name + " c=" + String.format("%.3f", c));
@@ -75,7 +76,7 @@ public final class KtsEvaluation {
             withChange.add(new TradeOffPoint(p.model(), p.factor(), p.multiplier(), p.benignKl(), p.perplexity(), p.logOdds(),
                     p.logOdds() - baseLogOdds, p.happyShare()));
         }
-        return new Report(modelName, cMax, steerBlocks, benignEval.size(), targetedPrompts.size(), origPpl, parity,
+        return new Report(modelName, cMax, steerBlocks, normaliseVectors, benignEval.size(), targetedPrompts.size(), origPpl, parity,
                 norms[0], norms[1], withChange);
     }
 

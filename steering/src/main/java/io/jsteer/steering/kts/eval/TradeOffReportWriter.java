@@ -37,10 +37,10 @@ public final class TradeOffReportWriter {
                 .append("</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                         + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body>");
         s.append("<h1>KL-then-steer trade-off</h1><p>model ").append(esc(r.modelName()))
-                .append(String.format(Locale.ROOT, "; c_max %.4f at resid_post of blocks %s; %d benign eval sequences, "
+                .append(String.format(Locale.ROOT, "; c_max %.4f (%s vectors) at resid_post of blocks %s; %d benign eval sequences, "
                                 + "%d targeted prompts; original perplexity %.3f; unsteered parity KL(p_orig ‖ p_KTS) %.5f nat/token; "
                                 + "mean vector norm original %.3f, KTS %.3f</p>",
-                        r.cMax(), r.steerBlocks(), r.benignSequences(), r.targetedPrompts(), r.originalPerplexity(),
+                        r.cMax(), r.normalisedVectors() ? "unit-norm" : "raw", r.steerBlocks(), r.benignSequences(), r.targetedPrompts(), r.originalPerplexity(),
                         r.unsteeredParityKl(), r.originalVectorNorm(), r.ktsVectorNorm()));
         s.append("<h2>Target effect against benign KL</h2>").append(svg(r, true));
         s.append("<h2>Happy share against benign KL</h2>").append(svg(r, false));

@@ -20,6 +20,9 @@ public interface KtsGraph {
      */
     Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter, Var[] capture);
 
+    /** The LoRA adapter that {@code withAdapter} switches on. */
+    io.jsteer.model.lora.LoraAdapter adapter();
+
     /** The trainable parameters (the adapter's). */
     List<Var> parameters();
 }
