@@ -129,10 +129,10 @@ final class KtsTrainCommand implements Callable<Integer> {
             float[][] vOrig = targetVector(graph0, false, tok, target, steerBlocks, model);
             double cMax = cMaxOverride != null ? cMaxOverride
                     : BenignKl.calibrate(graph0, train.subList(0, Math.min(8, train.size())), vOrig, targetKl);
-            double before = BenignKl.measure(graph0, eval, new BlockSteering(vOrig, cMax), false).klPerToken();
+            double before = BenignKl.measure(graph0, eval, new BlockSteering(vOrig, cMax), false, par).klPerToken();
             System.err.printf("c_max %.4f (steered original: %.4f nat/token on %d benign eval sequences)%n", cMax, before, eval.size());
 
-            KtsTrainer trainer = new KtsTrainer(model.config(), model.weights(), tok, cfg.withCMax(cMax), train, pool);
+            KtsTrainer trainer = new KtsTrainer(model.config(), model.weights(), tok, cfg.withCMax(cMax), train, pool, par);
             KtsCheckpoint checkpoints = new KtsCheckpoint(run.checkpoints());
             if (resume) {
                 if (!checkpoints.exists()) {
@@ -154,8 +154,8 @@ final class KtsTrainCommand implements Callable<Integer> {
             Files.createDirectories(out);
             LoraFiles.save(run.adapter(), trainer.graph().adapter(), model.config(), model.name());
             float[][] vKts = targetVector(trainer.graph(), true, tok, target, steerBlocks, model);
-            double after = BenignKl.measure(trainer.graph(), eval, new BlockSteering(vKts, cMax), true).klPerToken();
-            double parity = BenignKl.measure(trainer.graph(), eval, null, true).klPerToken();
+            double after = BenignKl.measure(trainer.graph(), eval, new BlockSteering(vKts, cMax), true, par).klPerToken();
+            double parity = BenignKl.measure(trainer.graph(), eval, null, true, par).klPerToken();
             var summary = new KtsRunFiles.TrainSummary(model.name(), trainer.config(), cMax, train.size(), eval.size(), steps,
                     secPerStep, trainer.peakHeapBytes(), trainer.lossHistory(), before, after, parity);
             KtsRunFiles.writeJson(run.summary(), summary);

@@ -28,6 +28,12 @@ class KtsCommandTest {
         assertTrue(Files.isRegularFile(run.resolve("adapter.safetensors")));
         assertTrue(Files.readString(run.resolve("checkpoint/latest")).contains("step-000004"));
 
+        // resuming with the same settings continues from the checkpoint (here: already at the last step)
+        CliTest.Result same = CliTest.jsteer(append(train, "--resume"));
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.err().contains("resumed at step 4"), same.err());
+        assertEquals(summary.get("lossHistory"), new ObjectMapper().readTree(same.out()).get("lossHistory"));
+
         // resuming a finished run with more steps continues from the checkpoint's step, not from 0
         String[] more = train.clone();
         more[9] = "6";

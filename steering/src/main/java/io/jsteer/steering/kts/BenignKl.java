@@ -1,6 +1,7 @@
 package io.jsteer.steering.kts;
 
 import io.jsteer.steering.kts.graph.KtsGraph;
+import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
@@ -23,10 +24,16 @@ public final class BenignKl {
 
     /** Original model (no adapter, no steering) against {@code graph} with/without adapter and with {@code steering}. */
     public static Result measure(KtsGraph graph, List<int[]> sequences, BlockSteering steering, boolean withAdapter) {
+        return measure(graph, sequences, steering, withAdapter, null);
+    }
+
+    /** As {@link #measure(KtsGraph, List, BlockSteering, boolean)} with tapes split over {@code parallel} (null: serial). */
+    public static Result measure(KtsGraph graph, List<int[]> sequences, BlockSteering steering, boolean withAdapter,
+                                 Parallel parallel) {
         double kl = 0, nllRef = 0, nllModel = 0;
         long tokens = 0, predicted = 0;
         for (int[] seq : sequences) {
-            Tape tape = new Tape(Precision.F32);
+            Tape tape = new Tape(Precision.F32, parallel);
             try (NoGrad _ = tape.noGrad()) {
                 Var ref = tape.logSoftmax(graph.logits(tape, seq, null, false, null));
                 Var model = tape.logSoftmax(graph.logits(tape, seq, steering, withAdapter, null));

@@ -7,6 +7,7 @@ import io.jsteer.steering.kts.data.Concept;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
+import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
@@ -51,6 +52,7 @@ public final class KtsTrainer {
     }
 
     private final LlamaConfig config;
+    private final Parallel parallel;
     private final Tokenizer tokenizer;
     private final KtsTrainConfig cfg;
     private final List<int[]> benign;
@@ -64,6 +66,12 @@ public final class KtsTrainer {
 
     public KtsTrainer(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, KtsTrainConfig cfg,
                       List<int[]> benign, List<Concept> pool) {
+        this(config, weights, tokenizer, cfg, benign, pool, null);
+    }
+
+    /** @param parallel splits the tape's large ops (matmuls, attention) over threads; null: serial */
+    public KtsTrainer(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, KtsTrainConfig cfg,
+                      List<int[]> benign, List<Concept> pool, Parallel parallel) {
         if (benign.isEmpty()) {
             throw new IllegalArgumentException("KTS training needs benign sequences");
         }
@@ -76,6 +84,7 @@ public final class KtsTrainer {
             }
         }
         this.config = config;
+        this.parallel = parallel;
         this.tokenizer = tokenizer;
         this.cfg = cfg;
         this.benign = List.copyOf(benign);
@@ -105,7 +114,7 @@ public final class KtsTrainer {
 
     /** Mean-difference vectors of every pool concept on the current adapted model. */
     private void refreshPoolVectors() {
-        ResidualReader reader = ResidualReader.of(graph, true);
+        ResidualReader reader = ResidualReader.of(graph, true, parallel);
         float[][][] out = new float[pool.size()][][];
         for (int i = 0; i < pool.size(); i++) {
             float[][] v = MeanDifference.compute(reader, tokenizer, pool.get(i).pairs(), new HashSet<>(cfg.steerBlocks()),
@@ -162,7 +171,7 @@ public final class KtsTrainer {
         optimizer.zeroGrad();
         for (int m = 0; m < micro; m++) {
             for (int[] seq : batches.get(m)) {
-                Tape tape = new Tape(Precision.F32);
+                Tape tape = new Tape(Precision.F32, parallel);
                 Var ref;
                 try (NoGrad _ = tape.noGrad()) {
                     ref = tape.logSoftmax(graph.logits(tape, seq, null, false, null)); // p₀: no adapter, no steering

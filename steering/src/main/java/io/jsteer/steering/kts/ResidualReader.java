@@ -5,6 +5,7 @@ import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.kts.graph.KtsGraph;
+import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
@@ -18,9 +19,14 @@ public interface ResidualReader {
 
     /** From the tape forward (adapter on or off), under no-grad: the current trainable model. */
     static ResidualReader of(KtsGraph graph, boolean withAdapter) {
+        return of(graph, withAdapter, null);
+    }
+
+    /** As {@link #of(KtsGraph, boolean)} with the tape's large ops split over {@code parallel} (null: serial). */
+    static ResidualReader of(KtsGraph graph, boolean withAdapter, Parallel parallel) {
         return tokens -> {
             int layers = graph.config().nLayers(), dim = graph.config().dim();
-            Tape tape = new Tape(Precision.F32);
+            Tape tape = new Tape(Precision.F32, parallel);
             Var[] capture = new Var[layers];
             try (NoGrad _ = tape.noGrad()) {
                 graph.logits(tape, tokens, null, withAdapter, capture);

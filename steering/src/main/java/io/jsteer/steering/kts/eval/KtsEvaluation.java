@@ -55,7 +55,7 @@ public final class KtsEvaluation {
                     double c = f * cMax;
                     progress.accept(name + " c=" + String.format("%.3f", c));
                     BlockSteering s = new BlockSteering(v, c);
-                    BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts);
+                    BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts, par);
                     engine.setHooks(s.toHooks(config.nLayers()));
                     TargetEffect.Result target = TargetEffect.measure(engine, tok, targetedPrompts, sampleTokens, seed);
                     engine.setHooks(null);
