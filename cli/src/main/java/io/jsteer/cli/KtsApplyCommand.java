@@ -1,0 +1,78 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.Generator;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.steering.kts.BlockSteering;
+import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.data.DemoCorpus;
+import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.kts.gate.SteeringGate;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Gated generation with the KTS model: steer (happy/sad vector recomputed on it) only when the gate flags the prompt. */
+@Command(name = "apply", description = "Generate with the KTS model, steering only when the run's probe gate flags the prompt "
+        + "(stdout: prompt + completion; stderr: the gate's decision).",
+        footer = {"", "Example:", "  jsteer kts apply --run kts-run --prompt \"Mia lost a toy at the park. Then Mia felt\" --multiplier 1 --temperature 0"})
+final class KtsApplyCommand implements Callable<Integer> {
+
+    @Mixin CommonOptions common;
+    @Mixin SamplingOptions sampling;
+
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "run directory written by kts train and kts eval")
+    java.nio.file.Path runDir;
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the prompt")
+    String prompt;
+    @Option(names = "--multiplier", defaultValue = "1", description = "steering strength as a multiple of c_max (default: ${DEFAULT-VALUE}); "
+            + "positive = happier")
+    double multiplier;
+    @Option(names = "--no-gate", description = "steer every prompt (ignore the gate)")
+    boolean noGate;
+
+    @Override
+    public Integer call() throws Exception {
+        KtsRunFiles run = new KtsRunFiles(runDir);
+        var summary = run.readSummary();
+        try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
+            var tok = model.tokenizer();
+            LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
+            try (CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+                engine.setAdapter(adapter);
+                int[] ids = tok.encode(prompt, true);
+                boolean steer = true;
+                if (!noGate) {
+                    if (!Files.isRegularFile(run.gate())) {
+                        throw new IllegalArgumentException(run.gate() + " is missing: run 'jsteer kts eval --run " + runDir
+                                + "' first, or pass --no-gate");
+                    }
+                    var saved = LinearProbe.load(run.gate());
+                    SteeringGate gate = new SteeringGate(saved.probe(), saved.threshold());
+                    double score = gate.score(ResidualReader.of(engine), ids);
+                    steer = score > saved.threshold();
+                    System.err.printf("gate: score %.4f, threshold %.4f -> %s%n", score, saved.threshold(), steer ? "steer" : "no steering");
+                }
+                if (steer) {
+                    float[][] raw = MeanDifference.compute(ResidualReader.of(engine), tok,
+                            DemoCorpus.happySadPairs(32, summary.config().seed() + 1),
+                            new HashSet<>(summary.config().steerBlocks()), model.config().nLayers(), model.config().dim());
+                    float[][] v = summary.config().normaliseVectors() ? MeanDifference.normalised(raw) : raw;
+                    engine.setHooks(new BlockSteering(v, multiplier * summary.cMax()).toHooks(model.config().nLayers()));
+                }
+                long seed = sampling.seedOrClock();
+                var r = new Generator(engine).generate(ids, sampling.maxTokens, sampling.sampler(seed),
+                        t -> t == tok.bos() || t == tok.eos(), (a, b) -> { });
+                System.out.println(tok.decode(r.tokens()));
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,131 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.data.DemoCorpus;
+import io.jsteer.steering.kts.eval.KtsEvaluation;
+import io.jsteer.steering.kts.eval.TradeOffPoint;
+import io.jsteer.steering.kts.eval.TradeOffReportWriter;
+import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.kts.gate.Thresholds;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The §7 trade-off (original+steer vs KTS+steer) and the probe gate of a KTS run. */
+@Command(name = "eval", description = "Measure the KTS trade-off (benign KL vs happy/sad target effect at c = k·c_max for the "
+        + "original and the KTS model) and train the probe gate; writes NAME.json and NAME.html.",
+        footer = {"", "Example:", "  jsteer kts eval --run kts-run --out kts-run/tradeoff"})
+final class KtsEvalCommand implements Callable<Integer> {
+
+    @Mixin CommonOptions common;
+
+    @Option(names = "--run", required = true, paramLabel = "DIR", description = "run directory written by kts train")
+    Path runDir;
+    @Option(names = "--out", paramLabel = "PATH", description = "report path without extension (default: RUN/tradeoff)")
+    Path out;
+    @Option(names = "--prompts", defaultValue = "64", description = "targeted prompts (default: ${DEFAULT-VALUE})")
+    int prompts;
+    @Option(names = "--sample-tokens", defaultValue = "20", description = "tokens per sampled continuation (default: ${DEFAULT-VALUE})")
+    int sampleTokens;
+    @Option(names = "--gate-layer", defaultValue = "1", description = "block whose resid_post the probe reads (default: ${DEFAULT-VALUE})")
+    int gateLayer;
+    @Option(names = "--fpr", defaultValue = "0.05", description = "target false-positive rate of the gate (default: ${DEFAULT-VALUE})")
+    double fpr;
+    @Option(names = "--seed", defaultValue = "23", description = "seed of prompts and samples (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        KtsRunFiles run = new KtsRunFiles(runDir);
+        var summary = run.readSummary();
+        Path base = out != null ? out : runDir.resolve("tradeoff");
+        try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
+            var tok = model.tokenizer();
+            LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
+            List<int[]> eval = run.readSequences(run.benignEval());
+            List<String> targeted = DemoCorpus.targetedPrompts(prompts, seed);
+            var pairs = DemoCorpus.happySadPairs(32, summary.config().seed() + 1);
+            KtsEvaluation.Report report;
+            try (ProgressBar bar = KtsTrainCommand.bar("eval", 2L * KtsEvaluation.FACTORS.size())) {
+                report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, pairs, eval, targeted,
+                        summary.cMax(), summary.config().steerBlocks(), summary.config().normaliseVectors(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
+                        msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
+            }
+            Path jsonFile = Path.of(base + ".json"), htmlFile = Path.of(base + ".html");
+            TradeOffReportWriter.write(report, jsonFile, htmlFile);
+            Map<String, Object> gate = gate(model, par, run, eval, targeted);
+            KtsRunFiles.writeJson(Path.of(base + "-gate.json"), gate);
+            if (json) {
+                Map<String, Object> all = new LinkedHashMap<>();
+                all.put("tradeoff", report);
+                all.put("gate", gate);
+                System.out.println(KtsRunFiles.JSON.writeValueAsString(all));
+            } else {
+                System.out.printf("c_max %.4f; unsteered parity KL(p_orig ‖ p_KTS) %.5f nat/token%n", report.cMax(), report.unsteeredParityKl());
+                System.out.println("model     c/c_max  benign KL  Δlog-odds  happy share");
+                for (TradeOffPoint p : report.points()) {
+                    System.out.printf("%-9s %7.2f  %9.4f  %9.3f  %11.3f%n", p.model(), p.factor(), p.benignKl(), p.logOddsChange(), p.happyShare());
+                }
+                System.out.printf("gate: %s%nreport: %s, %s%n", gate, jsonFile, htmlFile);
+            }
+        }
+        return 0;
+    }
+
+    /** Probe on the KTS model's resid_post at the gate layer: half of the prompts train it, the rest are the dev split. */
+    private Map<String, Object> gate(LoadedModel model, Parallel par, KtsRunFiles run, List<int[]> benign, List<String> targeted)
+            throws Exception {
+        var tok = model.tokenizer();
+        LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
+        try (CpuEngine engine = model.newCpuEngine(256, par)) {
+            engine.setAdapter(adapter);
+            ResidualReader reader = ResidualReader.of(engine);
+            int nTrain = Math.min(benign.size(), targeted.size()) / 2;
+            List<float[]> x = new ArrayList<>();
+            List<Boolean> y = new ArrayList<>();
+            for (int i = 0; i < nTrain; i++) {
+                x.add(reader.lastToken(prefix(benign.get(i)))[gateLayer]);
+                y.add(false);
+                x.add(reader.lastToken(tok.encode(targeted.get(i), true))[gateLayer]);
+                y.add(true);
+            }
+            LinearProbe probe = LinearProbe.train(gateLayer, x, y, 300, seed);
+            List<Double> devBenign = new ArrayList<>(), devTargeted = new ArrayList<>();
+            for (int i = nTrain; i < benign.size(); i++) {
+                devBenign.add(probe.score(reader.lastToken(prefix(benign.get(i)))[gateLayer]));
+            }
+            for (int i = nTrain; i < targeted.size(); i++) {
+                devTargeted.add(probe.score(reader.lastToken(tok.encode(targeted.get(i), true))[gateLayer]));
+            }
+            double t = Thresholds.forFalsePositiveRate(devBenign, fpr);
+            probe.save(run.gate(), t);
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("site", "resid_post:" + gateLayer);
+            g.put("threshold", t);
+            g.put("target_fpr", fpr);
+            g.put("dev_fpr", Thresholds.rateAbove(devBenign, t));
+            g.put("dev_tpr", Thresholds.rateAbove(devTargeted, t));
+            g.put("file", run.gate().toString());
+            return g;
+        }
+    }
+
+    /** A benign prompt: the first 16 tokens of a benign sequence (requests are prompts, not whole stories). */
+    private static int[] prefix(int[] seq) {
+        return java.util.Arrays.copyOf(seq, Math.min(16, seq.length));
+    }
+}

@@ -1,0 +1,47 @@
+package io.jsteer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.steering.kts.KtsTrainConfig;
+import io.jsteer.weights.AtomicFileWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The files of a KTS run directory, shared by train, eval and apply. */
+record KtsRunFiles(Path dir) {
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What train leaves for eval and apply. */
+    record TrainSummary(String model, KtsTrainConfig config, double cMax, int benignTrain, int benignEval,
+                        int steps, double secondsPerStep, long peakHeapBytes, List<Double> lossHistory,
+                        double steeredKlBefore, double steeredKlAfter, double unsteeredParityKl) {}
+
+    Path adapter() { return dir.resolve("adapter.safetensors"); }
+    Path checkpoints() { return dir.resolve("checkpoint"); }
+    Path benignTrain() { return dir.resolve("benign_train.json"); }
+    Path benignEval() { return dir.resolve("benign_eval.json"); }
+    Path summary() { return dir.resolve("train.json"); }
+    Path gate() { return dir.resolve("gate.json"); }
+
+    static void writeJson(Path file, Object value) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(value);
+        AtomicFileWriter.write(file, out -> out.bytes(bytes));
+    }
+
+    List<int[]> readSequences(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        return List.of(JSON.readValue(file.toFile(), int[][].class));
+    }
+
+    TrainSummary readSummary() throws IOException {
+        if (!Files.isRegularFile(summary())) {
+            throw new IllegalArgumentException(summary() + " is missing: run 'jsteer kts train --out " + dir + "' first");
+        }
+        return JSON.readValue(summary().toFile(), TrainSummary.class);
+    }
+}

@@ -1,0 +1,205 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.steering.kts.BenignKl;
+import io.jsteer.steering.kts.BlockSteering;
+import io.jsteer.steering.kts.KtsCheckpoint;
+import io.jsteer.steering.kts.KtsTrainConfig;
+import io.jsteer.steering.kts.KtsTrainer;
+import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.data.BenignCorpus;
+import io.jsteer.steering.kts.data.Concept;
+import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.kts.data.DemoCorpus;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
+import io.jsteer.model.lora.LoraTarget;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Trains the KTS adapter (spec §2, scaled down per §7) with resumable checkpoints. */
+@Command(name = "train", description = "Train a KTS LoRA adapter: the steered adapted model is pulled towards the unsteered "
+        + "original on benign text (stdout: summary; stderr: progress).",
+        footer = {"", "Example:", "  jsteer kts train --model stories260K --out kts-run --steps 120 --batch 8",
+                "  jsteer kts train --out kts-run --resume      # continue from kts-run/checkpoint"})
+final class KtsTrainCommand implements Callable<Integer> {
+
+    @Mixin CommonOptions common;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "run directory (adapter, checkpoints, data, summary)")
+    Path out;
+    @Option(names = "--steps", defaultValue = "300", description = "optimiser steps (default: ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--batch", defaultValue = "16", description = "sequences per micro-batch (default: ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--accum", defaultValue = "1", description = "micro-batches per step (default: ${DEFAULT-VALUE})")
+    int accum;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW peak learning rate, cosine decay (default: ${DEFAULT-VALUE})")
+    double lr;
+    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE})")
+    int rank;
+    @Option(names = "--alpha", defaultValue = "16", description = "LoRA alpha (default: ${DEFAULT-VALUE})")
+    double alpha;
+    @Option(names = "--steer-prob", defaultValue = "0.5", description = "share of steered micro-batches (default: ${DEFAULT-VALUE})")
+    double steerProb;
+    @Option(names = "--blocks", defaultValue = "1-3", paramLabel = "A-B", description = "steered blocks, 0-based (default: ${DEFAULT-VALUE})")
+    String blocks;
+    @Option(names = "--refresh", defaultValue = "50", description = "recompute pool vectors every N steps (default: ${DEFAULT-VALUE})")
+    int refresh;
+    @Option(names = "--forward-kl", description = "train KL(p_orig ‖ q) instead of the paper's KL(q ‖ p_orig)")
+    boolean forwardKl;
+    @Option(names = "--benign-count", defaultValue = "256", description = "benign training sequences (default: ${DEFAULT-VALUE})")
+    int benignCount;
+    @Option(names = "--benign-eval", defaultValue = "64", description = "held-out benign sequences (default: ${DEFAULT-VALUE})")
+    int benignEval;
+    @Option(names = "--max-len", defaultValue = "128", description = "tokens per benign sequence (default: ${DEFAULT-VALUE})")
+    int maxLen;
+    @Option(names = "--benign-file", paramLabel = "PATH", description = "use these text files as benign data instead of generations (repeatable)")
+    List<Path> benignFiles;
+    @Option(names = "--target-kl", defaultValue = "0.75", description = "calibrate c_max to this benign KL of the steered original (default: ${DEFAULT-VALUE})")
+    double targetKl;
+    @Option(names = "--c-max", description = "use this c_max instead of calibrating")
+    Double cMaxOverride;
+    @Option(names = "--pairs-per-concept", defaultValue = "16", description = "contrast pairs per pool concept (default: ${DEFAULT-VALUE})")
+    int pairsPerConcept;
+    @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints (default: ${DEFAULT-VALUE})")
+    int checkpointEvery;
+    @Option(names = "--seed", defaultValue = "19", description = "seed of data, adapter and draws (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--raw-vectors", description = "use the mean differences as they are instead of scaling each to unit norm")
+    boolean rawVectors;
+    @Option(names = "--resume", description = "continue from the run directory's latest checkpoint")
+    boolean resume;
+    @Option(names = "--json", description = "print the summary as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        KtsRunFiles run = new KtsRunFiles(out);
+        List<Integer> steerBlocks = parseBlocks(blocks);
+        try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
+            var tok = model.tokenizer();
+            List<int[]> train, eval;
+            if (resume && Files.isRegularFile(run.benignTrain())) {
+                train = run.readSequences(run.benignTrain());
+                eval = run.readSequences(run.benignEval());
+            } else {
+                List<int[]> all;
+                if (benignFiles != null && !benignFiles.isEmpty()) {
+                    all = BenignCorpus.readTextFiles(benignFiles, tok, maxLen, 8);
+                } else {
+                    try (CpuEngine engine = model.newCpuEngine(maxLen + 64, par);
+                         ProgressBar bar = bar("benign", benignCount + benignEval)) {
+                        all = BenignCorpus.generate(engine, tok, benignCount + benignEval, maxLen, Math.min(maxLen, 24), seed,
+                                bar::stepTo);
+                    }
+                }
+                if (all.size() < 2) {
+                    throw new IllegalArgumentException("benign data has " + all.size() + " sequences; at least 2 are needed");
+                }
+                int nEval = Math.min(benignEval, all.size() / 4);
+                eval = new ArrayList<>(all.subList(0, nEval));
+                train = new ArrayList<>(all.subList(nEval, all.size()));
+                KtsRunFiles.writeJson(run.benignTrain(), train);
+                KtsRunFiles.writeJson(run.benignEval(), eval);
+            }
+            List<Concept> pool = DemoCorpus.trainingPool(pairsPerConcept, seed);
+            List<ContrastPair> target = DemoCorpus.happySadPairs(32, seed + 1);
+            KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,
+                    refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors);
+
+            // c_max from the held-out happy/sad vector on the original model (spec §6.9)
+            TrainableKtsGraph graph0 = new TrainableKtsGraph(model.config(), model.weights(),
+                    LoraAdapter.initialize(model.config(), rank, alpha, EnumSet.allOf(LoraTarget.class), seed));
+            float[][] vOrig = targetVector(graph0, false, tok, target, steerBlocks, model);
+            double cMax = cMaxOverride != null ? cMaxOverride
+                    : BenignKl.calibrate(graph0, train.subList(0, Math.min(8, train.size())), vOrig, targetKl);
+            double before = BenignKl.measure(graph0, eval, new BlockSteering(vOrig, cMax), false, par).klPerToken();
+            System.err.printf("c_max %.4f (steered original: %.4f nat/token on %d benign eval sequences)%n", cMax, before, eval.size());
+
+            KtsTrainer trainer = new KtsTrainer(model.config(), model.weights(), tok, cfg.withCMax(cMax), train, pool, par);
+            KtsCheckpoint checkpoints = new KtsCheckpoint(run.checkpoints());
+            if (resume) {
+                if (!checkpoints.exists()) {
+                    throw new IllegalArgumentException("--resume: no checkpoint in " + run.checkpoints());
+                }
+                checkpoints.restore(trainer);
+                System.err.println("resumed at step " + trainer.step());
+            }
+            int startStep = trainer.step();
+            long t0 = System.nanoTime();
+            try (ProgressBar bar = bar("kts", steps)) {
+                bar.stepTo(startStep);
+                trainer.train(steps, s -> {
+                    bar.stepTo(s.step());
+                    bar.setExtraMessage(String.format(" KL %.4f steered %d/%d", s.loss(), s.steeredMicroBatches(), s.microBatches()));
+                }, checkpoints);
+            }
+            double secPerStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, steps - startStep);
+            Files.createDirectories(out);
+            LoraFiles.save(run.adapter(), trainer.graph().adapter(), model.config(), model.name());
+            float[][] vKts = targetVector(trainer.graph(), true, tok, target, steerBlocks, model);
+            double after = BenignKl.measure(trainer.graph(), eval, new BlockSteering(vKts, cMax), true, par).klPerToken();
+            double parity = BenignKl.measure(trainer.graph(), eval, null, true, par).klPerToken();
+            var summary = new KtsRunFiles.TrainSummary(model.name(), trainer.config(), cMax, train.size(), eval.size(), steps,
+                    secPerStep, trainer.peakHeapBytes(), trainer.lossHistory(), before, after, parity);
+            KtsRunFiles.writeJson(run.summary(), summary);
+            if (json) {
+                System.out.println(KtsRunFiles.JSON.writeValueAsString(summary));
+            } else {
+                System.out.printf("steered benign KL at c_max (held-out happy/sad vector): original %.4f, KTS %.4f nat/token%n", before, after);
+                System.out.printf("unsteered parity KL(p_orig ‖ p_KTS): %.5f nat/token%n", parity);
+                System.out.printf("%.3f s/step, peak heap %d MiB; adapter in %s%n", secPerStep, trainer.peakHeapBytes() >> 20, run.adapter());
+            }
+        }
+        return 0;
+    }
+
+    private float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, io.jsteer.model.tokenizer.Tokenizer tok,
+                                   List<ContrastPair> pairs, List<Integer> blocks, LoadedModel model) {
+        float[][] v = MeanDifference.compute(ResidualReader.of(graph, withAdapter), tok, pairs, new HashSet<>(blocks),
+                model.config().nLayers(), model.config().dim());
+        return rawVectors ? v : MeanDifference.normalised(v);
+    }
+
+    static ProgressBar bar(String task, long max) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
+    }
+
+    static List<Integer> parseBlocks(String s) {
+        List<Integer> out = new ArrayList<>();
+        try {
+            for (String part : s.split(",")) {
+                String p = part.trim();
+                int dash = p.indexOf('-');
+                int a = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
+                int b = dash < 0 ? a : Integer.parseInt(p.substring(dash + 1).trim());
+                if (a < 0 || b < a) {
+                    throw new IllegalArgumentException("--blocks '" + s + "': range " + p + " is empty or negative");
+                }
+                for (int l = a; l <= b; l++) {
+                    out.add(l);
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--blocks '" + s + "' must look like 1-3 or 1,2,4");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,70 @@
+package io.jsteer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** kts train → eval → apply end to end at toy sizes, resume, and one-line errors. */
+class KtsCommandTest {
+
+    @Test
+    void trainEvalApplyAndResume(@TempDir Path dir) throws Exception {
+        String model = CliTest.shared("models/stories260K.bin").toString();
+        String tok = CliTest.shared("models/tok512.bin").toString();
+        Path run = dir.resolve("run");
+        String[] train = {"kts", "train", "--model", model, "--tokenizer", tok, "--out", run.toString(), "--steps", "4",
+                "--batch", "2", "--benign-count", "12", "--benign-eval", "4", "--max-len", "32", "--pairs-per-concept", "2",
+                "--checkpoint-every", "2", "--threads", "1", "--json"};
+        CliTest.Result r = CliTest.jsteer(train);
+        assertEquals(0, r.code(), r.err());
+        var summary = new ObjectMapper().readTree(r.out());
+        assertEquals(4, summary.get("lossHistory").size());
+        assertTrue(summary.get("cMax").asDouble() > 0);
+        assertTrue(Files.isRegularFile(run.resolve("adapter.safetensors")));
+        assertTrue(Files.readString(run.resolve("checkpoint/latest")).contains("step-000004"));
+
+        // resuming with the same settings continues from the checkpoint (here: already at the last step)
+        CliTest.Result same = CliTest.jsteer(append(train, "--resume"));
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.err().contains("resumed at step 4"), same.err());
+        assertEquals(summary.get("lossHistory"), new ObjectMapper().readTree(same.out()).get("lossHistory"));
+
+        // resuming a finished run with more steps continues from the checkpoint's step, not from 0
+        String[] more = train.clone();
+        more[9] = "6";
+        CliTest.Result resumedWrongSettings = CliTest.jsteer(append(more, "--resume"));
+        assertEquals(1, resumedWrongSettings.code(), "steps changed the config: the checkpoint must be refused");
+        assertTrue(resumedWrongSettings.err().lines().anyMatch(l -> l.startsWith("jsteer: error:") && l.contains("other settings")) && resumedWrongSettings.err().contains("other settings"),
+                resumedWrongSettings.err());
+
+        CliTest.Result e = CliTest.jsteer("kts", "eval", "--model", model, "--tokenizer", tok, "--run", run.toString(),
+                "--prompts", "8", "--sample-tokens", "4", "--threads", "1", "--json");
+        assertEquals(0, e.code(), e.err());
+        var report = new ObjectMapper().readTree(e.out());
+        assertEquals(18, report.get("tradeoff").get("points").size());
+        assertTrue(Files.readString(run.resolve("tradeoff.html")).contains("<svg"));
+        assertTrue(report.get("gate").get("dev_fpr").asDouble() <= 0.05 + 1e-12);
+
+        CliTest.Result a = CliTest.jsteer("kts", "apply", "--model", model, "--tokenizer", tok, "--run", run.toString(),
+                "--prompt", "Tom lost a ball at the park. Then Tom felt", "--temperature", "0", "--max-tokens", "5", "--threads", "1");
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().startsWith("Tom lost a ball at the park. Then Tom felt"), a.out());
+        assertTrue(a.err().contains("gate: score"), a.err());
+
+        CliTest.Result bad = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out", dir.resolve("x").toString(),
+                "--blocks", "3-1");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--blocks"), bad.err());
+    }
+
+    private static String[] append(String[] a, String s) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = s;
+        return out;
+    }
+}

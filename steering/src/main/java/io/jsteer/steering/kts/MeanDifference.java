@@ -1,0 +1,74 @@
+package io.jsteer.steering.kts;
+
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.kts.data.ContrastPair;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * RepE "cluster mean" steering vectors (spec §1, §6.4): for each block l,
+ * {@code v_l = mean over pairs of (h_l(positive) − h_l(negative))} at the last token of each
+ * text (BOS + text), not normalised. Blocks outside {@code blocks} get a null row.
+ */
+public final class MeanDifference {
+
+    private MeanDifference() {}
+
+    /** [nLayers][dim] vectors, null rows outside {@code blocks}. */
+    public static float[][] compute(ResidualReader reader, Tokenizer tok, List<ContrastPair> pairs, Set<Integer> blocks,
+                                    int nLayers, int dim) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("a mean-difference vector needs at least one contrast pair");
+        }
+        double[][] sum = new double[nLayers][dim];
+        for (ContrastPair p : pairs) {
+            float[][] pos = reader.lastToken(tok.encode(p.positive(), true));
+            float[][] neg = reader.lastToken(tok.encode(p.negative(), true));
+            for (int l = 0; l < nLayers; l++) {
+                for (int i = 0; i < dim; i++) {
+                    sum[l][i] += pos[l][i] - neg[l][i];
+                }
+            }
+        }
+        float[][] out = new float[nLayers][];
+        for (int l : blocks) {
+            if (l < 0 || l >= nLayers) {
+                throw new IllegalArgumentException("steering block " + l + " is outside 0.." + (nLayers - 1));
+            }
+            out[l] = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                out[l][i] = (float) (sum[l][i] / pairs.size());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code v} scaled so that {@code sqrt(Σ_l ‖v_l‖²) = 1} over its non-null blocks (the ratios
+     * between blocks are kept); a zero vector is refused.
+     */
+    public static float[][] normalised(float[][] v) {
+        double sq = 0;
+        for (float[] row : v) {
+            if (row != null) {
+                for (float x : row) {
+                    sq += (double) x * x;
+                }
+            }
+        }
+        if (!(sq > 0)) {
+            throw new IllegalArgumentException("cannot normalise a zero steering vector");
+        }
+        double inv = 1 / Math.sqrt(sq);
+        float[][] out = new float[v.length][];
+        for (int l = 0; l < v.length; l++) {
+            if (v[l] != null) {
+                out[l] = new float[v[l].length];
+                for (int i = 0; i < v[l].length; i++) {
+                    out[l][i] = (float) (v[l][i] * inv);
+                }
+            }
+        }
+        return out;
+    }
+}

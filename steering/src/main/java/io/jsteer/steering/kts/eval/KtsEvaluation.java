@@ -1,0 +1,98 @@
+package io.jsteer.steering.kts.eval;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.LlamaWeights;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.kts.BenignKl;
+import io.jsteer.steering.kts.BlockSteering;
+import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
+import io.jsteer.tensor.Parallel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The spec §7 comparison: the original model steered with a vector computed on itself against
+ * the KTS model steered with a vector recomputed on the KTS model, at c = factor·c_max, on
+ * benign side effects and on the target effect.
+ */
+public final class KtsEvaluation {
+
+    /** The factors of c_max the spec sweeps. */
+    public static final List<Double> FACTORS = List.of(-1.5, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.5);
+
+    /** Everything the report shows. */
+    public record Report(String modelName, double cMax, List<Integer> steerBlocks, boolean normalisedVectors, int benignSequences,
+                         int targetedPrompts, double originalPerplexity, double unsteeredParityKl,
+                         double originalVectorNorm, double ktsVectorNorm, List<TradeOffPoint> points) {}
+
+    private KtsEvaluation() {}
+
+    public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
+                             List<ContrastPair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
+                             double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
+                             int sampleTokens, long seed, Parallel par, Consumer<String> progress) {
+        TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, adapter);
+        List<TradeOffPoint> points = new ArrayList<>();
+        double baseLogOdds = Double.NaN, origPpl = Double.NaN, parity = Double.NaN;
+        double[] norms = new double[2];
+        for (int m = 0; m < 2; m++) {
+            boolean kts = m == 1;
+            String name = kts ? "kts" : "original";
+            float[][] raw = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
+                    new HashSet<>(steerBlocks), config.nLayers(), config.dim());
+            float[][] v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
+            norms[m] = meanNorm(raw);
+            try (CpuEngine engine = new CpuEngine(config, weights, 256, par)) {
+                engine.setAdapter(kts ? adapter : null);
+                for (double f : factors) {
+                    double c = f * cMax;
+                    progress.accept(name + " c=" + String.format("%.3f", c));
+                    BlockSteering s = new BlockSteering(v, c);
+                    BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts, par);
+                    engine.setHooks(s.toHooks(config.nLayers()));
+                    TargetEffect.Result target = TargetEffect.measure(engine, tok, targetedPrompts, sampleTokens, seed);
+                    engine.setHooks(null);
+                    if (!kts && f == 0) {
+                        baseLogOdds = target.logOdds();
+                        origPpl = kl.perplexityReference();
+                    }
+                    if (kts && f == 0) {
+                        parity = kl.klPerToken();
+                    }
+                    points.add(new TradeOffPoint(name, f, c, kl.klPerToken(), kl.perplexityModel(), target.logOdds(),
+                            Double.NaN, target.happyShare()));
+                }
+            }
+        }
+        List<TradeOffPoint> withChange = new ArrayList<>();
+        for (TradeOffPoint p : points) {
+            withChange.add(new TradeOffPoint(p.model(), p.factor(), p.multiplier(), p.benignKl(), p.perplexity(), p.logOdds(),
+                    p.logOdds() - baseLogOdds, p.happyShare()));
+        }
+        return new Report(modelName, cMax, steerBlocks, normaliseVectors, benignEval.size(), targetedPrompts.size(), origPpl, parity,
+                norms[0], norms[1], withChange);
+    }
+
+    private static double meanNorm(float[][] v) {
+        double sum = 0;
+        int n = 0;
+        for (float[] row : v) {
+            if (row != null) {
+                double s = 0;
+                for (float x : row) {
+                    s += x * x;
+                }
+                sum += Math.sqrt(s);
+                n++;
+            }
+        }
+        return sum / n;
+    }
+}

@@ -1,0 +1,82 @@
+package io.jsteer.steering.kts.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.weights.AtomicFileWriter;
+import java.awt.Color;
+import java.awt.Rectangle;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.svg.SVGGraphics2D;
+
+/** The trade-off as {@code NAME.json} and a self-contained {@code NAME.html} with inline SVG plots. */
+public final class TradeOffReportWriter {
+
+    private TradeOffReportWriter() {}
+
+    public static void write(KtsEvaluation.Report report, Path json, Path html) throws IOException {
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        byte[] jsonBytes = m.writeValueAsBytes(report);
+        AtomicFileWriter.write(json, out -> out.bytes(jsonBytes));
+        byte[] htmlBytes = html(report).getBytes(StandardCharsets.UTF_8);
+        AtomicFileWriter.write(html, out -> out.bytes(htmlBytes));
+    }
+
+    static String html(KtsEvaluation.Report r) {
+        StringBuilder s = new StringBuilder();
+        s.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>KTS trade-off: ").append(esc(r.modelName()))
+                .append("</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+                        + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style></head><body>");
+        s.append("<h1>KL-then-steer trade-off</h1><p>model ").append(esc(r.modelName()))
+                .append(String.format(Locale.ROOT, "; c_max %.4f (%s vectors) at resid_post of blocks %s; %d benign eval sequences, "
+                                + "%d targeted prompts; original perplexity %.3f; unsteered parity KL(p_orig ‖ p_KTS) %.5f nat/token; "
+                                + "mean vector norm original %.3f, KTS %.3f</p>",
+                        r.cMax(), r.normalisedVectors() ? "unit-norm" : "raw", r.steerBlocks(), r.benignSequences(), r.targetedPrompts(), r.originalPerplexity(),
+                        r.unsteeredParityKl(), r.originalVectorNorm(), r.ktsVectorNorm()));
+        s.append("<h2>Target effect against benign KL</h2>").append(svg(r, true));
+        s.append("<h2>Happy share against benign KL</h2>").append(svg(r, false));
+        s.append("<h2>Figures</h2><table><tr><th>model</th><th>c/c_max</th><th>c</th><th>benign KL</th><th>perplexity</th>"
+                + "<th>log-odds</th><th>Δ log-odds</th><th>happy share</th></tr>");
+        for (TradeOffPoint p : r.points()) {
+            s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.2f</td><td>%.3f</td><td>%.4f</td><td>%.3f</td>"
+                            + "<td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>", p.model(), p.factor(), p.multiplier(),
+                    p.benignKl(), p.perplexity(), p.logOdds(), p.logOddsChange(), p.happyShare()));
+        }
+        return s.append("</table></body></html>\n").toString();
+    }
+
+    private static String svg(KtsEvaluation.Report r, boolean logOdds) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (String model : new String[] {"original", "kts"}) {
+            XYSeries series = new XYSeries(model.equals("kts") ? "KTS + steer" : "original + steer", false);
+            r.points().stream().filter(p -> p.model().equals(model))
+                    .forEach(p -> series.add(p.benignKl(), logOdds ? p.logOddsChange() : p.happyShare()));
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(null, "benign KL(p_orig ‖ p_model,c), nat/token",
+                logOdds ? "Δ log-odds happy vs sad" : "share of samples with a happy word", data,
+                PlotOrientation.VERTICAL, true, false, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+        SVGGraphics2D g = new SVGGraphics2D(720, 420);
+        chart.draw(g, new Rectangle(0, 0, 720, 420));
+        return g.getSVGElement();
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

@@ -1,0 +1,18 @@
+package io.jsteer.steering.kts.gate;
+
+import io.jsteer.steering.kts.ResidualReader;
+
+/**
+ * Classifier-gated steering (spec §3): the probe reads resid_post of its block at the last prompt
+ * token of the (unsteered) model; the request is steered when the score exceeds the threshold.
+ */
+public record SteeringGate(LinearProbe probe, double threshold) {
+
+    public double score(ResidualReader reader, int[] prompt) {
+        return probe.score(reader.lastToken(prompt)[probe.layer()]);
+    }
+
+    public boolean shouldSteer(ResidualReader reader, int[] prompt) {
+        return score(reader, prompt) > threshold;
+    }
+}

@@ -1,0 +1,28 @@
+package io.jsteer.steering.kts.graph;
+
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.steering.kts.BlockSteering;
+import io.jsteer.tensor.autograd.Tape;
+import io.jsteer.tensor.autograd.Var;
+import java.util.List;
+
+/** What the KTS loop needs of a trainable model: a tape forward with the adapter on or off, steered or not. */
+public interface KtsGraph {
+
+    LlamaConfig config();
+
+    /**
+     * Next-token logits {@code [T, vocab]} of {@code tokens} (row t at position t).
+     *
+     * @param steering    added at resid_post of the steered blocks at every position (null: none)
+     * @param withAdapter false gives the original model p₀
+     * @param capture     when non-null, capture[l] receives resid_post of block l {@code [T, dim]} (after steering)
+     */
+    Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter, Var[] capture);
+
+    /** The LoRA adapter that {@code withAdapter} switches on. */
+    io.jsteer.model.lora.LoraAdapter adapter();
+
+    /** The trainable parameters (the adapter's). */
+    List<Var> parameters();
+}

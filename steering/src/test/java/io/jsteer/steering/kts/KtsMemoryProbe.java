@@ -1,0 +1,48 @@
+package io.jsteer.steering.kts;
+
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.ModelLoader;
+import io.jsteer.steering.kts.data.DemoCorpus;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Not a test: peak heap and seconds per step of the KTS loop on any model (e.g. a
+ * {@code jsteer synth --shape llama2-110m} file) with random-token benign sequences, every step
+ * steered, LoRA r 8 on all projections. Run with the test classpath:
+ * {@code java -Xmx3g -cp ... io.jsteer.steering.kts.KtsMemoryProbe MODEL TOKENIZER THREADS SEQ_LEN BATCH STEPS}.
+ */
+public final class KtsMemoryProbe {
+
+    private KtsMemoryProbe() {}
+
+    public static void main(String[] args) throws Exception {
+        int threads = Integer.parseInt(args[2]), len = Integer.parseInt(args[3]), batch = Integer.parseInt(args[4]);
+        int steps = Integer.parseInt(args[5]);
+        try (LoadedModel m = ModelLoader.load(Path.of(args[0]), Path.of(args[1])); Parallel par = new Parallel(threads)) {
+            SplittableRandom r = new SplittableRandom(1);
+            List<int[]> benign = new ArrayList<>();
+            for (int i = 0; i < 2 * batch; i++) {
+                int[] seq = r.ints(len, 3, m.config().vocabSize()).toArray();
+                seq[0] = m.tokenizer().bos();
+                benign.add(seq);
+            }
+            KtsTrainConfig cfg = KtsTrainConfig.demo().withSteps(steps).withBatch(batch, 1).withSchedule(1000, 0)
+                    .withSteering(1.0, List.of(1, 2, 3)).withCMax(1);
+            long t0 = System.nanoTime();
+            KtsTrainer t = new KtsTrainer(m.config(), m.weights(), m.tokenizer(), cfg, benign,
+                    DemoCorpus.trainingPool(2, 1).subList(0, 2), par);
+            double setup = (System.nanoTime() - t0) / 1e9;
+            t0 = System.nanoTime();
+            t.train(steps, s -> System.err.printf("step %d loss %.5f %.1f s%n", s.step(), s.loss(), s.seconds()), null);
+            double perStep = (System.nanoTime() - t0) / 1e9 / steps;
+            System.out.printf("model %s: %d LoRA parameters, batch %d x %d tokens, %.1f s setup (pool vectors), %.2f s/step, "
+                            + "peak heap %d MiB (max heap %d MiB)%n", m.name(),
+                    t.graph().parameters().stream().mapToInt(v -> v.size()).sum(), batch, len, setup, perStep,
+                    t.peakHeapBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
+        }
+    }
+}
