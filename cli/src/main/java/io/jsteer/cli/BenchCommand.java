@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  jsteer bench --shape llama2-110m --dtype f32,q8_0 --threads 2",
                 "  jsteer bench --shape llama2-110m --dtype f32 --threads 2 --runc /path/to/llama2.c/run --runc-tokenizer ../shared/models/tokenizer.bin",
-                "  jsteer bench --jmh --shape llama2-110m,llama3.2-1b --dtype f32,q8_0"})
+                "  jsteer bench --jmh --shape llama2-110m,llama3.2-1b --dtype f32,q8_0",
+                "  jsteer bench --engine tornado --shape llama2-110m,llama3.2-1b --dtype q8_0   # needs TORNADOVM_HOME"})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--shape", split = ",", defaultValue = "llama2-110m", description = "model shapes (default: ${DEFAULT-VALUE})")
@@ -58,6 +59,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
+    @Option(names = "--engine", paramLabel = "cpu|tornado", defaultValue = "cpu",
+            description = "tornado: time the TornadoVM engine against the CPU engine, decode tok/s and the share of peak memory bandwidth (default: ${DEFAULT-VALUE})")
+    String engine;
+
+    @Option(names = "--peak-bandwidth", paramLabel = "BYTES/S", defaultValue = "4.8e12",
+            description = "with --engine tornado: the device's peak memory bandwidth (default: ${DEFAULT-VALUE}, an H200)")
+    double peakBandwidth;
+
     @Override
     public Integer call() throws Exception {
         if (threads < 1 || tokens < 1 || repeats < 1) {
@@ -65,6 +74,20 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (jmh) {
             return runJmh();
+        }
+        if (!engine.equals("cpu")) {
+            Engines.requireSupported(engine);
+            System.setProperty("tokens", String.valueOf(tokens));
+            System.setProperty("threads", String.valueOf(threads));
+            System.setProperty("peakBandwidth", String.valueOf(peakBandwidth));
+            List<String> cells = new java.util.ArrayList<>();
+            for (String shape : shapes) {
+                for (String dtype : dtypes) {
+                    cells.add(shape + ":" + dtype);
+                }
+            }
+            io.jsteer.bench.EngineDecodeComparison.main(cells.toArray(String[]::new));
+            return 0;
         }
         System.out.printf("jsteer bench: %s, %d threads, %d decoded tokens, median of %d%n",
                 VectorSupport.describe(), threads, tokens, repeats);
