@@ -138,4 +138,29 @@ class SteeringCliTest {
         assertTrue(html.contains("<svg") && !html.contains("src=\"http"), "inline charts, nothing fetched");
         assertTrue(r.out().contains("layer") && r.out().contains("wrote"), r.out());
     }
+
+    @Test
+    void evalPutsTheUnsteeredAndSteeredMetricsSideBySide() throws Exception {
+        Path set = extractHappy();
+        Path prompts = dir.resolve("p.txt");
+        Files.writeString(prompts, "Once upon a time,\nTom went to the park.\n");
+        String ab = shared("data/caa/refusal_test_dataset_ab.json").toString();
+        var zero = jsteer("eval", "--model", model(), "--steer", set + ":0@2", "--ab", ab, "--prompts", prompts.toString(),
+                "--texts", prompts.toString(), "--samples", "4", "--max-tokens", "12", "--json");
+        assertEquals(0, zero.code(), zero.err());
+        var j = new ObjectMapper().readTree(zero.out());
+        // strength 0 is the unsteered model: every metric equal (KL up to float noise)
+        for (String m : List.of("ab_matching_probability", "perplexity", "afinn_per_text", "distinct2")) {
+            assertEquals(j.at("/unsteered/" + m).asDouble(), j.at("/steered/" + m).asDouble(), 1e-5, m);
+        }
+        assertEquals(0.0, j.at("/steered/kl_vs_unsteered").asDouble(), 1e-6);
+        double p = j.at("/unsteered/ab_matching_probability").asDouble();
+        assertTrue(p > 0 && p < 1, "a probability: " + p);
+
+        var strong = jsteer("eval", "--model", model(), "--steer", set + ":8@2", "--prompts", prompts.toString(),
+                "--samples", "2", "--max-tokens", "8", "--json");
+        var k = new ObjectMapper().readTree(strong.out());
+        assertTrue(k.at("/steered/kl_vs_unsteered").asDouble() > 0.01, strong.out());
+        assertEquals(1, jsteer("eval", "--model", model()).code(), "nothing to measure is an error");
+    }
 }
