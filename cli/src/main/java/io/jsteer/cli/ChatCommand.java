@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 /** Interactive chat with an instruct model's template (Llama-3 headers when the vocabulary has them, else Llama-2 [INST]). */
 @Command(name = "chat", description = "Chat with an instruct model on stdin/stdout using its chat template.",
-        footer = {"", "Example:", "  jsteer chat --model llama-2-7b-chat.Q8_0.gguf --system \"You are concise.\""})
+        footer = {"", "Examples:", "  jsteer chat --model llama-2-7b-chat.Q8_0.gguf --system \"You are concise.\"",
+                "  jsteer chat --steer happy.json:4@12     (then /steer, /ablate, /unsteer, /steering at the prompt)"})
 final class ChatCommand implements Callable<Integer> {
 
     @Mixin
@@ -29,6 +30,9 @@ final class ChatCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions sampling;
+
+    @Mixin
+    SteerOptions steering;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "system prompt")
     String system;
@@ -49,6 +53,7 @@ final class ChatCommand implements Callable<Integer> {
             if (system != null) {
                 history.add(Message.system(system));
             }
+            applySteering(engine, model);
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {
                 System.err.print("> ");
@@ -57,6 +62,10 @@ final class ChatCommand implements Callable<Integer> {
                     return 0;
                 }
                 if (line.isBlank()) {
+                    continue;
+                }
+                if (line.startsWith("/")) {
+                    command(line.strip(), engine, model);
                     continue;
                 }
                 history.add(Message.user(line));
@@ -75,5 +84,51 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }
+    }
+
+    /**
+     * Live steering: {@code /steer FILE[:STRENGTH][@LAYERS]} adds a vector set, {@code /ablate
+     * FILE[@LAYERS]} a direction to project out, {@code /unsteer} removes all, {@code /steering}
+     * shows what is active. The next reply uses the new set (the conversation is re-run each turn).
+     */
+    private void command(String line, InferenceEngine engine, LoadedModel model) {
+        String[] parts = line.split("\\s+", 2);
+        try {
+            switch (parts[0]) {
+                case "/steer", "/ablate" -> {
+                    if (parts.length < 2) {
+                        throw new IllegalArgumentException(parts[0] + " needs FILE[:STRENGTH][@LAYERS]");
+                    }
+                    (parts[0].equals("/steer") ? steering.steer : steering.ablate).add(parts[1].strip());
+                    try {
+                        applySteering(engine, model);
+                    } catch (RuntimeException e) {
+                        (parts[0].equals("/steer") ? steering.steer : steering.ablate).removeLast();
+                        throw e;
+                    }
+                }
+                case "/unsteer" -> {
+                    steering.steer.clear();
+                    steering.ablate.clear();
+                    applySteering(engine, model);
+                    System.err.println("steering: none");
+                }
+                case "/steering" -> System.err.println(steering.isEmpty() ? "steering: none"
+                        : SteerOptions.describe(steering.interventions(model.config())));
+                default -> System.err.println("commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /exit");
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            System.err.println("jsteer: error: " + e.getMessage());
+        }
+    }
+
+    private void applySteering(InferenceEngine engine, LoadedModel model) {
+        if (steering.isEmpty()) {
+            engine.setHooks(null);
+            return;
+        }
+        var set = steering.interventions(model.config());
+        System.err.println(SteerOptions.describe(set));
+        engine.setHooks(set.toHooks(model.config()));
     }
 }

@@ -163,4 +163,32 @@ class SteeringCliTest {
         assertTrue(k.at("/steered/kl_vs_unsteered").asDouble() > 0.01, strong.out());
         assertEquals(1, jsteer("eval", "--model", model()).code(), "nothing to measure is an error");
     }
+
+    @Test
+    void chatChangesSteeringLiveWithSlashCommands() throws Exception {
+        Path set = extractHappy();
+        String[] plain = chat("Tell me a story.\nTell me a story.\n").out().strip().split("\n");
+        var steered = chat("Tell me a story.\n/steer " + set + ":8@2\nTell me a story.\n");
+        String[] live = steered.out().strip().split("\n");
+        assertEquals(2, live.length, steered.out());
+        assertEquals(plain[0], live[0], "before /steer the reply is the plain one");
+        assertNotEquals(plain[1], live[1], "after /steer the reply is steered");
+        assertTrue(steered.err().contains("steering: + 8.00 x vector at resid_post:2"), steered.err());
+        // /unsteer takes it away again; a bad /steer is refused and changes nothing
+        var undone = chat("/steer " + set + ":8@2\n/steer nope.json\n/unsteer\nTell me a story.\n");
+        assertEquals(plain[0], undone.out().strip().split("\n")[0]);
+        assertTrue(undone.err().contains("jsteer: error:") && undone.err().contains("nope.json"), undone.err());
+    }
+
+    private CliTest.Result chat(String input) {
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(input.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            var r = jsteer("chat", "--model", model(), "--template", "llama2", "--temperature", "0", "--max-tokens", "16");
+            assertEquals(0, r.code(), r.err());
+            return r;
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
 }
