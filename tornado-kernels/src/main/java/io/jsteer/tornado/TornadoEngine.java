@@ -22,7 +22,9 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -55,6 +57,12 @@ public final class TornadoEngine implements InferenceEngine {
      */
     static final int MAX_BLOCKS_PER_GRAPH = 4;
 
+    /**
+     * -Djsteer.tornado.cudaGraph=true: each graph's copies and kernels are captured once as a CUDA
+     * graph and replayed per token (PTX backend only), instead of one driver call per kernel.
+     */
+    static final String CUDA_GRAPH_PROPERTY = "jsteer.tornado.cudaGraph";
+
     private final LlamaConfig c;
     private final LlamaWeights hostWeights;
     private final int capacity;
@@ -79,6 +87,7 @@ public final class TornadoEngine implements InferenceEngine {
     private final IntArray position = new IntArray(1);
 
     private final int blocksPerGraph;
+    private final boolean cudaGraph;
     private final float[] embeddingRow;
     private final float[] hookBuffer;
     private final float[] logits;
@@ -90,8 +99,9 @@ public final class TornadoEngine implements InferenceEngine {
     private int planGeneration;
     private boolean cacheOnDeviceOnly;
 
-    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity, int bytecodeBuffer) {
+    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity, int bytecodeBuffer, boolean cudaGraph) {
         this.c = c;
+        this.cudaGraph = cudaGraph;
         // one block fits TornadoVM's default 4 KB bytecode buffer, MAX_BLOCKS_PER_GRAPH need the sized one
         this.blocksPerGraph = bytecodeBuffer >= DeviceMemory.BYTECODE_PER_BLOCK * (MAX_BLOCKS_PER_GRAPH + 1) ? MAX_BLOCKS_PER_GRAPH : 1;
         this.hostWeights = w;
@@ -154,7 +164,15 @@ public final class TornadoEngine implements InferenceEngine {
         }
         DeviceMemory.ensure(DeviceMemory.estimate(config, weights, capacity));
         int bytecode = DeviceMemory.ensureBytecodeBuffer(config.nLayers());
-        return new TornadoEngine(config, weights, capacity, bytecode);
+        boolean cudaGraph = Boolean.parseBoolean(System.getProperty(CUDA_GRAPH_PROPERTY, "false"));
+        if (cudaGraph) {
+            TornadoDevice device = TornadoExecutionPlan.DEFAULT_DEVICE;
+            if (device.getTornadoVMBackend() != TornadoVMBackendType.PTX) {
+                throw new IllegalArgumentException("-D" + CUDA_GRAPH_PROPERTY + "=true needs TornadoVM's PTX backend; the default device "
+                        + device.getDeviceName() + " runs " + device.getTornadoVMBackend());
+            }
+        }
+        return new TornadoEngine(config, weights, capacity, bytecode, cudaGraph);
     }
 
     private static float[][] ropeTables(LlamaConfig c, int capacity) {
@@ -205,6 +223,9 @@ public final class TornadoEngine implements InferenceEngine {
         }
         return sum;
     }
+
+    /** Whether graphs run as captured CUDA graphs ({@value #CUDA_GRAPH_PROPERTY}). */
+    public boolean cudaGraph() { return cudaGraph; }
 
     /** Blocks per task graph: {@link #MAX_BLOCKS_PER_GRAPH}, or 1 if TornadoVM started with its small default bytecode buffer. */
     public int blocksPerGraph() { return blocksPerGraph; }
@@ -329,6 +350,10 @@ public final class TornadoEngine implements InferenceEngine {
             PlanBuilder b = new PlanBuilder(planGeneration++);
             steps = b.build();
             plan = new TornadoExecutionPlan(b.snapshots.toArray(new ImmutableTaskGraph[0]));
+            if (cudaGraph) {
+                // before any withGraph(i): it applies to the graphs selected at the time
+                plan.withCUDAGraph();
+            }
             if (!b.grid.keySet().isEmpty()) {
                 // a plan of @Parallel tasks only has no worker grids, and TornadoVM rejects an empty scheduler
                 plan.withGridScheduler(b.grid);
