@@ -109,28 +109,30 @@ public final class EngineDecodeComparison {
         Method tornado = tornadoFactory();
         List<Variant> variants = Variant.parseAll(System.getProperty("tornadoVariants", ""));
         List<Row> rows = new ArrayList<>();
-        for (String arg : args) {
-            int colon = arg.indexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("argument '" + arg + "' must be shape:dtype, e.g. llama2-110m:f32");
-            }
-            String shape = arg.substring(0, colon), dtype = arg.substring(colon + 1);
-            try (ModelWeights file = ModelFiles.open(BenchModels.ensure(shape, dtype))) {
-                LlamaConfig c = LlamaConfig.fromMetadata(file.metadata());
-                LlamaWeights w = LlamaWeights.load(c, ModelLoader.lookup(file));
-                long bytes = weightBytes(c, w);
-                int context = warmup + tokens;
-                if (withCpu) {
-                    try (Parallel par = new Parallel(threads); CpuEngine e = new CpuEngine(c, w, context, par)) {
-                        rows.add(measure(shape, dtype, "cpu(" + threads + ")", e, warmup, tokens, bytes, peak));
-                    }
+        // variants outermost: every model's first variant (and CPU run) is measured before a later variant can fail
+        for (int vi = 0; vi < variants.size(); vi++) {
+            Variant v = variants.get(vi);
+            for (String arg : args) {
+                int colon = arg.indexOf(':');
+                if (colon < 0) {
+                    throw new IllegalArgumentException("argument '" + arg + "' must be shape:dtype, e.g. llama2-110m:f32");
                 }
-                for (Variant v : variants) {
+                String shape = arg.substring(0, colon), dtype = arg.substring(colon + 1);
+                try (ModelWeights file = ModelFiles.open(BenchModels.ensure(shape, dtype))) {
+                    LlamaConfig c = LlamaConfig.fromMetadata(file.metadata());
+                    LlamaWeights w = LlamaWeights.load(c, ModelLoader.lookup(file));
+                    long bytes = weightBytes(c, w);
+                    int context = warmup + tokens;
+                    if (withCpu && vi == 0) {
+                        try (Parallel par = new Parallel(threads); CpuEngine e = new CpuEngine(c, w, context, par)) {
+                            rows.add(measure(shape, dtype, "cpu(" + threads + ")", e, warmup, tokens, bytes, peak));
+                        }
+                    }
                     try (InferenceEngine e = v.apply(() -> createTornado(tornado, c, w, context))) {
                         rows.add(measure(shape, dtype, v.engineName(), e, warmup, tokens, bytes, peak));
                     }
+                    System.out.flush();
                 }
-                System.out.flush();
             }
         }
         System.out.println();
