@@ -257,6 +257,10 @@ public final class TornadoEngine implements InferenceEngine {
                 d.lastResult.transferToHost(d.cache.toArray());
             }
         }
+        // close() frees the graphs selected at the time only: select them all first. A graph left
+        // allocated keeps its host arrays registered (pinned) with the CUDA driver after Java frees
+        // them, and the next engine's arrays at those addresses then fail to copy (seen on the H200).
+        plan.withAllGraphs();
         closePlan(plan);
         cacheOnDeviceOnly = false;
         steps = null;
@@ -376,6 +380,7 @@ public final class TornadoEngine implements InferenceEngine {
         private TaskGraph graph;
         private String graphName;
         private Set<Object> declared;
+        private Set<Object> declaredAsConsumed;
         private List<FloatArray> cache;
         private int graphs;
         private int tasks;
@@ -474,7 +479,11 @@ public final class TornadoEngine implements InferenceEngine {
                 pendingUploads.add(x); // nothing ran since the last host step: x is still coming from the host
                 return;
             }
-            graph.persistOnDevice(x);
+            if (!declaredAsConsumed.contains(x)) {
+                // only the graph that took x from the host persists it: the graphs consuming it share its
+                // device buffer, and one that also persisted it would free that buffer a second time on close
+                graph.persistOnDevice(x);
+            }
             finish();
             pendingConsumes.add(position);
             pendingConsumes.add(x);
@@ -567,11 +576,14 @@ public final class TornadoEngine implements InferenceEngine {
             graphName = prefix + "g" + graphs++;
             graph = new TaskGraph(graphName);
             declared = Collections.newSetFromMap(new IdentityHashMap<>());
+            declaredAsConsumed = Collections.newSetFromMap(new IdentityHashMap<>());
             cache = new ArrayList<>();
             if (!pendingConsumes.isEmpty()) {
+                // from the graph run just before this one (graphs run in order)
                 Object[] consumed = pendingConsumes.toArray();
                 graph.consumeFromDevice(consumed);
                 Collections.addAll(declared, consumed);
+                Collections.addAll(declaredAsConsumed, consumed);
             }
             List<Object> up = new ArrayList<>(new LinkedHashSet<>(pendingUploads));
             if (!declared.contains(position)) {
