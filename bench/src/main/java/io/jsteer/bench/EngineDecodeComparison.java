@@ -12,8 +12,11 @@ import io.jsteer.weights.ModelWeights;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Decode tok/s of the TornadoVM engine against the CPU engine on the random-weight benchmark
@@ -24,7 +27,10 @@ import java.util.Locale;
  *
  * <p>Arguments: {@code shape:dtype} pairs; system properties {@code tokens} (timed, default 128),
  * {@code warmup} (default 16), {@code threads} (CPU engine, default all cores), {@code cpu} (false
- * skips the CPU engine), {@code peakBandwidth} (bytes/s for the fraction, default H200's 4.8e12).
+ * skips the CPU engine), {@code peakBandwidth} (bytes/s for the fraction, default H200's 4.8e12),
+ * {@code tornadoVariants} (the tornado engine once per variant, {@code ;}-separated, each
+ * {@code label:key=value,key=value} system properties set while that engine is created, e.g.
+ * {@code plain:;cudagraph:jsteer.tornado.cudaGraph=true}; default one run with the properties as they are).
  */
 public final class EngineDecodeComparison {
 
@@ -36,6 +42,61 @@ public final class EngineDecodeComparison {
 
     private EngineDecodeComparison() {}
 
+    /** A tornado engine configuration: system properties set while it is created (it reads them then). */
+    record Variant(String label, Map<String, String> properties) {
+
+        /** "" is one unlabelled variant with no properties; else ';'-separated "label:key=value,key=value". */
+        static List<Variant> parseAll(String spec) {
+            if (spec.isBlank()) {
+                return List.of(new Variant("", Map.of()));
+            }
+            List<Variant> out = new ArrayList<>();
+            for (String one : spec.split(";")) {
+                int colon = one.indexOf(':');
+                if (colon <= 0) {
+                    throw new IllegalArgumentException("tornadoVariants entry '" + one + "' must be label:key=value,... (label not empty)");
+                }
+                Map<String, String> props = new LinkedHashMap<>();
+                for (String kv : one.substring(colon + 1).split(",")) {
+                    if (kv.isBlank()) {
+                        continue;
+                    }
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("tornadoVariants entry '" + one + "': '" + kv + "' is not key=value");
+                    }
+                    props.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                }
+                out.add(new Variant(one.substring(0, colon).trim(), props));
+            }
+            return out;
+        }
+
+        String engineName() {
+            return label.isEmpty() ? "tornado" : "tornado-" + label;
+        }
+
+        /** Runs {@code create} with the properties set, then restores what they were. */
+        <T> T apply(Supplier<T> create) {
+            Map<String, String> before = new LinkedHashMap<>();
+            properties.forEach((k, v) -> {
+                before.put(k, System.getProperty(k));
+                System.setProperty(k, v);
+            });
+            try {
+                return create.get();
+            } finally {
+                before.forEach((k, v) -> {
+                    if (v == null) {
+                        System.clearProperty(k);
+                    } else {
+                        System.setProperty(k, v);
+                    }
+                });
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             throw new IllegalArgumentException("usage: EngineDecodeComparison shape:dtype ... (e.g. llama2-110m:f32 llama3.2-1b:q8_0)");
@@ -46,33 +107,38 @@ public final class EngineDecodeComparison {
         boolean withCpu = Boolean.parseBoolean(System.getProperty("cpu", "true"));
         double peak = Double.parseDouble(System.getProperty("peakBandwidth", "4.8e12"));
         Method tornado = tornadoFactory();
+        List<Variant> variants = Variant.parseAll(System.getProperty("tornadoVariants", ""));
         List<Row> rows = new ArrayList<>();
-        for (String arg : args) {
-            int colon = arg.indexOf(':');
-            if (colon < 0) {
-                throw new IllegalArgumentException("argument '" + arg + "' must be shape:dtype, e.g. llama2-110m:f32");
-            }
-            String shape = arg.substring(0, colon), dtype = arg.substring(colon + 1);
-            try (ModelWeights file = ModelFiles.open(BenchModels.ensure(shape, dtype))) {
-                LlamaConfig c = LlamaConfig.fromMetadata(file.metadata());
-                LlamaWeights w = LlamaWeights.load(c, ModelLoader.lookup(file));
-                long bytes = weightBytes(c, w);
-                int context = warmup + tokens;
-                if (withCpu) {
-                    try (Parallel par = new Parallel(threads); CpuEngine e = new CpuEngine(c, w, context, par)) {
-                        rows.add(measure(shape, dtype, "cpu(" + threads + ")", e, warmup, tokens, bytes, peak));
+        // variants outermost: every model's first variant (and CPU run) is measured before a later variant can fail
+        for (int vi = 0; vi < variants.size(); vi++) {
+            Variant v = variants.get(vi);
+            for (String arg : args) {
+                int colon = arg.indexOf(':');
+                if (colon < 0) {
+                    throw new IllegalArgumentException("argument '" + arg + "' must be shape:dtype, e.g. llama2-110m:f32");
+                }
+                String shape = arg.substring(0, colon), dtype = arg.substring(colon + 1);
+                try (ModelWeights file = ModelFiles.open(BenchModels.ensure(shape, dtype))) {
+                    LlamaConfig c = LlamaConfig.fromMetadata(file.metadata());
+                    LlamaWeights w = LlamaWeights.load(c, ModelLoader.lookup(file));
+                    long bytes = weightBytes(c, w);
+                    int context = warmup + tokens;
+                    if (withCpu && vi == 0) {
+                        try (Parallel par = new Parallel(threads); CpuEngine e = new CpuEngine(c, w, context, par)) {
+                            rows.add(measure(shape, dtype, "cpu(" + threads + ")", e, warmup, tokens, bytes, peak));
+                        }
                     }
+                    try (InferenceEngine e = v.apply(() -> createTornado(tornado, c, w, context))) {
+                        rows.add(measure(shape, dtype, v.engineName(), e, warmup, tokens, bytes, peak));
+                    }
+                    System.out.flush();
                 }
-                try (InferenceEngine e = createTornado(tornado, c, w, context)) {
-                    rows.add(measure(shape, dtype, "tornado", e, warmup, tokens, bytes, peak));
-                }
-                System.out.flush();
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-12s %-6s %-9s %7s %10s %11s %9s%n", "shape", "dtype", "engine", "tokens", "tok/s", "weight MB", "of peak");
+        System.out.printf(Locale.ROOT, "%-12s %-6s %-18s %7s %10s %11s %9s%n", "shape", "dtype", "engine", "tokens", "tok/s", "weight MB", "of peak");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-12s %-6s %-9s %7d %10.2f %11.1f %8.2f%%%n", r.shape(), r.dtype(), r.engine(), r.tokens(),
+            System.out.printf(Locale.ROOT, "%-12s %-6s %-18s %7d %10.2f %11.1f %8.2f%%%n", r.shape(), r.dtype(), r.engine(), r.tokens(),
                     r.tokensPerSecond(), r.weightBytes() / 1e6, 100 * r.bandwidthFraction());
         }
     }

@@ -5,6 +5,8 @@ import io.jsteer.tensor.FloatTensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Optional;
+import java.util.function.Function;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.Int8Array;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -84,6 +86,56 @@ public final class DeviceMatrix {
             throw new IllegalArgumentException("expected " + rows + " x " + cols + " values, got " + values.length);
         }
         return new DeviceMatrix(DType.F32, rows, cols, FloatArray.fromArray(values), null, null, null);
+    }
+
+    /**
+     * The parts' rows one under the other ([sum of rows][cols]), so that one kernel launch does the
+     * products of all of them (q|k|v, gate|up); empty when the parts differ in storage or columns.
+     */
+    public static Optional<DeviceMatrix> stack(DeviceMatrix... parts) {
+        DeviceMatrix first = parts[0];
+        long total = 0;
+        for (DeviceMatrix m : parts) {
+            if (m.storage != first.storage || m.cols != first.cols) {
+                return Optional.empty();
+            }
+            total += (long) m.rows * m.cols;
+        }
+        if (total > Integer.MAX_VALUE - 64) {
+            return Optional.empty();
+        }
+        int rows = (int) (total / first.cols);
+        int n = (int) total;
+        return Optional.of(switch (first.storage) {
+            case F16 -> {
+                ShortArray a = new ShortArray(n);
+                concat(a.getSegment(), parts, m -> m.f16.getSegment(), 2, 1);
+                yield new DeviceMatrix(DType.F16, rows, first.cols, null, a, null, null);
+            }
+            case Q8_0 -> {
+                Int8Array q = new Int8Array(n);
+                FloatArray d = new FloatArray(n / Q8_BLOCK);
+                concat(q.getSegment(), parts, m -> m.quants.getSegment(), 1, 1);
+                concat(d.getSegment(), parts, m -> m.scales.getSegment(), 4, Q8_BLOCK);
+                yield new DeviceMatrix(DType.Q8_0, rows, first.cols, null, null, q, d);
+            }
+            default -> {
+                FloatArray f = new FloatArray(n);
+                concat(f.getSegment(), parts, m -> m.f32.getSegment(), 4, 1);
+                yield new DeviceMatrix(DType.F32, rows, first.cols, f, null, null, null);
+            }
+        });
+    }
+
+    /** Copies each part's rows*cols/valuesPerElement elements of elementBytes, one after the other. */
+    private static void concat(MemorySegment dst, DeviceMatrix[] parts, Function<DeviceMatrix, MemorySegment> data,
+                               int elementBytes, int valuesPerElement) {
+        long at = 0;
+        for (DeviceMatrix m : parts) {
+            long bytes = (long) m.rows * m.cols / valuesPerElement * elementBytes;
+            MemorySegment.copy(data.apply(m), 0, dst, at, bytes);
+            at += bytes;
+        }
     }
 
     public DType storage() { return storage; }

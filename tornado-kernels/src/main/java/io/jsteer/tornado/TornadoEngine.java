@@ -16,12 +16,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -31,9 +34,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * and kept there. A token costs one upload of its embedding row and position and one download of
  * the logits.
  *
- * <p>Without Java hooks a forward pass is a short chain of task graphs, each a few whole blocks
- * (TornadoVM's per-graph buffers are small, see {@link #MAX_BLOCKS_PER_GRAPH}); the residual stream is
- * the only thing handed from one to the next. Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
+ * <p>Without Java hooks a forward pass is a short chain of task graphs in one execution plan, each a
+ * few whole blocks (TornadoVM's per-graph buffers are small, see {@link #MAX_BLOCKS_PER_GRAPH}); the
+ * residual stream stays on the device from one to the next (persistOnDevice / consumeFromDevice).
+ * A block is 9 kernels: q|k|v and gate|up are one stacked matrix each (when their storage
+ * matches), and the residual adds are folded into the output projections. Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
  * one graph per stretch between sites, and at each site the activation (and the residual stream)
  * goes to the host, through the hooks, and back. Steering that should stay on the device is given
  * as {@link DeviceEdit}s ({@link #setSteering}): kernels inside the graph at their site, applied
@@ -47,17 +52,27 @@ public final class TornadoEngine implements InferenceEngine {
     /**
      * Blocks per task graph when TornadoVM's bytecode buffer allows it. TornadoVM 5.2.1 also keeps a
      * graph's task list in a fixed 8 KB buffer (at most 256 tasks): a 12-block model in one graph
-     * overflows it (BufferOverflowException, seen on the H200), so a forward pass is several graphs
-     * of a few blocks each, with the residual stream handed on between them.
+     * overflows it (BufferOverflowException, seen on the H200, at 14 tasks a block), so a forward
+     * pass is several graphs of a few blocks each, the residual stream kept on the device between them.
      */
     static final int MAX_BLOCKS_PER_GRAPH = 4;
+
+    /**
+     * -Djsteer.tornado.cudaGraph=true|false: each graph's copies and kernels are captured once as a
+     * CUDA graph and replayed per token (PTX backend only), instead of one driver call per kernel.
+     * Unset: on for PTX (measured on the H200: 2.9x on llama2-110m f32, 1.9x q8_0, 1.3x llama3.2-1b
+     * q8_0), off elsewhere.
+     */
+    static final String CUDA_GRAPH_PROPERTY = "jsteer.tornado.cudaGraph";
 
     private final LlamaConfig c;
     private final LlamaWeights hostWeights;
     private final int capacity;
 
     // device-resident, sent once per plan
-    private final DeviceMatrix[] wq, wk, wv, wo, w1, w2, w3;
+    private final Projection[] wqkv;  // q|k|v rows: one matrix when they stack, else three
+    private final Projection[] w13;   // gate|up rows
+    private final DeviceMatrix[] wo, w2;
     private final DeviceMatrix classifier;
     private final FloatArray attnNorms;  // [layer * dim]
     private final FloatArray ffnNorms;   // [layer * dim]
@@ -68,10 +83,13 @@ public final class TornadoEngine implements InferenceEngine {
     private final FloatArray[] valueCache; // [layer][capacity * kvDim]
 
     // per-token state on the device
-    private final FloatArray x, xb, xb2, q, k, v, hb, hb2, att, logitsOnDevice;
+    private final FloatArray x, xb, xb2, att, logitsOnDevice;
+    private final FloatArray qkv; // [dim | kvDim | kvDim]
+    private final FloatArray hb;  // [hiddenDim gate | hiddenDim up]
     private final IntArray position = new IntArray(1);
 
     private final int blocksPerGraph;
+    private final boolean cudaGraph;
     private final float[] embeddingRow;
     private final float[] hookBuffer;
     private final float[] logits;
@@ -79,36 +97,33 @@ public final class TornadoEngine implements InferenceEngine {
     private Hooks hooks;
     private List<DeviceEdit> edits = List.of();
     private List<Step> steps;
+    private TornadoExecutionPlan plan;
     private int planGeneration;
     private boolean cacheOnDeviceOnly;
 
-    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity, int bytecodeBuffer) {
+    private TornadoEngine(LlamaConfig c, LlamaWeights w, int capacity, int bytecodeBuffer, boolean cudaGraph) {
         this.c = c;
+        this.cudaGraph = cudaGraph;
         // one block fits TornadoVM's default 4 KB bytecode buffer, MAX_BLOCKS_PER_GRAPH need the sized one
         this.blocksPerGraph = bytecodeBuffer >= DeviceMemory.BYTECODE_PER_BLOCK * (MAX_BLOCKS_PER_GRAPH + 1) ? MAX_BLOCKS_PER_GRAPH : 1;
         this.hostWeights = w;
         this.capacity = capacity;
         int L = c.nLayers(), dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
-        wq = new DeviceMatrix[L];
-        wk = new DeviceMatrix[L];
-        wv = new DeviceMatrix[L];
+        wqkv = new Projection[L];
+        w13 = new Projection[L];
         wo = new DeviceMatrix[L];
-        w1 = new DeviceMatrix[L];
         w2 = new DeviceMatrix[L];
-        w3 = new DeviceMatrix[L];
         attnNorms = new FloatArray(L * dim);
         ffnNorms = new FloatArray(L * dim);
         keyCache = new FloatArray[L];
         valueCache = new FloatArray[L];
         for (int l = 0; l < L; l++) {
             String p = "blk." + l + ".";
-            wq[l] = DeviceMatrix.of(p + "attn_q", w.wq()[l], dim, dim);
-            wk[l] = DeviceMatrix.of(p + "attn_k", w.wk()[l], kvDim, dim);
-            wv[l] = DeviceMatrix.of(p + "attn_v", w.wv()[l], kvDim, dim);
+            wqkv[l] = Projection.of(DeviceMatrix.of(p + "attn_q", w.wq()[l], dim, dim),
+                    DeviceMatrix.of(p + "attn_k", w.wk()[l], kvDim, dim), DeviceMatrix.of(p + "attn_v", w.wv()[l], kvDim, dim));
             wo[l] = DeviceMatrix.of(p + "attn_output", w.wo()[l], dim, dim);
-            w1[l] = DeviceMatrix.of(p + "ffn_gate", w.w1()[l], hid, dim);
+            w13[l] = Projection.of(DeviceMatrix.of(p + "ffn_gate", w.w1()[l], hid, dim), DeviceMatrix.of(p + "ffn_up", w.w3()[l], hid, dim));
             w2[l] = DeviceMatrix.of(p + "ffn_down", w.w2()[l], dim, hid);
-            w3[l] = DeviceMatrix.of(p + "ffn_up", w.w3()[l], hid, dim);
             for (int i = 0; i < dim; i++) {
                 attnNorms.set(l * dim + i, w.attnNorm()[l][i]);
                 ffnNorms.set(l * dim + i, w.ffnNorm()[l][i]);
@@ -124,11 +139,8 @@ public final class TornadoEngine implements InferenceEngine {
         x = new FloatArray(dim);
         xb = new FloatArray(dim);
         xb2 = new FloatArray(dim);
-        q = new FloatArray(dim);
-        k = new FloatArray(kvDim);
-        v = new FloatArray(kvDim);
-        hb = new FloatArray(hid);
-        hb2 = new FloatArray(hid);
+        qkv = new FloatArray(dim + 2 * kvDim);
+        hb = new FloatArray(2 * hid);
         att = new FloatArray(c.nHeads() * capacity);
         logitsOnDevice = new FloatArray(c.vocabSize());
         embeddingRow = new float[dim];
@@ -154,7 +166,17 @@ public final class TornadoEngine implements InferenceEngine {
         }
         DeviceMemory.ensure(DeviceMemory.estimate(config, weights, capacity));
         int bytecode = DeviceMemory.ensureBytecodeBuffer(config.nLayers());
-        return new TornadoEngine(config, weights, capacity, bytecode);
+        String asked = System.getProperty(CUDA_GRAPH_PROPERTY);
+        TornadoDevice device = TornadoExecutionPlan.DEFAULT_DEVICE;
+        boolean ptx = device.getTornadoVMBackend() == TornadoVMBackendType.PTX;
+        boolean cudaGraph = asked == null ? ptx : Boolean.parseBoolean(asked);
+        if (cudaGraph) {
+            if (!ptx) {
+                throw new IllegalArgumentException("-D" + CUDA_GRAPH_PROPERTY + "=true needs TornadoVM's PTX backend; the default device "
+                        + device.getDeviceName() + " runs " + device.getTornadoVMBackend());
+            }
+        }
+        return new TornadoEngine(config, weights, capacity, bytecode, cudaGraph);
     }
 
     private static float[][] ropeTables(LlamaConfig c, int capacity) {
@@ -201,11 +223,13 @@ public final class TornadoEngine implements InferenceEngine {
     public long weightBytesPerToken() {
         long sum = classifier.deviceBytes();
         for (int l = 0; l < c.nLayers(); l++) {
-            sum += wq[l].deviceBytes() + wk[l].deviceBytes() + wv[l].deviceBytes() + wo[l].deviceBytes()
-                    + w1[l].deviceBytes() + w2[l].deviceBytes() + w3[l].deviceBytes();
+            sum += wqkv[l].deviceBytes() + wo[l].deviceBytes() + w13[l].deviceBytes() + w2[l].deviceBytes();
         }
         return sum;
     }
+
+    /** Whether graphs run as captured CUDA graphs ({@value #CUDA_GRAPH_PROPERTY}). */
+    public boolean cudaGraph() { return cudaGraph; }
 
     /** Blocks per task graph: {@link #MAX_BLOCKS_PER_GRAPH}, or 1 if TornadoVM started with its small default bytecode buffer. */
     public int blocksPerGraph() { return blocksPerGraph; }
@@ -231,15 +255,20 @@ public final class TornadoEngine implements InferenceEngine {
             return;
         }
         for (Step s : steps) {
-            if (s instanceof DeviceStep d) {
-                if (cacheOnDeviceOnly && d.lastResult != null && !d.cache.isEmpty()) {
-                    d.lastResult.transferToHost(d.cache.toArray());
-                }
-                closePlan(d.plan);
+            if (s instanceof DeviceStep d && cacheOnDeviceOnly && d.lastResult != null && !d.cache.isEmpty()) {
+                // a result's transfer applies to the plan's selected graph, the one holding these caches
+                plan.withGraph(d.index);
+                d.lastResult.transferToHost(d.cache.toArray());
             }
         }
+        // close() frees the graphs selected at the time only: select them all first. A graph left
+        // allocated keeps its host arrays registered (pinned) with the CUDA driver after Java frees
+        // them, and the next engine's arrays at those addresses then fail to copy (seen on the H200).
+        plan.withAllGraphs();
+        closePlan(plan);
         cacheOnDeviceOnly = false;
         steps = null;
+        plan = null;
     }
 
     private static void closePlan(TornadoExecutionPlan plan) {
@@ -269,7 +298,7 @@ public final class TornadoEngine implements InferenceEngine {
         position.set(0, pos);
         for (Step s : steps) {
             switch (s) {
-                case DeviceStep d -> d.lastResult = d.plan.execute();
+                case DeviceStep d -> d.lastResult = plan.withGraph(d.index).execute();
                 case HostStep h -> runHooks(h, pos, inPrompt);
             }
         }
@@ -310,13 +339,14 @@ public final class TornadoEngine implements InferenceEngine {
 
     private sealed interface Step permits DeviceStep, HostStep {}
 
+    /** Graph {@code index} of the plan; {@code cache} the KV cache arrays it holds. */
     private static final class DeviceStep implements Step {
-        final TornadoExecutionPlan plan;
+        final int index;
         final List<FloatArray> cache;
         TornadoExecutionResult lastResult;
 
-        DeviceStep(TornadoExecutionPlan plan, List<FloatArray> cache) {
-            this.plan = plan;
+        DeviceStep(int index, List<FloatArray> cache) {
+            this.index = index;
             this.cache = cache;
         }
     }
@@ -325,19 +355,36 @@ public final class TornadoEngine implements InferenceEngine {
 
     private void ensurePlan() {
         if (steps == null) {
-            steps = new PlanBuilder(planGeneration++).build();
+            PlanBuilder b = new PlanBuilder(planGeneration++);
+            steps = b.build();
+            plan = new TornadoExecutionPlan(b.snapshots.toArray(new ImmutableTaskGraph[0]));
+            if (cudaGraph) {
+                // before any withGraph(i): it applies to the graphs selected at the time
+                plan.withCUDAGraph();
+            }
+            if (!b.grid.keySet().isEmpty()) {
+                // a plan of @Parallel tasks only has no worker grids, and TornadoVM rejects an empty scheduler
+                plan.withGridScheduler(b.grid);
+            }
         }
     }
 
-    /** Lays the forward pass out as task graphs, cut wherever Java hooks must run on the host. */
+    /**
+     * Lays the forward pass out as the task graphs of one plan. Between graphs the residual stream
+     * stays on the device (persistOnDevice / consumeFromDevice, graphs run in order); only where Java
+     * hooks must run is a graph cut with the live activations going through the host.
+     */
     private final class PlanBuilder {
         private final String prefix;
         private final List<Step> out = new ArrayList<>();
+        final List<ImmutableTaskGraph> snapshots = new ArrayList<>();
+        final GridScheduler grid = new GridScheduler();
         private final Set<Object> pendingUploads = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Set<Object> pendingConsumes = Collections.newSetFromMap(new IdentityHashMap<>());
         private TaskGraph graph;
         private String graphName;
-        private GridScheduler grid;
         private Set<Object> declared;
+        private Set<Object> declaredAsConsumed;
         private List<FloatArray> cache;
         private int graphs;
         private int tasks;
@@ -352,41 +399,58 @@ public final class TornadoEngine implements InferenceEngine {
             for (int l = 0; l < c.nLayers(); l++) {
                 site(SiteKind.RESID_PRE, l, x);
                 rmsnorm(xb, x, attnNorms, l * dim);
-                matvec(wq[l], xb, q);
-                matvec(wk[l], xb, k);
-                matvec(wv[l], xb, v);
-                use(q, k, v, keyCache[l], valueCache[l], ropeCos, ropeSin);
+                project(wqkv[l], xb, qkv);
+                use(qkv, keyCache[l], valueCache[l], ropeCos, ropeSin);
                 cache.add(keyCache[l]);
                 cache.add(valueCache[l]);
-                graph.task(task(), TornadoKernels::ropeAndCacheWrite, q, k, v, keyCache[l], valueCache[l], ropeCos, ropeSin, position,
+                graph.task(task(), TornadoKernels::ropeAndCacheWrite, qkv, keyCache[l], valueCache[l], ropeCos, ropeSin, position,
                         c.nHeads(), c.nKvHeads(), c.headSize(), c.ropeStyle() == RopeStyle.NEOX ? 1 : 0);
                 use(att, xb);
                 String id = task();
-                graph.task(id, TornadoKernels::attention, new KernelContext(), q, keyCache[l], valueCache[l], att, xb, position,
+                // q is the head of qkv
+                graph.task(id, TornadoKernels::attention, new KernelContext(), qkv, keyCache[l], valueCache[l], att, xb, position,
                         c.headSize(), c.kvDim(), c.kvGroup(), capacity, LOCAL);
                 groups(id, c.nHeads(), LOCAL);
                 site(SiteKind.ATTN_HEADS, l, xb);
-                matvec(wo[l], xb, xb2);
-                site(SiteKind.ATTN_OUT, l, xb2);
-                add(x, xb2);
+                residualProjection(wo[l], xb, SiteKind.ATTN_OUT, l);
                 rmsnorm(xb, x, ffnNorms, l * dim);
-                matvec(w1[l], xb, hb);
-                matvec(w3[l], xb, hb2);
-                use(hb, hb2);
-                graph.task(task(), TornadoKernels::swiglu, hb, hb2, hid);
-                matvec(w2[l], hb, xb2);
-                site(SiteKind.MLP_OUT, l, xb2);
-                add(x, xb2);
+                project(w13[l], xb, hb);
+                use(hb);
+                graph.task(task(), TornadoKernels::swiglu, hb, hid);
+                residualProjection(w2[l], hb, SiteKind.MLP_OUT, l);
                 site(SiteKind.RESID_POST, l, x);
                 if ((l + 1) % blocksPerGraph == 0 && l < c.nLayers() - 1) {
-                    split(x);
+                    chain();
                 }
             }
             rmsnorm(xb, x, outputNorm, 0);
-            matvec(classifier, xb, logitsOnDevice);
+            matvec(classifier, xb, logitsOnDevice, 0, false);
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOnDevice);
             finish();
             return out;
+        }
+
+        /**
+         * x += W · in. With nothing at the output's site the add is folded into the projection
+         * kernel; otherwise the output goes to xb2, through the site, then is added.
+         */
+        private void residualProjection(DeviceMatrix w, FloatArray in, SiteKind outSite, int layer) {
+            if (hooks == null && edits.stream().noneMatch(e -> e.site().kind() == outSite && e.site().layer() == layer)) {
+                matvec(w, in, x, 0, true);
+                return;
+            }
+            matvec(w, in, xb2, 0, false);
+            site(outSite, layer, xb2);
+            add(x, xb2);
+        }
+
+        /** The products of the projection's parts, one after the other in {@code result}. */
+        private void project(Projection p, FloatArray in, FloatArray result) {
+            int offset = 0;
+            for (DeviceMatrix m : p.parts()) {
+                matvec(m, in, result, offset, false);
+                offset += m.rows();
+            }
         }
 
         /** Device edits at the site, then (if there are Java hooks) a cut with a host step. */
@@ -399,18 +463,34 @@ public final class TornadoEngine implements InferenceEngine {
             if (hooks != null) {
                 // Hooks exposes no per-site query, so every site is a cut while hooks are set.
                 FloatArray[] live = act == x ? new FloatArray[] {x} : new FloatArray[] {x, act};
-                split(live);
+                viaHost(live);
                 out.add(new HostStep(kind, layer, act));
             }
         }
 
         /** Ends the open graph (if any) with the live activations going to the host, and the next one taking them up. */
-        private void split(FloatArray... live) {
+        private void viaHost(FloatArray... live) {
             if (graph != null) {
                 graph.transferToHost(DataTransferMode.EVERY_EXECUTION, (Object[]) live);
                 finish();
             }
             Collections.addAll(pendingUploads, live);
+        }
+
+        /** Ends the open graph with the residual stream left on the device for the next graph (which runs right after it). */
+        private void chain() {
+            if (graph == null) {
+                pendingUploads.add(x); // nothing ran since the last host step: x is still coming from the host
+                return;
+            }
+            if (!declaredAsConsumed.contains(x)) {
+                // only the graph that took x from the host persists it: the graphs consuming it share its
+                // device buffer, and one that also persisted it would free that buffer a second time on close
+                graph.persistOnDevice(x);
+            }
+            finish();
+            pendingConsumes.add(position);
+            pendingConsumes.add(x);
         }
 
         private void edit(DeviceEdit e, FloatArray act) {
@@ -448,7 +528,7 @@ public final class TornadoEngine implements InferenceEngine {
                     DeviceMatrix a = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.a()), lora.rank(), dim);
                     DeviceMatrix b = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.b()), dim, lora.rank());
                     FloatArray down = new FloatArray(lora.rank());
-                    matvec(a, xb, down);
+                    matvec(a, xb, down, 0, false);
                     use(b.f32(), down, act);
                     int rt = rowThreads(b.cols());
                     String id = task();
@@ -459,16 +539,20 @@ public final class TornadoEngine implements InferenceEngine {
             }
         }
 
-        private void matvec(DeviceMatrix m, FloatArray in, FloatArray result) {
+        /** result[offset ..] = m · in, or += with {@code accumulate}. */
+        private void matvec(DeviceMatrix m, FloatArray in, FloatArray result, int offset, boolean accumulate) {
             use(m.arrays());
             use(in, result);
             int rt = rowThreads(m.cols());
+            int acc = accumulate ? 1 : 0;
             String id = task();
             switch (m.storage()) {
-                case F16 -> graph.task(id, TornadoKernels::matvecF16, new KernelContext(), m.f16(), in, result, m.rows(), m.cols(), LOCAL, rt);
+                case F16 -> graph.task(id, TornadoKernels::matvecF16, new KernelContext(), m.f16(), in, result, m.rows(), m.cols(), LOCAL, rt,
+                        offset, acc);
                 case Q8_0 -> graph.task(id, TornadoKernels::matvecQ8, new KernelContext(), m.quants(), m.scales(), in, result, m.rows(), m.cols(),
-                        LOCAL, rt);
-                default -> graph.task(id, TornadoKernels::matvecF32, new KernelContext(), m.f32(), in, result, m.rows(), m.cols(), LOCAL, rt);
+                        LOCAL, rt, offset, acc);
+                default -> graph.task(id, TornadoKernels::matvecF32, new KernelContext(), m.f32(), in, result, m.rows(), m.cols(), LOCAL, rt,
+                        offset, acc);
             }
             groups(id, bandGroups(m.rows(), rt), LOCAL);
         }
@@ -485,21 +569,36 @@ public final class TornadoEngine implements InferenceEngine {
             graph.task(task(), TornadoKernels::add, y, in, c.dim());
         }
 
-        /** Opens a graph if none is open: the position and the pending activations go up every token. */
+        /**
+         * Opens a graph if none is open: it takes the position and the residual stream from the
+         * graph before it on the device, or (first graph, after a host step) from the host.
+         */
         private void open() {
             if (graph != null) {
                 return;
             }
             graphName = prefix + "g" + graphs++;
             graph = new TaskGraph(graphName);
-            grid = new GridScheduler();
             declared = Collections.newSetFromMap(new IdentityHashMap<>());
+            declaredAsConsumed = Collections.newSetFromMap(new IdentityHashMap<>());
             cache = new ArrayList<>();
+            if (!pendingConsumes.isEmpty()) {
+                // from the graph run just before this one (graphs run in order)
+                Object[] consumed = pendingConsumes.toArray();
+                graph.consumeFromDevice(consumed);
+                Collections.addAll(declared, consumed);
+                Collections.addAll(declaredAsConsumed, consumed);
+            }
             List<Object> up = new ArrayList<>(new LinkedHashSet<>(pendingUploads));
-            up.add(0, position);
-            graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, up.toArray());
-            declared.addAll(up);
+            if (!declared.contains(position)) {
+                up.add(0, position);
+            }
+            if (!up.isEmpty()) {
+                graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, up.toArray());
+                declared.addAll(up);
+            }
             pendingUploads.clear();
+            pendingConsumes.clear();
         }
 
         /** Everything else a task reads is sent once, the first time the graph runs. */
@@ -528,13 +627,20 @@ public final class TornadoEngine implements InferenceEngine {
                 // fetched only when the plan is replaced (setHooks / setSteering mid-sequence)
                 graph.transferToHost(DataTransferMode.UNDER_DEMAND, cache.toArray());
             }
-            TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
-            if (!grid.keySet().isEmpty()) {
-                // a graph of @Parallel tasks only has no worker grids, and TornadoVM rejects an empty scheduler
-                plan.withGridScheduler(grid);
-            }
-            out.add(new DeviceStep(plan, List.copyOf(cache)));
+            out.add(new DeviceStep(snapshots.size(), List.copyOf(cache)));
+            snapshots.add(graph.snapshot());
             graph = null;
+        }
+    }
+
+    /** A projection whose matrices are stacked into one when they share storage and width (one kernel), else kept apart. */
+    private record Projection(List<DeviceMatrix> parts) {
+        static Projection of(DeviceMatrix... parts) {
+            return new Projection(DeviceMatrix.stack(parts).map(List::of).orElseGet(() -> List.of(parts)));
+        }
+
+        long deviceBytes() {
+            return parts.stream().mapToLong(DeviceMatrix::deviceBytes).sum();
         }
     }
 

@@ -58,9 +58,14 @@ public final class TornadoKernels {
         return (bits & 0x8000) != 0 ? -v : v;
     }
 
-    /** out[row] = W[row, :] · x for W [rows][cols] in float32. */
+    /**
+     * out[outOffset + row] = W[row, :] · x for W [rows][cols] in float32, or += with
+     * {@code accumulate == 1} (the residual add folded into the projection). The offset lets
+     * several matrices fill one output vector (q|k|v, gate|up) when they cannot be stacked.
+     */
     public static void matvecF32(KernelContext ctx, FloatArray w, FloatArray x, FloatArray out,
-                                 int rows, int cols, int localSize, int rowThreads) {
+                                 int rows, int cols, int localSize, int rowThreads,
+                                 int outOffset, int accumulate) {
         float[] part = ctx.allocateFloatLocalArray(localSize);
         int lid = ctx.localIdx;
         int sub = lid % rowThreads;
@@ -81,7 +86,7 @@ public final class TornadoKernels {
             ctx.localBarrier();
         }
         if (sub == 0 && row < rows) {
-            out.set(row, part[lid]);
+            out.set(outOffset + row, accumulate == 1 ? out.get(outOffset + row) + part[lid] : part[lid]);
         }
     }
 
@@ -112,9 +117,10 @@ public final class TornadoKernels {
         }
     }
 
-    /** out[row] = W[row, :] · x for W [rows][cols] as float16 bits. */
+    /** {@link #matvecF32} for W [rows][cols] as float16 bits. */
     public static void matvecF16(KernelContext ctx, ShortArray w, FloatArray x, FloatArray out,
-                                 int rows, int cols, int localSize, int rowThreads) {
+                                 int rows, int cols, int localSize, int rowThreads,
+                                 int outOffset, int accumulate) {
         float[] part = ctx.allocateFloatLocalArray(localSize);
         int lid = ctx.localIdx;
         int sub = lid % rowThreads;
@@ -135,17 +141,18 @@ public final class TornadoKernels {
             ctx.localBarrier();
         }
         if (sub == 0 && row < rows) {
-            out.set(row, part[lid]);
+            out.set(outOffset + row, accumulate == 1 ? out.get(outOffset + row) + part[lid] : part[lid]);
         }
     }
 
     /**
-     * out[row] = W[row, :] · x for Q8_0 W: {@code quants} [rows*cols] signed bytes, {@code scales}
+     * {@link #matvecF32} for Q8_0 W: {@code quants} [rows*cols] signed bytes, {@code scales}
      * [rows*cols/32] one per block of 32 consecutive values (GGUF's layout, split in two arrays so
      * that every load is aligned).
      */
     public static void matvecQ8(KernelContext ctx, Int8Array quants, FloatArray scales, FloatArray x, FloatArray out,
-                                int rows, int cols, int localSize, int rowThreads) {
+                                int rows, int cols, int localSize, int rowThreads,
+                                 int outOffset, int accumulate) {
         float[] part = ctx.allocateFloatLocalArray(localSize);
         int lid = ctx.localIdx;
         int sub = lid % rowThreads;
@@ -167,7 +174,7 @@ public final class TornadoKernels {
             ctx.localBarrier();
         }
         if (sub == 0 && row < rows) {
-            out.set(row, part[lid]);
+            out.set(outOffset + row, accumulate == 1 ? out.get(outOffset + row) + part[lid] : part[lid]);
         }
     }
 
@@ -199,16 +206,19 @@ public final class TornadoKernels {
     }
 
     /**
-     * Rotary embedding of q [nHeads*headSize] and k [nKvHeads*headSize] at position pos[0], and the
-     * write of the rotated key and of v into the layer's cache rows {@code pos * kvDim}. cos/sin are
-     * [position][headSize/2]; {@code neox} pairs (i, i+half) instead of neighbours (2i, 2i+1).
+     * Rotary embedding of q and k in {@code qkv} = [q: nHeads*headSize | k: kvDim | v: kvDim] at
+     * position pos[0], and the write of the rotated key and of v into the layer's cache rows
+     * {@code pos * kvDim}. cos/sin are [position][headSize/2]; {@code neox} pairs (i, i+half)
+     * instead of neighbours (2i, 2i+1). One array for q, k and v: one projection kernel fills it.
      */
-    public static void ropeAndCacheWrite(FloatArray q, FloatArray k, FloatArray v, FloatArray keyCache, FloatArray valueCache,
+    public static void ropeAndCacheWrite(FloatArray qkv, FloatArray keyCache, FloatArray valueCache,
                                          FloatArray cos, FloatArray sin, IntArray pos,
                                          int nHeads, int nKvHeads, int headSize, int neox) {
         int half = headSize / 2;
         int p = pos.get(0);
         int kvDim = nKvHeads * headSize;
+        int ko = nHeads * headSize;
+        int vo = ko + kvDim;
         for (@Parallel int i = 0; i < nHeads * half; i++) {
             int h = i / half;
             int pair = i % half;
@@ -216,18 +226,18 @@ public final class TornadoKernels {
             int b = neox == 1 ? a + half : a + 1;
             float fc = cos.get(p * half + pair);
             float fs = sin.get(p * half + pair);
-            float q0 = q.get(a);
-            float q1 = q.get(b);
-            q.set(a, q0 * fc - q1 * fs);
-            q.set(b, q0 * fs + q1 * fc);
+            float q0 = qkv.get(a);
+            float q1 = qkv.get(b);
+            qkv.set(a, q0 * fc - q1 * fs);
+            qkv.set(b, q0 * fs + q1 * fc);
             if (i < nKvHeads * half) {
-                float k0 = k.get(a);
-                float k1 = k.get(b);
+                float k0 = qkv.get(ko + a);
+                float k1 = qkv.get(ko + b);
                 int row = p * kvDim;
                 keyCache.set(row + a, k0 * fc - k1 * fs);
                 keyCache.set(row + b, k0 * fs + k1 * fc);
-                valueCache.set(row + 2 * i, v.get(2 * i));
-                valueCache.set(row + 2 * i + 1, v.get(2 * i + 1));
+                valueCache.set(row + 2 * i, qkv.get(vo + 2 * i));
+                valueCache.set(row + 2 * i + 1, qkv.get(vo + 2 * i + 1));
             }
         }
     }
@@ -298,11 +308,11 @@ public final class TornadoKernels {
         }
     }
 
-    /** gate = silu(gate) ⊙ up. */
-    public static void swiglu(FloatArray gate, FloatArray up, int n) {
+    /** gateUp = [gate: n | up: n]; gate = silu(gate) ⊙ up (one projection kernel fills both halves). */
+    public static void swiglu(FloatArray gateUp, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float g = gate.get(i);
-            gate.set(i, g / (1f + TornadoMath.exp(-g)) * up.get(i));
+            float g = gateUp.get(i);
+            gateUp.set(i, g / (1f + TornadoMath.exp(-g)) * gateUp.get(n + i));
         }
     }
 

@@ -2,6 +2,7 @@ package io.jsteer.tornado;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
@@ -23,6 +24,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 
 /**
  * The tornado engine against the CPU engine on the real stories260K weights (5 blocks, dim 64,
@@ -64,6 +67,37 @@ class TornadoEngineTest {
     private static String greedyText(InferenceEngine e) {
         GenerationResult r = new Generator(e).generate(new int[] {1}, 200, Sampler.greedy(), t -> t == 1, (a, b) -> {});
         return model.tokenizer().decode(r.tokens());
+    }
+
+    /** CUDA graphs are a PTX feature: asked for on another backend, create says so; on PTX the engine takes them. */
+    @Test
+    void cudaGraphsAreTakenOnPtxOnly() {
+        String before = System.getProperty(TornadoEngine.CUDA_GRAPH_PROPERTY);
+        System.setProperty(TornadoEngine.CUDA_GRAPH_PROPERTY, "true");
+        try {
+            if (TornadoExecutionPlan.DEFAULT_DEVICE.getTornadoVMBackend() == TornadoVMBackendType.PTX) {
+                // the first token captures the graphs, the next ones replay them with new positions
+                try (TornadoEngine g = gpu(); CpuEngine c = cpu()) {
+                    assertTrue(g.cudaGraph());
+                    for (int pos = 0; pos < 4; pos++) {
+                        float[] expected = c.forward(pos + 1, pos, false).clone();
+                        float[] actual = g.forward(pos + 1, pos, false);
+                        for (int i = 0; i < expected.length; i++) {
+                            assertEquals(expected[i], actual[i], LOGIT_TOLERANCE, "CUDA-graph logit " + i + " at position " + pos);
+                        }
+                    }
+                }
+            } else {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, TornadoEngineTest::gpu);
+                assertTrue(e.getMessage().contains("PTX") && e.getMessage().contains(TornadoEngine.CUDA_GRAPH_PROPERTY), e.getMessage());
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(TornadoEngine.CUDA_GRAPH_PROPERTY);
+            } else {
+                System.setProperty(TornadoEngine.CUDA_GRAPH_PROPERTY, before);
+            }
+        }
     }
 
     @Test

@@ -95,7 +95,7 @@ class TornadoKernelsTest {
         int rt = TornadoEngine.rowThreads(cols);
         String g = name();
         run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dw, dx)
-                .task("t", TornadoKernels::matvecF32, new KernelContext(), dw, dx, out, rows, cols, LOCAL, rt)
+                .task("t", TornadoKernels::matvecF32, new KernelContext(), dw, dx, out, rows, cols, LOCAL, rt, 0, 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, TornadoEngine.bandGroups(rows, rt)));
         assertClose(cpuMatvec(FloatTensor.of(w), x, rows, cols), out, 1e-4f, "matvecF32 " + rows + "x" + cols);
     }
@@ -119,7 +119,7 @@ class TornadoKernelsTest {
         int rt = TornadoEngine.rowThreads(cols);
         String g = name();
         run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, m.f16(), dx)
-                .task("t", TornadoKernels::matvecF16, new KernelContext(), m.f16(), dx, out, rows, cols, LOCAL, rt)
+                .task("t", TornadoKernels::matvecF16, new KernelContext(), m.f16(), dx, out, rows, cols, LOCAL, rt, 0, 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, TornadoEngine.bandGroups(rows, rt)));
         assertClose(cpuMatvec(w, x, rows, cols), out, 1e-4f, "matvecF16");
     }
@@ -150,9 +150,63 @@ class TornadoKernelsTest {
         int rt = TornadoEngine.rowThreads(cols);
         String g = name();
         run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, m.quants(), m.scales(), dx)
-                .task("t", TornadoKernels::matvecQ8, new KernelContext(), m.quants(), m.scales(), dx, out, rows, cols, LOCAL, rt)
+                .task("t", TornadoKernels::matvecQ8, new KernelContext(), m.quants(), m.scales(), dx, out, rows, cols, LOCAL, rt, 0, 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, TornadoEngine.bandGroups(rows, rt)));
         assertClose(cpuMatvec(w, x, rows, cols), out, 1e-4f, "matvecQ8");
+    }
+
+    /** Q8_0 data for rows x cols with random scales and quants, as GGUF stores it. */
+    private FloatTensor randomQ8(int rows, int cols) {
+        int blocks = rows * cols / 32;
+        MemorySegment seg = Arena.ofAuto().allocate(34L * blocks, 8);
+        for (int b = 0; b < blocks; b++) {
+            seg.set(SHORT_LE, 34L * b, Float.floatToFloat16(0.001f + rnd.nextFloat() * 0.01f));
+            for (int j = 0; j < 32; j++) {
+                seg.set(ValueLayout.JAVA_BYTE, 34L * b + 2 + j, (byte) (rnd.nextInt(255) - 127));
+            }
+        }
+        return FloatTensor.wrap(DType.Q8_0, seg, (long) rows * cols);
+    }
+
+    /** Two matrices stacked into one launch, written after an offset and added to what is there (the fused residual). */
+    @ParameterizedTest
+    @CsvSource({"Q8_0, 40, 64, 24", "F32, 37, 96, 5"})
+    void stackedMatvecWritesAtAnOffsetAndAccumulates(DType type, int rowsA, int cols, int rowsB) {
+        FloatTensor a = type == DType.Q8_0 ? randomQ8(rowsA, cols) : FloatTensor.of(random(rowsA * cols, 0.1f));
+        FloatTensor b = type == DType.Q8_0 ? randomQ8(rowsB, cols) : FloatTensor.of(random(rowsB * cols, 0.1f));
+        DeviceMatrix m = DeviceMatrix.stack(DeviceMatrix.of("a", a, rowsA, cols), DeviceMatrix.of("b", b, rowsB, cols)).orElseThrow();
+        int rows = rowsA + rowsB, offset = 3;
+        assertEquals(rows, m.rows());
+        float[] x = random(cols, 1f);
+        float[] y = random(offset + rows, 1f);
+        float[] ea = cpuMatvec(a, x, rowsA, cols), eb = cpuMatvec(b, x, rowsB, cols);
+        float[] expected = y.clone();
+        for (int i = 0; i < rows; i++) {
+            expected[offset + i] += i < rowsA ? ea[i] : eb[i - rowsA];
+        }
+        FloatArray dx = FloatArray.fromArray(x), out = FloatArray.fromArray(y);
+        int rt = TornadoEngine.rowThreads(cols);
+        String g = name();
+        TaskGraph graph = new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dx, out);
+        if (type == DType.Q8_0) {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, m.quants(), m.scales())
+                    .task("t", TornadoKernels::matvecQ8, new KernelContext(), m.quants(), m.scales(), dx, out, rows, cols, LOCAL, rt, offset, 1);
+        } else {
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, m.f32())
+                    .task("t", TornadoKernels::matvecF32, new KernelContext(), m.f32(), dx, out, rows, cols, LOCAL, rt, offset, 1);
+        }
+        run(graph.transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, TornadoEngine.bandGroups(rows, rt)));
+        assertClose(expected, out, 1e-4f, "stacked " + type);
+    }
+
+    @Test
+    void stackingNeedsTheSameStorageAndWidth() {
+        DeviceMatrix f32 = DeviceMatrix.ofFloats(random(64, 1f), 2, 32);
+        DeviceMatrix q8 = DeviceMatrix.of("q", randomQ8(2, 32), 2, 32);
+        DeviceMatrix wide = DeviceMatrix.ofFloats(random(128, 1f), 2, 64);
+        assertTrue(DeviceMatrix.stack(f32, q8).isEmpty());
+        assertTrue(DeviceMatrix.stack(f32, wide).isEmpty());
+        assertEquals(DType.Q8_0, DeviceMatrix.stack(q8, q8).orElseThrow().storage());
     }
 
     @Test
@@ -212,15 +266,21 @@ class TornadoKernelsTest {
                 sin[p * half + i] = (float) Math.sin(p * freq[i]);
             }
         }
-        FloatArray dq = FloatArray.fromArray(q), dk = FloatArray.fromArray(k), dv = FloatArray.fromArray(v);
+        float[] qkv = new float[c.dim() + 2 * kvDim];
+        System.arraycopy(q, 0, qkv, 0, c.dim());
+        System.arraycopy(k, 0, qkv, c.dim(), kvDim);
+        System.arraycopy(v, 0, qkv, c.dim() + kvDim, kvDim);
+        FloatArray dqkv = FloatArray.fromArray(qkv);
         FloatArray kc = new FloatArray(cap * kvDim), vc = new FloatArray(cap * kvDim);
         FloatArray dcos = FloatArray.fromArray(cos), dsin = FloatArray.fromArray(sin);
         IntArray dpos = IntArray.fromElements(pos);
-        run(new TaskGraph(name()).transferToDevice(DataTransferMode.FIRST_EXECUTION, dq, dk, dv, kc, vc, dcos, dsin, dpos)
-                .task("t", TornadoKernels::ropeAndCacheWrite, dq, dk, dv, kc, vc, dcos, dsin, dpos, nHeads, nKvHeads, hs,
+        run(new TaskGraph(name()).transferToDevice(DataTransferMode.FIRST_EXECUTION, dqkv, kc, vc, dcos, dsin, dpos)
+                .task("t", TornadoKernels::ropeAndCacheWrite, dqkv, kc, vc, dcos, dsin, dpos, nHeads, nKvHeads, hs,
                         style == RopeStyle.NEOX ? 1 : 0)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, dq, kc, vc), null);
-        assertClose(eq, dq, 1e-5f, "rotated q");
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, dqkv, kc, vc), null);
+        for (int i = 0; i < c.dim(); i++) {
+            assertEquals(eq[i], dqkv.get(i), 1e-5f, "rotated q " + i);
+        }
         for (int i = 0; i < kvDim; i++) {
             assertEquals(ek[i], kc.get(pos * kvDim + i), 1e-5f, "cached key " + i);
             assertEquals(v[i], vc.get(pos * kvDim + i), 0f, "cached value " + i);
@@ -268,13 +328,19 @@ class TornadoKernelsTest {
         for (int i = 0; i < n; i++) {
             ey[i] += 1.5f * v[5 + i];
         }
-        FloatArray dg = FloatArray.fromArray(gate), du = FloatArray.fromArray(up), dy = FloatArray.fromArray(y), dv = FloatArray.fromArray(v);
+        float[] gateUp = new float[2 * n];
+        System.arraycopy(gate, 0, gateUp, 0, n);
+        System.arraycopy(up, 0, gateUp, n, n);
+        FloatArray dg = FloatArray.fromArray(gateUp), du = FloatArray.fromArray(up), dy = FloatArray.fromArray(y), dv = FloatArray.fromArray(v);
         run(new TaskGraph(name()).transferToDevice(DataTransferMode.FIRST_EXECUTION, dg, du, dy, dv)
-                .task("s", TornadoKernels::swiglu, dg, du, n)
+                .task("s", TornadoKernels::swiglu, dg, n)
                 .task("a", TornadoKernels::add, dy, du, n)
                 .task("b", TornadoKernels::addScaled, dy, dv, 5, 1.5f, n)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, dg, dy), null);
-        assertClose(eg, dg, 1e-5f, "swiglu");
+        for (int i = 0; i < n; i++) {
+            assertEquals(eg[i], dg.get(i), 1e-5f * Math.max(1f, Math.abs(eg[i])), "swiglu " + i);
+            assertEquals(up[i], dg.get(n + i), 0f, "up half untouched " + i);
+        }
         assertClose(ey, dy, 1e-5f, "add + addScaled");
     }
 
