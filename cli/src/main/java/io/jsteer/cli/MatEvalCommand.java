@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.Hooks;
-import io.jsteer.steering.mat.AdditiveHook;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatEvaluator;
-import io.jsteer.steering.mat.MatSteerHook;
 import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
@@ -124,8 +125,7 @@ final class MatEvalCommand implements Callable<Integer> {
                         baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
                     }
                 }
-                methodHooks.put("mat", new MatSteerHook(module.parameters(), module.site(), null)
-                        .installOn(new Hooks(model.config().nLayers())));
+                methodHooks.put("mat", InterventionSet.of(module.gatedEdit()).toHooks(model.config()));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -149,8 +149,7 @@ final class MatEvalCommand implements Callable<Integer> {
     }
 
     private static Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
-        return new Hooks(model.config().nLayers()).add(module.site(),
-                new AdditiveHook(vector));
+        return InterventionSet.of(AddVector.of(module.site(), vector, 1, Positions.ALL)).toHooks(model.config());
     }
 
     private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {

@@ -1,7 +1,9 @@
 package io.jsteer.steering.mat;
 
 import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.intervene.GateListener;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.tasks.McItem;
@@ -31,7 +33,7 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
-        return score(task, items, mat == null ? null : new MatSteerHook(mat, site, null).installOn(new Hooks(engine.config().nLayers())),
+        return score(task, items, mat == null ? null : hooks(mat, site, null),
                 progress ? task + (mat == null ? " base" : " mat") : null);
     }
 
@@ -119,7 +121,7 @@ public final class MatEvaluator {
     /** Table-2-style gate statistics of the module over these texts (each prefilled once). */
     public GateStats gateStats(List<String> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
-        engine.setHooks(new MatSteerHook(mat, site, acc).installOn(new Hooks(engine.config().nLayers())));
+        engine.setHooks(hooks(mat, site, acc));
         try {
             for (String text : texts) {
                 int[] ids = tokenizer.encode(text, true);
@@ -138,13 +140,17 @@ public final class MatEvaluator {
     /** Per-token gates [tokens][T] of one text (for the gates command). */
     public double[][] tokenGates(int[] ids, MatParameters mat, Site site) {
         double[][] out = new double[ids.length][];
-        engine.setHooks(new MatSteerHook(mat, site, (position, inPrompt, gates) -> out[position] = gates.clone())
-                .installOn(new Hooks(engine.config().nLayers())));
+        engine.setHooks(hooks(mat, site, (at, position, inPrompt, gates) -> out[position] = gates));
         try {
             engine.prefill(ids, 0);
         } finally {
             engine.setHooks(null);
         }
         return out;
+    }
+
+    /** The module as the shared GatedEdit at {@code site}, compiled for this engine's model (validated against it). */
+    public Hooks hooks(MatParameters mat, Site site, GateListener gates) {
+        return InterventionSet.of(mat.toGatedEdit(site)).toHooks(engine.config(), gates);
     }
 }

@@ -80,7 +80,7 @@ public final class MatTrainingJob {
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
                 c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), model.name(), fingerprint, datasets,
                 result.before(), result.after());
-        float[][] caa = features.stream().map(AdditiveHook::meanDifference).toArray(float[][]::new);
+        float[][] caa = features.stream().map(AttributeFeatures::meanDifference).toArray(float[][]::new);
         return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, cached.isPresent(),
                 gates(init, features), gates(result.parameters(), features));
     }

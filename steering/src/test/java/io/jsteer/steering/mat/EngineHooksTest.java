@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.tensor.Parallel;
+import io.jsteer.tensor.autograd.Precision;
+import io.jsteer.tensor.autograd.Tape;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +49,7 @@ class EngineHooksTest {
     }
 
     @Test
-    void hookEditsEveryPositionWithTheSpecFormula() {
+    void gatedEditEditsEveryPositionWithTheSpecFormula() {
         try (LoadedModel m = Shared.stories(); Parallel par = new Parallel(2); CpuEngine engine = m.newCpuEngine(64, par)) {
             Site site = Site.parse("attn_heads:3");
             MatParameters mat = MatParameters.initial(List.of("a", "b", "c"), m.config().dim(), 11);
@@ -56,15 +59,19 @@ class EngineHooksTest {
             int[] edits = new int[1];
             Hooks hooks = new Hooks(m.config().nLayers())
                     .add(site, (at, pos, p, x) -> before[pos] = x.clone());
-            new MatSteerHook(mat, site, (pos, inPrompt, g) -> edits[0]++).installOn(hooks)
+            GatedEdit edit = mat.toGatedEdit(site);
+            hooks.add(site, edit.toHook((at, pos, inPrompt, g) -> edits[0]++))
                     .add(site, (at, pos, p, x) -> after[pos] = x.clone());
             engine.setHooks(hooks);
             engine.prefill(ids, 0);
             assertEquals(ids.length, edits[0]);
             for (int pos = 0; pos < ids.length; pos++) {
-                float[] expected = before[pos].clone();
-                mat.edit(expected, new double[3]);
-                assertArrayEquals(expected, after[pos], 1e-6f);
+                // the same edit on a float64 tape (the trainable path's formula)
+                Tape tape = new Tape(Precision.F64);
+                double[] expected = edit.applyWithGates(tape, tape.constant(before[pos], 1, before[pos].length)).output().toDoubleArray();
+                for (int j = 0; j < expected.length; j++) {
+                    assertEquals(expected[j], after[pos][j], 1e-5);
+                }
                 assertEquals(norm(before[pos]), norm(after[pos]), 1e-4 * norm(before[pos]));
                 assertTrue(Math.abs(after[pos][0] - before[pos][0]) + Math.abs(after[pos][5] - before[pos][5]) > 1e-6);
             }

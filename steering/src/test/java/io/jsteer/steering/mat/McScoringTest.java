@@ -73,7 +73,8 @@ class McScoringTest {
             Site site = Site.parse("attn_heads:2");
             MatParameters mat = MatParameters.initial(List.of("a", "b"), m.config().dim(), 3);
             double[] plain = new McScorer(engine, m.tokenizer()).logProbs(ITEM);
-            engine.setHooks(new MatSteerHook(mat, site, null).installOn(new Hooks(m.config().nLayers())));
+            MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
+            engine.setHooks(eval.hooks(mat, site, null));
             double[] steered = new McScorer(engine, m.tokenizer()).logProbs(ITEM);
             double[] expected = new double[3];
             for (int c = 0; c < 3; c++) {
@@ -82,7 +83,6 @@ class McScoringTest {
             assertArrayEquals(expected, steered, 1e-3);
             assertTrue(Math.abs(steered[0] - plain[0]) > 1e-2, "a random module changes the scores");
             // the evaluator runs the same computation and restores the unsteered engine afterwards
-            MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
             MatEvaluator.Score s = eval.score("t", List.of(ITEM), mat, site, false);
             // same path; only float rounding may differ (Vector API reductions before and after JIT compilation)
             assertEquals(McMetrics.mc2(steered, ITEM.correct()), s.mc2(), 1e-5);
@@ -93,10 +93,10 @@ class McScoringTest {
             // changes activations only by the 1e-8 of the norm guard
             List<String> texts = List.of(ITEM.text(0), ITEM.text(1));
             assertEquals(0, eval.meanKl(texts, null), 0);
-            double kl = eval.meanKl(texts, new MatSteerHook(mat, site, null).installOn(new Hooks(m.config().nLayers())));
+            double kl = eval.meanKl(texts, eval.hooks(mat, site, null));
             assertTrue(kl > 1e-3, "KL " + kl);
             MatParameters zero = new MatParameters(mat.attributes(), new float[2][m.config().dim()], mat.gateWeight(), mat.gateBias());
-            assertEquals(0, eval.meanKl(texts, new MatSteerHook(zero, site, null).installOn(new Hooks(m.config().nLayers()))), 1e-9);
+            assertEquals(0, eval.meanKl(texts, eval.hooks(zero, site, null)), 1e-9);
         }
     }
 }
