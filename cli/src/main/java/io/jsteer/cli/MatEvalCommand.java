@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
 final class MatEvalCommand implements Callable<Integer> {
 
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
-    record TaskResult(String task, int items, int skipped, double baseMc2, double matMc2, double baseAccuracy,
+    record TaskResult(String task, int items, int skipped, double baseMc1, double matMc1, double baseMc2, double matMc2, double baseAccuracy,
                       double matAccuracy, Map<String, MatEvaluator.Score> baselines, Map<String, Double> klOnTrueAnswers,
                       GateStats gatesOnTrue, GateStats gatesOnFalse) {}
 
@@ -139,13 +139,17 @@ final class MatEvalCommand implements Callable<Integer> {
                         kl.put(e.getKey(), eval.meanKl(klOn, e.getValue()));
                     }
                 }
-                results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc2(), steered.mc2(), base.accuracy(),
+                results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc1(), steered.mc1(), base.mc2(), steered.mc2(), base.accuracy(),
                         steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module.parameters(), module.site()),
                         eval.gateStats(falseTexts, module.parameters(), module.site())));
             }
         }
         print(results, module);
         return 0;
+    }
+
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "      - " : String.format(Locale.ROOT, "%6.2f%%", 100 * v);
     }
 
     private static Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
@@ -163,17 +167,18 @@ final class MatEvalCommand implements Callable<Integer> {
             p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             return;
         }
-        p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC2: mass on true answers; acc: argmax likelihood is true)%n",
-                mat.getFileName(), module.metadata().site(), split);
-        p.println("task          items  method  MC2       acc");
+        p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC1: best answer above every incorrect one, TruthfulQA only; "
+                + "MC2: mass on true answers; acc: argmax likelihood is true)%n", mat.getFileName(), module.metadata().site(), split);
+        p.println("task          items  method  MC1       MC2       acc");
         for (TaskResult r : results) {
-            p.printf(Locale.ROOT, "%-12s %6d  base    %6.2f%%   %6.2f%%%s%n", r.task(), r.items(), 100 * r.baseMc2(),
-                    100 * r.baseAccuracy(), r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
+            p.printf(Locale.ROOT, "%-12s %6d  base    %s   %6.2f%%   %6.2f%%%s%n", r.task(), r.items(), percent(r.baseMc1()),
+                    100 * r.baseMc2(), 100 * r.baseAccuracy(), r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
             for (var b : r.baselines().entrySet()) {
-                p.printf(Locale.ROOT, "%-12s %6s  %-6s  %6.2f%%   %6.2f%%%n", "", "", b.getKey(), 100 * b.getValue().mc2(),
-                        100 * b.getValue().accuracy());
+                p.printf(Locale.ROOT, "%-12s %6s  %-6s  %s   %6.2f%%   %6.2f%%%n", "", "", b.getKey(), percent(b.getValue().mc1()),
+                        100 * b.getValue().mc2(), 100 * b.getValue().accuracy());
             }
-            p.printf(Locale.ROOT, "%-12s %6s  MAT     %6.2f%%   %6.2f%%%n", "", "", 100 * r.matMc2(), 100 * r.matAccuracy());
+            p.printf(Locale.ROOT, "%-12s %6s  MAT     %s   %6.2f%%   %6.2f%%%n", "", "", percent(r.matMc1()), 100 * r.matMc2(),
+                    100 * r.matAccuracy());
         }
         p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated)");
         if (klTexts > 0) {

@@ -20,8 +20,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  */
 public final class MatEvaluator {
 
-    /** Mean metrics over the scored items of one task. */
-    public record Score(String task, int items, int skipped, double mc2, double accuracy) {}
+    /**
+     * Mean metrics over the scored items of one task.
+     *
+     * @param mc1 TruthfulQA MC1 (best answer above every incorrect one) over the items that name a
+     *            best answer; NaN when none does
+     */
+    public record Score(String task, int items, int skipped, double mc1, double mc2, double accuracy) {}
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
@@ -41,8 +46,8 @@ public final class MatEvaluator {
     public Score score(String task, List<McItem> items, Hooks hooks, String label) {
         engine.setHooks(hooks);
         McScorer scorer = new McScorer(engine, tokenizer);
-        double mc2 = 0, acc = 0;
-        int n = 0, skipped = 0;
+        double mc1 = 0, mc2 = 0, acc = 0;
+        int n = 0, skipped = 0, withBest = 0;
         try (ProgressBar bar = label != null ? new ProgressBarBuilder().setTaskName(label)
                 .setInitialMax(items.size()).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null) {
             for (McItem item : items) {
@@ -52,6 +57,10 @@ public final class MatEvaluator {
                     double[] lp = scorer.logProbs(item);
                     mc2 += McMetrics.mc2(lp, item.correct());
                     acc += McMetrics.argmaxCorrect(lp, item.correct());
+                    if (item.hasBest()) {
+                        mc1 += McMetrics.mc1(lp, item.best(), item.correct());
+                        withBest++;
+                    }
                     n++;
                 }
                 if (bar != null) {
@@ -61,7 +70,8 @@ public final class MatEvaluator {
         } finally {
             engine.setHooks(null);
         }
-        return new Score(task, n, skipped, n == 0 ? Double.NaN : mc2 / n, n == 0 ? Double.NaN : acc / n);
+        return new Score(task, n, skipped, withBest == 0 ? Double.NaN : mc1 / withBest, n == 0 ? Double.NaN : mc2 / n,
+                n == 0 ? Double.NaN : acc / n);
     }
 
     /**
