@@ -66,7 +66,7 @@ public final class MatTrainingJob {
                 log.println("mat: features from the cache " + r.cache());
             }
         } else {
-            features = MatFeatures.extract(new LastTokenExtractor(engine, model.tokenizer(), r.site()), splits, "train", r.everyToken(), r.progress());
+            features = MatFeatures.extract(engine, model.tokenizer(), r.site(), splits, "train", r.everyToken(), r.progress());
             if (r.cache() != null) {
                 FeatureCache.save(r.cache(), key, features);
             }

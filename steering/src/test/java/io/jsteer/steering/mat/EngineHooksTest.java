@@ -24,7 +24,7 @@ class EngineHooksTest {
             for (String s : List.of("attn_heads:1", "resid_post:4")) {
                 Site site = Site.parse(s);
                 String text = "Q: Is the sky blue? A: Yes, it is.";
-                float[] viaPrefill = new LastTokenExtractor(engine, m.tokenizer(), site).extract(text);
+                float[] viaPrefill = MatFeatures.rows(engine, m.tokenizer(), site, List.of(text), false, false)[0];
                 int[] ids = m.tokenizer().encode(text, true);
                 float[][] last = new float[1][];
                 engine.setHooks(new Hooks(m.config().nLayers()).add(site, (at, pos, inPrompt, x) -> {
@@ -39,11 +39,16 @@ class EngineHooksTest {
                 assertEquals(m.config().dim(), viaPrefill.length);
                 assertArrayEquals(last[0], viaPrefill, 1e-4f, s);
                 // the ALL option: one row per token, the last one the last-token feature
-                float[][] every = new LastTokenExtractor(engine, m.tokenizer(), site).extractEveryToken(text);
+                float[][] every = MatFeatures.rows(engine, m.tokenizer(), site, List.of(text), true, false);
                 assertEquals(ids.length, every.length);
                 assertArrayEquals(viaPrefill, every[ids.length - 1], 1e-5f, s); // same prefill; JIT may change float rounding
-                float[][] rows = new LastTokenExtractor(engine, m.tokenizer(), site).extractAll(List.of(text, "Q: A:"), null, true);
+                float[][] rows = MatFeatures.rows(engine, m.tokenizer(), site, List.of(text, "Q: A:"), true, false);
                 assertEquals(ids.length + m.tokenizer().encode("Q: A:", true).length, rows.length);
+                assertArrayEquals(every[3], rows[3], 1e-5f, s);
+                // last-token rows of two texts: one per text, in order
+                float[][] lastRows = MatFeatures.rows(engine, m.tokenizer(), site, List.of("Q: A:", text), false, false);
+                assertEquals(2, lastRows.length);
+                assertArrayEquals(viaPrefill, lastRows[1], 1e-5f, s);
             }
         }
     }
