@@ -37,7 +37,7 @@ final class MatEvalCommand implements Callable<Integer> {
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
     record TaskResult(String task, int items, int skipped, double baseMc1, double matMc1, double baseMc2, double matMc2, double baseAccuracy,
                       double matAccuracy, Map<String, MatEvaluator.Score> baselines, Map<String, Double> klOnTrueAnswers,
-                      GateStats gatesOnTrue, GateStats gatesOnFalse) {}
+                      GateStats gatesOnTrue, GateStats gatesOnFalse, MatEvaluator.GatesByRole gatesByRole) {}
 
     @Mixin
     CommonOptions common;
@@ -141,7 +141,8 @@ final class MatEvalCommand implements Callable<Integer> {
                 }
                 results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc1(), steered.mc1(), base.mc2(), steered.mc2(), base.accuracy(),
                         steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module.parameters(), module.site()),
-                        eval.gateStats(falseTexts, module.parameters(), module.site())));
+                        eval.gateStats(falseTexts, module.parameters(), module.site()),
+                        eval.gatesByRole(items, module.parameters(), module.site())));
             }
         }
         print(results, module);
@@ -194,6 +195,21 @@ final class MatEvalCommand implements Callable<Integer> {
         p.println("gates per token (mean gate per attribute; tokens with a gate > 0.5 per text)");
         for (TaskResult r : results) {
             for (var e : List.of(Map.entry("true answers", r.gatesOnTrue()), Map.entry("false answers", r.gatesOnFalse()))) {
+                GateStats g = e.getValue();
+                StringBuilder gates = new StringBuilder();
+                for (int t = 0; t < g.attributes().size(); t++) {
+                    gates.append(String.format(Locale.ROOT, " %s %.3f", g.attributes().get(t), g.meanGate()[t]));
+                }
+                p.printf(Locale.ROOT, "  %-12s %-14s%s; intervened %.1f of %.1f tokens%n", r.task(), e.getKey(), gates,
+                        g.intervenedPerText(), g.tokensPerText());
+            }
+        }
+        p.println();
+        p.println("gates by token role (mean gate per attribute; tokens with a gate > 0.5 per text)");
+        for (TaskResult r : results) {
+            var roles = r.gatesByRole();
+            for (var e : List.of(Map.entry("prompt tokens", roles.prompt()), Map.entry("true answers", roles.trueAnswers()),
+                    Map.entry("false answers", roles.falseAnswers()))) {
                 GateStats g = e.getValue();
                 StringBuilder gates = new StringBuilder();
                 for (int t = 0; t < g.attributes().size(); t++) {

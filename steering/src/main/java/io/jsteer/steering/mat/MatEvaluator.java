@@ -147,6 +147,35 @@ public final class MatEvaluator {
         return acc.stats();
     }
 
+    /**
+     * Gates by token role over these items' choice texts (each prefilled once): the shared prompt
+     * tokens ({@code Q: ... A:}), the answer tokens of true (desirable) choices and those of false
+     * (undesirable) ones. A selective module opens its gates on the false answers' tokens only.
+     */
+    public record GatesByRole(GateStats prompt, GateStats trueAnswers, GateStats falseAnswers) {}
+
+    public GatesByRole gatesByRole(List<McItem> items, MatParameters mat, Site site) {
+        GateStats.Accumulator prompt = new GateStats.Accumulator(mat.attributes()),
+                good = new GateStats.Accumulator(mat.attributes()), bad = new GateStats.Accumulator(mat.attributes());
+        for (McItem item : items) {
+            for (int c = 0; c < item.choices().size(); c++) {
+                int[] ids = tokenizer.encode(item.text(c), true);
+                if (ids.length > engine.capacity()) {
+                    continue;
+                }
+                int promptLength = MatFeatures.promptTokens(tokenizer, item, c);
+                GateStats.Accumulator answer = item.correct().get(c) ? good : bad;
+                double[][] gates = tokenGates(ids, mat, site);
+                for (int i = 0; i < ids.length; i++) {
+                    (i < promptLength ? prompt : answer).onGates(site, i, true, gates[i]);
+                }
+                prompt.endText();
+                answer.endText();
+            }
+        }
+        return new GatesByRole(prompt.stats(), good.stats(), bad.stats());
+    }
+
     /** Per-token gates [tokens][T] of one text (for the gates command). */
     public double[][] tokenGates(int[] ids, MatParameters mat, Site site) {
         double[][] out = new double[ids.length][];
