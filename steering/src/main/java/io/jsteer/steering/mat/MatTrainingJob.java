@@ -18,7 +18,7 @@ import java.util.Optional;
 
 /**
  * A whole MAT-Steer training run: load and split the tasks, extract (or reuse cached)
- * last-token features of the train split, train, and package the checkpoint with its provenance.
+ * features (last token, or the tokens --tokens names) of the train split, train, and package the checkpoint with its provenance.
  */
 public final class MatTrainingJob {
 
