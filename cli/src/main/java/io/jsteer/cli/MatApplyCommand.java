@@ -4,12 +4,11 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
-import io.jsteer.steering.mat.MatSteerHook;
 import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +51,7 @@ final class MatApplyCommand implements Callable<Integer> {
              CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
             module.requireCompatible(model.config(), model.name());
             GateStats.Accumulator gates = new GateStats.Accumulator(module.parameters().attributes());
-            engine.setHooks(new MatSteerHook(module.parameters(), module.site(), gates).installOn(new Hooks(model.config().nLayers())));
+            engine.setHooks(InterventionSet.of(module.gatedEdit()).toHooks(model.config(), gates));
             Tokenizer tok = model.tokenizer();
             int[] ids = tok.encode(text, true);
             if (ids.length == 0) {

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.Hooks;
-import io.jsteer.steering.mat.AdditiveHook;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatEvaluator;
-import io.jsteer.steering.mat.MatSteerHook;
 import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
@@ -34,9 +35,9 @@ import picocli.CommandLine.Option;
 final class MatEvalCommand implements Callable<Integer> {
 
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
-    record TaskResult(String task, int items, int skipped, double baseMc2, double matMc2, double baseAccuracy,
+    record TaskResult(String task, int items, int skipped, double baseMc1, double matMc1, double baseMc2, double matMc2, double baseAccuracy,
                       double matAccuracy, Map<String, MatEvaluator.Score> baselines, Map<String, Double> klOnTrueAnswers,
-                      GateStats gatesOnTrue, GateStats gatesOnFalse) {}
+                      GateStats gatesOnTrue, GateStats gatesOnFalse, MatEvaluator.GatesByRole gatesByRole) {}
 
     @Mixin
     CommonOptions common;
@@ -124,8 +125,7 @@ final class MatEvalCommand implements Callable<Integer> {
                         baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
                     }
                 }
-                methodHooks.put("mat", new MatSteerHook(module.parameters(), module.site(), null)
-                        .installOn(new Hooks(model.config().nLayers())));
+                methodHooks.put("mat", InterventionSet.of(module.gatedEdit()).toHooks(model.config()));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -139,18 +139,22 @@ final class MatEvalCommand implements Callable<Integer> {
                         kl.put(e.getKey(), eval.meanKl(klOn, e.getValue()));
                     }
                 }
-                results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc2(), steered.mc2(), base.accuracy(),
+                results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc1(), steered.mc1(), base.mc2(), steered.mc2(), base.accuracy(),
                         steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module.parameters(), module.site()),
-                        eval.gateStats(falseTexts, module.parameters(), module.site())));
+                        eval.gateStats(falseTexts, module.parameters(), module.site()),
+                        eval.gatesByRole(items, module.parameters(), module.site())));
             }
         }
         print(results, module);
         return 0;
     }
 
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "      - " : String.format(Locale.ROOT, "%6.2f%%", 100 * v);
+    }
+
     private static Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
-        return new Hooks(model.config().nLayers()).add(module.site(),
-                new AdditiveHook(vector));
+        return InterventionSet.of(AddVector.of(module.site(), vector, 1, Positions.ALL)).toHooks(model.config());
     }
 
     private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {
@@ -164,17 +168,18 @@ final class MatEvalCommand implements Callable<Integer> {
             p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             return;
         }
-        p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC2: mass on true answers; acc: argmax likelihood is true)%n",
-                mat.getFileName(), module.metadata().site(), split);
-        p.println("task          items  method  MC2       acc");
+        p.printf(Locale.ROOT, "MAT-Steer %s at %s, %s split (MC1: best answer above every incorrect one, TruthfulQA only; "
+                + "MC2: mass on true answers; acc: argmax likelihood is true)%n", mat.getFileName(), module.metadata().site(), split);
+        p.println("task          items  method  MC1       MC2       acc");
         for (TaskResult r : results) {
-            p.printf(Locale.ROOT, "%-12s %6d  base    %6.2f%%   %6.2f%%%s%n", r.task(), r.items(), 100 * r.baseMc2(),
-                    100 * r.baseAccuracy(), r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
+            p.printf(Locale.ROOT, "%-12s %6d  base    %s   %6.2f%%   %6.2f%%%s%n", r.task(), r.items(), percent(r.baseMc1()),
+                    100 * r.baseMc2(), 100 * r.baseAccuracy(), r.skipped() > 0 ? "  (" + r.skipped() + " over the context, skipped)" : "");
             for (var b : r.baselines().entrySet()) {
-                p.printf(Locale.ROOT, "%-12s %6s  %-6s  %6.2f%%   %6.2f%%%n", "", "", b.getKey(), 100 * b.getValue().mc2(),
-                        100 * b.getValue().accuracy());
+                p.printf(Locale.ROOT, "%-12s %6s  %-6s  %s   %6.2f%%   %6.2f%%%n", "", "", b.getKey(), percent(b.getValue().mc1()),
+                        100 * b.getValue().mc2(), 100 * b.getValue().accuracy());
             }
-            p.printf(Locale.ROOT, "%-12s %6s  MAT     %6.2f%%   %6.2f%%%n", "", "", 100 * r.matMc2(), 100 * r.matAccuracy());
+            p.printf(Locale.ROOT, "%-12s %6s  MAT     %s   %6.2f%%   %6.2f%%%n", "", "", percent(r.matMc1()), 100 * r.matMc2(),
+                    100 * r.matAccuracy());
         }
         p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated)");
         if (klTexts > 0) {
@@ -190,6 +195,21 @@ final class MatEvalCommand implements Callable<Integer> {
         p.println("gates per token (mean gate per attribute; tokens with a gate > 0.5 per text)");
         for (TaskResult r : results) {
             for (var e : List.of(Map.entry("true answers", r.gatesOnTrue()), Map.entry("false answers", r.gatesOnFalse()))) {
+                GateStats g = e.getValue();
+                StringBuilder gates = new StringBuilder();
+                for (int t = 0; t < g.attributes().size(); t++) {
+                    gates.append(String.format(Locale.ROOT, " %s %.3f", g.attributes().get(t), g.meanGate()[t]));
+                }
+                p.printf(Locale.ROOT, "  %-12s %-14s%s; intervened %.1f of %.1f tokens%n", r.task(), e.getKey(), gates,
+                        g.intervenedPerText(), g.tokensPerText());
+            }
+        }
+        p.println();
+        p.println("gates by token role (mean gate per attribute; tokens with a gate > 0.5 per text)");
+        for (TaskResult r : results) {
+            var roles = r.gatesByRole();
+            for (var e : List.of(Map.entry("prompt tokens", roles.prompt()), Map.entry("true answers", roles.trueAnswers()),
+                    Map.entry("false answers", roles.falseAnswers()))) {
                 GateStats g = e.getValue();
                 StringBuilder gates = new StringBuilder();
                 for (int t = 0; t < g.attributes().size(); t++) {

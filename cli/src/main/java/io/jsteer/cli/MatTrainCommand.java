@@ -10,6 +10,7 @@ import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatLayerSearch;
 import io.jsteer.steering.mat.MatLoss;
 import io.jsteer.steering.mat.MatTrainingJob;
+import io.jsteer.steering.mat.TrainTokens;
 import io.jsteer.steering.mat.TrainConfig;
 import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
@@ -58,9 +59,10 @@ final class MatTrainCommand implements Callable<Integer> {
             description = "feature cache (safetensors; default: OUT.features.safetensors); reused when model, site, data and seed match")
     Path cache;
 
-    @Option(names = "--tokens", paramLabel = "last|all", defaultValue = "last",
-            description = "train on the last token of each sample (default, the reference code) or on every token (spec §6 ALL; "
-                    + "the shared prompt tokens then fall in both pools)")
+    @Option(names = "--tokens", paramLabel = "last|all|answer|diff", defaultValue = "last",
+            description = "train on the last token of each sample (default, the reference code), on every token (spec §6 ALL; "
+                    + "the shared prompt tokens then fall in both pools), on the answer tokens only (answer), or on the answer tokens "
+                    + "that the item's opposite answers lack (diff: the words that carry the attribute)")
     String tokens;
 
     @Option(names = "--no-cache", description = "neither read nor write a feature cache")
@@ -113,7 +115,7 @@ final class MatTrainCommand implements Callable<Integer> {
             Site at = site != null ? Site.parse(site) : MatSites.defaultSite(model.config().nLayers());
             var request = new MatTrainingJob.Request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), at,
                     trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config,
-                    cachePath, everyToken(), true);
+                    cachePath, TrainTokens.parse(tokens), true);
             MatTrainingJob.Outcome o;
             MatLayerSearch.Outcome search = null;
             if (layers != null) {
@@ -131,14 +133,6 @@ final class MatTrainCommand implements Callable<Integer> {
             print(o, search, checkpoint);
         }
         return 0;
-    }
-
-    private boolean everyToken() {
-        return switch (tokens) {
-            case "last" -> false;
-            case "all" -> true;
-            default -> throw new IllegalArgumentException("--tokens must be last or all, got '" + tokens + "'");
-        };
     }
 
     static int[] range(String s) {

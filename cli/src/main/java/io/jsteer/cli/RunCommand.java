@@ -4,6 +4,7 @@ import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.GateRecorder;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
@@ -46,11 +47,12 @@ final class RunCommand implements Callable<Integer> {
              InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
             SteerOptions.TokenCount steered = null;
+            GateRecorder gates = new GateRecorder();
             if (!steering.isEmpty()) {
                 var interventions = steering.interventions(model.config());
                 System.err.println(SteerOptions.describe(interventions));
                 steered = new SteerOptions.TokenCount(interventions.items().getFirst());
-                engine.setHooks(steered.attachTo(interventions.toHooks(model.config())));
+                engine.setHooks(steered.attachTo(interventions.toHooks(model.config(), gates)));
             }
             int[] promptIds = tok.encode(text, true);
             if (promptIds.length == 0) {
@@ -74,6 +76,9 @@ final class RunCommand implements Callable<Integer> {
                     par.threads(), seed);
             if (steered != null) {
                 System.err.println(steered.report());
+            }
+            if (!gates.records().isEmpty()) {
+                System.err.println(SteerOptions.gateReport(gates));
             }
         }
         return 0;

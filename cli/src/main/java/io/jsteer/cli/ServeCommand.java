@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  jsteer serve --model stories260K --port 8080",
                 "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
                 "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'",
-                "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"]"})
+                "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"]",
+                "  jsteer serve --mat runs/story     # MAT-Steer on every request; \"mat\": false turns it off"})
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
@@ -53,6 +54,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "steering for requests that have no 'steering' field (a set in --vectors); repeatable")
     List<String> steer = new java.util.ArrayList<>();
 
+    @Option(names = "--mat", paramLabel = "FILE",
+            description = "a MAT-Steer checkpoint (from 'jsteer mat train') applied to every request unless it sends \"mat\": false")
+    java.nio.file.Path mat;
+
     @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
     String template;
 
@@ -71,14 +76,17 @@ final class ServeCommand implements Callable<Integer> {
         try (LoadedModel model = common.load();
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
                      vectors == null ? SteeringResolver.none() : VectorSteering.directory(model.config(), vectors),
-                     steer.stream().map(SteerSpec::parse).toList(), parallel, threadsPerSlot, ctxSize,
-                     (m, ctx, par) -> Engines.create(common.engine, m, ctx, par));
+                     steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config()),
+                     parallel, threadsPerSlot, ctxSize, (m, ctx, par) -> Engines.create(common.engine, m, ctx, par));
              OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
                     service.modelName(), host, server.port(), parallel, threadsPerSlot, ctxSize);
             if (vectors != null) {
                 System.err.println("jsteer serve: vector sets for 'steering': " + VectorSteering.names(vectors)
                         + (steer.isEmpty() ? "" : "; default steering " + steer));
+            }
+            if (mat != null) {
+                System.err.println("jsteer serve: MAT-Steer module " + mat + " on every request unless it sends \"mat\": false");
             }
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

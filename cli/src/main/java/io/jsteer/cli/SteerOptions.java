@@ -5,15 +5,17 @@ import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.Ablate;
 import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Intervention;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
+import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.vectors.VectorSet;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The steering flags of run and chat (cli.md): vectors to add, directions to project out. */
+/** The steering flags of run and chat (cli.md): vectors to add, directions to project out, a MAT-Steer module. */
 final class SteerOptions {
 
     @Option(names = "--steer", paramLabel = "FILE[:STRENGTH][@LAYERS]",
@@ -29,8 +31,13 @@ final class SteerOptions {
             description = "which tokens --steer edits: all, the prompt's only, or generated ones only (default: ${DEFAULT-VALUE})")
     String positions;
 
+    @Option(names = "--mat", paramLabel = "FILE",
+            description = "apply a MAT-Steer checkpoint (FILE.json + FILE.safetensors from 'jsteer mat train'): its gated, "
+                    + "norm-preserving edit at its site, every token, after the --steer/--ablate edits")
+    java.nio.file.Path mat;
+
     boolean isEmpty() {
-        return steer.isEmpty() && ablate.isEmpty();
+        return steer.isEmpty() && ablate.isEmpty() && mat == null;
     }
 
     /** The interventions the flags ask for, checked against the model; an empty set when none. */
@@ -53,9 +60,28 @@ final class SteerOptions {
                 items.add(Ablate.of(set.site(layer), set.vector(layer)));
             }
         }
+        if (mat != null) {
+            items.add(matEdit(mat, config));
+        }
         InterventionSet result = new InterventionSet(items);
         result.validate(config);
         return result;
+    }
+
+    /** The checkpoint's GatedEdit, checked against the model (width, layer) with the file named in errors. */
+    static GatedEdit matEdit(java.nio.file.Path file, LlamaConfig config) {
+        MatCheckpoint module;
+        try {
+            module = MatCheckpoint.load(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--mat " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            module.requireCompatible(config, "the model");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mat " + file + ": " + e.getMessage(), e);
+        }
+        return module.gatedEdit();
     }
 
     /** One line per intervention for stderr, so a user sees exactly what was applied where. */
@@ -67,11 +93,34 @@ final class SteerOptions {
             }
             if (i instanceof AddVector a) {
                 sb.append(String.format("steering: + %.3g x vector at %s (%s tokens)", a.strength(), a.site(), a.positions().label()));
+            } else if (i instanceof GatedEdit g) {
+                sb.append(String.format("steering: MAT-Steer gated edit of %d attribute(s) at %s (every token)", g.attributes(), g.site()));
             } else {
                 sb.append("steering: ").append(i.kind()).append(" at ").append(i.site());
             }
         }
         return sb.toString();
+    }
+
+    /** MAT-Steer's gates over the run: the mean gate per attribute and the tokens with a gate above 0.5 (spec §6). */
+    static String gateReport(io.jsteer.model.intervene.GateRecorder gates) {
+        var records = gates.records();
+        int attributes = records.getFirst().gates().length;
+        double[] mean = new double[attributes];
+        int intervened = 0;
+        for (var r : records) {
+            boolean any = false;
+            for (int t = 0; t < attributes; t++) {
+                mean[t] += r.gate(t) / records.size();
+                any |= r.gate(t) > 0.5;
+            }
+            intervened += any ? 1 : 0;
+        }
+        StringBuilder sb = new StringBuilder("mat: mean gate per attribute");
+        for (double m : mean) {
+            sb.append(String.format(java.util.Locale.ROOT, " %.3f", m));
+        }
+        return sb.append(String.format("; %d of %d edited token(s) had a gate above 0.5", intervened, records.size())).toString();
     }
 
     /**

@@ -6,6 +6,8 @@ import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
+import io.jsteer.model.intervene.ActivationHook;
+import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -34,6 +36,9 @@ public final class GenerationService implements AutoCloseable {
     private final ChatTemplate template;
     private final SteeringResolver steering;
     private final List<SteerSpec> defaultSteering;
+    /** The server's MAT-Steer module (null: none), compiled once; the hook keeps no state, so slots share it. */
+    private final GatedEdit mat;
+    private final ActivationHook matHook;
     private final BlockingQueue<Slot> free;
     private final List<Slot> all = new ArrayList<>();
     private final int capacity;
@@ -48,12 +53,21 @@ public final class GenerationService implements AutoCloseable {
 
     public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
                              List<SteerSpec> defaultSteering, int slots, int threadsPerSlot, int contextLength) {
-        this(model, template, steering, defaultSteering, slots, threadsPerSlot, contextLength,
+        this(model, template, steering, defaultSteering, null, slots, threadsPerSlot, contextLength);
+    }
+
+    /**
+     * @param mat a MAT-Steer module applied to every request that does not say {@code "mat": false}
+     *            (after its vector steering, at the module's site); null for none
+     */
+    public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
+                             List<SteerSpec> defaultSteering, GatedEdit mat, int slots, int threadsPerSlot, int contextLength) {
+        this(model, template, steering, defaultSteering, mat, slots, threadsPerSlot, contextLength,
                 (m, ctx, par) -> m.newCpuEngine(ctx, par));
     }
 
     public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
-                             List<SteerSpec> defaultSteering, int slots, int threadsPerSlot, int contextLength,
+                             List<SteerSpec> defaultSteering, GatedEdit mat, int slots, int threadsPerSlot, int contextLength,
                              EngineFactory engines) {
         this.engines = engines;
         if (slots < 1) {
@@ -64,6 +78,11 @@ public final class GenerationService implements AutoCloseable {
         this.steering = steering;
         this.defaultSteering = List.copyOf(defaultSteering);
         steering.resolve(this.defaultSteering); // refuse bad --steer flags at start-up, not at the first request
+        if (mat != null) {
+            mat.validate(model.config());
+        }
+        this.mat = mat;
+        this.matHook = mat == null ? null : mat.toHook(null);
         this.free = new ArrayBlockingQueue<>(slots);
         for (int i = 0; i < slots; i++) {
             Parallel par = new Parallel(threadsPerSlot);
@@ -83,12 +102,24 @@ public final class GenerationService implements AutoCloseable {
 
     /** Validates the request's steering before any response byte is sent (so errors can still be 400). */
     public Hooks steeringFor(CompletionRequest r) {
+        Hooks hooks;
         try {
-            return steering.resolve(r.steering() == null ? defaultSteering : r.steering());
+            hooks = steering.resolve(r.steering() == null ? defaultSteering : r.steering());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("steering", e.getMessage());
         }
+        boolean useMat = r.mat() == null ? mat != null : r.mat();
+        if (useMat) {
+            if (mat == null) {
+                throw ApiException.badRequest("mat", "this server has no MAT-Steer module (start it with --mat FILE)");
+            }
+            hooks = (hooks == null ? new Hooks(model.config().nLayers()) : hooks).add(mat.site(), matHook);
+        }
+        return hooks;
     }
+
+    /** Whether the server was started with a MAT-Steer module. */
+    public boolean hasMat() { return mat != null; }
 
     public int[] promptTokens(CompletionRequest r) {
         Tokenizer tok = model.tokenizer();

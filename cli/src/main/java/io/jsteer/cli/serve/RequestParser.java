@@ -81,7 +81,8 @@ public final class RequestParser {
         boolean stream = booleanField(root, "stream");
         List<String> stop = stop(root);
         List<SteerSpec> steering = steering(root);
-        return new CompletionRequest(chat, messages, prompt, maxTokens, temperature, topP, seed, stop, stream, steering);
+        Boolean mat = root.hasNonNull("mat") ? booleanField(root, "mat") : null;
+        return new CompletionRequest(chat, messages, prompt, maxTokens, temperature, topP, seed, stop, stream, steering, mat);
     }
 
     private static boolean isOff(JsonNode v) {

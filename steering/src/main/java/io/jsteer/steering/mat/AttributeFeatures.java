@@ -25,4 +25,28 @@ public record AttributeFeatures(String name, float[][] positives, float[][] nega
     }
 
     public int dim() { return positives[0].length; }
+
+    /**
+     * mean(positives) − mean(negatives) [d]: the direction from undesirable to desirable, the
+     * CAA baseline's vector (its sum over attributes is the ungated-sum baseline).
+     */
+    public float[] meanDifference() {
+        int d = dim();
+        double[] s = new double[d];
+        for (float[] r : positives) {
+            for (int j = 0; j < d; j++) {
+                s[j] += r[j] / (double) positives.length;
+            }
+        }
+        for (float[] r : negatives) {
+            for (int j = 0; j < d; j++) {
+                s[j] -= r[j] / (double) negatives.length;
+            }
+        }
+        float[] out = new float[d];
+        for (int j = 0; j < d; j++) {
+            out[j] = (float) s[j];
+        }
+        return out;
+    }
 }

@@ -1,5 +1,7 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.model.intervene.GateListener;
+import io.jsteer.model.intervene.Site;
 import java.util.List;
 
 /**
@@ -19,7 +21,7 @@ public record GateStats(List<String> attributes, double[] meanGate, double inter
     public static final double INTERVENED = 0.5;
 
     /** Accumulates per-token gates text by text. */
-    public static final class Accumulator implements MatSteerHook.GateListener {
+    public static final class Accumulator implements GateListener {
         private final List<String> attributes;
         private final double[] gateSums;
         private long tokens, intervened;
@@ -31,7 +33,7 @@ public record GateStats(List<String> attributes, double[] meanGate, double inter
         }
 
         @Override
-        public void onGates(int position, boolean inPrompt, double[] gates) {
+        public void onGates(Site site, int position, boolean inPrompt, double[] gates) {
             tokens++;
             boolean any = false;
             for (int t = 0; t < gates.length; t++) {

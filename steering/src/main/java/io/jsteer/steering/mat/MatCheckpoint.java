@@ -3,6 +3,7 @@ package io.jsteer.steering.mat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.weights.AtomicFileWriter;
 import io.jsteer.weights.ModelWeights;
@@ -56,6 +57,9 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
     }
 
     public Site site() { return Site.parse(metadata.site()); }
+
+    /** The module as the shared intervention kind at its site (add it to an {@code InterventionSet}). */
+    public GatedEdit gatedEdit() { return parameters.toGatedEdit(site()); }
 
     /** {@code x.safetensors} or {@code x} → {@code x.safetensors}. */
     public static Path tensorsPath(Path p) {

@@ -1,7 +1,9 @@
 package io.jsteer.steering.mat;
 
 import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.intervene.GateListener;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.tasks.McItem;
@@ -18,8 +20,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  */
 public final class MatEvaluator {
 
-    /** Mean metrics over the scored items of one task. */
-    public record Score(String task, int items, int skipped, double mc2, double accuracy) {}
+    /**
+     * Mean metrics over the scored items of one task.
+     *
+     * @param mc1 TruthfulQA MC1 (best answer above every incorrect one) over the items that name a
+     *            best answer; NaN when none does
+     */
+    public record Score(String task, int items, int skipped, double mc1, double mc2, double accuracy) {}
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
@@ -31,7 +38,7 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
-        return score(task, items, mat == null ? null : new MatSteerHook(mat, site, null).installOn(new Hooks(engine.config().nLayers())),
+        return score(task, items, mat == null ? null : hooks(mat, site, null),
                 progress ? task + (mat == null ? " base" : " mat") : null);
     }
 
@@ -39,8 +46,8 @@ public final class MatEvaluator {
     public Score score(String task, List<McItem> items, Hooks hooks, String label) {
         engine.setHooks(hooks);
         McScorer scorer = new McScorer(engine, tokenizer);
-        double mc2 = 0, acc = 0;
-        int n = 0, skipped = 0;
+        double mc1 = 0, mc2 = 0, acc = 0;
+        int n = 0, skipped = 0, withBest = 0;
         try (ProgressBar bar = label != null ? new ProgressBarBuilder().setTaskName(label)
                 .setInitialMax(items.size()).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null) {
             for (McItem item : items) {
@@ -50,6 +57,10 @@ public final class MatEvaluator {
                     double[] lp = scorer.logProbs(item);
                     mc2 += McMetrics.mc2(lp, item.correct());
                     acc += McMetrics.argmaxCorrect(lp, item.correct());
+                    if (item.hasBest()) {
+                        mc1 += McMetrics.mc1(lp, item.best(), item.correct());
+                        withBest++;
+                    }
                     n++;
                 }
                 if (bar != null) {
@@ -59,7 +70,8 @@ public final class MatEvaluator {
         } finally {
             engine.setHooks(null);
         }
-        return new Score(task, n, skipped, n == 0 ? Double.NaN : mc2 / n, n == 0 ? Double.NaN : acc / n);
+        return new Score(task, n, skipped, withBest == 0 ? Double.NaN : mc1 / withBest, n == 0 ? Double.NaN : mc2 / n,
+                n == 0 ? Double.NaN : acc / n);
     }
 
     /**
@@ -119,7 +131,7 @@ public final class MatEvaluator {
     /** Table-2-style gate statistics of the module over these texts (each prefilled once). */
     public GateStats gateStats(List<String> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
-        engine.setHooks(new MatSteerHook(mat, site, acc).installOn(new Hooks(engine.config().nLayers())));
+        engine.setHooks(hooks(mat, site, acc));
         try {
             for (String text : texts) {
                 int[] ids = tokenizer.encode(text, true);
@@ -135,16 +147,49 @@ public final class MatEvaluator {
         return acc.stats();
     }
 
+    /**
+     * Gates by token role over these items' choice texts (each prefilled once): the shared prompt
+     * tokens ({@code Q: ... A:}), the answer tokens of true (desirable) choices and those of false
+     * (undesirable) ones. A selective module opens its gates on the false answers' tokens only.
+     */
+    public record GatesByRole(GateStats prompt, GateStats trueAnswers, GateStats falseAnswers) {}
+
+    public GatesByRole gatesByRole(List<McItem> items, MatParameters mat, Site site) {
+        GateStats.Accumulator prompt = new GateStats.Accumulator(mat.attributes()),
+                good = new GateStats.Accumulator(mat.attributes()), bad = new GateStats.Accumulator(mat.attributes());
+        for (McItem item : items) {
+            for (int c = 0; c < item.choices().size(); c++) {
+                int[] ids = tokenizer.encode(item.text(c), true);
+                if (ids.length > engine.capacity()) {
+                    continue;
+                }
+                int promptLength = MatFeatures.promptTokens(tokenizer, item, c);
+                GateStats.Accumulator answer = item.correct().get(c) ? good : bad;
+                double[][] gates = tokenGates(ids, mat, site);
+                for (int i = 0; i < ids.length; i++) {
+                    (i < promptLength ? prompt : answer).onGates(site, i, true, gates[i]);
+                }
+                prompt.endText();
+                answer.endText();
+            }
+        }
+        return new GatesByRole(prompt.stats(), good.stats(), bad.stats());
+    }
+
     /** Per-token gates [tokens][T] of one text (for the gates command). */
     public double[][] tokenGates(int[] ids, MatParameters mat, Site site) {
         double[][] out = new double[ids.length][];
-        engine.setHooks(new MatSteerHook(mat, site, (position, inPrompt, gates) -> out[position] = gates.clone())
-                .installOn(new Hooks(engine.config().nLayers())));
+        engine.setHooks(hooks(mat, site, (at, position, inPrompt, gates) -> out[position] = gates));
         try {
             engine.prefill(ids, 0);
         } finally {
             engine.setHooks(null);
         }
         return out;
+    }
+
+    /** The module as the shared GatedEdit at {@code site}, compiled for this engine's model (validated against it). */
+    public Hooks hooks(MatParameters mat, Site site, GateListener gates) {
+        return InterventionSet.of(mat.toGatedEdit(site)).toHooks(engine.config(), gates);
     }
 }

@@ -1,29 +1,142 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.capture.ActivationCapture;
+import io.jsteer.steering.capture.CapturePrompt;
+import io.jsteer.steering.capture.InMemoryActivations;
+import io.jsteer.steering.capture.PositionMode;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
-/** Training features of the tasks: every choice text of a split is one sample of its task's attribute. */
+/**
+ * Training features of the tasks, read with the shared capture package: every choice text of a
+ * split is one sample of its task's attribute, and its feature is the activation at the site of
+ * its last token (spec §2, {@link PositionMode#LAST}) or of every token ({@link PositionMode#ALL},
+ * the spec's §6 "ALL" option).
+ */
 public final class MatFeatures {
 
     private MatFeatures() {}
 
-    /** @param everyToken one row per token of each text (the spec's ALL option) instead of the last token only */
-    public static List<AttributeFeatures> extract(LastTokenExtractor extractor, List<TaskSplits> tasks, String split,
-                                                  boolean everyToken, boolean progress) {
+    public static List<AttributeFeatures> extract(InferenceEngine engine, Tokenizer tokenizer, Site site, List<TaskSplits> tasks,
+                                                  String split, TrainTokens tokens, boolean progress) {
         List<AttributeFeatures> out = new ArrayList<>();
         for (TaskSplits t : tasks) {
             List<String> pos = new ArrayList<>(), neg = new ArrayList<>();
+            List<boolean[]> posKeep = new ArrayList<>(), negKeep = new ArrayList<>();
             for (McItem item : t.split(split)) {
                 for (int i = 0; i < item.choices().size(); i++) {
                     (item.correct().get(i) ? pos : neg).add(item.text(i));
+                    if (tokens == TrainTokens.ANSWER || tokens == TrainTokens.DIFF) {
+                        (item.correct().get(i) ? posKeep : negKeep).add(answerMask(tokenizer, item, i, tokens == TrainTokens.DIFF));
+                    }
                 }
             }
-            out.add(new AttributeFeatures(t.task(), extractor.extractAll(pos, progress ? t.task() + " +" : null, everyToken),
-                    extractor.extractAll(neg, progress ? t.task() + " -" : null, everyToken)));
+            if (tokens == TrainTokens.LAST || tokens == TrainTokens.ALL) {
+                boolean every = tokens == TrainTokens.ALL;
+                out.add(new AttributeFeatures(t.task(), rows(engine, tokenizer, site, pos, every, progress),
+                        rows(engine, tokenizer, site, neg, every, progress)));
+                continue;
+            }
+            List<float[]> positives = maskedRows(engine, tokenizer, site, pos, posKeep, progress);
+            List<float[]> negatives = maskedRows(engine, tokenizer, site, neg, negKeep, progress);
+            out.add(new AttributeFeatures(t.task(), positives.toArray(float[][]::new), negatives.toArray(float[][]::new)));
         }
         return out;
+    }
+
+    /**
+     * Which token positions of choice i's text are features: its answer tokens (after the prompt's
+     * tokens); with {@code diffOnly} only those whose token the item's opposite-polarity answers
+     * lack (the words that carry the attribute, e.g. "sad" against "happy").
+     */
+    static boolean[] answerMask(Tokenizer tokenizer, McItem item, int choice, boolean diffOnly) {
+        int[] ids = tokenizer.encode(item.text(choice), true);
+        int from = promptTokens(tokenizer, item, choice);
+        java.util.Set<Integer> other = new java.util.HashSet<>();
+        if (diffOnly) {
+            for (int j = 0; j < item.choices().size(); j++) {
+                if (item.correct().get(j) != item.correct().get(choice)) {
+                    int[] o = tokenizer.encode(item.text(j), true);
+                    for (int k = promptTokens(tokenizer, item, j); k < o.length; k++) {
+                        other.add(o[k]);
+                    }
+                }
+            }
+        }
+        boolean[] keep = new boolean[ids.length];
+        for (int k = from; k < ids.length; k++) {
+            keep[k] = !other.contains(ids[k]);
+        }
+        if (diffOnly && item.correct().get(choice)) {
+            // the shared prompt tokens are desirable context: the gate should stay shut there
+            java.util.Arrays.fill(keep, 0, from, true);
+        }
+        return keep;
+    }
+
+    /** The rows of the kept positions of every text (texts cut to the context are rare here; their masks shift). */
+    private static List<float[]> maskedRows(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
+                                            List<boolean[]> keep, boolean progress) {
+        InMemoryActivations captured = capture(engine, tokenizer, site, texts, PositionMode.ALL, progress);
+        List<float[]> out = new ArrayList<>();
+        for (int r = 0; r < captured.rows(); r++) {
+            boolean[] k = keep.get(captured.info(r).prompt());
+            int position = captured.info(r).position();
+            if (position < k.length && k[position]) {
+                float[] x = new float[captured.dim()];
+                captured.copy(site, r, x);
+                out.add(x);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The number of leading tokens of choice i's text that belong to the prompt: the common prefix
+     * of the tokens of {@code "Q: ... A:"} and of the whole text (both with BOS).
+     */
+    public static int promptTokens(Tokenizer tokenizer, McItem item, int choice) {
+        int[] p = tokenizer.encode(item.prompt(), true), full = tokenizer.encode(item.text(choice), true);
+        int n = 0;
+        while (n < p.length && n < full.length && p[n] == full[n]) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * [rows][d] features of the texts at the site: one row per text (last token) or one per token
+     * of every text, in text order. Texts longer than the context keep their last tokens.
+     */
+    public static float[][] rows(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts, boolean everyToken,
+                                 boolean progress) {
+        InMemoryActivations captured = capture(engine, tokenizer, site, texts, everyToken ? PositionMode.ALL : PositionMode.LAST,
+                progress);
+        int d = engine.config().dim();
+        float[][] out = new float[captured.rows()][d];
+        for (int r = 0; r < out.length; r++) {
+            captured.copy(site, r, out[r]);
+        }
+        return out;
+    }
+
+    /** Texts longer than the context keep their last tokens (then answer positions shift; such texts are rare here). */
+    private static InMemoryActivations capture(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
+                                               PositionMode mode, boolean progress) {
+        List<CapturePrompt> prompts = new ArrayList<>();
+        int cap = engine.capacity();
+        for (String text : texts) {
+            int[] ids = tokenizer.encode(text, true);
+            prompts.add(CapturePrompt.of(ids.length <= cap ? ids : Arrays.copyOfRange(ids, ids.length - cap, ids.length), 1));
+        }
+        InMemoryActivations captured = new InMemoryActivations(List.of(site), engine.config().dim());
+        new ActivationCapture(engine, List.of(site), mode).run(prompts, captured, null, progress);
+        return captured;
     }
 }

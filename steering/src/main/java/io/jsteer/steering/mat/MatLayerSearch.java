@@ -53,7 +53,7 @@ public final class MatLayerSearch {
         for (int layer = from; layer <= to; layer++) {
             Site site = new Site(kind, layer);
             MatTrainingJob.Request r = new MatTrainingJob.Request(base.tasks(), base.dataDir(), site, base.trainItems(),
-                    base.config(), cacheFor == null ? null : cacheFor.apply(layer), base.everyToken(), base.progress());
+                    base.config(), cacheFor == null ? null : cacheFor.apply(layer), base.tokens(), base.progress());
             MatTrainingJob.Outcome o = MatTrainingJob.run(model, engine, r, log);
             Map<String, Double> mc2 = new LinkedHashMap<>();
             double mean = 0;

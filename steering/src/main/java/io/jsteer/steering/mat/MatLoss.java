@@ -1,5 +1,7 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.model.intervene.GatedEdit;
+import io.jsteer.model.intervene.Site;
 import io.jsteer.tensor.autograd.Tape;
 import io.jsteer.tensor.autograd.Var;
 
@@ -43,6 +45,12 @@ public final class MatLoss {
     /** The four terms (unweighted) and the weighted total, all scalars. */
     public record Terms(Var mmd, Var pos, Var sparse, Var ortho, Var total) {}
 
+    /**
+     * Training works on cached feature rows, not inside a model, so the edit's site is only a
+     * label here (no gate listener or model validation sees it).
+     */
+    private static final Site FEATURES = Site.parse("resid_post:0");
+
     private MatLoss() {}
 
     /** Gates [N, T] = sigmoid(a·Wᵀ + b) of activations a [N, d]. */
@@ -50,11 +58,13 @@ public final class MatLoss {
         return tape.sigmoid(tape.add(tape.linear(a, p.gateWeight()), p.gateBias()));
     }
 
-    /** The gated, norm-preserving edit of activations a [N, d] given their gates [N, T]: ã [N, d]. */
-    public static Var edit(Tape tape, Params p, Var a, Var gates) {
-        Var edited = tape.add(a, tape.matmul(gates, p.theta()));                 // a' = a + g·θ
-        Var ratio = tape.div(tape.rowNorm(a), tape.addScalar(tape.rowNorm(edited), MatParameters.NORM_EPS)); // [N,1]
-        return tape.mul(edited, ratio);
+    /**
+     * The gated, norm-preserving edit of cached feature rows {@code a [N, d]}: the shared
+     * {@link GatedEdit} on the tape, so training optimises exactly what inference applies.
+     * Returns its gates {@code [N, T]} and the edited rows {@code [N, d]}.
+     */
+    public static GatedEdit.Applied edit(Tape tape, Params p, Var a) {
+        return new GatedEdit(FEATURES, p.theta(), p.gateWeight(), p.gateBias()).applyWithGates(tape, a);
     }
 
     /** Biased squared MMD averaged over attributes (the code averages; the paper sums). */
@@ -85,9 +95,9 @@ public final class MatLoss {
     }
 
     public static Terms compute(Tape tape, Params p, Batch batch, Weights w, double sigma) {
-        Var negGates = gates(tape, p, batch.negatives());
-        Var editedNeg = edit(tape, p, batch.negatives(), negGates);
-        Var mmd = mmd(tape, editedNeg, batch.mmdTargets(), sigma);
+        GatedEdit.Applied neg = edit(tape, p, batch.negatives());
+        Var negGates = neg.gates();
+        Var mmd = mmd(tape, neg.output(), batch.mmdTargets(), sigma);
         Var pos = tape.mean(tape.square(gates(tape, p, batch.positives())));
         Var sparse = tape.mean(tape.abs(negGates));
         Var ortho = orthogonality(tape, p.theta());

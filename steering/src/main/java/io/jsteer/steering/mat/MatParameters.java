@@ -1,11 +1,16 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.model.intervene.GatedEdit;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.tensor.autograd.Precision;
+import io.jsteer.tensor.autograd.Var;
 import java.util.List;
 import java.util.Random;
 
 /**
- * The trained MAT-Steer module in plain arrays, for inference: per attribute t a steering
- * vector θ_t, a gate weight w_t and a gate bias b_t (spec §0–§1).
+ * The trained MAT-Steer module in plain arrays: per attribute t a steering vector θ_t, a gate
+ * weight w_t and a gate bias b_t (spec §0–§1). It is applied to a model as the shared
+ * {@link GatedEdit} ({@link #toGatedEdit}); {@link #gates} reads gates of cached feature rows.
  *
  * @param attributes names, one per attribute, length T
  * @param theta      [T][d] steering vectors
@@ -13,9 +18,6 @@ import java.util.Random;
  * @param gateBias   [T] gate biases
  */
 public record MatParameters(List<String> attributes, float[][] theta, float[][] gateWeight, float[] gateBias) {
-
-    /** Added to ‖a'‖ before dividing, as in the reference code (spec §1). */
-    public static final double NORM_EPS = 1e-8;
 
     public MatParameters {
         attributes = List.copyOf(attributes);
@@ -66,7 +68,7 @@ public record MatParameters(List<String> attributes, float[][] theta, float[][] 
         return new MatParameters(attributes, theta, w, b);
     }
 
-    /** g_t(a) = sigmoid(w_t·a + b_t) for every t, from the unedited activation {@code a[d]}; writes gates[T]. */
+    /** g_t(a) = sigmoid(w_t·a + b_t) for every t of one cached feature row {@code a[d]}; writes gates[T] (for reports on training features). */
     public void gates(float[] a, double[] gates) {
         int d = dim();
         for (int t = 0; t < theta.length; t++) {
@@ -80,26 +82,21 @@ public record MatParameters(List<String> attributes, float[][] theta, float[][] 
     }
 
     /**
-     * Edits {@code a[d]} in place: a' = a + Σ_t g_t θ_t, then ã = a'·‖a‖/(‖a'‖ + 1e-8); the
-     * gates (computed first, from the unedited a) are left in {@code gates[T]}.
+     * The module as the shared intervention kind at {@code site}: the edit, the norm preservation
+     * and the gate reporting of {@link GatedEdit} on both the inference path
+     * ({@code InterventionSet.toHooks}) and the trainable path ({@code toTapeHooks}). The values are
+     * float32 constants (not trained further).
      */
-    public void edit(float[] a, double[] gates) {
-        gates(a, gates);
-        int d = dim();
-        double normA = 0, normEdited = 0;
-        double[] edited = new double[d];
-        for (int j = 0; j < d; j++) {
-            double v = a[j];
-            normA += v * v;
-            for (int t = 0; t < theta.length; t++) {
-                v += gates[t] * theta[t][j];
-            }
-            edited[j] = v;
-            normEdited += v * v;
-        }
-        double scale = Math.sqrt(normA) / (Math.sqrt(normEdited) + NORM_EPS);
-        for (int j = 0; j < d; j++) {
-            a[j] = (float) (edited[j] * scale);
-        }
+    public GatedEdit toGatedEdit(Site site) {
+        int t = attributeCount(), d = dim();
+        return new GatedEdit(site, Var.constant(Precision.F32, MatTrainer.flatten(theta), t, d),
+                Var.constant(Precision.F32, MatTrainer.flatten(gateWeight), t, d), Var.constant(Precision.F32, gateBias, t));
+    }
+
+    /** The module read back from a (trained) GatedEdit, e.g. after training on the trainable path. */
+    public static MatParameters of(List<String> attributes, GatedEdit edit) {
+        int d = edit.theta().dim(1);
+        return new MatParameters(attributes, MatTrainer.unflatten(edit.theta().toFloatArray(), d),
+                MatTrainer.unflatten(edit.gateWeight().toFloatArray(), d), edit.gateBias().toFloatArray());
     }
 }

@@ -18,17 +18,17 @@ import java.util.Optional;
 
 /**
  * A whole MAT-Steer training run: load and split the tasks, extract (or reuse cached)
- * last-token features of the train split, train, and package the checkpoint with its provenance.
+ * features (last token, or the tokens --tokens names) of the train split, train, and package the checkpoint with its provenance.
  */
 public final class MatTrainingJob {
 
     /**
      * @param trainItems at most this many train items per task (Integer.MAX_VALUE: all)
      * @param cache      feature cache file, or null for none
-     * @param everyToken train on every token of each sample text (spec §6 ALL) instead of its last token
+     * @param tokens     which tokens of each sample text are features (last, all, answer)
      */
     public record Request(List<TaskSource> tasks, Path dataDir, Site site, int trainItems, TrainConfig config, Path cache,
-                          boolean everyToken, boolean progress) {
+                          TrainTokens tokens, boolean progress) {
         public Request {
             tasks = List.copyOf(tasks);
             if (tasks.isEmpty()) {
@@ -66,7 +66,7 @@ public final class MatTrainingJob {
                 log.println("mat: features from the cache " + r.cache());
             }
         } else {
-            features = MatFeatures.extract(new LastTokenExtractor(engine, model.tokenizer(), r.site()), splits, "train", r.everyToken(), r.progress());
+            features = MatFeatures.extract(engine, model.tokenizer(), r.site(), splits, "train", r.tokens(), r.progress());
             if (r.cache() != null) {
                 FeatureCache.save(r.cache(), key, features);
             }
@@ -76,11 +76,11 @@ public final class MatTrainingJob {
         MatParameters init = MatParameters.initial(result.parameters().attributes(), result.parameters().dim(), r.config().seed());
         TrainConfig c = r.config();
         MatCheckpoint.Metadata meta = new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, result.parameters().attributes(),
-                result.parameters().dim(), r.site().toString(), r.site().layer(), r.everyToken() ? "all" : "last", c.weights().mmd(), c.weights().pos(),
+                result.parameters().dim(), r.site().toString(), r.site().layer(), r.tokens().label(), c.weights().mmd(), c.weights().pos(),
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
                 c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), model.name(), fingerprint, datasets,
                 result.before(), result.after());
-        float[][] caa = features.stream().map(AdditiveHook::meanDifference).toArray(float[][]::new);
+        float[][] caa = features.stream().map(AttributeFeatures::meanDifference).toArray(float[][]::new);
         return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, cached.isPresent(),
                 gates(init, features), gates(result.parameters(), features));
     }
@@ -113,7 +113,12 @@ public final class MatTrainingJob {
         key.put("datasets", datasets);
         key.put("seed", r.config().seed());
         key.put("trainItems", r.trainItems());
-        key.put("feature", r.everyToken() ? "every-token" : "last-token");
+        key.put("feature", switch (r.tokens()) {
+            case LAST -> "last-token";
+            case ALL -> "every-token";
+            case ANSWER -> "answer-tokens";
+            case DIFF -> "differing-answer-tokens";
+        });
         try {
             return new ObjectMapper().writeValueAsString(key);
         } catch (JsonProcessingException e) {

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.tensor.Parallel;
+import io.jsteer.tensor.autograd.Precision;
+import io.jsteer.tensor.autograd.Tape;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +24,7 @@ class EngineHooksTest {
             for (String s : List.of("attn_heads:1", "resid_post:4")) {
                 Site site = Site.parse(s);
                 String text = "Q: Is the sky blue? A: Yes, it is.";
-                float[] viaPrefill = new LastTokenExtractor(engine, m.tokenizer(), site).extract(text);
+                float[] viaPrefill = MatFeatures.rows(engine, m.tokenizer(), site, List.of(text), false, false)[0];
                 int[] ids = m.tokenizer().encode(text, true);
                 float[][] last = new float[1][];
                 engine.setHooks(new Hooks(m.config().nLayers()).add(site, (at, pos, inPrompt, x) -> {
@@ -36,17 +39,22 @@ class EngineHooksTest {
                 assertEquals(m.config().dim(), viaPrefill.length);
                 assertArrayEquals(last[0], viaPrefill, 1e-4f, s);
                 // the ALL option: one row per token, the last one the last-token feature
-                float[][] every = new LastTokenExtractor(engine, m.tokenizer(), site).extractEveryToken(text);
+                float[][] every = MatFeatures.rows(engine, m.tokenizer(), site, List.of(text), true, false);
                 assertEquals(ids.length, every.length);
                 assertArrayEquals(viaPrefill, every[ids.length - 1], 1e-5f, s); // same prefill; JIT may change float rounding
-                float[][] rows = new LastTokenExtractor(engine, m.tokenizer(), site).extractAll(List.of(text, "Q: A:"), null, true);
+                float[][] rows = MatFeatures.rows(engine, m.tokenizer(), site, List.of(text, "Q: A:"), true, false);
                 assertEquals(ids.length + m.tokenizer().encode("Q: A:", true).length, rows.length);
+                assertArrayEquals(every[3], rows[3], 1e-5f, s);
+                // last-token rows of two texts: one per text, in order
+                float[][] lastRows = MatFeatures.rows(engine, m.tokenizer(), site, List.of("Q: A:", text), false, false);
+                assertEquals(2, lastRows.length);
+                assertArrayEquals(viaPrefill, lastRows[1], 1e-5f, s);
             }
         }
     }
 
     @Test
-    void hookEditsEveryPositionWithTheSpecFormula() {
+    void gatedEditEditsEveryPositionWithTheSpecFormula() {
         try (LoadedModel m = Shared.stories(); Parallel par = new Parallel(2); CpuEngine engine = m.newCpuEngine(64, par)) {
             Site site = Site.parse("attn_heads:3");
             MatParameters mat = MatParameters.initial(List.of("a", "b", "c"), m.config().dim(), 11);
@@ -56,15 +64,19 @@ class EngineHooksTest {
             int[] edits = new int[1];
             Hooks hooks = new Hooks(m.config().nLayers())
                     .add(site, (at, pos, p, x) -> before[pos] = x.clone());
-            new MatSteerHook(mat, site, (pos, inPrompt, g) -> edits[0]++).installOn(hooks)
+            GatedEdit edit = mat.toGatedEdit(site);
+            hooks.add(site, edit.toHook((at, pos, inPrompt, g) -> edits[0]++))
                     .add(site, (at, pos, p, x) -> after[pos] = x.clone());
             engine.setHooks(hooks);
             engine.prefill(ids, 0);
             assertEquals(ids.length, edits[0]);
             for (int pos = 0; pos < ids.length; pos++) {
-                float[] expected = before[pos].clone();
-                mat.edit(expected, new double[3]);
-                assertArrayEquals(expected, after[pos], 1e-6f);
+                // the same edit on a float64 tape (the trainable path's formula)
+                Tape tape = new Tape(Precision.F64);
+                double[] expected = edit.applyWithGates(tape, tape.constant(before[pos], 1, before[pos].length)).output().toDoubleArray();
+                for (int j = 0; j < expected.length; j++) {
+                    assertEquals(expected[j], after[pos][j], 1e-5);
+                }
                 assertEquals(norm(before[pos]), norm(after[pos]), 1e-4 * norm(before[pos]));
                 assertTrue(Math.abs(after[pos][0] - before[pos][0]) + Math.abs(after[pos][5] - before[pos][5]) > 1e-6);
             }

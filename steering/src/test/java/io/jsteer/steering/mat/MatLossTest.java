@@ -1,5 +1,6 @@
 package io.jsteer.steering.mat;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +31,9 @@ class MatLossTest {
         Var g = MatLoss.gates(tape, specParams(), a);
         assertEquals(0.731059, g.get(0), 1e-6);
         assertEquals(0.5, g.get(1), 1e-12);
-        Var e = MatLoss.edit(tape, specParams(), a, g);
+        var applied = MatLoss.edit(tape, specParams(), a);
+        assertArrayEquals(g.toDoubleArray(), applied.gates().toDoubleArray(), 0);
+        Var e = applied.output();
         assertEquals(0.925517, e.get(0), 1e-6);
         assertEquals(1.069307, e.get(1), 1e-6);
     }

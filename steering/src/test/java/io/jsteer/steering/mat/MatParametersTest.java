@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.jsteer.model.intervene.Site;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
 import io.jsteer.tensor.autograd.Var;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The inference-time edit: the spec's §7 numbers and agreement with the training graph. */
+/** The module as the shared GatedEdit: the spec's §7 numbers and agreement with the training graph. */
 class MatParametersTest {
 
     static MatParameters spec() {
@@ -22,15 +23,19 @@ class MatParametersTest {
     @Test
     void gatesEditAndNormOfTheSpecExample() {
         float[] a = {1, 1};
-        double[] g = new double[2];
-        spec().edit(a, g);
-        assertArrayEquals(new double[] {0.731059, 0.5}, g, 1e-6);
+        double[][] g = new double[1][];
+        Site site = Site.parse("attn_heads:0");
+        spec().toGatedEdit(site).toHook((at, pos, inPrompt, gates) -> g[0] = gates).apply(site, 0, true, a);
+        assertArrayEquals(new double[] {0.731059, 0.5}, g[0], 1e-6);
+        double[] viaRows = new double[2];
+        spec().gates(new float[] {1, 1}, viaRows);
+        assertArrayEquals(g[0], viaRows, 1e-12);
         assertArrayEquals(new float[] {0.925517f, 1.069307f}, a, 1e-6f);
         assertEquals(Math.sqrt(2), Math.hypot(a[0], a[1]), 1e-6);
     }
 
     @Test
-    void editEqualsTheAutogradGraphOnRandomInputs() {
+    void inferenceEditEqualsTheTrainingGraphOnRandomInputs() {
         Random rng = new Random(3);
         int t = 3, d = 16;
         MatParameters p = MatParameters.initial(List.of("x", "y", "z"), d, 5);
@@ -43,11 +48,12 @@ class MatParametersTest {
                 a[j] = (float) (rng.nextGaussian() * 3);
             }
             Var av = tape.constant(a.clone(), 1, d);
-            Var gates = MatLoss.gates(tape, vars, av);
-            double[] expected = MatLoss.edit(tape, vars, av, gates).toDoubleArray();
-            double[] g = new double[t];
-            p.edit(a, g);
-            assertArrayEquals(gates.toDoubleArray(), g, 1e-6);
+            var applied = MatLoss.edit(tape, vars, av);
+            Var gates = applied.gates();
+            double[] expected = applied.output().toDoubleArray();
+            double[][] g = new double[1][];
+            p.toGatedEdit(Site.parse("resid_post:1")).toHook((at, pos, inPrompt, gs) -> g[0] = gs).apply(null, 0, true, a);
+            assertArrayEquals(gates.toDoubleArray(), g[0], 1e-6);
             for (int j = 0; j < d; j++) {
                 assertEquals(expected[j], a[j], 1e-4);
             }

@@ -73,7 +73,7 @@ class MatTrainerTest {
         // MAT brings each attribute's negatives closer to its positives and moves positives (neutral) less
         float[] sum = new float[D];
         for (AttributeFeatures f : data) {
-            float[] v = AdditiveHook.meanDifference(f);
+            float[] v = f.meanDifference();
             for (int j = 0; j < D; j++) {
                 sum[j] += v[j];
             }
@@ -94,11 +94,11 @@ class MatTrainerTest {
     /** Rows edited by MAT (when {@code p} is given) or with {@code add} added. */
     static float[][] editAll(float[][] rows, MatParameters p, float[] add) {
         float[][] out = new float[rows.length][];
-        double[] g = new double[2];
+        var edit = p == null ? null : p.toGatedEdit(io.jsteer.model.intervene.Site.parse("resid_post:0")).toHook(null);
         for (int i = 0; i < rows.length; i++) {
             out[i] = rows[i].clone();
             if (p != null) {
-                p.edit(out[i], g);
+                edit.apply(null, i, true, out[i]);
             } else {
                 for (int j = 0; j < add.length; j++) {
                     out[i][j] += add[j];

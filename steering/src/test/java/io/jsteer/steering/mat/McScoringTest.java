@@ -2,6 +2,7 @@ package io.jsteer.steering.mat;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
@@ -14,7 +15,7 @@ import io.jsteer.tensor.Parallel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** MC2 arithmetic, and the scorer's log-probabilities against a direct token-by-token computation on stories260K. */
+/** MC1/MC2 arithmetic, and the scorer's log-probabilities against a direct token-by-token computation on stories260K. */
 class McScoringTest {
 
     @Test
@@ -28,8 +29,28 @@ class McScoringTest {
         assertEquals(0, McMetrics.argmaxCorrect(lp, List.of(true, true, false)));
     }
 
+    @Test
+    void mc1ComparesTheBestAnswerWithTheIncorrectOnesOnly() {
+        // choices: best (true), another true, two incorrect
+        List<Boolean> labels = List.of(true, true, false, false);
+        // the other true answer scores highest, but MC1 ignores it: best −1.0 beats the incorrect −1.5 and −2.0
+        assertEquals(1, McMetrics.mc1(new double[] {-1.0, -0.2, -1.5, -2.0}, 0, labels));
+        // one incorrect answer above the best one: 0, though argmax accuracy (another true answer on top) is 1
+        double[] lp = {-1.6, -0.2, -1.5, -2.0};
+        assertEquals(0, McMetrics.mc1(lp, 0, labels));
+        assertEquals(1, McMetrics.argmaxCorrect(lp, labels));
+        // a tie with an incorrect answer is not a win (TruthfulQA: strictly greater)
+        assertEquals(0, McMetrics.mc1(new double[] {-1.5, -3, -1.5, -2.0}, 0, labels));
+        // the best answer given by index, not position
+        assertEquals(1, McMetrics.mc1(new double[] {-4, -1.0, -1.5, -2.0}, 1, labels));
+        var e = assertThrows(IllegalArgumentException.class, () -> McMetrics.mc1(lp, 2, labels));
+        assertTrue(e.getMessage().contains("labelled false"), e.getMessage());
+        // the evaluator averages MC1 over the items that name a best answer only
+        assertThrows(IllegalArgumentException.class, () -> new McItem("t", "1", "Q: A:", List.of("a", "b"), List.of(true, false), 1));
+    }
+
     static final McItem ITEM = new McItem("t", "1", "Q: Where did the cat go? A:",
-            List.of("The cat went to the park.", "It ran home.", "Nowhere."), List.of(true, false, false));
+            List.of("The cat went to the park.", "It ran home.", "Nowhere."), List.of(true, false, false), 0);
 
     /** Σ log p(answer tokens) by running every token of the full text through forward(), from position 0. */
     static double direct(CpuEngine engine, Tokenizer tok, McItem item, int choice) {
@@ -73,7 +94,8 @@ class McScoringTest {
             Site site = Site.parse("attn_heads:2");
             MatParameters mat = MatParameters.initial(List.of("a", "b"), m.config().dim(), 3);
             double[] plain = new McScorer(engine, m.tokenizer()).logProbs(ITEM);
-            engine.setHooks(new MatSteerHook(mat, site, null).installOn(new Hooks(m.config().nLayers())));
+            MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
+            engine.setHooks(eval.hooks(mat, site, null));
             double[] steered = new McScorer(engine, m.tokenizer()).logProbs(ITEM);
             double[] expected = new double[3];
             for (int c = 0; c < 3; c++) {
@@ -82,10 +104,10 @@ class McScoringTest {
             assertArrayEquals(expected, steered, 1e-3);
             assertTrue(Math.abs(steered[0] - plain[0]) > 1e-2, "a random module changes the scores");
             // the evaluator runs the same computation and restores the unsteered engine afterwards
-            MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
             MatEvaluator.Score s = eval.score("t", List.of(ITEM), mat, site, false);
             // same path; only float rounding may differ (Vector API reductions before and after JIT compilation)
             assertEquals(McMetrics.mc2(steered, ITEM.correct()), s.mc2(), 1e-5);
+            assertEquals(McMetrics.mc1(steered, 0, ITEM.correct()), s.mc1(), 0);
             assertEquals(McMetrics.mc2(expected, ITEM.correct()), s.mc2(), 1e-4); // float32 prefill vs forward
             assertArrayEquals(plain, new McScorer(engine, m.tokenizer()).logProbs(ITEM), 1e-5);
 
@@ -93,10 +115,10 @@ class McScoringTest {
             // changes activations only by the 1e-8 of the norm guard
             List<String> texts = List.of(ITEM.text(0), ITEM.text(1));
             assertEquals(0, eval.meanKl(texts, null), 0);
-            double kl = eval.meanKl(texts, new MatSteerHook(mat, site, null).installOn(new Hooks(m.config().nLayers())));
+            double kl = eval.meanKl(texts, eval.hooks(mat, site, null));
             assertTrue(kl > 1e-3, "KL " + kl);
             MatParameters zero = new MatParameters(mat.attributes(), new float[2][m.config().dim()], mat.gateWeight(), mat.gateBias());
-            assertEquals(0, eval.meanKl(texts, new MatSteerHook(zero, site, null).installOn(new Hooks(m.config().nLayers()))), 1e-9);
+            assertEquals(0, eval.meanKl(texts, eval.hooks(zero, site, null)), 1e-9);
         }
     }
 }

@@ -12,8 +12,17 @@ import java.util.List;
  * @param prompt  {@code "Q: ... A:"}
  * @param choices answer texts
  * @param correct which choices are true / desirable (same length as choices)
+ * @param best    index of the single best answer (TruthfulQA's "Best Answer", for MC1), or
+ *                {@link #NO_BEST} when the task has none
  */
-public record McItem(String task, String id, String prompt, List<String> choices, List<Boolean> correct) {
+public record McItem(String task, String id, String prompt, List<String> choices, List<Boolean> correct, int best) {
+
+    public static final int NO_BEST = -1;
+
+    /** An item without a designated best answer (no MC1). */
+    public McItem(String task, String id, String prompt, List<String> choices, List<Boolean> correct) {
+        this(task, id, prompt, choices, correct, NO_BEST);
+    }
 
     public McItem {
         choices = List.copyOf(choices);
@@ -22,10 +31,15 @@ public record McItem(String task, String id, String prompt, List<String> choices
             throw new IllegalArgumentException(task + " item " + id + ": needs two or more choices with one label each, got "
                     + choices.size() + " choices and " + correct.size() + " labels");
         }
+        if (best != NO_BEST && (best < 0 || best >= choices.size() || !correct.get(best))) {
+            throw new IllegalArgumentException(task + " item " + id + ": best answer " + best + " is not a true choice");
+        }
         if (!correct.contains(true) || !correct.contains(false)) {
             throw new IllegalArgumentException(task + " item " + id + ": needs at least one true and one false choice");
         }
     }
+
+    public boolean hasBest() { return best != NO_BEST; }
 
     /** The training text of choice i: {@code "Q: {question} A: {answer}"}. */
     public String text(int i) {

@@ -50,7 +50,7 @@ public final class TruthfulQa {
                 List<Boolean> labels = new ArrayList<>();
                 correct.forEach(c -> labels.add(true));
                 incorrect.forEach(c -> labels.add(false));
-                items.add(new McItem("truthfulqa", "q" + (row - 2), McItem.prompt(question), choices, labels));
+                items.add(new McItem("truthfulqa", "q" + (row - 2), McItem.prompt(question), choices, labels, 0)); // best answer first
             }
         }
         if (items.isEmpty()) {
