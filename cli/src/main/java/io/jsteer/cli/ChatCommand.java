@@ -124,11 +124,11 @@ final class ChatCommand implements Callable<Integer> {
 
     private void applySteering(InferenceEngine engine, LoadedModel model) {
         if (steering.isEmpty()) {
-            engine.setHooks(null);
+            engine.setInterventions(null);
             return;
         }
         var set = steering.interventions(model.config());
         System.err.println(SteerOptions.describe(set));
-        engine.setHooks(set.toHooks(model.config()));
+        engine.setInterventions(set);
     }
 }

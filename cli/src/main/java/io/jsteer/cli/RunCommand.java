@@ -51,8 +51,14 @@ final class RunCommand implements Callable<Integer> {
             if (!steering.isEmpty()) {
                 var interventions = steering.interventions(model.config());
                 System.err.println(SteerOptions.describe(interventions));
-                steered = new SteerOptions.TokenCount(interventions.items().getFirst());
-                engine.setHooks(steered.attachTo(interventions.toHooks(model.config(), gates)));
+                if (engine instanceof io.jsteer.model.CpuEngine) {
+                    // on the CPU the steering runs as hooks anyway: count the edited tokens and record gates too
+                    steered = new SteerOptions.TokenCount(interventions.items().getFirst());
+                    engine.setHooks(steered.attachTo(interventions.toHooks(model.config(), gates)));
+                } else {
+                    // other engines run the kinds they have kernels for natively (no per-token counts then)
+                    engine.setInterventions(interventions);
+                }
             }
             int[] promptIds = tok.encode(text, true);
             if (promptIds.length == 0) {

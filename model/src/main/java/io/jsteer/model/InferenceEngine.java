@@ -1,6 +1,7 @@
 package io.jsteer.model;
 
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 
 /**
  * The inference path: tokens go in one position at a time (or a prompt in a batch), keys and
@@ -28,6 +29,15 @@ public interface InferenceEngine extends AutoCloseable {
 
     /** Hooks for capture and steering from now on; {@code null} or empty removes them. */
     void setHooks(Hooks hooks);
+
+    /**
+     * Steering from now on, as intervention objects; {@code null} or empty removes it. Engines with
+     * kernels for the kinds run them natively (the GPU engine); the default compiles the set to
+     * {@link Hooks}, which is what the CPU engine runs anyway. Replaces any hooks set before.
+     */
+    default void setInterventions(InterventionSet interventions) {
+        setHooks(interventions == null || interventions.isEmpty() ? null : interventions.toHooks(config()));
+    }
 
     @Override
     void close();

@@ -207,7 +207,62 @@ public final class TornadoEngine implements InferenceEngine {
             throw new IllegalArgumentException("hooks are for " + hooks.layers() + " blocks, the model has " + c.nLayers());
         }
         this.hooks = hooks == null || hooks.isEmpty() ? null : hooks;
+        if (this.hooks != null && !hooksAnnounced) {
+            hooksAnnounced = true;
+            System.err.println("jsteer: note: Java hooks on the TornadoVM engine run on the host: the pass is cut at every hooked "
+                    + "site on every token (use setInterventions / --steer for device kernels)");
+        }
         invalidatePlan();
+    }
+
+    /** Whether the host-hooks note was printed (once per engine). */
+    private boolean hooksAnnounced;
+
+    /**
+     * The shared intervention objects run as device kernels when every item has one: AddVector at
+     * all positions, Ablate, and GatedEdit with multiplier 1. Anything else (prompt- or
+     * generated-only vectors, another multiplier) runs the whole set as Java hooks on the host,
+     * and that is said on stderr, since it cuts the pass at the site on every token.
+     */
+    @Override
+    public void setInterventions(io.jsteer.model.intervene.InterventionSet set) {
+        if (set == null || set.isEmpty()) {
+            setHooks(null);
+            setSteering(List.of());
+            return;
+        }
+        List<DeviceEdit> device = new java.util.ArrayList<>();
+        String why = null;
+        for (var item : set.items()) {
+            switch (item) {
+                case io.jsteer.model.intervene.AddVector a when a.positions() == io.jsteer.model.intervene.Positions.ALL ->
+                        device.add(new DeviceEdit.AddVector(a.site(), a.vector().toFloatArray(), (float) a.strength()));
+                case io.jsteer.model.intervene.Ablate a -> device.add(new DeviceEdit.Ablation(a.site(), a.direction().toFloatArray(), 1f));
+                case io.jsteer.model.intervene.GatedEdit g when g.multiplier() == 1.0 -> {
+                    int t = g.theta().rows(), d = g.theta().cols();
+                    float[] th = g.theta().toFloatArray(), w = g.gateWeight().toFloatArray();
+                    float[][] theta = new float[t][], weights = new float[t][];
+                    for (int i = 0; i < t; i++) {
+                        theta[i] = java.util.Arrays.copyOfRange(th, i * d, (i + 1) * d);
+                        weights[i] = java.util.Arrays.copyOfRange(w, i * d, (i + 1) * d);
+                    }
+                    device.add(new DeviceEdit.MatSteer(g.site(), theta, weights, g.gateBias().toFloatArray()));
+                }
+                default -> why = item.kind() + " at " + item.site()
+                        + (item instanceof io.jsteer.model.intervene.AddVector a ? " on " + a.positions().label() + " positions only" : "");
+            }
+        }
+        set.validate(c);
+        if (why != null) {
+            hooksAnnounced = true;
+            System.err.println("jsteer: warning: the TornadoVM engine has no kernel for " + why
+                    + "; the steering runs as Java hooks on the host, which moves the activations to the host at every steered site");
+            setSteering(List.of());
+            setHooks(set.toHooks(c));
+        } else {
+            setHooks(null);
+            setSteering(device);
+        }
     }
 
     /** Steering run as kernels on the device, in list order at each site; an empty list removes it. */

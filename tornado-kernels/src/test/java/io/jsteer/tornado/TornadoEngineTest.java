@@ -187,6 +187,50 @@ class TornadoEngineTest {
         assertLogitsClose(expected, actual, "steered logits");
     }
 
+    /**
+     * The shared intervention objects (what --steer, --ablate and --mat build) on the tornado engine
+     * equal the CPU engine with the same set: on device kernels when every kind has one, as host
+     * hooks (with a warning) when one has not (a prompt-only vector).
+     */
+    @Test
+    void sharedInterventionsRunAsDeviceKernelsAndMatchTheCpuEngine() {
+        int dim = model.config().dim();
+        Random rnd = new Random(11);
+        var set = io.jsteer.model.intervene.InterventionSet.of(
+                io.jsteer.model.intervene.AddVector.of(new Site(SiteKind.RESID_POST, 1), random(rnd, dim, 0.5f), 3.0,
+                        io.jsteer.model.intervene.Positions.ALL),
+                io.jsteer.model.intervene.Ablate.of(new Site(SiteKind.RESID_PRE, 3), random(rnd, dim, 1f)),
+                new io.jsteer.model.intervene.GatedEdit(new Site(SiteKind.ATTN_HEADS, 2),
+                        io.jsteer.tensor.autograd.Var.constant(io.jsteer.tensor.autograd.Precision.F32, random(rnd, 2 * dim, 0.3f), 2, dim),
+                        io.jsteer.tensor.autograd.Var.constant(io.jsteer.tensor.autograd.Precision.F32, random(rnd, 2 * dim, 0.2f), 2, dim),
+                        io.jsteer.tensor.autograd.Var.constant(io.jsteer.tensor.autograd.Precision.F32, new float[] {0.3f, -0.2f}, 2),
+                        1.0));
+        List<float[]> expected, actual;
+        try (CpuEngine c = cpu()) {
+            c.setInterventions(set);
+            expected = logits(c, TOKENS);
+        }
+        try (TornadoEngine g = gpu()) {
+            g.setInterventions(set);
+            assertEquals(2, g.graphsPerToken(), "all three kinds ran as device kernels: no cut");
+            actual = logits(g, TOKENS);
+        }
+        assertLogitsClose(expected, actual, "intervention logits");
+
+        var promptOnly = io.jsteer.model.intervene.InterventionSet.of(io.jsteer.model.intervene.AddVector.of(
+                new Site(SiteKind.RESID_POST, 1), random(rnd, dim, 0.5f), 3.0, io.jsteer.model.intervene.Positions.PROMPT));
+        try (CpuEngine c = cpu()) {
+            c.setInterventions(promptOnly);
+            expected = logits(c, TOKENS);
+        }
+        try (TornadoEngine g = gpu()) {
+            g.setInterventions(promptOnly);
+            assertTrue(g.graphsPerToken() > 2, "no kernel for prompt-only vectors: host hooks cut the pass");
+            actual = logits(g, TOKENS);
+        }
+        assertLogitsClose(expected, actual, "prompt-only intervention logits");
+    }
+
     @Test
     void javaHooksRunOnTheHostWithTheCpuSemantics() {
         int dim = model.config().dim(), layers = model.config().nLayers();
