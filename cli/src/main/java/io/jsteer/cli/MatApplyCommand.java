@@ -1,6 +1,6 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
@@ -48,7 +48,7 @@ final class MatApplyCommand implements Callable<Integer> {
         var sampler = sampling.sampler(seed);
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
             module.requireCompatible(model.config(), model.name());
             GateStats.Accumulator gates = new GateStats.Accumulator(module.parameters().attributes());
             engine.setHooks(InterventionSet.of(module.gatedEdit()).toHooks(model.config(), gates));

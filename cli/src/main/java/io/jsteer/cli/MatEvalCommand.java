@@ -2,7 +2,7 @@ package io.jsteer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.Hooks;
@@ -91,7 +91,7 @@ final class MatEvalCommand implements Callable<Integer> {
         List<TaskResult> results = new ArrayList<>();
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(MatDataOptions.positive("--ctx-size", ctxSize), par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", ctxSize), par)) {
             module.requireCompatible(model.config(), model.name());
             MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
             for (TaskSource t : tasks) {

@@ -2,7 +2,7 @@ package io.jsteer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.GateStats;
@@ -60,7 +60,7 @@ final class MatGatesCommand implements Callable<Integer> {
         List<TokenGates> rows = new ArrayList<>();
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(4096, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, 4096, par)) {
             module.requireCompatible(model.config(), model.name());
             Tokenizer tok = model.tokenizer();
             int[] ids = tok.encode(text, true);

@@ -2,7 +2,7 @@ package io.jsteer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.steering.mat.Bandwidth;
@@ -111,7 +111,7 @@ final class MatTrainCommand implements Callable<Integer> {
                 : checkpoint.resolveSibling(checkpoint.getFileName().toString().replaceFirst("\\.safetensors$", "") + ".features.safetensors");
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
-             CpuEngine engine = model.newCpuEngine(ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             Site at = site != null ? Site.parse(site) : MatSites.defaultSite(model.config().nLayers());
             var request = new MatTrainingJob.Request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), at,
                     trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config,
