@@ -25,7 +25,8 @@ class KtsCommandTest {
         var summary = new ObjectMapper().readTree(r.out());
         assertEquals(4, summary.get("lossHistory").size());
         assertTrue(summary.get("cMax").asDouble() > 0);
-        assertTrue(Files.isRegularFile(run.resolve("adapter.safetensors")));
+        assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_model.safetensors")));
+        assertTrue(Files.readString(run.resolve("adapter/adapter_config.json")).contains("\"peft_type\" : \"LORA\""));
         assertTrue(Files.readString(run.resolve("checkpoint/latest")).contains("step-000004"));
 
         // resuming with the same settings continues from the checkpoint (here: already at the last step)

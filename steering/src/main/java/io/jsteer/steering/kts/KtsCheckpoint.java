@@ -34,8 +34,8 @@ import java.util.stream.Stream;
 public final class KtsCheckpoint {
 
     public static final String LATEST = "latest";
-    /** The adapter inside a step directory (model.lora's file format). */
-    public static final String ADAPTER_FILE = "adapter.safetensors";
+    /** The adapter directory inside a step directory (model.lora's PEFT format). */
+    public static final String ADAPTER_FILE = "adapter";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int OPTIMIZER_MAGIC = 0x4B54534F; // "KTSO"
 
