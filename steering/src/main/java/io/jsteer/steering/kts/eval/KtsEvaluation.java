@@ -56,7 +56,7 @@ public final class KtsEvaluation {
                     progress.accept(name + " c=" + String.format("%.3f", c));
                     BlockSteering s = new BlockSteering(v, c);
                     BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts, par);
-                    engine.setHooks(s.toHooks(config.nLayers()));
+                    engine.setHooks(s.toHooks(config));
                     TargetEffect.Result target = TargetEffect.measure(engine, tok, targetedPrompts, sampleTokens, seed);
                     engine.setHooks(null);
                     if (!kts && f == 0) {
