@@ -60,7 +60,7 @@ final class KtsEvalCommand implements Callable<Integer> {
             List<String> targeted = DemoCorpus.targetedPrompts(prompts, seed);
             var pairs = DemoCorpus.happySadPairs(32, summary.config().seed() + 1);
             KtsEvaluation.Report report;
-            try (ProgressBar bar = KtsTrainCommand.bar("eval", 2L * KtsEvaluation.FACTORS.size())) {
+            try (ProgressBar bar = KtsTrainCommand.bar("eval", (long) KtsEvaluation.MODELS.size() * KtsEvaluation.FACTORS.size())) {
                 report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, pairs, eval, targeted,
                         summary.cMax(), summary.config().steerBlocks(), summary.config().normaliseVectors(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
                         msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
@@ -76,9 +76,14 @@ final class KtsEvalCommand implements Callable<Integer> {
                 System.out.println(KtsRunFiles.JSON.writeValueAsString(all));
             } else {
                 System.out.printf("c_max %.4f; unsteered parity KL(p_orig ‖ p_KTS) %.5f nat/token%n", report.cMax(), report.unsteeredParityKl());
-                System.out.println("model     c/c_max  benign KL  Δlog-odds  happy share");
+                System.out.println("model            c/c_max  benign KL  Δlog-odds  happy share");
                 for (TradeOffPoint p : report.points()) {
-                    System.out.printf("%-9s %7.2f  %9.4f  %9.3f  %11.3f%n", p.model(), p.factor(), p.benignKl(), p.logOddsChange(), p.happyShare());
+                    System.out.printf("%-16s %7.2f  %9.4f  %9.3f  %11.3f%n", p.model(), p.factor(), p.benignKl(), p.logOddsChange(), p.happyShare());
+                }
+                System.out.println("matched effect: KTS c/c_max  Δlog-odds  KTS KL  original KL at that effect  ratio");
+                for (var e : report.matchedEffect()) {
+                    System.out.printf("                %7.2f  %9.3f  %6.4f  %26.4f  %5.3f%n", e.factor(), e.logOddsChange(), e.benignKl(),
+                            e.referenceKl(), e.ratio());
                 }
                 System.out.printf("gate: %s%nreport: %s, %s%n", gate, jsonFile, htmlFile);
             }

@@ -47,8 +47,16 @@ class KtsCommandTest {
                 "--prompts", "8", "--sample-tokens", "4", "--threads", "1", "--json");
         assertEquals(0, e.code(), e.err());
         var report = new ObjectMapper().readTree(e.out());
-        assertEquals(18, report.get("tradeoff").get("points").size());
-        assertTrue(Files.readString(run.resolve("tradeoff.html")).contains("<svg"));
+        var points = report.get("tradeoff").get("points");
+        assertEquals(36, points.size(), "original, kts and their same-norm random controls at 9 multipliers");
+        for (int m = 2; m < 4; m++) { // at c = 0 a random control is its model unsteered
+            assertEquals(points.get((m - 2) * 9 + 4).get("benignKl").asDouble(), points.get(m * 9 + 4).get("benignKl").asDouble());
+            assertEquals(0.0, points.get(m * 9 + 4).get("multiplier").asDouble());
+        }
+        assertEquals("kts-random", points.get(27).get("model").asText());
+        assertEquals(8, report.get("tradeoff").get("matchedEffect").size());
+        String html = Files.readString(run.resolve("tradeoff.html"));
+        assertTrue(html.contains("<svg") && html.contains("Matched target effect") && html.contains("same-norm random vector"));
         assertTrue(report.get("gate").get("dev_fpr").asDouble() <= 0.05 + 1e-12);
 
         CliTest.Result a = CliTest.jsteer("kts", "apply", "--model", model, "--tokenizer", tok, "--run", run.toString(),
