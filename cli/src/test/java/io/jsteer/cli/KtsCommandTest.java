@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsteer.steering.eval.RefusalPhrases;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,8 +47,21 @@ class KtsCommandTest {
                 resumedWrongSettings.err());
 
         CliTest.Result e = CliTest.jsteer("kts", "eval", "--model", model, "--tokenizer", tok, "--run", run.toString(),
-                "--prompts", "8", "--sample-tokens", "4", "--threads", "1", "--json");
+                "--prompts", "8", "--sample-tokens", "4", "--threads", "1", "--json",
+                "--refusal-data", CliTest.shared("data").toString(), "--refusal-prompts", "2", "--refusal-tokens", "3");
         assertEquals(0, e.code(), e.err());
+        // refusal score: stories260K is no chat model, so only the mechanics are checked
+        assertTrue(e.err().contains("is not a chat model"), e.err());
+        var refusal = new ObjectMapper().readTree(e.out()).get("refusal");
+        assertEquals(2, refusal.get("prompts").asInt());
+        assertEquals(6, refusal.get("points").size(), "original and kts at c/c_max -1, 0, 1");
+        for (var p : refusal.get("points")) {
+            List<String> answers = new ArrayList<>();
+            p.get("sampleAnswers").forEach(a -> answers.add(a.asText()));
+            assertEquals(2, answers.size());
+            assertEquals(RefusalPhrases.defaults().rate(answers), p.get("refusalRate").asDouble(), 1e-12);
+        }
+        assertTrue(Files.isRegularFile(run.resolve("refusal.json")));
         var report = new ObjectMapper().readTree(e.out());
         var points = report.get("tradeoff").get("points");
         assertEquals(36, points.size(), "original, kts and their same-norm random controls at 9 multipliers");
