@@ -19,6 +19,7 @@ import io.jsteer.weights.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -91,6 +92,7 @@ public final class LoraFiles {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+        readableByAll(temp);
         Path old = null;
         try {
             SafetensorsWriter.write(temp.resolve(LoraMetadata.WEIGHTS_FILE), Map.of("format", "pt"), tensors);
@@ -131,6 +133,15 @@ public final class LoraFiles {
             System.arraycopy(m, Math.toIntExact(source) * cols, out, r * cols, cols);
         }
         return out;
+    }
+
+    /** Temporary directories are owner-only; an adapter directory gets the usual rwxr-xr-x (where POSIX permissions exist). */
+    private static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
     }
 
     private static void deleteTree(Path p) throws IOException {
