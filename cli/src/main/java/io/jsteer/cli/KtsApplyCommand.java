@@ -65,7 +65,7 @@ final class KtsApplyCommand implements Callable<Integer> {
                             DemoCorpus.happySadPairs(32, summary.config().seed() + 1),
                             new HashSet<>(summary.config().steerBlocks()), model.config().nLayers(), model.config().dim());
                     float[][] v = summary.config().normaliseVectors() ? MeanDifference.normalised(raw) : raw;
-                    engine.setHooks(new BlockSteering(v, multiplier * summary.cMax()).toHooks(model.config().nLayers()));
+                    engine.setHooks(new BlockSteering(v, multiplier * summary.cMax()).toHooks(model.config()));
                 }
                 long seed = sampling.seedOrClock();
                 var r = new Generator(engine).generate(ids, sampling.maxTokens, sampling.sampler(seed),

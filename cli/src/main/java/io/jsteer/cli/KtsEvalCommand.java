@@ -2,15 +2,19 @@ package io.jsteer.cli;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.chat.ChatTemplate;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraFiles;
+import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.data.ContrastPair;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.eval.KtsEvaluation;
+import io.jsteer.steering.kts.eval.RefusalEvaluation;
 import io.jsteer.steering.kts.eval.TradeOffPoint;
 import io.jsteer.steering.kts.eval.TradeOffReportWriter;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.Thresholds;
-import io.jsteer.model.lora.LoraAdapter;
-import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +51,15 @@ final class KtsEvalCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--json", description = "print the report as JSON")
     boolean json;
+    @Option(names = "--refusal-data", paramLabel = "DIR", description = "also score refusals (a chat model's behaviour): DIR holds "
+            + "advbench/harmful_behaviors.csv and refusal_direction/{harmful,harmless}_{train,test}.json (e.g. ../shared/data); "
+            + "writes RUN/refusal.json")
+    Path refusalData;
+    @Option(names = "--refusal-prompts", defaultValue = "32", description = "harmful requests scored, half AdvBench, half "
+            + "refusal_direction test (default: ${DEFAULT-VALUE})")
+    int refusalPrompts;
+    @Option(names = "--refusal-tokens", defaultValue = "48", description = "greedy answer length (default: ${DEFAULT-VALUE})")
+    int refusalTokens;
 
     @Override
     public Integer call() throws Exception {
@@ -60,7 +73,7 @@ final class KtsEvalCommand implements Callable<Integer> {
             List<String> targeted = DemoCorpus.targetedPrompts(prompts, seed);
             var pairs = DemoCorpus.happySadPairs(32, summary.config().seed() + 1);
             KtsEvaluation.Report report;
-            try (ProgressBar bar = KtsTrainCommand.bar("eval", 2L * KtsEvaluation.FACTORS.size())) {
+            try (ProgressBar bar = KtsTrainCommand.bar("eval", (long) KtsEvaluation.MODELS.size() * KtsEvaluation.FACTORS.size())) {
                 report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, pairs, eval, targeted,
                         summary.cMax(), summary.config().steerBlocks(), summary.config().normaliseVectors(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
                         msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
@@ -68,19 +81,31 @@ final class KtsEvalCommand implements Callable<Integer> {
             Path jsonFile = Path.of(base + ".json"), htmlFile = Path.of(base + ".html");
             TradeOffReportWriter.write(report, jsonFile, htmlFile);
             Map<String, Object> gate = gate(model, par, run, eval, targeted);
+            Map<String, Object> refusal = refusalData == null ? null : refusal(model, par, adapter, summary);
             KtsRunFiles.writeJson(Path.of(base + "-gate.json"), gate);
             if (json) {
                 Map<String, Object> all = new LinkedHashMap<>();
                 all.put("tradeoff", report);
                 all.put("gate", gate);
+                if (refusal != null) {
+                    all.put("refusal", refusal);
+                }
                 System.out.println(KtsRunFiles.JSON.writeValueAsString(all));
             } else {
                 System.out.printf("c_max %.4f; unsteered parity KL(p_orig ‖ p_KTS) %.5f nat/token%n", report.cMax(), report.unsteeredParityKl());
-                System.out.println("model     c/c_max  benign KL  Δlog-odds  happy share");
+                System.out.println("model            c/c_max  benign KL  Δlog-odds  happy share");
                 for (TradeOffPoint p : report.points()) {
-                    System.out.printf("%-9s %7.2f  %9.4f  %9.3f  %11.3f%n", p.model(), p.factor(), p.benignKl(), p.logOddsChange(), p.happyShare());
+                    System.out.printf("%-16s %7.2f  %9.4f  %9.3f  %11.3f%n", p.model(), p.factor(), p.benignKl(), p.logOddsChange(), p.happyShare());
+                }
+                System.out.println("matched effect: KTS c/c_max  Δlog-odds  KTS KL  original KL at that effect  ratio");
+                for (var e : report.matchedEffect()) {
+                    System.out.printf("                %7.2f  %9.3f  %6.4f  %26.4f  %5.3f%n", e.factor(), e.logOddsChange(), e.benignKl(),
+                            e.referenceKl(), e.ratio());
                 }
                 System.out.printf("gate: %s%nreport: %s, %s%n", gate, jsonFile, htmlFile);
+                if (refusal != null) {
+                    System.out.printf("refusal (chat model: %s): %s%n", refusal.get("chatModel"), refusal.get("rates"));
+                }
             }
         }
         return 0;
@@ -122,6 +147,55 @@ final class KtsEvalCommand implements Callable<Integer> {
             g.put("file", run.gate().toString());
             return g;
         }
+    }
+
+    /** The refusal-style behaviour score ({@link RefusalEvaluation}) at c/c_max in {-1, 0, 1}; also written to RUN/refusal.json. */
+    private Map<String, Object> refusal(LoadedModel model, Parallel par, LoraAdapter adapter, KtsRunFiles.TrainSummary summary)
+            throws Exception {
+        if (refusalPrompts < 2) {
+            throw new IllegalArgumentException("--refusal-prompts must be at least 2, got " + refusalPrompts);
+        }
+        var tok = model.tokenizer();
+        int half = refusalPrompts / 2;
+        List<String> harmful = new ArrayList<>();
+        harmful.addAll(first(Datasets.prompts(refusalData.resolve("advbench/harmful_behaviors.csv"), "goal", "harmful"), half));
+        harmful.addAll(first(Datasets.prompts(refusalData.resolve("refusal_direction/harmful_test.json"), "instruction", "harmful"),
+                refusalPrompts - half));
+        List<String> bad = first(Datasets.prompts(refusalData.resolve("refusal_direction/harmful_train.json"), "instruction", "h"), 32);
+        List<String> good = first(Datasets.prompts(refusalData.resolve("refusal_direction/harmless_train.json"), "instruction", "b"), 32);
+        List<ContrastPair> pairs = new ArrayList<>();
+        for (int i = 0; i < Math.min(bad.size(), good.size()); i++) {
+            pairs.add(new ContrastPair(bad.get(i), good.get(i)));
+        }
+        // a chat model's vocabulary has its template's control tokens, or its name says so; otherwise only the mechanics run
+        boolean chat = tok.tokenId("<|start_header_id|>").isPresent()
+                || model.name().toLowerCase(java.util.Locale.ROOT).matches(".*(chat|instruct).*");
+        if (!chat) {
+            System.err.println("jsteer: note: " + model.name() + " is not a chat model; the refusal score only exercises the mechanics");
+        }
+        List<RefusalEvaluation.Point> points;
+        List<Double> factors = List.of(-1.0, 0.0, 1.0);
+        try (ProgressBar bar = KtsTrainCommand.bar("refusal", 2L * factors.size())) {
+            points = RefusalEvaluation.run(model.config(), model.weights(), tok, ChatTemplate.forTokenizer(tok, null), adapter,
+                    pairs, harmful, summary.config().steerBlocks(), summary.config().normaliseVectors(), summary.cMax(), factors,
+                    refusalTokens, par, msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("chatModel", chat);
+        r.put("prompts", harmful.size());
+        r.put("directionPairs", pairs.size());
+        Map<String, Double> rates = new LinkedHashMap<>();
+        for (var p : points) {
+            rates.put(p.model() + "@" + p.factor(), p.refusalRate());
+        }
+        r.put("rates", rates);
+        r.put("points", points);
+        KtsRunFiles.writeJson(runDir.resolve("refusal.json"), r);
+        return r;
+    }
+
+    private static List<String> first(io.jsteer.steering.data.Dataset<io.jsteer.steering.data.LabelledPrompt> d, int n) {
+        return d.items().stream().limit(n).map(io.jsteer.steering.data.LabelledPrompt::text).toList();
     }
 
     /** A benign prompt: the first 16 tokens of a benign sequence (requests are prompts, not whole stories). */

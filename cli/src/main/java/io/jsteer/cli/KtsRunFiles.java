@@ -19,7 +19,8 @@ record KtsRunFiles(Path dir) {
                         int steps, double secondsPerStep, long peakHeapBytes, List<Double> lossHistory,
                         double steeredKlBefore, double steeredKlAfter, double unsteeredParityKl) {}
 
-    Path adapter() { return dir.resolve("adapter.safetensors"); }
+    /** The trained adapter: a PEFT directory (adapter_model.safetensors + adapter_config.json). */
+    Path adapter() { return dir.resolve("adapter"); }
     Path checkpoints() { return dir.resolve("checkpoint"); }
     Path benignTrain() { return dir.resolve("benign_train.json"); }
     Path benignEval() { return dir.resolve("benign_eval.json"); }

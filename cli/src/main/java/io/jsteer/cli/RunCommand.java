@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 /** Generates from a prompt and prints prompt + completion, as llama2.c's run does. */
 @Command(name = "run", description = "Generate text from a prompt (stdout: the prompt followed by the completion; stderr: tok/s).",
         footer = {"", "Examples:", "  jsteer run --model stories260K --prompt \"Once upon a time\" --temperature 0 --max-tokens 100",
-                "  jsteer run --prompt \"Once upon a time\" --steer happy.json:4@3 --steer calm.json:-2"})
+                "  jsteer run --prompt \"Once upon a time\" --steer happy.json:4@3 --steer calm.json:-2",
+                "  jsteer run --lora kts-run/adapter --gate kts-run/gate.json --steer happy.json:4 --prompt \"Then Tom felt\""})
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -30,6 +31,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     SteerOptions steering;
+
+    @Mixin
+    AdapterOptions adapters;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
     String prompt;
@@ -46,9 +50,19 @@ final class RunCommand implements Callable<Integer> {
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
+            adapters.attachTo(model, engine);
+            var gate = adapters.probeGate(model.config());
+            if (gate != null && steering.isEmpty()) {
+                throw new IllegalArgumentException("--gate decides whether --steer/--ablate is applied: give one of them");
+            }
+            int[] gated = tok.encode(text, true);
+            var decision = gate == null ? null : gate.decide(engine, gated.length == 0 ? new int[] {tok.bos()} : gated);
+            if (decision != null) {
+                System.err.println(decision.describe());
+            }
             SteerOptions.TokenCount steered = null;
             GateRecorder gates = new GateRecorder();
-            if (!steering.isEmpty()) {
+            if (!steering.isEmpty() && (decision == null || decision.steer())) {
                 var interventions = steering.interventions(model.config());
                 System.err.println(SteerOptions.describe(interventions));
                 if (engine instanceof io.jsteer.model.CpuEngine) {

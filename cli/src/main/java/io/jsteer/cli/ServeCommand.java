@@ -21,11 +21,15 @@ import picocli.CommandLine.Option;
                 "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
                 "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'",
                 "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"]",
-                "  jsteer serve --mat runs/story     # MAT-Steer on every request; \"mat\": false turns it off"})
+                "  jsteer serve --mat runs/story     # MAT-Steer on every request; \"mat\": false turns it off",
+                "  jsteer serve --vectors vectors/ --lora kts-run/adapter --gate kts-run/gate.json   # KTS: steer flagged prompts only"})
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    AdapterOptions adapters;
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for all interfaces)")
@@ -61,6 +65,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
     String template;
 
+    /** Slot engines of --engine, each with the --lora adapter (read once, shared read-only by the slots). */
+    private GenerationService.EngineFactory adapterEngines(LoadedModel model) {
+        var adapter = adapters.adapter(model.config());
+        return (m, ctx, par) -> AdapterOptions.attach(Engines.create(common.engine, m, ctx, par), adapter);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -77,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
                      vectors == null ? SteeringResolver.none() : VectorSteering.directory(model.config(), vectors),
                      steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config()),
-                     parallel, threadsPerSlot, ctxSize, (m, ctx, par) -> Engines.create(common.engine, m, ctx, par));
+                     parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()));
              OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
                     service.modelName(), host, server.port(), parallel, threadsPerSlot, ctxSize);
@@ -87,6 +97,11 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (mat != null) {
                 System.err.println("jsteer serve: MAT-Steer module " + mat + " on every request unless it sends \"mat\": false");
+            }
+            if (adapters.lora != null || adapters.gate != null) {
+                System.err.println("jsteer serve: " + (adapters.lora == null ? "" : "LoRA adapter " + adapters.lora + "; ")
+                        + (adapters.gate == null ? "" : "gate " + adapters.gate + " decides per request whether its steering "
+                        + "is applied (response field 'jsteer')"));
             }
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsteer.steering.eval.RefusalPhrases;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +28,8 @@ class KtsCommandTest {
         var summary = new ObjectMapper().readTree(r.out());
         assertEquals(4, summary.get("lossHistory").size());
         assertTrue(summary.get("cMax").asDouble() > 0);
-        assertTrue(Files.isRegularFile(run.resolve("adapter.safetensors")));
+        assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_model.safetensors")));
+        assertTrue(Files.readString(run.resolve("adapter/adapter_config.json")).contains("\"peft_type\" : \"LORA\""));
         assertTrue(Files.readString(run.resolve("checkpoint/latest")).contains("step-000004"));
 
         // resuming with the same settings continues from the checkpoint (here: already at the last step)
@@ -43,11 +47,32 @@ class KtsCommandTest {
                 resumedWrongSettings.err());
 
         CliTest.Result e = CliTest.jsteer("kts", "eval", "--model", model, "--tokenizer", tok, "--run", run.toString(),
-                "--prompts", "8", "--sample-tokens", "4", "--threads", "1", "--json");
+                "--prompts", "8", "--sample-tokens", "4", "--threads", "1", "--json",
+                "--refusal-data", CliTest.shared("data").toString(), "--refusal-prompts", "2", "--refusal-tokens", "3");
         assertEquals(0, e.code(), e.err());
+        // refusal score: stories260K is no chat model, so only the mechanics are checked
+        assertTrue(e.err().contains("is not a chat model"), e.err());
+        var refusal = new ObjectMapper().readTree(e.out()).get("refusal");
+        assertEquals(2, refusal.get("prompts").asInt());
+        assertEquals(6, refusal.get("points").size(), "original and kts at c/c_max -1, 0, 1");
+        for (var p : refusal.get("points")) {
+            List<String> answers = new ArrayList<>();
+            p.get("sampleAnswers").forEach(a -> answers.add(a.asText()));
+            assertEquals(2, answers.size());
+            assertEquals(RefusalPhrases.defaults().rate(answers), p.get("refusalRate").asDouble(), 1e-12);
+        }
+        assertTrue(Files.isRegularFile(run.resolve("refusal.json")));
         var report = new ObjectMapper().readTree(e.out());
-        assertEquals(18, report.get("tradeoff").get("points").size());
-        assertTrue(Files.readString(run.resolve("tradeoff.html")).contains("<svg"));
+        var points = report.get("tradeoff").get("points");
+        assertEquals(36, points.size(), "original, kts and their same-norm random controls at 9 multipliers");
+        for (int m = 2; m < 4; m++) { // at c = 0 a random control is its model unsteered
+            assertEquals(points.get((m - 2) * 9 + 4).get("benignKl").asDouble(), points.get(m * 9 + 4).get("benignKl").asDouble());
+            assertEquals(0.0, points.get(m * 9 + 4).get("multiplier").asDouble());
+        }
+        assertEquals("kts-random", points.get(27).get("model").asText());
+        assertEquals(8, report.get("tradeoff").get("matchedEffect").size());
+        String html = Files.readString(run.resolve("tradeoff.html"));
+        assertTrue(html.contains("<svg") && html.contains("Matched target effect") && html.contains("same-norm random vector"));
         assertTrue(report.get("gate").get("dev_fpr").asDouble() <= 0.05 + 1e-12);
 
         CliTest.Result a = CliTest.jsteer("kts", "apply", "--model", model, "--tokenizer", tok, "--run", run.toString(),

@@ -50,6 +50,8 @@ public final class GenerationService implements AutoCloseable {
     }
 
     private final EngineFactory engines;
+    /** Decides per request whether its steering is applied; null: always applied. */
+    private final PromptGate gate;
 
     public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
                              List<SteerSpec> defaultSteering, int slots, int threadsPerSlot, int contextLength) {
@@ -69,7 +71,15 @@ public final class GenerationService implements AutoCloseable {
     public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
                              List<SteerSpec> defaultSteering, GatedEdit mat, int slots, int threadsPerSlot, int contextLength,
                              EngineFactory engines) {
+        this(model, template, steering, defaultSteering, mat, slots, threadsPerSlot, contextLength, engines, null);
+    }
+
+    /** As above, with a prompt gate (KTS) deciding per request whether its steering is applied (null: always). */
+    public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
+                             List<SteerSpec> defaultSteering, GatedEdit mat, int slots, int threadsPerSlot, int contextLength,
+                             EngineFactory engines, PromptGate gate) {
         this.engines = engines;
+        this.gate = gate;
         if (slots < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + slots);
         }
@@ -142,6 +152,13 @@ public final class GenerationService implements AutoCloseable {
                 : new Sampler(r.temperature(), r.topP(), r.seed() != null ? r.seed() : System.nanoTime());
         Slot slot = free.take();
         try {
+            GateDecision decision = null;
+            if (gate != null && hooks != null) {
+                decision = gate.decide(slot.engine(), prompt); // runs the prompt unsteered on this slot
+                if (!decision.steer()) {
+                    hooks = null;
+                }
+            }
             slot.engine().setHooks(hooks);
             StreamingDecoder decoder = tok.newDecoder();
             boolean[] clientGone = {false};
@@ -161,7 +178,7 @@ public final class GenerationService implements AutoCloseable {
             int generated = result.generatedCount();
             boolean hitLength = !stopStrings.stopped() && (generated >= r.maxTokens()
                     || result.tokens().length >= slot.engine().capacity());
-            return new Completion(stopStrings.text(), hitLength ? "length" : "stop", prompt.length, generated);
+            return new Completion(stopStrings.text(), hitLength ? "length" : "stop", prompt.length, generated, decision);
         } finally {
             slot.engine().setHooks(null);
             free.put(slot);

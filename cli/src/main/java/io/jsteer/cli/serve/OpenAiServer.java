@@ -98,6 +98,7 @@ public final class OpenAiServer implements AutoCloseable {
             choice.put("finish_reason", c.finishReason());
             root.putObject("usage").put("prompt_tokens", c.promptTokens()).put("completion_tokens", c.completionTokens())
                     .put("total_tokens", c.promptTokens() + c.completionTokens());
+            putGate(root, c.gate());
             ctx.json(root);
             return;
         }
@@ -123,11 +124,21 @@ public final class OpenAiServer implements AutoCloseable {
             }
         });
         try {
-            send(out, chunk(id, object, created, d -> {}, c.finishReason(), chat));
+            ObjectNode last = chunk(id, object, created, d -> {}, c.finishReason(), chat);
+            putGate(last, c.gate());
+            send(out, last);
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (UncheckedIOException | IOException e) {
             // the client closed the stream after the last token; nothing more to tell it
+        }
+    }
+
+    /** jsteer's extension field: the KTS gate's decision, when the server gated this request's steering. */
+    private static void putGate(ObjectNode root, GateDecision gate) {
+        if (gate != null) {
+            root.putObject("jsteer").put("gate_score", gate.score()).put("gate_threshold", gate.threshold())
+                    .put("steered", gate.steer());
         }
     }
 

@@ -1,139 +1,268 @@
 package io.jsteer.model.lora;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.RopeStyle;
 import io.jsteer.tensor.DType;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Var;
+import io.jsteer.weights.AtomicFileWriter;
 import io.jsteer.weights.ModelWeights;
 import io.jsteer.weights.TensorData;
 import io.jsteer.weights.WeightFormatException;
+import io.jsteer.weights.quant.RopePermutation;
 import io.jsteer.weights.safetensors.SafetensorsReader;
 import io.jsteer.weights.safetensors.SafetensorsTensor;
 import io.jsteer.weights.safetensors.SafetensorsWriter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * LoRA adapter files: float32 safetensors with one {@code blk.L.T.lora_a [rank, in]} and
- * {@code blk.L.T.lora_b [out, rank]} per block L and target T (q, k, v, o, gate, up, down), and
- * a {@link LoraMetadata} JSON under {@code __metadata__["jsteer.lora"]}. Written atomically
- * (temporary file, then rename); read back into a float32 adapter after checking every field and
- * shape against the model.
+ * LoRA adapters as PEFT directories: {@code adapter_model.safetensors} with float32
+ * {@code base_model.model.model.layers.L.self_attn.q_proj.lora_A.weight [r, in]} /
+ * {@code ...lora_B.weight [out, r]} (self_attn q/k/v/o_proj, mlp gate/up/down_proj) and
+ * {@code adapter_config.json} ({@link LoraMetadata}). The q/k lora_B rows are stored in Hugging
+ * Face's (neox) order, as PEFT adapters for HF Llama models are; for a model that pairs RoPE
+ * dimensions GGUF-style they are permuted on save and load ({@link RopePermutation}). The
+ * directory is written under a temporary name and renamed, so a reader never sees half of it.
  */
 public final class LoraFiles {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final Pattern PEFT_NAME = Pattern.compile(
+            "base_model\\.model\\.model\\.layers\\.(\\d+)\\.(self_attn|mlp)\\.(\\w+)\\.lora_([AB])\\.weight");
 
     private LoraFiles() {}
 
-    static String tensorName(int layer, LoraTarget t, String matrix) {
-        return "blk." + layer + "." + t.label() + ".lora_" + matrix;
+    /** The HF module name of a target: q_proj ... down_proj. */
+    static String module(LoraTarget t) {
+        return t.label() + "_proj";
     }
 
-    /** Writes {@code adapter} (its current values, as float32) with {@code modelName} as provenance. */
-    public static void save(Path file, LoraAdapter adapter, LlamaConfig c, String modelName) throws IOException {
+    /** The PEFT tensor name of one matrix ({@code matrix} "A" or "B"). */
+    public static String tensorName(int layer, LoraTarget t, String matrix) {
+        String block = switch (t) {
+            case Q, K, V, O -> "self_attn";
+            case GATE, UP, DOWN -> "mlp";
+        };
+        return "base_model.model.model.layers." + layer + "." + block + "." + module(t) + ".lora_" + matrix + ".weight";
+    }
+
+    /** Writes {@code adapter} (current values, float32) with dropout 0 recorded. */
+    public static void save(Path dir, LoraAdapter adapter, LlamaConfig c, String baseModel) throws IOException {
+        save(dir, adapter, c, baseModel, 0);
+    }
+
+    /** Writes {@code adapter} into directory {@code dir} (replacing it), with {@code baseModel} as provenance. */
+    public static void save(Path dir, LoraAdapter adapter, LlamaConfig c, String baseModel, double dropout) throws IOException {
         adapter.validate(c);
-        LoraMetadata meta = new LoraMetadata(LoraMetadata.FORMAT, modelName, adapter.rank(), adapter.alpha(),
-                adapter.labels(), adapter.layers(), c.dim());
+        List<String> modules = adapter.targets().stream().map(LoraFiles::module).toList();
+        LoraMetadata meta = LoraMetadata.of(baseModel, adapter.rank(), adapter.alpha(), dropout, modules, adapter.layers(),
+                c.dim());
         List<SafetensorsTensor> tensors = new ArrayList<>();
         for (int l = 0; l < adapter.layers(); l++) {
             for (LoraTarget t : adapter.targets()) {
-                tensors.add(tensor(tensorName(l, t, "a"), adapter.a(l, t)));
-                tensors.add(tensor(tensorName(l, t, "b"), adapter.b(l, t)));
+                Var a = adapter.a(l, t), b = adapter.b(l, t);
+                tensors.add(new SafetensorsTensor(tensorName(l, t, "A"), shape(a), a.toFloatArray()));
+                float[] bValues = b.toFloatArray();
+                if (permutes(c, t)) {
+                    bValues = permuteRows(bValues, b.dim(0), b.dim(1), c.headSize(), true);
+                }
+                tensors.add(new SafetensorsTensor(tensorName(l, t, "B"), shape(b), bValues));
             }
         }
-        SafetensorsWriter.write(file, Map.of(LoraMetadata.KEY, JSON.writeValueAsString(meta)), tensors);
-    }
-
-    private static SafetensorsTensor tensor(String name, Var v) {
-        return new SafetensorsTensor(name, Arrays.stream(v.shape()).asLongStream().toArray(), v.toFloatArray());
-    }
-
-    /** The metadata of an adapter file, checked for format and sane values. */
-    public static LoraMetadata metadata(Path file) {
-        try (ModelWeights w = SafetensorsReader.open(file)) {
-            return metadata(file, w);
+        Path target = dir.toAbsolutePath();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+        readableByAll(temp);
+        Path old = null;
+        try {
+            SafetensorsWriter.write(temp.resolve(LoraMetadata.WEIGHTS_FILE), Map.of("format", "pt"), tensors);
+            byte[] json = JSON.writeValueAsBytes(meta);
+            AtomicFileWriter.write(temp.resolve(LoraMetadata.CONFIG_FILE), out -> out.bytes(json));
+            if (Files.exists(target)) {
+                old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old.");
+                Files.delete(old);
+                Files.move(target, old);
+            }
+            AtomicFileWriter.moveIntoPlace(temp, target);
+        } finally {
+            deleteTree(temp);
+            if (old != null) {
+                deleteTree(old);
+            }
         }
     }
 
-    private static LoraMetadata metadata(Path file, ModelWeights w) {
-        Object raw = w.metadata().get(LoraMetadata.KEY);
-        if (!(raw instanceof String json)) {
-            throw new WeightFormatException(file, "__metadata__." + LoraMetadata.KEY, "missing: not a jsteer LoRA adapter file");
+    private static long[] shape(Var v) {
+        return Arrays.stream(v.shape()).asLongStream().toArray();
+    }
+
+    /** Whether the q/k rows of this model differ from the file's (HF, neox) order. */
+    private static boolean permutes(LlamaConfig c, LoraTarget t) {
+        return (t == LoraTarget.Q || t == LoraTarget.K) && c.ropeStyle() == RopeStyle.NORMAL;
+    }
+
+    /**
+     * Reorders the rows of a {@code [rows, cols]} matrix between the engine's normal-RoPE order and
+     * HF's neox order ({@code toNeox}: engine → file).
+     */
+    private static float[] permuteRows(float[] m, int rows, int cols, int headSize, boolean toNeox) {
+        float[] out = new float[m.length];
+        for (int r = 0; r < rows; r++) {
+            long source = toNeox ? RopePermutation.normalRowForNeoxRow(r, headSize)
+                    : RopePermutation.neoxRowForNormalRow(r, headSize);
+            System.arraycopy(m, Math.toIntExact(source) * cols, out, r * cols, cols);
+        }
+        return out;
+    }
+
+    /** Temporary directories are owner-only; an adapter directory gets the usual rwxr-xr-x (where POSIX permissions exist). */
+    private static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    /** The config of an adapter directory, checked for PEFT type and sane values. */
+    public static LoraMetadata metadata(Path dir) {
+        Path file = dir.resolve(LoraMetadata.CONFIG_FILE);
+        if (!Files.isDirectory(dir)) {
+            throw new WeightFormatException(dir, "adapter directory", Files.exists(dir)
+                    ? "is a file; a LoRA adapter is a directory with " + LoraMetadata.CONFIG_FILE + " and " + LoraMetadata.WEIGHTS_FILE
+                    : "does not exist");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new WeightFormatException(file, LoraMetadata.CONFIG_FILE, "missing: not a LoRA adapter directory");
         }
         LoraMetadata meta;
         try {
-            meta = JSON.readValue(json, LoraMetadata.class);
-        } catch (JsonProcessingException e) {
-            throw new WeightFormatException(file, "__metadata__." + LoraMetadata.KEY, "invalid JSON: " + e.getOriginalMessage());
+            meta = JSON.readValue(file.toFile(), LoraMetadata.class);
+        } catch (IOException e) {
+            throw new WeightFormatException(file, "json", "unreadable: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        if (!LoraMetadata.FORMAT.equals(meta.format())) {
-            throw new WeightFormatException(file, "format", "expected " + LoraMetadata.FORMAT, meta.format());
+        if (!LoraMetadata.PEFT_TYPE.equals(meta.peftType())) {
+            throw new WeightFormatException(file, "peft_type", "expected " + LoraMetadata.PEFT_TYPE, meta.peftType());
         }
         if (meta.rank() < 1) {
-            throw new WeightFormatException(file, "rank", "must be at least 1", meta.rank());
+            throw new WeightFormatException(file, "r", "must be at least 1", meta.rank());
         }
-        if (!(meta.alpha() > 0)) {
-            throw new WeightFormatException(file, "alpha", "must be positive", meta.alpha());
+        if (!(meta.alpha() > 0) || !Double.isFinite(meta.alpha())) {
+            throw new WeightFormatException(file, "lora_alpha", "must be positive", meta.alpha());
         }
-        if (meta.targets() == null || meta.targets().isEmpty()) {
-            throw new WeightFormatException(file, "targets", "must name at least one projection");
+        if (!(meta.dropout() >= 0 && meta.dropout() < 1)) {
+            throw new WeightFormatException(file, "lora_dropout", "must be in [0, 1)", meta.dropout());
+        }
+        if (meta.targetModules() == null || meta.targetModules().isEmpty()) {
+            throw new WeightFormatException(file, "target_modules", "must name at least one projection");
+        }
+        if (meta.layersToTransform() != null) {
+            throw new WeightFormatException(file, "layers_to_transform", "only adapters on every block are supported",
+                    meta.layersToTransform());
+        }
+        if (meta.fanInFanOut()) {
+            throw new WeightFormatException(file, "fan_in_fan_out", "must be false (Llama projections are [out, in])");
+        }
+        if (meta.jsteerQkRows() != null && !meta.jsteerQkRows().equals("neox")) {
+            throw new WeightFormatException(file, "jsteer_qk_rows", "must be neox (Hugging Face row order)", meta.jsteerQkRows());
         }
         return meta;
     }
 
     /**
-     * Reads an adapter for the model {@code c} as float32 parameters (trainable further).
+     * Reads an adapter directory for the model {@code c} as float32 parameters (trainable further).
      *
      * @throws WeightFormatException naming the file and the field or tensor that does not fit
      */
-    public static LoraAdapter load(Path file, LlamaConfig c) {
+    public static LoraAdapter load(Path dir, LlamaConfig c) {
+        LoraMetadata meta = metadata(dir);
+        Path config = dir.resolve(LoraMetadata.CONFIG_FILE);
+        Path file = dir.resolve(LoraMetadata.WEIGHTS_FILE);
+        if (meta.jsteerLayers() != 0 && meta.jsteerLayers() != c.nLayers()) {
+            throw new WeightFormatException(config, "jsteer_layers", "the adapter has " + meta.jsteerLayers()
+                    + " blocks, the model has " + c.nLayers());
+        }
+        if (meta.jsteerDim() != 0 && meta.jsteerDim() != c.dim()) {
+            throw new WeightFormatException(config, "jsteer_dim", "the adapter is for width " + meta.jsteerDim()
+                    + ", the model width is " + c.dim());
+        }
+        Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
+        for (String label : meta.targetModules()) {
+            try {
+                targets.add(LoraTarget.parse(label));
+            } catch (IllegalArgumentException e) {
+                throw new WeightFormatException(config, "target_modules", e.getMessage());
+            }
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new WeightFormatException(file, LoraMetadata.WEIGHTS_FILE, "missing from the adapter directory");
+        }
         try (ModelWeights w = SafetensorsReader.open(file)) {
-            LoraMetadata meta = metadata(file, w);
-            if (meta.layers() != c.nLayers()) {
-                throw new WeightFormatException(file, "layers", "the adapter has " + meta.layers() + " blocks, the model has "
-                        + c.nLayers());
-            }
-            if (meta.dim() != c.dim()) {
-                throw new WeightFormatException(file, "dim", "the adapter is for width " + meta.dim() + ", the model width is "
-                        + c.dim());
-            }
-            Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
-            for (String label : meta.targets()) {
-                try {
-                    targets.add(LoraTarget.parse(label));
-                } catch (IllegalArgumentException e) {
-                    throw new WeightFormatException(file, "targets", e.getMessage());
+            for (String name : w.tensors().keySet()) {
+                Matcher m = PEFT_NAME.matcher(name);
+                if (!m.matches()) {
+                    throw new WeightFormatException(file, "tensor " + name, "not a PEFT LoRA tensor name "
+                            + "(base_model.model.model.layers.L.self_attn|mlp.X_proj.lora_A|B.weight)");
+                }
+                if (Integer.parseInt(m.group(1)) >= c.nLayers()) {
+                    throw new WeightFormatException(file, "tensor " + name, "block " + m.group(1) + " does not exist: the model has "
+                            + c.nLayers() + " blocks");
                 }
             }
             int n = LoraTarget.values().length;
             Var[][] a = new Var[c.nLayers()][n], b = new Var[c.nLayers()][n];
-            Set<String> expected = new java.util.HashSet<>();
+            Set<String> expected = new HashSet<>();
             for (int l = 0; l < c.nLayers(); l++) {
                 for (LoraTarget t : targets) {
-                    a[l][t.ordinal()] = read(file, w, tensorName(l, t, "a"), meta.rank(), t.inFeatures(c));
-                    b[l][t.ordinal()] = read(file, w, tensorName(l, t, "b"), t.outFeatures(c), meta.rank());
-                    expected.add(tensorName(l, t, "a"));
-                    expected.add(tensorName(l, t, "b"));
+                    a[l][t.ordinal()] = read(file, w, tensorName(l, t, "A"), meta.rank(), t.inFeatures(c), null);
+                    b[l][t.ordinal()] = read(file, w, tensorName(l, t, "B"), t.outFeatures(c), meta.rank(),
+                            permutes(c, t) ? c : null);
+                    expected.add(tensorName(l, t, "A"));
+                    expected.add(tensorName(l, t, "B"));
                 }
             }
             List<String> extra = w.tensors().keySet().stream().filter(name -> !expected.contains(name)).toList();
             if (!extra.isEmpty()) {
-                throw new WeightFormatException(file, "tensors", "not part of an adapter for targets " + meta.targets(), extra);
+                throw new WeightFormatException(file, "tensors", "not part of an adapter for target_modules "
+                        + meta.targetModules(), extra);
             }
             return LoraAdapter.of(c, meta.rank(), meta.alpha(), targets, a, b);
         }
     }
 
-    private static Var read(Path file, ModelWeights w, String name, int rows, int cols) {
+    /** One matrix; {@code permuteFor} non-null: q/k lora_B rows go from the file's neox order to the model's. */
+    private static Var read(Path file, ModelWeights w, String name, int rows, int cols, LlamaConfig permuteFor) {
         if (!w.hasTensor(name)) {
             throw new WeightFormatException(file, "tensor " + name, "missing");
         }
@@ -146,6 +275,10 @@ public final class LoraFiles {
             throw new WeightFormatException(file, "tensor " + name, "has shape " + Arrays.toString(shape)
                     + ", the model needs [" + rows + ", " + cols + "]");
         }
-        return Var.param(Precision.F32, t.data().toFloatArray(), rows, cols).named(name);
+        float[] values = t.data().toFloatArray();
+        if (permuteFor != null) {
+            values = permuteRows(values, rows, cols, permuteFor.headSize(), false);
+        }
+        return Var.param(Precision.F32, values, rows, cols).named(name);
     }
 }

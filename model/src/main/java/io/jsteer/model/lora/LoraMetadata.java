@@ -1,25 +1,60 @@
 package io.jsteer.model.lora;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * What an adapter file says about itself (the JSON under {@code __metadata__["jsteer.lora"]}).
+ * {@code adapter_config.json} of an adapter directory: the PEFT fields a PEFT/transformers loader
+ * reads, plus jsteer's own ({@code jsteer_*}) that tie the file to a model shape. Unknown PEFT
+ * fields in foreign files are ignored.
  *
- * @param format  always {@link #FORMAT}
- * @param model   the name of the model it was trained for (provenance; not enforced)
- * @param rank    r
- * @param alpha   the scale is alpha / r
- * @param targets target labels (q, k, v, o, gate, up, down)
- * @param layers  blocks of the model
- * @param dim     width of the model
+ * @param peftType            always {@code "LORA"}
+ * @param baseModel           the model it was trained on (provenance; not enforced)
+ * @param rank                r
+ * @param alpha               the scale is alpha / r
+ * @param dropout             dropout used in training (recorded; inference has none)
+ * @param targetModules       HF module names: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj
+ * @param layersToTransform   PEFT's subset of blocks; jsteer writes null (every block) and reads only null
+ * @param jsteerFormat        {@link #FORMAT} when written by jsteer, null for foreign files
+ * @param jsteerLayers        blocks of the model (0 when absent: taken from the tensors)
+ * @param jsteerDim           width of the model (0 when absent)
+ * @param jsteerQkRows        row order of the q/k lora_B matrices: {@code "neox"} (Hugging Face's, the PEFT
+ *                            convention, and the default when absent) or {@code "normal"}
  */
-public record LoraMetadata(String format, String model, int rank, double alpha, List<String> targets, int layers, int dim) {
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record LoraMetadata(
+        @JsonProperty("peft_type") String peftType,
+        @JsonProperty("base_model_name_or_path") String baseModel,
+        @JsonProperty("r") int rank,
+        @JsonProperty("lora_alpha") double alpha,
+        @JsonProperty("lora_dropout") double dropout,
+        @JsonProperty("target_modules") List<String> targetModules,
+        @JsonProperty("layers_to_transform") List<Integer> layersToTransform,
+        @JsonProperty("bias") String bias,
+        @JsonProperty("task_type") String taskType,
+        @JsonProperty("fan_in_fan_out") boolean fanInFanOut,
+        @JsonProperty("jsteer_format") String jsteerFormat,
+        @JsonProperty("jsteer_layers") int jsteerLayers,
+        @JsonProperty("jsteer_dim") int jsteerDim,
+        @JsonProperty("jsteer_qk_rows") String jsteerQkRows) {
 
-    public static final String FORMAT = "jsteer-lora-v1";
-    /** The {@code __metadata__} key holding this record as JSON. */
-    public static final String KEY = "jsteer.lora";
+    public static final String PEFT_TYPE = "LORA";
+    public static final String FORMAT = "jsteer-lora-v2";
+    public static final String CONFIG_FILE = "adapter_config.json";
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
     public LoraMetadata {
-        targets = List.copyOf(targets);
+        targetModules = targetModules == null ? null : List.copyOf(targetModules);
+        layersToTransform = layersToTransform == null ? null : List.copyOf(layersToTransform);
+    }
+
+    /** What jsteer writes for an adapter of {@code layers} blocks of width {@code dim}. */
+    public static LoraMetadata of(String baseModel, int rank, double alpha, double dropout, List<String> targetModules,
+                                  int layers, int dim) {
+        return new LoraMetadata(PEFT_TYPE, baseModel, rank, alpha, dropout, targetModules, null, "none", "CAUSAL_LM", false,
+                FORMAT, layers, dim, "neox");
     }
 }

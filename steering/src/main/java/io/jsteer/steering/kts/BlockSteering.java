@@ -1,8 +1,15 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Intervention;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Steering as KTS applies it (spec §1): {@code c · v_l} added to the output of block l
@@ -44,22 +51,24 @@ public record BlockSteering(float[][] vectors, double multiplier) {
         return out;
     }
 
-    /** Inference-engine hooks that add the same offsets at resid_post (for {@code CpuEngine}). */
-    public Hooks toHooks(int nLayers) {
-        Hooks hooks = new Hooks(nLayers);
-        if (!active()) {
-            return hooks;
-        }
-        for (int l = 0; l < nLayers; l++) {
-            float[] add = scaledVector(l);
-            if (add != null) {
-                hooks.add(new Site(SiteKind.RESID_POST, l), (site, pos, inPrompt, x) -> {
-                    for (int i = 0; i < add.length; i++) {
-                        x[i] += add[i];
-                    }
-                });
+    /**
+     * The same steering as model.intervene interventions: one {@link AddVector} of {@code v_l}
+     * times c at resid_post of every steered block, all positions (empty when inactive).
+     */
+    public InterventionSet interventions() {
+        List<Intervention> items = new ArrayList<>();
+        if (active()) {
+            for (int l = 0; l < vectors.length; l++) {
+                if (vectors[l] != null) {
+                    items.add(AddVector.of(new Site(SiteKind.RESID_POST, l), vectors[l], multiplier, Positions.ALL));
+                }
             }
         }
-        return hooks;
+        return new InterventionSet(items);
+    }
+
+    /** Inference-engine hooks of {@link #interventions()}, checked against the model (for {@code CpuEngine}). */
+    public Hooks toHooks(LlamaConfig config) {
+        return interventions().toHooks(config);
     }
 }

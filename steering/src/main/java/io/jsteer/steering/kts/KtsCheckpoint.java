@@ -3,6 +3,7 @@ package io.jsteer.steering.kts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jsteer.tensor.optim.Adam;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.weights.AtomicFileWriter;
@@ -34,8 +35,8 @@ import java.util.stream.Stream;
 public final class KtsCheckpoint {
 
     public static final String LATEST = "latest";
-    /** The adapter inside a step directory (model.lora's file format). */
-    public static final String ADAPTER_FILE = "adapter.safetensors";
+    /** The adapter directory inside a step directory (model.lora's PEFT format). */
+    public static final String ADAPTER_FILE = "adapter";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int OPTIMIZER_MAGIC = 0x4B54534F; // "KTSO"
 
@@ -102,7 +103,7 @@ public final class KtsCheckpoint {
                     + saved + "; resume with the same ones (now " + t.config() + ")");
         }
         LoraAdapter adapter = LoraFiles.load(p.resolve(ADAPTER_FILE), t.graph().config());
-        CheckpointableAdamW.State opt = readOptimizer(p.resolve("optimizer.bin"));
+        Adam.State opt = readOptimizer(p.resolve("optimizer.bin"));
         float[][][] vectors = readVectors(p.resolve("pool_vectors.safetensors"), t.pool().size(),
                 t.graph().config().nLayers(), t.graph().config().dim());
         List<Double> losses = new ArrayList<>();
@@ -112,7 +113,7 @@ public final class KtsCheckpoint {
 
     // ---- files ----------------------------------------------------------------------------------
 
-    static void writeOptimizer(Path file, CheckpointableAdamW.State s) throws IOException {
+    static void writeOptimizer(Path file, Adam.State s) throws IOException {
         AtomicFileWriter.write(file, out -> {
             out.i32(OPTIMIZER_MAGIC);
             out.i32(s.steps());
@@ -132,7 +133,7 @@ public final class KtsCheckpoint {
         });
     }
 
-    static CheckpointableAdamW.State readOptimizer(Path file) throws IOException {
+    static Adam.State readOptimizer(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             DataInputStream data = new DataInputStream(new java.io.BufferedInputStream(in));
             if (readInt(data) != OPTIMIZER_MAGIC) {
@@ -150,7 +151,7 @@ public final class KtsCheckpoint {
                     v[k] = readDoubles(data, len);
                 }
             }
-            return new CheckpointableAdamW.State(steps, m, v);
+            return new Adam.State(steps, m, v);
         } catch (java.io.EOFException e) {
             throw new IllegalArgumentException(file + ": truncated optimizer state", e);
         }

@@ -12,6 +12,8 @@ import io.jsteer.tensor.autograd.NoGrad;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Tape;
 import io.jsteer.tensor.autograd.Var;
+import io.jsteer.tensor.optim.Adam;
+import io.jsteer.tensor.optim.AdamW;
 import io.jsteer.tensor.optim.GradientClipping;
 import io.jsteer.tensor.optim.LearningRateSchedule;
 import java.io.IOException;
@@ -58,7 +60,7 @@ public final class KtsTrainer {
     private final List<int[]> benign;
     private final List<Concept> pool;
     private final TrainableKtsGraph graph;
-    private final CheckpointableAdamW optimizer;
+    private final AdamW optimizer;
     private float[][][] poolVectors; // [concept][nLayers][dim], null rows outside the steered blocks
     private int step;
     private long peakHeap;
@@ -91,7 +93,7 @@ public final class KtsTrainer {
         this.pool = List.copyOf(pool);
         LoraAdapter adapter = LoraAdapter.initialize(config, cfg.rank(), cfg.alpha(), EnumSet.allOf(LoraTarget.class), cfg.seed());
         this.graph = new TrainableKtsGraph(config, weights, adapter);
-        this.optimizer = new CheckpointableAdamW(adapter.parameters(),
+        this.optimizer = new AdamW(adapter.parameters(),
                 LearningRateSchedule.cosine(cfg.learningRate(), 0, cfg.steps()), cfg.weightDecay());
         resetHeapPeaks();
         refreshPoolVectors();
@@ -196,11 +198,11 @@ public final class KtsTrainer {
 
     // ---- checkpoint plumbing (used by KtsCheckpoint) -----------------------------------------
 
-    CheckpointableAdamW optimizer() { return optimizer; }
+    AdamW optimizer() { return optimizer; }
 
     List<Concept> pool() { return pool; }
 
-    void restore(int restoredStep, CheckpointableAdamW.State opt, LoraAdapter adapter, float[][][] vectors,
+    void restore(int restoredStep, Adam.State opt, LoraAdapter adapter, float[][][] vectors,
                  List<Double> losses) {
         if (vectors.length != pool.size()) {
             throw new IllegalArgumentException("checkpoint holds " + vectors.length + " pool vectors, the pool has " + pool.size());

@@ -48,7 +48,7 @@ class KtsGraphTest {
             vec[2] = randomVector(64, 7);
             for (boolean withAdapter : new boolean[] {false, true}) {
                 for (BlockSteering s : new BlockSteering[] {null, new BlockSteering(vec, 1.5)}) {
-                    engine.setHooks(s == null ? null : s.toHooks(5));
+                    engine.setHooks(s == null ? null : s.toHooks(m.config()));
                     engine.setAdapter(withAdapter ? adapter : null);
                     Tape tape = new Tape(Precision.F32);
                     Var logits;

@@ -72,6 +72,51 @@ public sealed class Adam implements Optimizer permits AdamW {
         steps++;
     }
 
+    /**
+     * Everything a resumed run needs besides the parameters and the schedule: the step count and
+     * the first and second moments of every parameter ({@code null} before its first update).
+     */
+    public record State(int steps, double[][] m, double[][] v) {}
+
+    /** A deep copy of the optimizer's state (later steps do not change it). */
+    public final State state() {
+        double[][] mc = new double[m.length][], vc = new double[v.length][];
+        for (int k = 0; k < m.length; k++) {
+            mc[k] = m[k] == null ? null : m[k].clone();
+            vc[k] = v[k] == null ? null : v[k].clone();
+        }
+        return new State(steps, mc, vc);
+    }
+
+    /**
+     * Continues from {@code s} (taken from an optimizer over parameters of the same sizes, in the
+     * same order): the next step is exactly the one the original optimizer would have taken.
+     */
+    public final void restore(State s) {
+        if (s.steps() < 0) {
+            throw new IllegalArgumentException("optimizer state: steps must be 0 or more, got " + s.steps());
+        }
+        if (s.m().length != params.size() || s.v().length != params.size()) {
+            throw new IllegalArgumentException("optimizer state holds " + s.m().length + " parameters, the optimizer "
+                    + params.size());
+        }
+        for (int k = 0; k < params.size(); k++) {
+            double[] mk = s.m()[k], vk = s.v()[k];
+            if ((mk == null) != (vk == null)) {
+                throw new IllegalArgumentException("optimizer state of parameter " + k + ": m and v must both be present or absent");
+            }
+            if (mk != null && (mk.length != params.get(k).size() || vk.length != params.get(k).size())) {
+                throw new IllegalArgumentException("optimizer state of parameter " + k + " has " + mk.length
+                        + " values, the parameter " + params.get(k).size());
+            }
+        }
+        for (int k = 0; k < params.size(); k++) {
+            m[k] = s.m()[k] == null ? null : s.m()[k].clone();
+            v[k] = s.v()[k] == null ? null : s.v()[k].clone();
+        }
+        steps = s.steps();
+    }
+
     @Override public final int steps() { return steps; }
     @Override public final List<Var> params() { return params; }
     @Override public final double learningRate() { return schedule.at(steps); }

@@ -15,6 +15,7 @@ import io.jsteer.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +31,11 @@ public final class KtsEvaluation {
     /** Everything the report shows. */
     public record Report(String modelName, double cMax, List<Integer> steerBlocks, boolean normalisedVectors, int benignSequences,
                          int targetedPrompts, double originalPerplexity, double unsteeredParityKl,
-                         double originalVectorNorm, double ktsVectorNorm, List<TradeOffPoint> points) {}
+                         double originalVectorNorm, double ktsVectorNorm, List<TradeOffPoint> points,
+                         List<MatchedEffect> matchedEffect) {}
+
+    /** Model names in the points: each model steered with its own happy/sad vector, or with the same-norm random control. */
+    public static final List<String> MODELS = List.of("original", "kts", "original-random", "kts-random");
 
     private KtsEvaluation() {}
 
@@ -42,13 +47,20 @@ public final class KtsEvaluation {
         List<TradeOffPoint> points = new ArrayList<>();
         double baseLogOdds = Double.NaN, origPpl = Double.NaN, parity = Double.NaN;
         double[] norms = new double[2];
-        for (int m = 0; m < 2; m++) {
-            boolean kts = m == 1;
-            String name = kts ? "kts" : "original";
-            float[][] raw = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
-                    new HashSet<>(steerBlocks), config.nLayers(), config.dim());
-            float[][] v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
-            norms[m] = meanNorm(raw);
+        float[][][] own = new float[2][][];
+        for (int m = 0; m < MODELS.size(); m++) {
+            boolean kts = m % 2 == 1, random = m >= 2;
+            String name = MODELS.get(m);
+            float[][] v;
+            if (random) {
+                v = sameNormRandom(own[m % 2], seed + m);
+            } else {
+                float[][] raw = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
+                        new HashSet<>(steerBlocks), config.nLayers(), config.dim());
+                v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
+                own[m] = v;
+                norms[m] = meanNorm(raw);
+            }
             try (CpuEngine engine = new CpuEngine(config, weights, 256, par)) {
                 engine.setAdapter(kts ? adapter : null);
                 for (double f : factors) {
@@ -56,14 +68,14 @@ public final class KtsEvaluation {
                     progress.accept(name + " c=" + String.format("%.3f", c));
                     BlockSteering s = new BlockSteering(v, c);
                     BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts, par);
-                    engine.setHooks(s.toHooks(config.nLayers()));
+                    engine.setHooks(s.toHooks(config));
                     TargetEffect.Result target = TargetEffect.measure(engine, tok, targetedPrompts, sampleTokens, seed);
                     engine.setHooks(null);
-                    if (!kts && f == 0) {
+                    if (m == 0 && f == 0) {
                         baseLogOdds = target.logOdds();
                         origPpl = kl.perplexityReference();
                     }
-                    if (kts && f == 0) {
+                    if (m == 1 && f == 0) {
                         parity = kl.klPerToken();
                     }
                     points.add(new TradeOffPoint(name, f, c, kl.klPerToken(), kl.perplexityModel(), target.logOdds(),
@@ -77,7 +89,34 @@ public final class KtsEvaluation {
                     p.logOdds() - baseLogOdds, p.happyShare()));
         }
         return new Report(modelName, cMax, steerBlocks, normaliseVectors, benignEval.size(), targetedPrompts.size(), origPpl, parity,
-                norms[0], norms[1], withChange);
+                norms[0], norms[1], withChange, MatchedEffect.compute(withChange, "kts", "original"));
+    }
+
+    /**
+     * The spec §7 control: a Gaussian direction per steered block, scaled to the norm of {@code v}
+     * in that block, so it moves the residual stream as far as the attribute vector does.
+     */
+    static float[][] sameNormRandom(float[][] v, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] out = new float[v.length][];
+        for (int l = 0; l < v.length; l++) {
+            if (v[l] == null) {
+                continue;
+            }
+            double[] g = new double[v[l].length];
+            double gn = 0, vn = 0;
+            for (int i = 0; i < g.length; i++) {
+                g[i] = r.nextGaussian();
+                gn += g[i] * g[i];
+                vn += (double) v[l][i] * v[l][i];
+            }
+            double scale = Math.sqrt(vn / gn);
+            out[l] = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                out[l][i] = (float) (g[i] * scale);
+            }
+        }
+        return out;
     }
 
     private static double meanNorm(float[][] v) {

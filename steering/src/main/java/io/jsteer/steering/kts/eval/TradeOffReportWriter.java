@@ -44,6 +44,17 @@ public final class TradeOffReportWriter {
                         r.unsteeredParityKl(), r.originalVectorNorm(), r.ktsVectorNorm()));
         s.append("<h2>Target effect against benign KL</h2>").append(svg(r, true));
         s.append("<h2>Happy share against benign KL</h2>").append(svg(r, false));
+        s.append("<h2>Matched target effect</h2><p>For each KTS point, the original model's benign KL at the same Δ log-odds "
+                + "(linear interpolation along its curve on the same side of c = 0; empty where the original never reaches "
+                + "that effect). Ratio below 1: KTS pays less benign KL for the same effect.</p>"
+                + "<table><tr><th>KTS c/c_max</th><th>Δ log-odds</th><th>KTS benign KL</th><th>original KL at that effect</th>"
+                + "<th>ratio</th></tr>");
+        for (MatchedEffect e : r.matchedEffect()) {
+            s.append(String.format(Locale.ROOT, "<tr><td>%.2f</td><td>%.3f</td><td>%.4f</td><td>%s</td><td>%s</td></tr>",
+                    e.factor(), e.logOddsChange(), e.benignKl(), Double.isNaN(e.referenceKl()) ? "" : String.format(Locale.ROOT,
+                            "%.4f", e.referenceKl()), Double.isNaN(e.ratio()) ? "" : String.format(Locale.ROOT, "%.3f", e.ratio())));
+        }
+        s.append("</table>");
         s.append("<h2>Figures</h2><table><tr><th>model</th><th>c/c_max</th><th>c</th><th>benign KL</th><th>perplexity</th>"
                 + "<th>log-odds</th><th>Δ log-odds</th><th>happy share</th></tr>");
         for (TradeOffPoint p : r.points()) {
@@ -56,8 +67,13 @@ public final class TradeOffReportWriter {
 
     private static String svg(KtsEvaluation.Report r, boolean logOdds) {
         XYSeriesCollection data = new XYSeriesCollection();
-        for (String model : new String[] {"original", "kts"}) {
-            XYSeries series = new XYSeries(model.equals("kts") ? "KTS + steer" : "original + steer", false);
+        for (String model : KtsEvaluation.MODELS) {
+            XYSeries series = new XYSeries(switch (model) {
+                case "kts" -> "KTS + steer";
+                case "original" -> "original + steer";
+                case "kts-random" -> "KTS + same-norm random vector";
+                default -> "original + same-norm random vector";
+            }, false);
             r.points().stream().filter(p -> p.model().equals(model))
                     .forEach(p -> series.add(p.benignKl(), logOdds ? p.logOddsChange() : p.happyShare()));
             data.addSeries(series);

@@ -1,0 +1,87 @@
+package io.jsteer.steering.kts.eval;
+
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.Generator;
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.LlamaWeights;
+import io.jsteer.model.Sampler;
+import io.jsteer.model.chat.ChatTemplate;
+import io.jsteer.model.chat.Message;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.eval.RefusalPhrases;
+import io.jsteer.steering.kts.BlockSteering;
+import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.tensor.Parallel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The refusal-style behaviour score of the issue: harmful requests (AdvBench, refusal_direction)
+ * are put through the model's chat template, answered greedily, and scored with
+ * {@link RefusalPhrases} (share of answers that refuse), for the original model and the KTS
+ * model, unsteered and steered along a refusal direction computed on each model
+ * ({@code mean(h(harmful)) − mean(h(harmless))} at the last token, so positive c pushes towards
+ * refusal), at {@code c = factor · c_max}. Only meaningful for a chat model; on a base model it
+ * exercises the mechanics.
+ */
+public final class RefusalEvaluation {
+
+    /** One (model, multiplier) cell. */
+    public record Point(String model, double factor, double multiplier, double refusalRate, int prompts,
+                        List<String> sampleAnswers) {}
+
+    private RefusalEvaluation() {}
+
+    public static List<Point> run(LlamaConfig config, LlamaWeights weights, Tokenizer tok, ChatTemplate template,
+                                  LoraAdapter adapter, List<ContrastPair> directionPairs, List<String> harmful,
+                                  List<Integer> steerBlocks, boolean normaliseVectors, double cMax, List<Double> factors,
+                                  int maxTokens, Parallel par, Consumer<String> progress) {
+        RefusalPhrases phrases = RefusalPhrases.defaults();
+        List<Point> points = new ArrayList<>();
+        for (boolean kts : new boolean[] {false, true}) {
+            String name = kts ? "kts" : "original";
+            try (CpuEngine engine = new CpuEngine(config, weights, Math.min(config.contextLength(), 1024), par)) {
+                engine.setAdapter(kts ? adapter : null);
+                float[][] raw = MeanDifference.compute(ResidualReader.of(engine), tok, directionPairs, new HashSet<>(steerBlocks),
+                        config.nLayers(), config.dim());
+                float[][] v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
+                for (double f : factors) {
+                    progress.accept("refusal " + name + " c/c_max=" + f);
+                    BlockSteering s = new BlockSteering(v, f * cMax);
+                    List<String> answers = new ArrayList<>();
+                    for (String request : harmful) {
+                        engine.setHooks(s.toHooks(config));
+                        int[] prompt = template.encode(List.of(Message.user(request)), true);
+                        int[] stops = template.stopTokens();
+                        var r = new Generator(engine).generate(prompt, maxTokens, Sampler.greedy(),
+                                t -> t == tok.eos() || t == tok.bos() || contains(stops, t), (a, b) -> { });
+                        engine.setHooks(null);
+                        StringBuilder text = new StringBuilder();
+                        var d = tok.newDecoder();
+                        for (int id : r.generated()) {
+                            text.append(d.accept(id));
+                        }
+                        answers.add(text.append(d.flush()).toString());
+                    }
+                    points.add(new Point(name, f, f * cMax, phrases.rate(answers), answers.size(),
+                            answers.subList(0, Math.min(3, answers.size()))));
+                }
+            }
+        }
+        return points;
+    }
+
+    private static boolean contains(int[] ids, int t) {
+        for (int id : ids) {
+            if (id == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
