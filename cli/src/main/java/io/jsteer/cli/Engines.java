@@ -30,6 +30,18 @@ final class Engines {
         }
     }
 
+    /**
+     * For jobs that need the CPU engine (LoRA adapters on the inference path, training): refuses
+     * --engine tornado with the reason instead of running on the CPU anyway.
+     */
+    static void requireCpu(String engine, String job) {
+        requireSupported(engine);
+        if (!engine.equals("cpu")) {
+            throw new IllegalArgumentException("--engine " + engine + ": " + job + " runs on the CPU engine only "
+                    + "(LoRA adapters and training live there); drop --engine or use --engine cpu");
+        }
+    }
+
     /** The engine named by --engine over {@code model}, with a KV cache of {@code ctx} positions (capped at the model's). */
     static InferenceEngine create(String engine, LoadedModel model, int ctx, Parallel par) {
         requireSupported(engine);

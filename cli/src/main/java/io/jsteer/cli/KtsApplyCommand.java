@@ -42,6 +42,7 @@ final class KtsApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(runDir);
         var summary = run.readSummary();
+        Engines.requireCpu(common.engine, "kts apply");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());

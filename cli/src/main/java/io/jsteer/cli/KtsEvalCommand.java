@@ -66,6 +66,7 @@ final class KtsEvalCommand implements Callable<Integer> {
         KtsRunFiles run = new KtsRunFiles(runDir);
         var summary = run.readSummary();
         Path base = out != null ? out : runDir.resolve("tradeoff");
+        Engines.requireCpu(common.engine, "kts eval");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());

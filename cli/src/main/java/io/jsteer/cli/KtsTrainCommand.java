@@ -92,6 +92,7 @@ final class KtsTrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(out);
         List<Integer> steerBlocks = parseBlocks(blocks);
+        Engines.requireCpu(common.engine, "kts train");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             List<int[]> train, eval;
