@@ -4,7 +4,8 @@ import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.GateRecorder;
+import io.jsteer.steering.mat.GateStats;
+import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:", "  jsteer run --model stories260K --prompt \"Once upon a time\" --temperature 0 --max-tokens 100",
                 "  jsteer run --prompt \"Once upon a time\" --steer happy.json:4@3 --steer calm.json:-2",
                 "  jsteer run --lora kts-run/adapter --gate kts-run/gate.json --steer happy.json:4 --prompt \"Then Tom felt\""})
-final class RunCommand implements Callable<Integer> {
+class RunCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
@@ -61,7 +62,9 @@ final class RunCommand implements Callable<Integer> {
                 System.err.println(decision.describe());
             }
             SteerOptions.TokenCount steered = null;
-            GateRecorder gates = new GateRecorder();
+            // MAT-Steer's gates per attribute, for the report on stderr (null without --mat)
+            GateStats.Accumulator gates = steering.mat == null ? null
+                    : new GateStats.Accumulator(MatCheckpoint.load(steering.mat).parameters().attributes());
             if (!steering.isEmpty() && (decision == null || decision.steer())) {
                 var interventions = steering.interventions(model.config());
                 System.err.println(SteerOptions.describe(interventions));
@@ -97,8 +100,9 @@ final class RunCommand implements Callable<Integer> {
             if (steered != null) {
                 System.err.println(steered.report());
             }
-            if (!gates.records().isEmpty()) {
-                System.err.println(SteerOptions.gateReport(gates));
+            if (gates != null) {
+                gates.endText();
+                System.err.println(SteerOptions.gateReport(gates.stats()));
             }
         }
         return 0;

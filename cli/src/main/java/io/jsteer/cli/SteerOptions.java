@@ -103,24 +103,13 @@ final class SteerOptions {
     }
 
     /** MAT-Steer's gates over the run: the mean gate per attribute and the tokens with a gate above 0.5 (spec §6). */
-    static String gateReport(io.jsteer.model.intervene.GateRecorder gates) {
-        var records = gates.records();
-        int attributes = records.getFirst().gates().length;
-        double[] mean = new double[attributes];
-        int intervened = 0;
-        for (var r : records) {
-            boolean any = false;
-            for (int t = 0; t < attributes; t++) {
-                mean[t] += r.gate(t) / records.size();
-                any |= r.gate(t) > 0.5;
-            }
-            intervened += any ? 1 : 0;
+    static String gateReport(io.jsteer.steering.mat.GateStats s) {
+        StringBuilder g = new StringBuilder();
+        for (int t = 0; t < s.attributes().size(); t++) {
+            g.append(String.format(java.util.Locale.ROOT, " %s %.3f", s.attributes().get(t), s.meanGate()[t]));
         }
-        StringBuilder sb = new StringBuilder("mat: mean gate per attribute");
-        for (double m : mean) {
-            sb.append(String.format(java.util.Locale.ROOT, " %.3f", m));
-        }
-        return sb.append(String.format("; %d of %d edited token(s) had a gate above 0.5", intervened, records.size())).toString();
+        return String.format(java.util.Locale.ROOT, "mat: mean gates%s; %d of %d tokens intervened (gate > 0.5)", g,
+                Math.round(s.intervenedPerText()), Math.round(s.tokensPerText()));
     }
 
     /**

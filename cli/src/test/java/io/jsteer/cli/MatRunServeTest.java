@@ -66,7 +66,7 @@ class MatRunServeTest {
         CliTest.Result steered = run("--mat", mat.toString());
         assertEquals(0, steered.code(), steered.err());
         assertTrue(steered.err().contains("MAT-Steer gated edit of 2 attribute(s) at attn_heads:2"), steered.err());
-        assertTrue(steered.err().contains("mat: mean gate per attribute"), steered.err());
+        assertTrue(steered.err().contains("mat: mean gates ") && steered.err().contains("tokens intervened (gate > 0.5)"), steered.err());
         assertNotEquals(plain.out(), steered.out(), "the module changes the greedy text");
         assertTrue(steered.out().startsWith(PROMPT), steered.out());
         String runText = steered.out().substring(PROMPT.length()).stripTrailing();
