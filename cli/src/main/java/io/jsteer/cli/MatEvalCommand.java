@@ -205,18 +205,20 @@ final class MatEvalCommand implements Callable<Integer> {
             }
         }
         p.println();
-        p.println("gates by token role (mean gate per attribute; tokens with a gate > 0.5 per text)");
+        p.println("gates by token role (mean gate per attribute, in brackets the share of tokens where it is > 0.5;");
+        p.println("  'words' are the answer tokens that the item's opposite answers lack: the words that carry the attribute)");
         for (TaskResult r : results) {
             var roles = r.gatesByRole();
             for (var e : List.of(Map.entry("prompt tokens", roles.prompt()), Map.entry("true answers", roles.trueAnswers()),
-                    Map.entry("false answers", roles.falseAnswers()))) {
+                    Map.entry("false answers", roles.falseAnswers()), Map.entry("true words", roles.trueWords()),
+                    Map.entry("false words", roles.falseWords()))) {
                 GateStats g = e.getValue();
                 StringBuilder gates = new StringBuilder();
                 for (int t = 0; t < g.attributes().size(); t++) {
-                    gates.append(String.format(Locale.ROOT, " %s %.3f", g.attributes().get(t), g.meanGate()[t]));
+                    gates.append(String.format(Locale.ROOT, " %s %.3f (%.0f%%)", g.attributes().get(t), g.meanGate()[t],
+                            100 * g.openShare()[t]));
                 }
-                p.printf(Locale.ROOT, "  %-12s %-14s%s; intervened %.1f of %.1f tokens%n", r.task(), e.getKey(), gates,
-                        g.intervenedPerText(), g.tokensPerText());
+                p.printf(Locale.ROOT, "  %-12s %-14s%s; %.1f tokens per text%n", r.task(), e.getKey(), gates, g.tokensPerText());
             }
         }
     }

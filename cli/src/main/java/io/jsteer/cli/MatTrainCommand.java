@@ -59,10 +59,11 @@ final class MatTrainCommand implements Callable<Integer> {
             description = "feature cache (safetensors; default: OUT.features.safetensors); reused when model, site, data and seed match")
     Path cache;
 
-    @Option(names = "--tokens", paramLabel = "last|all|answer|diff", defaultValue = "last",
+    @Option(names = "--tokens", paramLabel = "last|all|answer|diff|contrast", defaultValue = "last",
             description = "train on the last token of each sample (default, the reference code), on every token (spec §6 ALL; "
                     + "the shared prompt tokens then fall in both pools), on the answer tokens only (answer), or on the answer tokens "
-                    + "that the item's opposite answers lack (diff: the words that carry the attribute)")
+                    + "that the item's opposite answers lack (diff: the words that carry the attribute as negatives; positives are "
+                    + "the desirable answers and the prompt), or those differing words on both sides (contrast)")
     String tokens;
 
     @Option(names = "--no-cache", description = "neither read nor write a feature cache")
@@ -98,13 +99,25 @@ final class MatTrainCommand implements Callable<Integer> {
             description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
     int ctxSize;
 
+    @Option(names = "--theta-norm", paramLabel = "X", defaultValue = "0",
+            description = "hold every steering vector at norm X during training (default 0: free, as the paper); the gate "
+                    + "penalties then cannot be met by shrinking gates and growing vectors, so a gate of 1 means the whole edit. "
+                    + "Pick X near the CAA vectors' norms (printed by mat train)")
+    double thetaNorm;
+
+    @Option(names = "--theta-init", paramLabel = "random|caa", defaultValue = "random",
+            description = "start every steering vector at random (default, the paper code's N(0, I)) or at its attribute's CAA mean "
+                    + "difference (caa): the loss treats all attributes alike, so only a start on each attribute's own direction "
+                    + "makes gate t the gate of attribute t")
+    String thetaInit;
+
     @Option(names = "--json", description = "print the summary as JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         TrainConfig config = new TrainConfig(new MatLoss.Weights(lambdaMmd, lambdaPos, lambdaSparse, lambdaOrtho),
-                Bandwidth.parse(sigma), batchSize, epochs, lr, seed);
+                Bandwidth.parse(sigma), batchSize, epochs, lr, seed, thetaNorm, TrainConfig.ThetaInit.parse(thetaInit));
         MatDataOptions.positive("--ctx-size", ctxSize);
         Path checkpoint = MatCheckpoint.tensorsPath(out);
         Path cachePath = noCache ? null : cache != null ? cache
@@ -187,6 +200,22 @@ final class MatTrainCommand implements Callable<Integer> {
             p.printf(Locale.ROOT, "  %-12s (%4d+/%4d-)   %.4f     %.4f            %.4f  %.4f%n", a.attribute(), a.positives(),
                     a.negatives(), a.gateOnPositives(), a.gateOnNegatives(), b.gateOnPositives(), b.gateOnNegatives());
         }
+        StringBuilder norms = new StringBuilder();
+        var params = o.checkpoint().parameters();
+        for (int t = 0; t < params.attributeCount(); t++) {
+            norms.append(String.format(Locale.ROOT, "  %s %.3f / %.3f", params.attributes().get(t), norm(params.theta()[t]),
+                    norm(o.checkpoint().baselineVectors()[t])));
+        }
+        p.println("vector norms (theta / CAA mean difference):" + norms
+                + (meta.thetaNorm() > 0 ? String.format(Locale.ROOT, "  (theta held at %.3g)", meta.thetaNorm()) : ""));
         p.println("wrote " + checkpoint + " and " + MatCheckpoint.metadataPath(checkpoint));
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * (double) x;
+        }
+        return Math.sqrt(s);
     }
 }

@@ -7,7 +7,8 @@ import java.util.Random;
  * The reference code's balanced mini-batch sampler (spec §3): per attribute and polarity
  * k = min(⌊B/(2T)⌋, n_min) rows, drawn uniformly without replacement inside a step and
  * independently across steps; ⌈n_min/k⌉ steps per epoch; plus k fresh positives per
- * attribute for the MMD target set.
+ * attribute for the MMD target set (from the attribute's target pool, which is its positives
+ * unless the features name a narrower one).
  */
 public final class BalancedSampler {
 
@@ -25,7 +26,7 @@ public final class BalancedSampler {
         }
         int min = Integer.MAX_VALUE;
         for (AttributeFeatures a : attributes) {
-            min = Math.min(min, Math.min(a.positives().length, a.negatives().length));
+            min = Math.min(min, Math.min(Math.min(a.positives().length, a.negatives().length), a.targets().length));
         }
         this.attributes = List.copyOf(attributes);
         this.minPool = min;
@@ -48,7 +49,7 @@ public final class BalancedSampler {
             AttributeFeatures a = attributes.get(i);
             pos[i] = withoutReplacement(a.positives().length);
             neg[i] = withoutReplacement(a.negatives().length);
-            targets[i] = withoutReplacement(a.positives().length);
+            targets[i] = withoutReplacement(a.targets().length);
         }
         return new Draw(pos, neg, targets);
     }

@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * Cached training features in one safetensors file: {@code <attribute>.positives} [P,d] and
- * {@code <attribute>.negatives} [N,d] per attribute, with a {@code key} in the metadata that
+ * {@code <attribute>.negatives} [N,d] per attribute (plus {@code <attribute>.targets} [M,d] when
+ * the MMD targets are not the positives), with a {@code key} in the metadata that
  * names everything the features depend on (model fingerprint, site, data hashes, split seed,
  * item caps). A cache whose key differs is ignored, so reruns with new settings recompute.
  */
@@ -32,6 +33,10 @@ public final class FeatureCache {
                     MatTrainer.flatten(a.positives())));
             tensors.add(new SafetensorsTensor(a.name() + ".negatives", new long[] {a.negatives().length, a.dim()},
                     MatTrainer.flatten(a.negatives())));
+            if (!a.targetsArePositives()) {
+                tensors.add(new SafetensorsTensor(a.name() + ".targets", new long[] {a.targets().length, a.dim()},
+                        MatTrainer.flatten(a.targets())));
+            }
         }
         SafetensorsWriter.write(file, Map.of("key", key, "attributes", String.join(",", names)), tensors);
     }
@@ -47,7 +52,9 @@ public final class FeatureCache {
             }
             List<AttributeFeatures> out = new ArrayList<>();
             for (String name : String.valueOf(w.metadata().get("attributes")).split(",")) {
-                out.add(new AttributeFeatures(name, rows(w, file, name + ".positives"), rows(w, file, name + ".negatives")));
+                float[][] positives = rows(w, file, name + ".positives");
+                out.add(new AttributeFeatures(name, positives, rows(w, file, name + ".negatives"),
+                        w.hasTensor(name + ".targets") ? rows(w, file, name + ".targets") : positives));
             }
             return Optional.of(out);
         }

@@ -11,11 +11,12 @@ import java.util.List;
  *
  * @param attributes         names, length T
  * @param meanGate           [T] mean gate over all tokens of all texts
+ * @param openShare          [T] share of all tokens at which that attribute's gate exceeds the threshold
  * @param intervenedPerText  mean count of tokens with a gate above the threshold, per text
  * @param tokensPerText      mean number of tokens per text
  * @param texts              number of texts
  */
-public record GateStats(List<String> attributes, double[] meanGate, double intervenedPerText, double tokensPerText,
+public record GateStats(List<String> attributes, double[] meanGate, double[] openShare, double intervenedPerText, double tokensPerText,
                         int texts) {
 
     public static final double INTERVENED = 0.5;
@@ -24,12 +25,14 @@ public record GateStats(List<String> attributes, double[] meanGate, double inter
     public static final class Accumulator implements GateListener {
         private final List<String> attributes;
         private final double[] gateSums;
+        private final long[] opened;
         private long tokens, intervened;
         private int texts;
 
         public Accumulator(List<String> attributes) {
             this.attributes = List.copyOf(attributes);
             this.gateSums = new double[attributes.size()];
+            this.opened = new long[attributes.size()];
         }
 
         @Override
@@ -38,7 +41,10 @@ public record GateStats(List<String> attributes, double[] meanGate, double inter
             boolean any = false;
             for (int t = 0; t < gates.length; t++) {
                 gateSums[t] += gates[t];
-                any |= gates[t] > INTERVENED;
+                if (gates[t] > INTERVENED) {
+                    opened[t]++;
+                    any = true;
+                }
             }
             if (any) {
                 intervened++;
@@ -49,11 +55,12 @@ public record GateStats(List<String> attributes, double[] meanGate, double inter
         public void endText() { texts++; }
 
         public GateStats stats() {
-            double[] mean = new double[gateSums.length];
+            double[] mean = new double[gateSums.length], open = new double[gateSums.length];
             for (int t = 0; t < mean.length; t++) {
                 mean[t] = tokens == 0 ? 0 : gateSums[t] / tokens;
+                open[t] = tokens == 0 ? 0 : (double) opened[t] / tokens;
             }
-            return new GateStats(attributes, mean, texts == 0 ? 0 : (double) intervened / texts,
+            return new GateStats(attributes, mean, open, texts == 0 ? 0 : (double) intervened / texts,
                     texts == 0 ? 0 : (double) tokens / texts, texts);
         }
     }

@@ -37,12 +37,14 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
      * @param datasets     dataset file → sha256
      * @param model        model file name
      * @param modelFingerprint see {@link Fingerprints#model}
+     * @param thetaNorm    the norm θ was held at during training, 0 when free (the paper)
+     * @param thetaInit    {@code random} (the paper) or {@code caa}; null in checkpoints written before it existed
      */
     public record Metadata(String format, List<String> attributes, int dim, String site, int layer, String trainTokens,
                            double lambdaMmd, double lambdaPos, double lambdaSparse, double lambdaOrtho,
                            String bandwidth, double sigma, double medianDistance, int batchSize, int k, int epochs,
                            double learningRate, long seed, String model, String modelFingerprint,
-                           Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter) {}
+                           Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter, double thetaNorm, String thetaInit) {}
 
     public MatCheckpoint {
         if (baselineVectors != null && (baselineVectors.length != parameters.attributeCount()

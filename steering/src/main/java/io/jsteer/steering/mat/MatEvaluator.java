@@ -150,13 +150,20 @@ public final class MatEvaluator {
     /**
      * Gates by token role over these items' choice texts (each prefilled once): the shared prompt
      * tokens ({@code Q: ... A:}), the answer tokens of true (desirable) choices and those of false
-     * (undesirable) ones. A selective module opens its gates on the false answers' tokens only.
+     * (undesirable) ones; and within the answers, the words that differ from the opposite answers
+     * (the tokens that carry the attribute, {@link TrainTokens#CONTRAST}: "sad", "cried" against
+     * "happy", "smiled"). A selective module opens its gates on the false answers' differing words
+     * and keeps them shut elsewhere; in a multi-attribute module only the item's own attribute's
+     * gate should open there.
      */
-    public record GatesByRole(GateStats prompt, GateStats trueAnswers, GateStats falseAnswers) {}
+    public record GatesByRole(GateStats prompt, GateStats trueAnswers, GateStats falseAnswers, GateStats trueWords,
+                              GateStats falseWords) {}
 
     public GatesByRole gatesByRole(List<McItem> items, MatParameters mat, Site site) {
-        GateStats.Accumulator prompt = new GateStats.Accumulator(mat.attributes()),
-                good = new GateStats.Accumulator(mat.attributes()), bad = new GateStats.Accumulator(mat.attributes());
+        List<String> names = mat.attributes();
+        GateStats.Accumulator prompt = new GateStats.Accumulator(names), good = new GateStats.Accumulator(names),
+                bad = new GateStats.Accumulator(names), goodWords = new GateStats.Accumulator(names),
+                badWords = new GateStats.Accumulator(names);
         for (McItem item : items) {
             for (int c = 0; c < item.choices().size(); c++) {
                 int[] ids = tokenizer.encode(item.text(c), true);
@@ -164,16 +171,22 @@ public final class MatEvaluator {
                     continue;
                 }
                 int promptLength = MatFeatures.promptTokens(tokenizer, item, c);
-                GateStats.Accumulator answer = item.correct().get(c) ? good : bad;
+                boolean[] differing = MatFeatures.answerMask(tokenizer, item, c, TrainTokens.CONTRAST);
+                boolean desirable = item.correct().get(c);
+                GateStats.Accumulator answer = desirable ? good : bad, words = desirable ? goodWords : badWords;
                 double[][] gates = tokenGates(ids, mat, site);
                 for (int i = 0; i < ids.length; i++) {
                     (i < promptLength ? prompt : answer).onGates(site, i, true, gates[i]);
+                    if (differing[i]) {
+                        words.onGates(site, i, true, gates[i]);
+                    }
                 }
                 prompt.endText();
                 answer.endText();
+                words.endText();
             }
         }
-        return new GatesByRole(prompt.stats(), good.stats(), bad.stats());
+        return new GatesByRole(prompt.stats(), good.stats(), bad.stats(), goodWords.stats(), badWords.stats());
     }
 
     /** Per-token gates [tokens][T] of one text (for the gates command). */

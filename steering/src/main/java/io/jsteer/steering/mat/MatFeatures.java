@@ -28,12 +28,18 @@ public final class MatFeatures {
         List<AttributeFeatures> out = new ArrayList<>();
         for (TaskSplits t : tasks) {
             List<String> pos = new ArrayList<>(), neg = new ArrayList<>();
-            List<boolean[]> posKeep = new ArrayList<>(), negKeep = new ArrayList<>();
+            List<boolean[]> posKeep = new ArrayList<>(), negKeep = new ArrayList<>(), targetKeep = new ArrayList<>();
+            // CONTRAST keeps DIFF's pools and narrows the MMD targets to the desirable answers' own words
+            TrainTokens poolTokens = tokens == TrainTokens.CONTRAST ? TrainTokens.DIFF : tokens;
             for (McItem item : t.split(split)) {
                 for (int i = 0; i < item.choices().size(); i++) {
-                    (item.correct().get(i) ? pos : neg).add(item.text(i));
-                    if (tokens == TrainTokens.ANSWER || tokens == TrainTokens.DIFF) {
-                        (item.correct().get(i) ? posKeep : negKeep).add(answerMask(tokenizer, item, i, tokens == TrainTokens.DIFF));
+                    boolean desirable = item.correct().get(i);
+                    (desirable ? pos : neg).add(item.text(i));
+                    if (tokens != TrainTokens.LAST && tokens != TrainTokens.ALL) {
+                        (desirable ? posKeep : negKeep).add(answerMask(tokenizer, item, i, poolTokens));
+                        if (desirable) {
+                            targetKeep.add(answerMask(tokenizer, item, i, TrainTokens.CONTRAST));
+                        }
                     }
                 }
             }
@@ -43,19 +49,25 @@ public final class MatFeatures {
                         rows(engine, tokenizer, site, neg, every, progress)));
                 continue;
             }
-            List<float[]> positives = maskedRows(engine, tokenizer, site, pos, posKeep, progress);
-            List<float[]> negatives = maskedRows(engine, tokenizer, site, neg, negKeep, progress);
-            out.add(new AttributeFeatures(t.task(), positives.toArray(float[][]::new), negatives.toArray(float[][]::new)));
+            List<List<float[]>> positives = maskedRows(engine, tokenizer, site, pos, List.of(posKeep, targetKeep), progress);
+            float[][] negatives = maskedRows(engine, tokenizer, site, neg, List.of(negKeep), progress).getFirst()
+                    .toArray(float[][]::new);
+            float[][] desirable = positives.getFirst().toArray(float[][]::new);
+            out.add(tokens == TrainTokens.CONTRAST
+                    ? new AttributeFeatures(t.task(), desirable, negatives, positives.get(1).toArray(float[][]::new))
+                    : new AttributeFeatures(t.task(), desirable, negatives));
         }
         return out;
     }
 
     /**
      * Which token positions of choice i's text are features: its answer tokens (after the prompt's
-     * tokens); with {@code diffOnly} only those whose token the item's opposite-polarity answers
-     * lack (the words that carry the attribute, e.g. "sad" against "happy").
+     * tokens); with {@link TrainTokens#DIFF} or {@link TrainTokens#CONTRAST} only those whose token
+     * the item's opposite-polarity answers lack (the words that carry the attribute, e.g. "sad"
+     * against "happy"); {@code DIFF} adds the prompt tokens to the desirable side.
      */
-    static boolean[] answerMask(Tokenizer tokenizer, McItem item, int choice, boolean diffOnly) {
+    static boolean[] answerMask(Tokenizer tokenizer, McItem item, int choice, TrainTokens tokens) {
+        boolean diffOnly = tokens == TrainTokens.DIFF || tokens == TrainTokens.CONTRAST;
         int[] ids = tokenizer.encode(item.text(choice), true);
         int from = promptTokens(tokenizer, item, choice);
         java.util.Set<Integer> other = new java.util.HashSet<>();
@@ -73,26 +85,33 @@ public final class MatFeatures {
         for (int k = from; k < ids.length; k++) {
             keep[k] = !other.contains(ids[k]);
         }
-        if (diffOnly && item.correct().get(choice)) {
+        if (tokens == TrainTokens.DIFF && item.correct().get(choice)) {
             // the shared prompt tokens are desirable context: the gate should stay shut there
             java.util.Arrays.fill(keep, 0, from, true);
         }
         return keep;
     }
 
-    /** The rows of the kept positions of every text (texts cut to the context are rare here; their masks shift). */
-    private static List<float[]> maskedRows(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
-                                            List<boolean[]> keep, boolean progress) {
+    /**
+     * For each mask list, the rows of the kept positions of every text (one capture serves all
+     * lists; texts cut to the context are rare here; their masks shift).
+     */
+    private static List<List<float[]>> maskedRows(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
+                                                  List<List<boolean[]>> masks, boolean progress) {
         InMemoryActivations captured = capture(engine, tokenizer, site, texts, PositionMode.ALL, progress);
-        List<float[]> out = new ArrayList<>();
-        for (int r = 0; r < captured.rows(); r++) {
-            boolean[] k = keep.get(captured.info(r).prompt());
-            int position = captured.info(r).position();
-            if (position < k.length && k[position]) {
-                float[] x = new float[captured.dim()];
-                captured.copy(site, r, x);
-                out.add(x);
+        List<List<float[]>> out = new ArrayList<>();
+        for (List<boolean[]> keep : masks) {
+            List<float[]> rows = new ArrayList<>();
+            for (int r = 0; r < captured.rows(); r++) {
+                boolean[] k = keep.get(captured.info(r).prompt());
+                int position = captured.info(r).position();
+                if (position < k.length && k[position]) {
+                    float[] x = new float[captured.dim()];
+                    captured.copy(site, r, x);
+                    rows.add(x);
+                }
             }
+            out.add(rows);
         }
         return out;
     }

@@ -72,10 +72,16 @@ public final class MatTrainer {
         }
 
         MatParameters init = MatParameters.initial(names, d, config.seed());
+        if (config.thetaInit() == TrainConfig.ThetaInit.CAA) {
+            for (int t = 0; t < names.size(); t++) {
+                init.theta()[t] = attributes.get(t).meanDifference();
+            }
+        }
         Var theta = Var.param(Precision.F32, flatten(init.theta()), names.size(), d);
         Var gateW = Var.param(Precision.F32, flatten(init.gateWeight()), names.size(), d);
         Var gateB = Var.param(Precision.F32, init.gateBias(), names.size());
         MatLoss.Params params = new MatLoss.Params(theta, gateW, gateB);
+        holdNorm(theta, d);
         LossReport before = evaluate(params, attributes, sigma);
 
         BalancedSampler sampler = new BalancedSampler(attributes, config.batchSize(), config.seed() + 1);
@@ -97,6 +103,7 @@ public final class MatTrainer {
                     adam.zeroGrad();
                     tape.backward(terms.total());
                     adam.step();
+                    holdNorm(theta, d);
                     sum = sum.plus(r);
                     if (bar != null) {
                         bar.setExtraMessage(String.format(Locale.ROOT, " mmd %.4f pos %.4f sparse %.4f ortho %.2g",
@@ -111,6 +118,21 @@ public final class MatTrainer {
         MatParameters trained = new MatParameters(names, unflatten(theta.toFloatArray(), d),
                 unflatten(gateW.toFloatArray(), d), gateB.toFloatArray());
         return new Result(trained, median, sigma, kernelAtMedian, sampler.k(), steps, before, after, List.copyOf(history));
+    }
+
+    /** Rescales every row θ_t to the configured norm (no-op when θ is free). */
+    private void holdNorm(Var theta, int d) {
+        if (config.thetaNorm() == 0) {
+            return;
+        }
+        var data = theta.data();
+        for (int row = 0; row * d < theta.size(); row++) {
+            double norm = Math.sqrt(data.dot(row * d, data, row * d, d));
+            double scale = config.thetaNorm() / Math.max(norm, 1e-12);
+            for (int j = row * d; j < (row + 1) * d; j++) {
+                data.set(j, data.get(j) * scale);
+            }
+        }
     }
 
     /** The loss terms of {@code p} averaged over fixed seeded draws of these features (no gradient). */
@@ -148,7 +170,7 @@ public final class MatTrainer {
             for (int i = 0; i < k; i++) {
                 System.arraycopy(f.positives()[draw.positives()[a][i]], 0, pos, (a * k + i) * d, d);
                 System.arraycopy(f.negatives()[draw.negatives()[a][i]], 0, neg, (a * k + i) * d, d);
-                System.arraycopy(f.positives()[draw.mmdTargets()[a][i]], 0, y, i * d, d);
+                System.arraycopy(f.targets()[draw.mmdTargets()[a][i]], 0, y, i * d, d);
             }
             targets[a] = tape.constant(y, k, d);
         }

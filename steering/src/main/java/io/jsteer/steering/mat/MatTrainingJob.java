@@ -79,7 +79,7 @@ public final class MatTrainingJob {
                 result.parameters().dim(), r.site().toString(), r.site().layer(), r.tokens().label(), c.weights().mmd(), c.weights().pos(),
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
                 c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), model.name(), fingerprint, datasets,
-                result.before(), result.after());
+                result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT));
         float[][] caa = features.stream().map(AttributeFeatures::meanDifference).toArray(float[][]::new);
         return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, cached.isPresent(),
                 gates(init, features), gates(result.parameters(), features));
@@ -118,6 +118,7 @@ public final class MatTrainingJob {
             case ALL -> "every-token";
             case ANSWER -> "answer-tokens";
             case DIFF -> "differing-answer-tokens";
+            case CONTRAST -> "differing-answer-tokens-both-sides";
         });
         try {
             return new ObjectMapper().writeValueAsString(key);

@@ -9,9 +9,38 @@ package io.jsteer.steering.mat;
  * @param epochs    passes of ⌈n_min/k⌉ steps
  * @param learningRate Adam's lr (β = 0.9, 0.999; ε = 1e-8; no decay, schedule or clipping)
  * @param seed      initialisation and sampling
+ * @param thetaNorm 0 (the paper: θ is free), or the norm every θ_t is held at: after the
+ *                  initialisation and after every Adam step each θ_t is rescaled to it. The
+ *                  penalties act on the gates only, so with a free θ training can trade gate
+ *                  height for vector length (g·θ is what edits); a fixed norm about the size of
+ *                  the wanted edit (the CAA vectors' norms) makes a gate of 1 mean "the whole edit".
+ * @param thetaInit how θ starts: {@link ThetaInit#RANDOM} (the paper code's N(0, I)) or
+ *                  {@link ThetaInit#CAA}, each θ_t at its attribute's mean difference. The loss is
+ *                  symmetric in the attributes (every gate is penalised on every row, and each
+ *                  attribute's MMD sees the whole module's edit), so from a random start which
+ *                  gate ends up serving which attribute is chance; starting each θ_t on its own
+ *                  attribute's direction ties gate t to attribute t.
  */
 public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batchSize, int epochs,
-                          double learningRate, long seed) {
+                          double learningRate, long seed, double thetaNorm, ThetaInit thetaInit) {
+
+    /** How the steering vectors start. */
+    public enum ThetaInit {
+        RANDOM, CAA;
+
+        public static ThetaInit parse(String s) {
+            return switch (s) {
+                case "random" -> RANDOM;
+                case "caa" -> CAA;
+                default -> throw new IllegalArgumentException("--theta-init must be random or caa, got '" + s + "'");
+            };
+        }
+    }
+
+    /** The paper's free, randomly initialised θ. */
+    public TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batchSize, int epochs, double learningRate, long seed) {
+        this(weights, bandwidth, batchSize, epochs, learningRate, seed, 0, ThetaInit.RANDOM);
+    }
 
     public TrainConfig {
         if (batchSize < 2) {
@@ -23,15 +52,23 @@ public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batc
         if (!(learningRate > 0 && Double.isFinite(learningRate))) {
             throw new IllegalArgumentException("learning rate must be a positive number, got " + learningRate);
         }
+        java.util.Objects.requireNonNull(thetaInit, "thetaInit");
+        if (!(thetaNorm >= 0 && Double.isFinite(thetaNorm))) {
+            throw new IllegalArgumentException("theta norm must be 0 (free) or a positive number, got " + thetaNorm);
+        }
     }
 
     public static TrainConfig defaults() {
         return new TrainConfig(MatLoss.Weights.QA, Bandwidth.PAPER, 96, 100, 1e-3, 42);
     }
 
-    public TrainConfig withEpochs(int n) { return new TrainConfig(weights, bandwidth, batchSize, n, learningRate, seed); }
+    public TrainConfig withEpochs(int n) { return new TrainConfig(weights, bandwidth, batchSize, n, learningRate, seed, thetaNorm, thetaInit); }
 
-    public TrainConfig withBandwidth(Bandwidth b) { return new TrainConfig(weights, b, batchSize, epochs, learningRate, seed); }
+    public TrainConfig withBandwidth(Bandwidth b) { return new TrainConfig(weights, b, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit); }
 
-    public TrainConfig withSeed(long s) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, s); }
+    public TrainConfig withSeed(long s) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, s, thetaNorm, thetaInit); }
+
+    public TrainConfig withThetaNorm(double n) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, n, thetaInit); }
+
+    public TrainConfig withThetaInit(ThetaInit i) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, thetaNorm, i); }
 }

@@ -41,13 +41,13 @@ class TrainTokensTest {
             int prompt = MatFeatures.promptTokens(tok, ITEM, 1);
             assertEquals(tok.encode(ITEM.prompt(), true).length, prompt);
             // answer: every answer token, no prompt token
-            assertEquals(String.join("", pieces(tok, ITEM.text(1), MatFeatures.answerMask(tok, ITEM, 1, false), 0)).strip(),
+            assertEquals(String.join("", pieces(tok, ITEM.text(1), MatFeatures.answerMask(tok, ITEM, 1, TrainTokens.ANSWER), 0)).strip(),
                     "Lily saw a red car");
             // diff, undesirable choice: only the tokens the desirable answer lacks
-            String diffNeg = String.join("", pieces(tok, ITEM.text(1), MatFeatures.answerMask(tok, ITEM, 1, true), 0));
+            String diffNeg = String.join("", pieces(tok, ITEM.text(1), MatFeatures.answerMask(tok, ITEM, 1, TrainTokens.DIFF), 0));
             assertTrue(diffNeg.contains("r") && diffNeg.contains("ar") && !diffNeg.contains("Lily") && !diffNeg.contains("saw"), diffNeg);
             // diff, desirable choice: its own differing tokens plus the whole prompt (gate kept shut there)
-            boolean[] pos = MatFeatures.answerMask(tok, ITEM, 0, true);
+            boolean[] pos = MatFeatures.answerMask(tok, ITEM, 0, TrainTokens.DIFF);
             for (int i = 0; i < prompt; i++) {
                 assertTrue(pos[i], "prompt token " + i);
             }
@@ -75,7 +75,7 @@ class TrainTokensTest {
             assertArrayEquals(all.negatives()[prompt], answer.negatives()[0], 1e-5f);
             AttributeFeatures diff = MatFeatures.extract(engine, tok, site, List.of(splits), "train", TrainTokens.DIFF, false).getFirst();
             int kept = 0;
-            for (boolean b : MatFeatures.answerMask(tok, ITEM, 1, true)) {
+            for (boolean b : MatFeatures.answerMask(tok, ITEM, 1, TrainTokens.DIFF)) {
                 kept += b ? 1 : 0;
             }
             assertEquals(kept, diff.negatives().length);
