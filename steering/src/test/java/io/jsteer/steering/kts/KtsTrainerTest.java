@@ -87,6 +87,14 @@ class KtsTrainerTest {
         }
         assertTrue(KtsGraphTest.maxAbsDiff(a.get(1).toFloatArray(), new float[a.get(1).size()]) > 0,
                 "B must have moved away from zero");
+        // a checkpoint written before LoRA dropout, layer selection and recomputation existed still resumes
+        Path state = checkpoints.latest().resolve("state.json");
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(state.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("config")).remove(List.of("loraDropout", "loraLayers", "recompute"));
+        java.nio.file.Files.writeString(state, json.toString());
+        var old = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        checkpoints.restore(old);
+        assertEquals(6, old.step());
         // a checkpoint made with other settings is refused
         var other = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withCMax(3.0), benignTrain, pool);
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> checkpoints.restore(other));
