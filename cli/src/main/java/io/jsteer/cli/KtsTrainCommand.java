@@ -35,8 +35,10 @@ import picocli.CommandLine.Option;
 /** Trains the KTS adapter (spec §2, scaled down per §7) with resumable checkpoints. */
 @Command(name = "train", description = "Train a KTS LoRA adapter: the steered adapted model is pulled towards the unsteered "
         + "original on benign text (stdout: summary; stderr: progress).",
-        footer = {"", "Example:", "  jsteer kts train --model stories260K --out kts-run --steps 120 --batch 8",
-                "  jsteer kts train --out kts-run --resume      # continue from kts-run/checkpoint"})
+        footer = {"", "Examples:", "  jsteer kts train --model stories260K --out kts-run --steps 120 --batch 8",
+                "  jsteer kts train --out kts-run --resume      # continue from kts-run/checkpoint",
+                "  jsteer kts train --out kts-run --lora-dropout 0.05 --lora-layers 0,2-4   # PEFT lora_dropout, layers_to_transform",
+                "  jsteer kts train --out kts-run --no-recompute   # keep every block's activations (faster, more memory)"})
 final class KtsTrainCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;
@@ -55,6 +57,17 @@ final class KtsTrainCommand implements Callable<Integer> {
     int rank;
     @Option(names = "--alpha", defaultValue = "16", description = "LoRA alpha (default: ${DEFAULT-VALUE})")
     double alpha;
+    @Option(names = "--lora-dropout", defaultValue = "0", paramLabel = "P",
+            description = "dropout on the LoRA side paths' input during training, in [0, 1) (PEFT lora_dropout; "
+                    + "inference and merging use none; default: ${DEFAULT-VALUE})")
+    double loraDropout;
+    @Option(names = "--lora-layers", paramLabel = "LIST",
+            description = "adapt only these blocks, 0-based, e.g. 0,2-4 (PEFT layers_to_transform; default: every block)")
+    String loraLayers;
+    @Option(names = "--recompute", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "recompute each block during backward instead of keeping its activations: less memory for one "
+                    + "more forward pass per block; --no-recompute keeps them (default: ${DEFAULT-VALUE})")
+    boolean recompute;
     @Option(names = "--steer-prob", defaultValue = "0.5", description = "share of steered micro-batches (default: ${DEFAULT-VALUE})")
     double steerProb;
     @Option(names = "--blocks", defaultValue = "1-3", paramLabel = "A-B", description = "steered blocks, 0-based (default: ${DEFAULT-VALUE})")
@@ -91,10 +104,19 @@ final class KtsTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(out);
-        List<Integer> steerBlocks = parseBlocks(blocks);
+        List<Integer> steerBlocks = parseBlocks("--blocks", blocks);
+        List<Integer> adaptedBlocks = loraLayers == null ? null : parseBlocks("--lora-layers", loraLayers);
+        if (!(loraDropout >= 0 && loraDropout < 1)) {
+            throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
+        }
         Engines.requireCpu(common.engine, "kts train");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
+            if (adaptedBlocks != null && adaptedBlocks.getLast() >= model.config().nLayers()) {
+                throw new IllegalArgumentException("--lora-layers " + loraLayers + ": block " + adaptedBlocks.getLast()
+                        + " does not exist, the model has " + model.config().nLayers() + " blocks (0.."
+                        + (model.config().nLayers() - 1) + ")");
+            }
             List<int[]> train, eval;
             if (resume && Files.isRegularFile(run.benignTrain())) {
                 train = run.readSequences(run.benignTrain());
@@ -122,7 +144,7 @@ final class KtsTrainCommand implements Callable<Integer> {
             List<Concept> pool = DemoCorpus.trainingPool(pairsPerConcept, seed);
             List<ContrastPair> target = DemoCorpus.happySadPairs(32, seed + 1);
             KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,
-                    refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors);
+                    refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors, loraDropout, adaptedBlocks, recompute);
 
             // c_max from the held-out happy/sad vector on the original model (spec §6.9)
             TrainableKtsGraph graph0 = new TrainableKtsGraph(model.config(), model.weights(),
@@ -183,8 +205,9 @@ final class KtsTrainCommand implements Callable<Integer> {
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
     }
 
-    static List<Integer> parseBlocks(String s) {
-        List<Integer> out = new ArrayList<>();
+    /** Block indices from a list like {@code 1-3} or {@code 0,2-4}: ascending, each once. */
+    static List<Integer> parseBlocks(String option, String s) {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
         try {
             for (String part : s.split(",")) {
                 String p = part.trim();
@@ -192,15 +215,17 @@ final class KtsTrainCommand implements Callable<Integer> {
                 int a = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
                 int b = dash < 0 ? a : Integer.parseInt(p.substring(dash + 1).trim());
                 if (a < 0 || b < a) {
-                    throw new IllegalArgumentException("--blocks '" + s + "': range " + p + " is empty or negative");
+                    throw new IllegalArgumentException(option + " '" + s + "': range " + p + " is empty or negative");
                 }
                 for (int l = a; l <= b; l++) {
-                    out.add(l);
+                    if (!out.add(l)) {
+                        throw new IllegalArgumentException(option + " '" + s + "': block " + l + " is listed twice");
+                    }
                 }
             }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--blocks '" + s + "' must look like 1-3 or 1,2,4");
+            throw new IllegalArgumentException(option + " '" + s + "' must look like 1-3 or 0,2-4");
         }
-        return out;
+        return List.copyOf(out);
     }
 }

@@ -87,6 +87,44 @@ class KtsCommandTest {
         assertTrue(bad.err().contains("--blocks"), bad.err());
     }
 
+    @Test
+    void loraDropoutAndLayersReachTheAdapterFilesAndMerge(@TempDir Path dir) throws Exception {
+        String model = CliTest.shared("models/stories260K.bin").toString();
+        String tok = CliTest.shared("models/tok512.bin").toString();
+        Path run = dir.resolve("run");
+        CliTest.Result r = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out", run.toString(),
+                "--steps", "2", "--batch", "2", "--benign-count", "8", "--benign-eval", "4", "--max-len", "24",
+                "--pairs-per-concept", "2", "--threads", "1", "--json", "--lora-dropout", "0.1", "--lora-layers", "0,2-3",
+                "--no-recompute");
+        assertEquals(0, r.code(), r.err());
+        var config = new ObjectMapper().readTree(new ObjectMapper().readTree(r.out()).get("config").toString());
+        assertEquals(0.1, config.get("loraDropout").asDouble());
+        assertEquals("[0,2,3]", config.get("loraLayers").toString());
+        assertEquals(false, config.get("recompute").asBoolean());
+        var adapterConfig = new ObjectMapper().readTree(run.resolve("adapter/adapter_config.json").toFile());
+        assertEquals(0.1, adapterConfig.get("lora_dropout").asDouble());
+        assertEquals("[0,2,3]", adapterConfig.get("layers_to_transform").toString());
+        try (var w = io.jsteer.weights.safetensors.SafetensorsReader.open(run.resolve("adapter/adapter_model.safetensors"))) {
+            assertEquals(2 * 7 * 3, w.tensors().size());
+            assertTrue(w.tensors().keySet().stream().noneMatch(n -> n.contains("layers.1.") || n.contains("layers.4.")));
+        }
+        CliTest.Result merged = CliTest.jsteer("kts", "merge", "--model", model, "--tokenizer", tok, "--run", run.toString(),
+                "--out", dir.resolve("merged.gguf").toString());
+        assertEquals(0, merged.code(), merged.err());
+
+        CliTest.Result help = CliTest.jsteer("kts", "train", "--help");
+        assertTrue(help.out().contains("--lora-dropout") && help.out().contains("--lora-layers") && help.out().contains("--[no-]recompute"),
+                help.out());
+        for (String[] bad : new String[][] {{"--lora-layers", "0,7", "--lora-layers 0,7: block 7 does not exist, the model has 5 blocks"},
+                {"--lora-layers", "1,1-2", "--lora-layers '1,1-2': block 1 is listed twice"},
+                {"--lora-dropout", "1", "--lora-dropout must be in [0, 1), got 1.0"}}) {
+            CliTest.Result e = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out",
+                    dir.resolve("bad").toString(), bad[0], bad[1]);
+            assertEquals(1, e.code(), e.err());
+            assertTrue(e.err().contains(bad[2]), e.err());
+        }
+    }
+
     private static String[] append(String[] a, String s) {
         String[] out = java.util.Arrays.copyOf(a, a.length + 1);
         out[a.length] = s;

@@ -9,18 +9,17 @@ import io.jsteer.tensor.autograd.Tape;
 import io.jsteer.tensor.autograd.Var;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A LoRA adapter set: for every block and every targeted projection {@code y = W x} a low-rank
- * side path {@code y += s · B (A x)} with {@code A [rank, in]}, {@code B [out, rank]} and
+ * A LoRA adapter set: for every adapted block and every targeted projection {@code y = W x} a
+ * low-rank side path {@code y += s · B (A x)} with {@code A [rank, in]}, {@code B [out, rank]} and
  * {@code s = alpha / rank}. The base weights are untouched. A and B are trainable {@link Var}s;
  * the inference path ({@code CpuEngine.setAdapter}) reads their current values, so it sees the
- * adapter as trained so far without any copy.
+ * adapter as trained so far without any copy. The adapted blocks ({@link LoraSpec#layers}) may
+ * be a subset; other blocks have no matrices and run the base model unchanged.
  *
  * <p>{@link #initialize} follows PEFT: A ~ U(−1/√in, 1/√in) (kaiming-uniform with a = √5), B = 0,
  * so a new adapter leaves the model unchanged and the first gradients reach B.
@@ -28,45 +27,49 @@ import java.util.SplittableRandom;
 public final class LoraAdapter {
 
     private final int layers;
-    private final int rank;
-    private final double alpha;
-    private final Set<LoraTarget> targets;
-    /** [layer][target.ordinal()], null where the target is not adapted. */
+    private final LoraSpec spec;
+    /** [layer][target.ordinal()], null where the block or the target is not adapted. */
     private final Var[][] a, b;
 
-    private LoraAdapter(int layers, int rank, double alpha, Set<LoraTarget> targets, Var[][] a, Var[][] b) {
+    private LoraAdapter(int layers, LoraSpec spec, Var[][] a, Var[][] b) {
         this.layers = layers;
-        this.rank = rank;
-        this.alpha = alpha;
-        this.targets = Collections.unmodifiableSet(EnumSet.copyOf(targets));
+        this.spec = spec;
         this.a = a;
         this.b = b;
     }
 
     /**
-     * A new adapter for every block of {@code c}: A ~ U(±1/√in), B = 0.
+     * A new adapter for the blocks of {@code spec} (every block when it lists none): A ~ U(±1/√in),
+     * B = 0, drawn block by block in ascending order.
+     */
+    public static LoraAdapter initialize(LlamaConfig c, LoraSpec spec, long seed, Precision precision) {
+        checkLayers(c, spec);
+        SplittableRandom random = new SplittableRandom(seed);
+        int n = LoraTarget.values().length;
+        Var[][] a = new Var[c.nLayers()][n], b = new Var[c.nLayers()][n];
+        for (int l : spec.adaptedLayers(c.nLayers())) {
+            for (LoraTarget t : spec.targets()) {
+                int in = t.inFeatures(c), out = t.outFeatures(c);
+                double bound = 1 / Math.sqrt(in);
+                double[] values = new double[spec.rank() * in];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (2 * random.nextDouble() - 1) * bound;
+                }
+                a[l][t.ordinal()] = Var.param(precision, values, spec.rank(), in).named("blk." + l + "." + t.label() + ".lora_a");
+                b[l][t.ordinal()] = Var.zerosParam(precision, out, spec.rank()).named("blk." + l + "." + t.label() + ".lora_b");
+            }
+        }
+        return new LoraAdapter(c.nLayers(), spec, a, b);
+    }
+
+    /**
+     * A new adapter on every block of {@code c}, no dropout.
      *
      * @param targets the projections to adapt (e.g. {@code EnumSet.allOf(LoraTarget.class)})
      */
     public static LoraAdapter initialize(LlamaConfig c, int rank, double alpha, Set<LoraTarget> targets, long seed,
                                          Precision precision) {
-        check(rank, alpha, targets);
-        SplittableRandom random = new SplittableRandom(seed);
-        int n = LoraTarget.values().length;
-        Var[][] a = new Var[c.nLayers()][n], b = new Var[c.nLayers()][n];
-        for (int l = 0; l < c.nLayers(); l++) {
-            for (LoraTarget t : EnumSet.copyOf(targets)) {
-                int in = t.inFeatures(c), out = t.outFeatures(c);
-                double bound = 1 / Math.sqrt(in);
-                double[] values = new double[rank * in];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = (2 * random.nextDouble() - 1) * bound;
-                }
-                a[l][t.ordinal()] = Var.param(precision, values, rank, in).named("blk." + l + "." + t.label() + ".lora_a");
-                b[l][t.ordinal()] = Var.zerosParam(precision, out, rank).named("blk." + l + "." + t.label() + ".lora_b");
-            }
-        }
-        return new LoraAdapter(c.nLayers(), rank, alpha, targets, a, b);
+        return initialize(c, LoraSpec.of(rank, alpha, targets), seed, precision);
     }
 
     /** A float32 adapter of {@link #initialize(LlamaConfig, int, double, Set, long, Precision)}. */
@@ -77,25 +80,29 @@ public final class LoraAdapter {
     /**
      * An adapter from given matrices (e.g. read from a file), checked against {@code c}.
      *
-     * @param a per layer, per target ordinal: {@code [rank, in]} or null when not targeted
-     * @param b per layer, per target ordinal: {@code [out, rank]} or null when not targeted
+     * @param a per layer, per target ordinal: {@code [rank, in]}, or null when the block or target is not adapted
+     * @param b per layer, per target ordinal: {@code [out, rank]}, or null likewise
      */
-    public static LoraAdapter of(LlamaConfig c, int rank, double alpha, Set<LoraTarget> targets, Var[][] a, Var[][] b) {
-        check(rank, alpha, targets);
-        LoraAdapter adapter = new LoraAdapter(a.length, rank, alpha, targets, a, b);
+    public static LoraAdapter of(LlamaConfig c, LoraSpec spec, Var[][] a, Var[][] b) {
+        LoraAdapter adapter = new LoraAdapter(a.length, spec, a, b);
         adapter.validate(c);
         return adapter;
     }
 
-    private static void check(int rank, double alpha, Set<LoraTarget> targets) {
-        if (rank < 1) {
-            throw new IllegalArgumentException("LoRA rank must be at least 1, got " + rank);
-        }
-        if (!(alpha > 0) || !Double.isFinite(alpha)) {
-            throw new IllegalArgumentException("LoRA alpha must be positive, got " + alpha);
-        }
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("a LoRA adapter needs at least one target projection");
+    /** {@link #of(LlamaConfig, LoraSpec, Var[][], Var[][])} on every block, no dropout. */
+    public static LoraAdapter of(LlamaConfig c, int rank, double alpha, Set<LoraTarget> targets, Var[][] a, Var[][] b) {
+        return of(c, LoraSpec.of(rank, alpha, targets), a, b);
+    }
+
+    /** The same matrices (shared, not copied) with another dropout probability, e.g. to train a loaded adapter further. */
+    public LoraAdapter withDropout(double p) {
+        return new LoraAdapter(layers, spec.withDropout(p), a, b);
+    }
+
+    private static void checkLayers(LlamaConfig c, LoraSpec spec) {
+        if (spec.layers() != null && spec.layers().getLast() >= c.nLayers()) {
+            throw new IllegalArgumentException("LoRA layers " + spec.layers() + ": block " + spec.layers().getLast()
+                    + " does not exist, the model has " + c.nLayers() + " blocks (0.." + (c.nLayers() - 1) + ")");
         }
     }
 
@@ -104,6 +111,8 @@ public final class LoraAdapter {
         if (layers != c.nLayers() || a.length != b.length) {
             throw new IllegalArgumentException("the adapter has " + layers + " blocks, the model has " + c.nLayers());
         }
+        checkLayers(c, spec);
+        Precision first = null;
         for (int l = 0; l < layers; l++) {
             if (a[l].length != LoraTarget.values().length || b[l].length != LoraTarget.values().length) {
                 throw new IllegalArgumentException("block " + l + ": one slot per LoRA target expected");
@@ -111,18 +120,22 @@ public final class LoraAdapter {
             for (LoraTarget t : LoraTarget.values()) {
                 Var ma = a[l][t.ordinal()], mb = b[l][t.ordinal()];
                 String name = "blk." + l + "." + t.label();
-                if (!targets.contains(t)) {
+                if (!spec.targets().contains(t) || !spec.adapts(l)) {
                     if (ma != null || mb != null) {
-                        throw new IllegalArgumentException(name + " has matrices but " + t.label() + " is not a target");
+                        throw new IllegalArgumentException(name + " has matrices but " + (spec.adapts(l)
+                                ? t.label() + " is not a target" : "block " + l + " is not in the adapted layers " + spec.layers()));
                     }
                     continue;
                 }
                 if (ma == null || mb == null) {
                     throw new IllegalArgumentException(name + ".lora_" + (ma == null ? "a" : "b") + " is missing");
                 }
-                shape(name + ".lora_a", ma, rank, t.inFeatures(c));
-                shape(name + ".lora_b", mb, t.outFeatures(c), rank);
-                if (ma.precision() != mb.precision() || ma.precision() != a[0][firstTarget().ordinal()].precision()) {
+                shape(name + ".lora_a", ma, spec.rank(), t.inFeatures(c));
+                shape(name + ".lora_b", mb, t.outFeatures(c), spec.rank());
+                if (first == null) {
+                    first = ma.precision();
+                }
+                if (ma.precision() != mb.precision() || ma.precision() != first) {
                     throw new IllegalArgumentException(name + ": all adapter matrices must have one precision");
                 }
             }
@@ -136,24 +149,38 @@ public final class LoraAdapter {
         }
     }
 
-    private LoraTarget firstTarget() {
-        return targets.iterator().next();
-    }
-
+    /** Blocks of the model this adapter was made for. */
     public int layers() { return layers; }
 
-    public int rank() { return rank; }
+    public LoraSpec spec() { return spec; }
 
-    public double alpha() { return alpha; }
+    public int rank() { return spec.rank(); }
+
+    public double alpha() { return spec.alpha(); }
 
     /** {@code alpha / rank}. */
-    public double scale() { return alpha / rank; }
+    public double scale() { return spec.alpha() / spec.rank(); }
 
-    public Set<LoraTarget> targets() { return targets; }
+    /** PEFT's lora_dropout: used by training passes only. */
+    public double dropout() { return spec.dropout(); }
 
-    public boolean adapts(LoraTarget t) { return targets.contains(t); }
+    public Set<LoraTarget> targets() { return spec.targets(); }
 
-    public Precision precision() { return a[0][firstTarget().ordinal()].precision(); }
+    public boolean adapts(LoraTarget t) { return spec.targets().contains(t); }
+
+    /** Whether block {@code layer} has matrices. */
+    public boolean adaptsLayer(int layer) { return spec.adapts(layer); }
+
+    /** The blocks with matrices, ascending. */
+    public List<Integer> adaptedLayers() { return spec.adaptedLayers(layers); }
+
+    /** PEFT's layers_to_transform: the adapted blocks, or null when every block is adapted. */
+    public List<Integer> layersToTransform() { return spec.layers(); }
+
+    public Precision precision() {
+        int l = adaptedLayers().getFirst();
+        return a[l][spec.targets().iterator().next().ordinal()].precision();
+    }
 
     /** {@code A [rank, in]} of one projection (a live parameter). */
     public Var a(int layer, LoraTarget t) { return require(a, layer, t); }
@@ -162,6 +189,9 @@ public final class LoraAdapter {
     public Var b(int layer, LoraTarget t) { return require(b, layer, t); }
 
     private Var require(Var[][] m, int layer, LoraTarget t) {
+        if (layer < 0 || layer >= layers || !spec.adapts(layer)) {
+            throw new IllegalArgumentException("block " + layer + " is not adapted (adapted blocks " + adaptedLayers() + ")");
+        }
         Var v = m[layer][t.ordinal()];
         if (v == null) {
             throw new IllegalArgumentException(t.label() + " is not a target of this adapter (targets " + labels() + ")");
@@ -171,14 +201,14 @@ public final class LoraAdapter {
 
     /** Target labels in enum order, e.g. {@code [q, v]}. */
     public List<String> labels() {
-        return targets.stream().map(LoraTarget::label).toList();
+        return spec.targets().stream().map(LoraTarget::label).toList();
     }
 
-    /** Every A and B, block by block, for an optimiser. */
+    /** Every A and B of the adapted blocks, block by block, for an optimiser. */
     public List<Var> parameters() {
         List<Var> out = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (LoraTarget t : targets) {
+        for (int l : adaptedLayers()) {
+            for (LoraTarget t : spec.targets()) {
                 out.add(a[l][t.ordinal()]);
                 out.add(b[l][t.ordinal()]);
             }
@@ -187,10 +217,21 @@ public final class LoraAdapter {
     }
 
     /**
-     * Trainable path: {@code y + s · (x Aᵀ) Bᵀ} for {@code x [T, in]} and the base output
-     * {@code y [T, out]}; {@code y} itself when the projection is not targeted.
+     * Trainable path without dropout (an evaluation): {@code y + s · (x Aᵀ) Bᵀ} for
+     * {@code x [T, in]} and the base output {@code y [T, out]}; {@code y} itself when the block or
+     * projection is not adapted.
      */
     public Var apply(Tape tape, int layer, LoraTarget t, Var x, Var y) {
+        return apply(tape, layer, t, x, y, null);
+    }
+
+    /**
+     * Trainable path of a training pass: {@code y + s · (dropout(x) Aᵀ) Bᵀ}, the side path's input
+     * dropped out with {@link #dropout()} under a mask drawn from {@link #maskSeed} of
+     * {@code dropoutSeed}, this block and target (null: no dropout). The frozen output y was
+     * computed from x itself, as in PEFT.
+     */
+    public Var apply(Tape tape, int layer, LoraTarget t, Var x, Var y, Long dropoutSeed) {
         Var ma = a[layer][t.ordinal()];
         if (ma == null) {
             return y;
@@ -198,28 +239,40 @@ public final class LoraAdapter {
         if (ma.precision() != tape.precision()) {
             throw new IllegalArgumentException("the adapter is " + ma.precision() + " but the tape is " + tape.precision());
         }
-        Var low = tape.linear(x, ma);                                     // [T, rank]
-        return tape.add(y, tape.scale(tape.linear(low, b[layer][t.ordinal()]), scale()));
+        Var in = dropoutSeed == null ? x : tape.dropout(x, spec.dropout(), maskSeed(dropoutSeed, layer, t)); // [T, in]
+        Var low = tape.linear(in, ma);                                                                      // [T, rank]
+        return tape.add(y, tape.scale(tape.linear(low, b[layer][t.ordinal()]), scale()));                   // [T, out]
+    }
+
+    /**
+     * The seed of the dropout mask of one block and target in a pass seeded {@code passSeed}: every
+     * projection gets its own mask (PEFT has one dropout module per adapted layer), and the same
+     * pass seed gives the same masks, e.g. when a checkpointed block is recomputed.
+     */
+    public static long maskSeed(long passSeed, int layer, LoraTarget t) {
+        long slot = (long) layer * LoraTarget.values().length + t.ordinal() + 1;
+        // SplittableRandom mixes its seed (murmur3 finalizer) before the first output, so nearby slots decorrelate
+        return new SplittableRandom(passSeed ^ (slot * 0x9E3779B97F4A7C15L)).nextLong();
     }
 
     /**
      * The base weights with this adapter folded in, {@code W' = W + s·B·A} for every targeted
-     * projection, as new float32 tensors (dequantized from the base dtype); untargeted tensors
-     * are shared with {@code w}. An engine on the result needs no adapter.
+     * projection of the adapted blocks, as new float32 tensors (dequantized from the base dtype);
+     * all other tensors are shared with {@code w}. An engine on the result needs no adapter.
      */
     public LlamaWeights mergeInto(LlamaConfig c, LlamaWeights w) {
         validate(c);
         FloatTensor[][] merged = {w.wq().clone(), w.wk().clone(), w.wv().clone(), w.wo().clone(),
             w.w1().clone(), w.w3().clone(), w.w2().clone()}; // in LoraTarget order: q k v o gate up down
-        for (int l = 0; l < layers; l++) {
-            for (LoraTarget t : targets) {
+        for (int l : adaptedLayers()) {
+            for (LoraTarget t : spec.targets()) {
                 FloatTensor base = merged[t.ordinal()][l];
                 int in = t.inFeatures(c), out = t.outFeatures(c);
                 float[] values = base.toFloatArray(); // [out, in]
                 Storage sa = a[l][t.ordinal()].data(), sb = b[l][t.ordinal()].data();
                 for (int o = 0; o < out; o++) {
-                    for (int r = 0; r < rank; r++) {
-                        double coef = scale() * sb.get(o * rank + r);
+                    for (int r = 0; r < rank(); r++) {
+                        double coef = scale() * sb.get(o * rank() + r);
                         for (int i = 0; i < in; i++) {
                             values[o * in + i] += (float) (coef * sa.get(r * in + i));
                         }
@@ -234,7 +287,7 @@ public final class LoraAdapter {
 
     /**
      * Inference path, one token: {@code y[0..out) += s · B (A x)} for {@code x[0..in)};
-     * nothing when the projection is not targeted. {@code scratch} holds at least rank values.
+     * nothing when the block or projection is not adapted. Never dropout: this is inference. {@code scratch} holds at least rank values.
      */
     public void addTo(int layer, LoraTarget t, float[] x, float[] y, float[] scratch) {
         Var ma = a[layer][t.ordinal()];
@@ -243,6 +296,7 @@ public final class LoraAdapter {
         }
         Storage sa = ma.data(), sb = b[layer][t.ordinal()].data();
         int in = ma.dim(1), out = b[layer][t.ordinal()].dim(0);
+        int rank = rank();
         for (int r = 0; r < rank; r++) {
             scratch[r] = (float) sa.dot(r * in, x, 0, in);
         }

@@ -65,19 +65,19 @@ public final class LoraFiles {
         return "base_model.model.model.layers." + layer + "." + block + "." + module(t) + ".lora_" + matrix + ".weight";
     }
 
-    /** Writes {@code adapter} (current values, float32) with dropout 0 recorded. */
+    /**
+     * Writes {@code adapter} (current values, float32) into directory {@code dir} (replacing it),
+     * with {@code baseModel} as provenance. Its dropout goes to {@code lora_dropout}, its adapted
+     * blocks to {@code layers_to_transform} (null when every block is adapted); tensors exist for
+     * exactly the adapted blocks.
+     */
     public static void save(Path dir, LoraAdapter adapter, LlamaConfig c, String baseModel) throws IOException {
-        save(dir, adapter, c, baseModel, 0);
-    }
-
-    /** Writes {@code adapter} into directory {@code dir} (replacing it), with {@code baseModel} as provenance. */
-    public static void save(Path dir, LoraAdapter adapter, LlamaConfig c, String baseModel, double dropout) throws IOException {
         adapter.validate(c);
         List<String> modules = adapter.targets().stream().map(LoraFiles::module).toList();
-        LoraMetadata meta = LoraMetadata.of(baseModel, adapter.rank(), adapter.alpha(), dropout, modules, adapter.layers(),
-                c.dim());
+        LoraMetadata meta = LoraMetadata.of(baseModel, adapter.rank(), adapter.alpha(), adapter.dropout(), modules,
+                adapter.layersToTransform(), adapter.layers(), c.dim());
         List<SafetensorsTensor> tensors = new ArrayList<>();
-        for (int l = 0; l < adapter.layers(); l++) {
+        for (int l : adapter.adaptedLayers()) {
             for (LoraTarget t : adapter.targets()) {
                 Var a = adapter.a(l, t), b = adapter.b(l, t);
                 tensors.add(new SafetensorsTensor(tensorName(l, t, "A"), shape(a), a.toFloatArray()));
@@ -188,8 +188,22 @@ public final class LoraFiles {
             throw new WeightFormatException(file, "target_modules", "must name at least one projection");
         }
         if (meta.layersToTransform() != null) {
-            throw new WeightFormatException(file, "layers_to_transform", "only adapters on every block are supported",
-                    meta.layersToTransform());
+            if (meta.layersToTransform().isEmpty()) {
+                throw new WeightFormatException(file, "layers_to_transform", "is an empty list (null means every block)");
+            }
+            Set<Integer> seen = new HashSet<>();
+            for (Integer l : meta.layersToTransform()) {
+                if (l == null || l < 0) {
+                    throw new WeightFormatException(file, "layers_to_transform", "block indices must be 0 or more", l);
+                }
+                if (!seen.add(l)) {
+                    throw new WeightFormatException(file, "layers_to_transform", "lists block " + l + " twice");
+                }
+                if (meta.jsteerLayers() > 0 && l >= meta.jsteerLayers()) {
+                    throw new WeightFormatException(file, "layers_to_transform", "block " + l + " is outside the "
+                            + meta.jsteerLayers() + " blocks of jsteer_layers");
+                }
+            }
         }
         if (meta.fanInFanOut()) {
             throw new WeightFormatException(file, "fan_in_fan_out", "must be false (Llama projections are [out, in])");
@@ -217,6 +231,14 @@ public final class LoraFiles {
             throw new WeightFormatException(config, "jsteer_dim", "the adapter is for width " + meta.jsteerDim()
                     + ", the model width is " + c.dim());
         }
+        if (meta.layersToTransform() != null) {
+            for (int l : meta.layersToTransform()) {
+                if (l >= c.nLayers()) {
+                    throw new WeightFormatException(config, "layers_to_transform", "block " + l + " does not exist: the model has "
+                            + c.nLayers() + " blocks (0.." + (c.nLayers() - 1) + ")");
+                }
+            }
+        }
         Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
         for (String label : meta.targetModules()) {
             try {
@@ -240,10 +262,11 @@ public final class LoraFiles {
                             + c.nLayers() + " blocks");
                 }
             }
+            LoraSpec spec = new LoraSpec(meta.rank(), meta.alpha(), targets, meta.dropout(), meta.layersToTransform());
             int n = LoraTarget.values().length;
             Var[][] a = new Var[c.nLayers()][n], b = new Var[c.nLayers()][n];
             Set<String> expected = new HashSet<>();
-            for (int l = 0; l < c.nLayers(); l++) {
+            for (int l : spec.adaptedLayers(c.nLayers())) {
                 for (LoraTarget t : targets) {
                     a[l][t.ordinal()] = read(file, w, tensorName(l, t, "A"), meta.rank(), t.inFeatures(c), null);
                     b[l][t.ordinal()] = read(file, w, tensorName(l, t, "B"), t.outFeatures(c), meta.rank(),
@@ -255,9 +278,10 @@ public final class LoraFiles {
             List<String> extra = w.tensors().keySet().stream().filter(name -> !expected.contains(name)).toList();
             if (!extra.isEmpty()) {
                 throw new WeightFormatException(file, "tensors", "not part of an adapter for target_modules "
-                        + meta.targetModules(), extra);
+                        + meta.targetModules() + " on layers_to_transform " + (meta.layersToTransform() == null ? "null (every block)"
+                        : meta.layersToTransform()), extra);
             }
-            return LoraAdapter.of(c, meta.rank(), meta.alpha(), targets, a, b);
+            return LoraAdapter.of(c, spec, a, b);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jsteer.model.lora;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -16,7 +17,8 @@ import java.util.List;
  * @param alpha               the scale is alpha / r
  * @param dropout             dropout used in training (recorded; inference has none)
  * @param targetModules       HF module names: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj
- * @param layersToTransform   PEFT's subset of blocks; jsteer writes null (every block) and reads only null
+ * @param layersToTransform   PEFT's subset of adapted blocks (0-based), null for every block; a single
+ *                            number is read as a one-element list, as PEFT allows
  * @param jsteerFormat        {@link #FORMAT} when written by jsteer, null for foreign files
  * @param jsteerLayers        blocks of the model (0 when absent: taken from the tensors)
  * @param jsteerDim           width of the model (0 when absent)
@@ -32,7 +34,8 @@ public record LoraMetadata(
         @JsonProperty("lora_alpha") double alpha,
         @JsonProperty("lora_dropout") double dropout,
         @JsonProperty("target_modules") List<String> targetModules,
-        @JsonProperty("layers_to_transform") List<Integer> layersToTransform,
+        @JsonProperty("layers_to_transform") @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        List<Integer> layersToTransform,
         @JsonProperty("bias") String bias,
         @JsonProperty("task_type") String taskType,
         @JsonProperty("fan_in_fan_out") boolean fanInFanOut,
@@ -51,10 +54,13 @@ public record LoraMetadata(
         layersToTransform = layersToTransform == null ? null : List.copyOf(layersToTransform);
     }
 
-    /** What jsteer writes for an adapter of {@code layers} blocks of width {@code dim}. */
+    /**
+     * What jsteer writes for an adapter of a model with {@code layers} blocks of width {@code dim}
+     * ({@code layersToTransform} null: every block).
+     */
     public static LoraMetadata of(String baseModel, int rank, double alpha, double dropout, List<String> targetModules,
-                                  int layers, int dim) {
-        return new LoraMetadata(PEFT_TYPE, baseModel, rank, alpha, dropout, targetModules, null, "none", "CAUSAL_LM", false,
-                FORMAT, layers, dim, "neox");
+                                  List<Integer> layersToTransform, int layers, int dim) {
+        return new LoraMetadata(PEFT_TYPE, baseModel, rank, alpha, dropout, targetModules, layersToTransform, "none",
+                "CAUSAL_LM", false, FORMAT, layers, dim, "neox");
     }
 }

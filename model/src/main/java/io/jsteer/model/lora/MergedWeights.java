@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * A model file's tensors with an adapter folded in ({@link LoraAdapter#mergeInto}), under the
  * file's own names and layout, so that a writer (e.g. {@code GgufConverter}) can store a merged
- * model. Targeted projections become float32; everything else is the file's own data.
+ * model. Adapted projections become float32; everything else (other projections, blocks the
+ * adapter leaves out) is the file's own data.
  */
 public final class MergedWeights {
 
@@ -41,7 +42,7 @@ public final class MergedWeights {
         FloatTensor[][] byTarget = {merged.wq(), merged.wk(), merged.wv(), merged.wo(), merged.w1(), merged.w3(), merged.w2()};
         ModelWeights file = model.file();
         Map<String, TensorData> tensors = new LinkedHashMap<>(file.tensors());
-        for (int l = 0; l < adapter.layers(); l++) {
+        for (int l : adapter.adaptedLayers()) {
             for (LoraTarget t : adapter.targets()) {
                 String name = ggufName(l, t);
                 TensorData base = file.tensor(name);

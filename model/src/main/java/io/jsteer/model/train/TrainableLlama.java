@@ -30,6 +30,10 @@ import io.jsteer.tensor.autograd.Var;
  * prefilled into an empty KV cache). Sites are hooked as on the inference path:
  * {@code resid_pre → attn_heads → attn_out → mlp_out → resid_post} in every block.
  *
+ * <p>A training pass ({@link ForwardOptions#dropoutSeed} set) applies the adapter's LoRA dropout;
+ * {@link ForwardOptions#recompute} keeps only each block's input and output on the tape and
+ * recomputes the block during backward (activation recomputation), with the same masks and hooks.
+ *
  * <pre>{@code
  * TrainableLlama model = TrainableLlama.of(loaded);
  * Tape tape = new Tape(Precision.F32, parallel);
@@ -77,38 +81,46 @@ public final class TrainableLlama {
         if (lora != null) {
             lora.validate(c);
         }
-        int p = options.promptLength();
-        int dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
-        double eps = c.rmsEps();
+        int dim = c.dim();
 
         // x[T, dim] = embeddings of the tokens (a constant: the table is frozen)
         Var x = tape.embedding(w.tokenEmbedding(), dim, tokens);
         for (int l = 0; l < c.nLayers(); l++) {
-            x = site(tape, hooks, SiteKind.RESID_PRE, l, x, p);
-
-            // attention: q[T, dim], k[T, kvDim], v[T, kvDim] from the normed stream, RoPE on q and k
-            Var h = tape.rmsNorm(x, tape.constant(w.attnNorm()[l], dim), eps);
-            Var q = tape.rope(project(tape, lora, l, LoraTarget.Q, h, w.wq()[l], dim), rope, 0);
-            Var k = tape.rope(project(tape, lora, l, LoraTarget.K, h, w.wk()[l], kvDim), rope, 0);
-            Var v = project(tape, lora, l, LoraTarget.V, h, w.wv()[l], kvDim);
-            Var heads = tape.attention(q, k, v, c.nHeads(), c.nKvHeads(), c.headSize()); // [T, dim]
-            heads = site(tape, hooks, SiteKind.ATTN_HEADS, l, heads, p);
-            Var attnOut = site(tape, hooks, SiteKind.ATTN_OUT, l, project(tape, lora, l, LoraTarget.O, heads, w.wo()[l], dim), p);
-            x = tape.add(x, attnOut);
-
-            // feed-forward: w2 · (silu(w1·h) ⊙ (w3·h))
-            h = tape.rmsNorm(x, tape.constant(w.ffnNorm()[l], dim), eps);
-            Var gate = project(tape, lora, l, LoraTarget.GATE, h, w.w1()[l], hid);
-            Var up = project(tape, lora, l, LoraTarget.UP, h, w.w3()[l], hid);
-            Var down = project(tape, lora, l, LoraTarget.DOWN, tape.swiglu(gate, up), w.w2()[l], dim);
-            Var mlpOut = site(tape, hooks, SiteKind.MLP_OUT, l, down, p);
-            x = tape.add(x, mlpOut);
-
-            x = site(tape, hooks, SiteKind.RESID_POST, l, x, p);
+            int layer = l;
+            x = options.recompute() ? tape.checkpoint(x, (t, in) -> block(t, layer, in, options)) : block(tape, l, x, options);
         }
         // logits[T, vocab] = classifier · rmsnorm(x)
-        Var out = tape.rmsNorm(x, tape.constant(w.outputNorm(), dim), eps);
+        Var out = tape.rmsNorm(x, tape.constant(w.outputNorm(), dim), c.rmsEps());
         return tape.linear(out, w.classifier(), c.vocabSize());
+    }
+
+    /** Block {@code l}: resid_pre {@code x[T, dim]} → resid_post {@code [T, dim]}, with the hooks and adapter of {@code options}. */
+    private Var block(Tape tape, int l, Var x, ForwardOptions options) {
+        TapeHooks hooks = options.hooks();
+        int p = options.promptLength();
+        int dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
+        double eps = c.rmsEps();
+        x = site(tape, hooks, SiteKind.RESID_PRE, l, x, p);
+
+        // attention: q[T, dim], k[T, kvDim], v[T, kvDim] from the normed stream, RoPE on q and k
+        Var h = tape.rmsNorm(x, tape.constant(w.attnNorm()[l], dim), eps);
+        Var q = tape.rope(project(tape, options, l, LoraTarget.Q, h, w.wq()[l], dim), rope, 0);
+        Var k = tape.rope(project(tape, options, l, LoraTarget.K, h, w.wk()[l], kvDim), rope, 0);
+        Var v = project(tape, options, l, LoraTarget.V, h, w.wv()[l], kvDim);
+        Var heads = tape.attention(q, k, v, c.nHeads(), c.nKvHeads(), c.headSize()); // [T, dim]
+        heads = site(tape, hooks, SiteKind.ATTN_HEADS, l, heads, p);
+        Var attnOut = site(tape, hooks, SiteKind.ATTN_OUT, l, project(tape, options, l, LoraTarget.O, heads, w.wo()[l], dim), p);
+        x = tape.add(x, attnOut);
+
+        // feed-forward: w2 · (silu(w1·h) ⊙ (w3·h)), gate and up [T, hid]
+        h = tape.rmsNorm(x, tape.constant(w.ffnNorm()[l], dim), eps);
+        Var gate = project(tape, options, l, LoraTarget.GATE, h, w.w1()[l], hid);
+        Var up = project(tape, options, l, LoraTarget.UP, h, w.w3()[l], hid);
+        Var down = project(tape, options, l, LoraTarget.DOWN, tape.swiglu(gate, up), w.w2()[l], dim);
+        Var mlpOut = site(tape, hooks, SiteKind.MLP_OUT, l, down, p);
+        x = tape.add(x, mlpOut);
+
+        return site(tape, hooks, SiteKind.RESID_POST, l, x, p);
     }
 
     /** {@link #logits} inside a no-grad scope: an evaluation that records nothing. */
@@ -118,10 +130,15 @@ public final class TrainableLlama {
         }
     }
 
-    /** {@code x Wᵀ} with the frozen weight, plus the adapter's side path when it targets this projection. */
-    private static Var project(Tape tape, LoraAdapter lora, int layer, LoraTarget target, Var x, FloatTensor weight, int out) {
+    /**
+     * {@code x Wᵀ} with the frozen weight, plus the adapter's side path when it adapts this block and
+     * projection (its input dropped out in a training pass).
+     */
+    private static Var project(Tape tape, ForwardOptions options, int layer, LoraTarget target, Var x, FloatTensor weight,
+                               int out) {
         Var y = tape.linear(x, weight, out);
-        return lora == null ? y : lora.apply(tape, layer, target, x, y);
+        LoraAdapter lora = options.adapter();
+        return lora == null ? y : lora.apply(tape, layer, target, x, y, options.dropoutSeed());
     }
 
     private static Var site(Tape tape, TapeHooks hooks, SiteKind kind, int layer, Var x, int promptLength) {

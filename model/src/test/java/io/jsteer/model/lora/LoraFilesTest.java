@@ -38,8 +38,8 @@ class LoraFilesTest {
             EnumSet<LoraTarget> targets = EnumSet.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V, LoraTarget.UP, LoraTarget.DOWN);
             LoraAdapter adapter = LoraPathsTest.randomAdapter(c, targets, 5, 0.2, Precision.F32);
             Path out = dir.resolve("adapter-" + c.ropeStyle());
-            LoraFiles.save(out, adapter, c, "tiny", 0.05);
-            LoraFiles.save(out, adapter, c, "tiny", 0.05); // replacing an existing directory
+            LoraFiles.save(out, adapter.withDropout(0.05), c, "tiny");
+            LoraFiles.save(out, adapter.withDropout(0.05), c, "tiny"); // replacing an existing directory
             try (Stream<Path> files = Files.list(dir)) {
                 assertTrue(files.allMatch(p -> p.getFileName().toString().startsWith("adapter-")), "no temporary directory left");
             }

@@ -29,10 +29,15 @@ class LoraPathsTest {
 
     /** An adapter whose B is random too, so that it changes the model. */
     static LoraAdapter randomAdapter(LlamaConfig c, EnumSet<LoraTarget> targets, long seed, double bScale, Precision p) {
-        LoraAdapter adapter = LoraAdapter.initialize(c, 4, 8, targets, seed, p);
+        return randomAdapter(c, LoraSpec.of(4, 8, targets), seed, bScale, p);
+    }
+
+    /** An adapter of {@code spec} whose B is random too (on its adapted blocks). */
+    static LoraAdapter randomAdapter(LlamaConfig c, LoraSpec spec, long seed, double bScale, Precision p) {
+        LoraAdapter adapter = LoraAdapter.initialize(c, spec, seed, p);
         SplittableRandom r = new SplittableRandom(seed + 1);
-        for (int l = 0; l < c.nLayers(); l++) {
-            for (LoraTarget t : targets) {
+        for (int l : adapter.adaptedLayers()) {
+            for (LoraTarget t : spec.targets()) {
                 Var b = adapter.b(l, t);
                 for (int i = 0; i < b.size(); i++) {
                     b.data().set(i, r.nextGaussian() * bScale);

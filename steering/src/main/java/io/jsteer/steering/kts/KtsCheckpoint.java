@@ -98,7 +98,7 @@ public final class KtsCheckpoint {
         Path p = latest();
         JsonNode state = JSON.readTree(p.resolve("state.json").toFile());
         KtsTrainConfig saved = JSON.treeToValue(state.get("config"), KtsTrainConfig.class);
-        if (!saved.equals(t.config())) {
+        if (!saved.withRecompute(t.config().recompute()).equals(t.config())) { // recomputation changes nothing trained
             throw new IllegalArgumentException(p.resolve("state.json") + ": the checkpoint was made with other settings "
                     + saved + "; resume with the same ones (now " + t.config() + ")");
         }

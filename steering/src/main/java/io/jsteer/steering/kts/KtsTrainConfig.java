@@ -25,11 +25,20 @@ import java.util.List;
  * @param normaliseVectors  scale every steering vector (pool and target) to total norm 1 over its
  *                          blocks, keeping the ratios between blocks, so that one c_max fits
  *                          vectors of very different raw norms (a deviation from §1, see KTS.md)
+ * @param loraDropout       PEFT lora_dropout of the adapter's side paths during training, in [0, 1)
+ *                          (the spec's runs use 0); masks come from the step's seed, so runs stay
+ *                          deterministic and resumable
+ * @param loraLayers        PEFT layers_to_transform: the adapted blocks (null: every block)
+ * @param recompute         recompute each block in the backward pass instead of keeping its
+ *                          activations (less memory, one more forward per block); the result is
+ *                          the same up to float rounding, so a checkpoint may be resumed with
+ *                          either setting
  */
 public record KtsTrainConfig(int rank, double alpha, double learningRate, double weightDecay, int steps, int batchSize,
                              int gradAccumulation, double clipNorm, double steerProbability, double cMax,
                              List<Integer> steerBlocks, int refreshEvery, int pairsPerConcept, boolean forwardKl,
-                             int checkpointEvery, long seed, boolean normaliseVectors) {
+                             int checkpointEvery, long seed, boolean normaliseVectors, double loraDropout,
+                             List<Integer> loraLayers, boolean recompute) {
 
     public KtsTrainConfig {
         check(rank >= 1, "rank", rank, "at least 1");
@@ -46,7 +55,24 @@ public record KtsTrainConfig(int rank, double alpha, double learningRate, double
         check(refreshEvery >= 1, "refresh interval", refreshEvery, "at least 1");
         check(pairsPerConcept >= 1, "pairs per concept", pairsPerConcept, "at least 1");
         check(checkpointEvery >= 0, "checkpoint interval", checkpointEvery, "0 or more");
+        check(loraDropout >= 0 && loraDropout < 1, "LoRA dropout", loraDropout, "in [0, 1)");
+        check(loraLayers == null || !loraLayers.isEmpty(), "LoRA layers", loraLayers, "non-empty (or null for every block)");
         steerBlocks = List.copyOf(steerBlocks);
+        loraLayers = loraLayers == null ? null : List.copyOf(loraLayers);
+    }
+
+    /** The same settings with block recomputation on or off (it does not change what is trained). */
+    public KtsTrainConfig withRecompute(boolean on) {
+        return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed,
+                normaliseVectors, loraDropout, loraLayers, on);
+    }
+
+    /** LoRA dropout p and adapted blocks (null: every block). */
+    public KtsTrainConfig withLora(double dropout, List<Integer> layers) {
+        return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed,
+                normaliseVectors, dropout, layers, recompute);
     }
 
     private static void check(boolean ok, String what, Object value, String need) {
@@ -55,48 +81,61 @@ public record KtsTrainConfig(int rank, double alpha, double learningRate, double
         }
     }
 
-    /** Spec §7 for stories260K (5 blocks): r 8, α 16, lr 1e-3, steering probability 0.5, blocks 1–3, refresh every 50. */
+    /**
+     * Spec §7 for stories260K (5 blocks): r 8, α 16 on every block, no LoRA dropout, lr 1e-3, steering
+     * probability 0.5, blocks 1–3, refresh every 50, blocks recomputed in the backward pass (as
+     * {@code jsteer kts train} does by default: it bounds memory for about the same step time).
+     */
     public static KtsTrainConfig demo() {
-        return new KtsTrainConfig(8, 16, 1e-3, 0, 300, 16, 1, 1.0, 0.5, 0, List.of(1, 2, 3), 50, 16, false, 50, 19, true);
+        return new KtsTrainConfig(8, 16, 1e-3, 0, 300, 16, 1, 1.0, 0.5, 0, List.of(1, 2, 3), 50, 16, false, 50, 19, true,
+                0, null, true);
     }
 
     public KtsTrainConfig withSteps(int s) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, s, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withNormalisedVectors(boolean normalise) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normalise);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normalise,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withCMax(double c) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, c, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
+                steerProbability, c, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withBatch(int batch, int accumulation) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batch, accumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withSchedule(int refresh, int checkpoint) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refresh, pairsPerConcept, forwardKl, checkpoint, seed, normaliseVectors);
+                steerProbability, cMax, steerBlocks, refresh, pairsPerConcept, forwardKl, checkpoint, seed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withSteering(double probability, List<Integer> blocks) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                probability, cMax, blocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors);
+                probability, cMax, blocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, seed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withForwardKl(boolean forward) {
         return new KtsTrainConfig(rank, alpha, learningRate, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forward, checkpointEvery, seed, normaliseVectors);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forward, checkpointEvery, seed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 
     public KtsTrainConfig withRate(double lr, long newSeed) {
         return new KtsTrainConfig(rank, alpha, lr, weightDecay, steps, batchSize, gradAccumulation, clipNorm,
-                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, newSeed, normaliseVectors);
+                steerProbability, cMax, steerBlocks, refreshEvery, pairsPerConcept, forwardKl, checkpointEvery, newSeed, normaliseVectors,
+                loraDropout, loraLayers, recompute);
     }
 }

@@ -5,6 +5,7 @@ import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.kts.data.Concept;
 import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraSpec;
 import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
@@ -26,6 +27,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * The KL stage of KTS (spec §2 with the §6 choices): a LoRA adapter is trained so that the
@@ -39,7 +41,10 @@ import java.util.Random;
  * recomputed on the current adapted model every {@code refreshEvery} steps.
  *
  * <p>All randomness of step s comes from {@code Random(seed, s)}, so the RNG state of a
- * checkpoint is its step number and a resumed run replays exactly what an uninterrupted one does.
+ * checkpoint is its step number and a resumed run replays exactly what an uninterrupted one does;
+ * the LoRA dropout masks of a sequence come from {@link #dropoutSeed} of the step, so they replay too.
+ * With {@link KtsTrainConfig#recompute} the adapted forward keeps only each block's input and
+ * output and recomputes the block during backward (same masks, same steering).
  */
 public final class KtsTrainer {
 
@@ -91,7 +96,8 @@ public final class KtsTrainer {
         this.cfg = cfg;
         this.benign = List.copyOf(benign);
         this.pool = List.copyOf(pool);
-        LoraAdapter adapter = LoraAdapter.initialize(config, cfg.rank(), cfg.alpha(), EnumSet.allOf(LoraTarget.class), cfg.seed());
+        LoraSpec spec = new LoraSpec(cfg.rank(), cfg.alpha(), EnumSet.allOf(LoraTarget.class), cfg.loraDropout(), cfg.loraLayers());
+        LoraAdapter adapter = LoraAdapter.initialize(config, spec, cfg.seed(), Precision.F32);
         this.graph = new TrainableKtsGraph(config, weights, adapter);
         this.optimizer = new AdamW(adapter.parameters(),
                 LearningRateSchedule.cosine(cfg.learningRate(), 0, cfg.steps()), cfg.weightDecay());
@@ -172,13 +178,16 @@ public final class KtsTrainer {
         double lr = optimizer.learningRate();
         optimizer.zeroGrad();
         for (int m = 0; m < micro; m++) {
-            for (int[] seq : batches.get(m)) {
+            for (int b = 0; b < batches.get(m).size(); b++) {
+                int[] seq = batches.get(m).get(b);
                 Tape tape = new Tape(Precision.F32, parallel);
                 Var ref;
                 try (NoGrad _ = tape.noGrad()) {
                     ref = tape.logSoftmax(graph.logits(tape, seq, null, false, null)); // p₀: no adapter, no steering
                 }
-                Var q = tape.logSoftmax(graph.logits(tape, seq, steering[m], true, null));
+                // LoRA dropout masks: a function of (seed, step, micro-batch, sequence), not of rnd, so p = 0 draws what it always did
+                long dropoutSeed = dropoutSeed(cfg.seed(), step, m, b);
+                Var q = tape.logSoftmax(graph.trainingLogits(tape, seq, steering[m], dropoutSeed, cfg.recompute()));
                 Var kl = cfg.forwardKl() ? tape.klDivergence(ref, q) : tape.klDivergence(q, ref);
                 double weight = (double) seq.length / totalTokens; // token-weighted mean over the whole step
                 lossSum += kl.item() * weight;
@@ -194,6 +203,15 @@ public final class KtsTrainer {
         optimizer.step();
         lossHistory.add(lossSum);
         return new StepStats(step, lossSum, steered, micro, lr, norm, 0, 0);
+    }
+
+    /** The dropout seed of one sequence of one step; every one differs, and a resumed run derives the same. */
+    static long dropoutSeed(long seed, int step, int microBatch, int sequence) {
+        long h = seed;
+        for (long part : new long[] {step, microBatch, sequence}) {
+            h = new SplittableRandom(h ^ (part + 1) * 0xBF58476D1CE4E5B9L).nextLong();
+        }
+        return h;
     }
 
     // ---- checkpoint plumbing (used by KtsCheckpoint) -----------------------------------------

@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * Not a test: peak heap and seconds per step of the KTS loop on any model (e.g. a
  * {@code jsteer synth --shape llama2-110m} file) with random-token benign sequences, every step
  * steered, LoRA r 8 on all projections. Run with the test classpath:
- * {@code java -Xmx3g -cp ... io.jsteer.steering.kts.KtsMemoryProbe MODEL TOKENIZER THREADS SEQ_LEN BATCH STEPS}.
+ * {@code java -Xmx3g -cp ... io.jsteer.steering.kts.KtsMemoryProbe MODEL TOKENIZER THREADS SEQ_LEN BATCH STEPS [RECOMPUTE]}
+ * (RECOMPUTE: true or false, default false).
  */
 public final class KtsMemoryProbe {
 
@@ -22,6 +23,7 @@ public final class KtsMemoryProbe {
     public static void main(String[] args) throws Exception {
         int threads = Integer.parseInt(args[2]), len = Integer.parseInt(args[3]), batch = Integer.parseInt(args[4]);
         int steps = Integer.parseInt(args[5]);
+        boolean recompute = args.length > 6 && Boolean.parseBoolean(args[6]);
         try (LoadedModel m = ModelLoader.load(Path.of(args[0]), Path.of(args[1])); Parallel par = new Parallel(threads)) {
             SplittableRandom r = new SplittableRandom(1);
             List<int[]> benign = new ArrayList<>();
@@ -31,7 +33,7 @@ public final class KtsMemoryProbe {
                 benign.add(seq);
             }
             KtsTrainConfig cfg = KtsTrainConfig.demo().withSteps(steps).withBatch(batch, 1).withSchedule(1000, 0)
-                    .withSteering(1.0, List.of(1, 2, 3)).withCMax(1);
+                    .withSteering(1.0, List.of(1, 2, 3)).withCMax(1).withRecompute(recompute);
             long t0 = System.nanoTime();
             KtsTrainer t = new KtsTrainer(m.config(), m.weights(), m.tokenizer(), cfg, benign,
                     DemoCorpus.trainingPool(2, 1).subList(0, 2), par);
@@ -39,9 +41,9 @@ public final class KtsMemoryProbe {
             t0 = System.nanoTime();
             t.train(steps, s -> System.err.printf("step %d loss %.5f %.1f s%n", s.step(), s.loss(), s.seconds()), null);
             double perStep = (System.nanoTime() - t0) / 1e9 / steps;
-            System.out.printf("model %s: %d LoRA parameters, batch %d x %d tokens, %.1f s setup (pool vectors), %.2f s/step, "
-                            + "peak heap %d MiB (max heap %d MiB)%n", m.name(),
-                    t.graph().parameters().stream().mapToInt(v -> v.size()).sum(), batch, len, setup, perStep,
+            System.out.printf("model %s: %d LoRA parameters, batch %d x %d tokens, recompute %s, %.1f s setup (pool vectors), "
+                            + "%.2f s/step, peak heap %d MiB (max heap %d MiB)%n", m.name(),
+                    t.graph().parameters().stream().mapToInt(v -> v.size()).sum(), batch, len, recompute, setup, perStep,
                     t.peakHeapBytes() >> 20, Runtime.getRuntime().maxMemory() >> 20);
         }
     }

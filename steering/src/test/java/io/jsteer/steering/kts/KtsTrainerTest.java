@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.steering.kts.data.BenignCorpus;
 import io.jsteer.steering.kts.data.Concept;
 import io.jsteer.steering.kts.data.DemoCorpus;
@@ -86,10 +87,58 @@ class KtsTrainerTest {
         }
         assertTrue(KtsGraphTest.maxAbsDiff(a.get(1).toFloatArray(), new float[a.get(1).size()]) > 0,
                 "B must have moved away from zero");
+        // a checkpoint written before LoRA dropout, layer selection and recomputation existed still resumes
+        Path state = checkpoints.latest().resolve("state.json");
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(state.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("config")).remove(List.of("loraDropout", "loraLayers", "recompute"));
+        java.nio.file.Files.writeString(state, json.toString());
+        var old = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        checkpoints.restore(old);
+        assertEquals(6, old.step());
         // a checkpoint made with other settings is refused
         var other = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withCMax(3.0), benignTrain, pool);
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> checkpoints.restore(other));
         assertTrue(e.getMessage().contains("other settings"), e.getMessage());
+    }
+
+    @Test
+    void resumedRunWithLoraDropoutAndRecomputationEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
+        KtsTrainConfig c = cfg.withSteps(4).withSchedule(4, 2).withCMax(2.0).withLora(0.2, List.of(1, 2, 4)).withRecompute(true);
+        var straight = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        assertEquals(2 * 7 * 3, straight.graph().parameters().size(), "A and B of 7 projections in blocks 1, 2 and 4 only");
+        straight.train(4, s -> { }, null);
+
+        var checkpoints = new KtsCheckpoint(dir.resolve("ckpt"));
+        var first = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        first.train(2, s -> { }, checkpoints);
+        var resumed = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        checkpoints.restore(resumed);
+        assertEquals(0.2, LoraFiles.metadata(checkpoints.latest().resolve(KtsCheckpoint.ADAPTER_FILE)).dropout(),
+                "the checkpoint's adapter records lora_dropout");
+        resumed.train(4, s -> { }, checkpoints);
+        assertEquals(straight.lossHistory(), resumed.lossHistory());
+        List<Var> a = straight.graph().parameters(), b = resumed.graph().parameters();
+        for (int k = 0; k < a.size(); k++) {
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), "parameter " + k);
+        }
+
+        // dropout changes the trajectory; recomputation does not (beyond float rounding); a checkpoint
+        // may be resumed with recomputation switched off
+        var noDropout = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withLora(0, List.of(1, 2, 4)),
+                benignTrain, pool);
+        noDropout.train(4, s -> { }, null);
+        var kept = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withRecompute(false), benignTrain, pool);
+        kept.train(4, s -> { }, null);
+        double dropoutEffect = 0, recomputeEffect = 0;
+        for (int k = 0; k < 4; k++) {
+            dropoutEffect = Math.max(dropoutEffect, Math.abs(noDropout.lossHistory().get(k) - straight.lossHistory().get(k)));
+            recomputeEffect = Math.max(recomputeEffect, Math.abs(kept.lossHistory().get(k) - straight.lossHistory().get(k)));
+        }
+        assertTrue(dropoutEffect > 1e-4, "dropout 0.2 changes the losses: " + dropoutEffect);
+        assertTrue(recomputeEffect < 1e-5 * (1 + Math.abs(straight.lossHistory().get(3))), "recomputation: " + recomputeEffect);
+        var switched = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withRecompute(false), benignTrain, pool);
+        checkpoints.restore(switched);
+        assertEquals(4, switched.step());
     }
 
     @Test

@@ -96,6 +96,16 @@ public final class Tape {
         for (int i = 0; i < seed.length; i++) {
             g.add(i, seed[i]);
         }
+        runBackward();
+    }
+
+    /** {@link #backward(Var, double[])} with the seed in a storage of this tape's precision (a checkpoint's output gradient). */
+    void backward(Var output, Storage seed) {
+        output.gradForAccumulation().axpy(0, 1, seed, 0, seed.size());
+        runBackward();
+    }
+
+    private void runBackward() {
         try {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 Node node = nodes.get(i);
@@ -114,6 +124,11 @@ public final class Tape {
     }
 
     // ---- plumbing for the ops --------------------------------------------------------------
+
+    /** A fresh tape with this one's precision and parallelism (a checkpoint's recording). */
+    Tape inner() {
+        return new Tape(precision, parallel);
+    }
 
     /** A result tensor; it needs a gradient when recording and any input needs one. */
     Var result(int[] shape, Storage data, Var... inputs) {
@@ -168,6 +183,29 @@ public final class Tape {
      * (no gradient to W; the weight is never copied whole).
      */
     public Var linear(Var x, FloatTensor w, int outFeatures) { return FrozenMatMul.apply(this, x, w, outFeatures); }
+
+    // ---- recomputation ---------------------------------------------------------------------
+
+    /** A function of one tensor built on the tape it is given, e.g. one transformer block. */
+    @FunctionalInterface
+    public interface Segment {
+        Var apply(Tape tape, Var x);
+    }
+
+    /**
+     * {@code segment(x)} without keeping its intermediate tensors: it runs on an inner tape that is
+     * dropped at once, and runs again during {@link #backward} to backpropagate through it
+     * (activation recomputation, "gradient checkpointing"). Gradients reach x and every trainable
+     * Var the segment uses. The segment must compute the same function both times; see
+     * {@code Checkpoint}. Outside recording (a no-grad scope) it simply runs {@code segment} here.
+     */
+    public Var checkpoint(Var x, Segment segment) { return Checkpoint.apply(this, x, segment); }
+
+    /**
+     * Inverted dropout of every element with probability p (kept ones scaled by {@code 1/(1−p)}),
+     * the mask drawn from {@code seed}: one seed, one mask. p = 0 returns x itself.
+     */
+    public Var dropout(Var x, double p, long seed) { return Dropout.apply(this, x, p, seed); }
 
     // ---- elementwise -----------------------------------------------------------------------
 

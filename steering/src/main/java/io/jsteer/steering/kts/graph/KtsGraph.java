@@ -20,6 +20,13 @@ public interface KtsGraph {
      */
     Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter, Var[] capture);
 
+    /**
+     * Logits of a training pass of the adapted model: like {@code logits(tape, tokens, steering, true, null)},
+     * with the adapter's LoRA dropout drawn from {@code dropoutSeed} and, when {@code recompute}, every
+     * block recomputed in the backward pass instead of kept on the tape.
+     */
+    Var trainingLogits(Tape tape, int[] tokens, BlockSteering steering, long dropoutSeed, boolean recompute);
+
     /** The LoRA adapter that {@code withAdapter} switches on. */
     io.jsteer.model.lora.LoraAdapter adapter();
 

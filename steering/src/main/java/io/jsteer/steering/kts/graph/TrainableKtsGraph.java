@@ -42,6 +42,15 @@ public final class TrainableKtsGraph implements KtsGraph {
 
     @Override
     public Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter, Var[] capture) {
+        return model.logits(tape, tokens, options(steering, withAdapter, capture));
+    }
+
+    @Override
+    public Var trainingLogits(Tape tape, int[] tokens, BlockSteering steering, long dropoutSeed, boolean recompute) {
+        return model.logits(tape, tokens, options(steering, true, null).withDropoutSeed(dropoutSeed).withRecompute(recompute));
+    }
+
+    private ForwardOptions options(BlockSteering steering, boolean withAdapter, Var[] capture) {
         LlamaConfig c = model.config();
         TapeHooks hooks = new TapeHooks(c.nLayers());
         boolean steer = steering != null && steering.active();
@@ -59,7 +68,6 @@ public final class TrainableKtsGraph implements KtsGraph {
                 return out;
             });
         }
-        ForwardOptions options = ForwardOptions.NONE.withHooks(hooks).withAdapter(withAdapter ? adapter : null);
-        return model.logits(tape, tokens, options);
+        return ForwardOptions.NONE.withHooks(hooks).withAdapter(withAdapter ? adapter : null);
     }
 }
