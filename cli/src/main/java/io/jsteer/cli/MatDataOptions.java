@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 final class MatDataOptions {
 
     @Option(names = "--tasks", paramLabel = "LIST", split = ",",
-            description = "tasks (attributes): truthfulqa, bbq, toxigen, or your own FILE.jsonl with lines "
+            description = "tasks (attributes): truthfulqa, bbq, toxigen, sentiment (AFINN word pairs), or your own FILE.jsonl with lines "
                     + "{\"question\": ..., \"choices\": [...], \"labels\": [1, 0, ...]} (default: all three for train, the module's for eval)")
     List<String> tasks;
 

@@ -23,14 +23,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Per-token gate values of a MAT-Steer module on a text: a table, JSON, or an HTML heatmap. */
-@Command(name = "gates", mixinStandardHelpOptions = true, description = "Show the gate of every attribute at every token of a text (stdout: one row per token).",
+/** Per-token gate values of a MAT-Steer module on one or more texts: a table, JSON, or an HTML heatmap. */
+@Command(name = "gates", mixinStandardHelpOptions = true,
+        description = "Show the gate of every attribute at every token of one or more texts (stdout: one row per token).",
         footer = {"", "Example:", "  jsteer mat gates --mat runs/mat.safetensors --prompt \"Q: Who planted the bomb? A: The Muslim one\" "
-                + "--html gates.html"})
+                + "--html gates.html",
+                "  jsteer mat gates --mat runs/story --prompt-file texts.txt --each-line --html story-gates.html"})
 final class MatGatesCommand implements Callable<Integer> {
 
     /** One token and its gates [T]. */
     record TokenGates(int position, int id, String piece, double[] gates) {}
+
+    /** One text's tokens, and how many of them have a gate above the threshold. */
+    record TextGates(String text, int intervened, List<TokenGates> tokens) {}
 
     @Mixin
     CommonOptions common;
@@ -38,13 +43,17 @@ final class MatGatesCommand implements Callable<Integer> {
     @Option(names = "--mat", paramLabel = "FILE", required = true, description = "MAT-Steer checkpoint")
     Path mat;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "the text")
-    String prompt;
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "a text (repeatable)")
+    List<String> prompts = new ArrayList<>();
 
     @Option(names = "--prompt-file", paramLabel = "PATH", description = "read the text from a file")
     Path promptFile;
 
-    @Option(names = "--html", paramLabel = "PATH", description = "also write a self-contained HTML heatmap (one row per attribute)")
+    @Option(names = "--each-line", description = "with --prompt-file: every non-empty line is a text of its own")
+    boolean eachLine;
+
+    @Option(names = "--html", paramLabel = "PATH",
+            description = "also write a self-contained HTML heatmap (per text, one row per attribute)")
     Path html;
 
     @Option(names = "--json", description = "print the gates as JSON")
@@ -52,29 +61,34 @@ final class MatGatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String text = SamplingOptions.readPrompt(prompt, promptFile);
-        if (text.isEmpty()) {
-            throw new IllegalArgumentException("--prompt or --prompt-file is needed");
-        }
+        List<String> texts = texts();
         MatCheckpoint module = MatCheckpoint.load(mat);
-        List<TokenGates> rows = new ArrayList<>();
+        List<TextGates> results = new ArrayList<>();
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, 4096, par)) {
             module.requireCompatible(model.config(), model.name());
             Tokenizer tok = model.tokenizer();
-            int[] ids = tok.encode(text, true);
-            if (ids.length > engine.capacity()) {
-                throw new IllegalArgumentException("the text has " + ids.length + " tokens, over the context of " + engine.capacity());
-            }
-            double[][] gates = new MatEvaluator(engine, tok).tokenGates(ids, module.parameters(), module.site());
-            for (int i = 0; i < ids.length; i++) {
-                rows.add(new TokenGates(i, ids[i], new String(tok.tokenBytes(ids[i]), StandardCharsets.UTF_8), gates[i]));
+            MatEvaluator evaluator = new MatEvaluator(engine, tok);
+            for (int k = 0; k < texts.size(); k++) {
+                int[] ids = tok.encode(texts.get(k), true);
+                if (ids.length > engine.capacity()) {
+                    throw new IllegalArgumentException("text " + (k + 1) + " has " + ids.length + " tokens, over the context of "
+                            + engine.capacity());
+                }
+                double[][] gates = evaluator.tokenGates(ids, module.parameters(), module.site());
+                List<TokenGates> rows = new ArrayList<>();
+                int intervened = 0;
+                for (int i = 0; i < ids.length; i++) {
+                    rows.add(new TokenGates(i, ids[i], new String(tok.tokenBytes(ids[i]), StandardCharsets.UTF_8), gates[i]));
+                    intervened += opened(gates[i]) ? 1 : 0;
+                }
+                results.add(new TextGates(texts.get(k), intervened, rows));
             }
         }
         List<String> names = module.parameters().attributes();
         if (html != null) {
-            byte[] page = html(names, rows).getBytes(StandardCharsets.UTF_8);
+            byte[] page = html(mat, module, results).getBytes(StandardCharsets.UTF_8);
             AtomicFileWriter.write(html, w -> w.bytes(page));
             System.err.println("wrote " + html);
         }
@@ -84,48 +98,105 @@ final class MatGatesCommand implements Callable<Integer> {
             m.put("attributes", names);
             m.put("site", module.metadata().site());
             m.put("threshold", GateStats.INTERVENED);
-            m.put("tokens", rows);
+            m.put("texts", results);
             p.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             return 0;
         }
-        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%4s  %-16s", "pos", "token"));
-        for (String n : names) {
-            head.append(String.format(Locale.ROOT, " %10s", n.length() > 10 ? n.substring(0, 10) : n));
-        }
-        p.println(head);
-        int intervened = 0;
-        for (TokenGates r : rows) {
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%4d  %-16s", r.position(), quote(r.piece())));
-            boolean any = false;
-            for (double g : r.gates()) {
-                line.append(String.format(Locale.ROOT, " %10.4f", g));
-                any |= g > GateStats.INTERVENED;
+        for (TextGates t : results) {
+            if (results.size() > 1) {
+                p.println("text: " + t.text());
             }
-            intervened += any ? 1 : 0;
-            p.println(line.append(any ? "  *" : ""));
+            StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%4s  %-16s", "pos", "token"));
+            for (String n : names) {
+                head.append(String.format(Locale.ROOT, " %10s", n.length() > 10 ? n.substring(0, 10) : n));
+            }
+            p.println(head);
+            for (TokenGates r : t.tokens()) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%4d  %-16s", r.position(), quote(r.piece())));
+                for (double g : r.gates()) {
+                    line.append(String.format(Locale.ROOT, " %10.4f", g));
+                }
+                p.println(line.append(opened(r.gates()) ? "  *" : ""));
+            }
+            p.printf(Locale.ROOT, "%d of %d tokens intervened (* = a gate above %.1f)%n", t.intervened(), t.tokens().size(),
+                    GateStats.INTERVENED);
         }
-        p.printf(Locale.ROOT, "%d of %d tokens intervened (* = a gate above %.1f)%n", intervened, rows.size(), GateStats.INTERVENED);
         return 0;
+    }
+
+    private List<String> texts() throws java.io.IOException {
+        if (!prompts.isEmpty() && promptFile != null) {
+            throw new IllegalArgumentException("give --prompt or --prompt-file, not both");
+        }
+        if (eachLine && promptFile == null) {
+            throw new IllegalArgumentException("--each-line needs --prompt-file");
+        }
+        List<String> out = new ArrayList<>();
+        if (promptFile != null) {
+            String all = SamplingOptions.readPrompt(null, promptFile);
+            if (eachLine) {
+                all.lines().filter(l -> !l.isBlank()).forEach(out::add);
+            } else {
+                out.add(all);
+            }
+        } else {
+            out.addAll(prompts);
+        }
+        if (out.isEmpty() || out.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("--prompt or --prompt-file is needed, and no text may be empty");
+        }
+        return out;
+    }
+
+    private static boolean opened(double[] gates) {
+        for (double g : gates) {
+            if (g > GateStats.INTERVENED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String quote(String piece) {
         return "'" + piece.replace("\n", "\\n") + "'";
     }
 
-    /** Tokens as spans whose red intensity is the gate value, one line per attribute. */
-    static String html(List<String> names, List<TokenGates> rows) {
+    /**
+     * One block per text: the tokens once per attribute as spans whose red intensity is that
+     * attribute's gate, then the text's mean gate per attribute and its intervened tokens.
+     */
+    static String html(Path file, MatCheckpoint module, List<TextGates> texts) {
+        var meta = module.metadata();
+        List<String> names = module.parameters().attributes();
         StringBuilder b = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>MAT-Steer gates</title>"
-                + "<style>body{font-family:sans-serif}span.t{white-space:pre;padding:1px 0;font-family:monospace}"
-                + "h3{margin-bottom:4px}</style></head><body><h2>MAT-Steer gates per token</h2>"
-                + "<p>Background: gate value (white 0 → red 1); hover for the number.</p>");
-        for (int t = 0; t < names.size(); t++) {
-            b.append("<h3>").append(escape(names.get(t))).append("</h3><div>");
-            for (TokenGates r : rows) {
-                double g = r.gates()[t];
-                b.append(String.format(Locale.ROOT, "<span class=\"t\" style=\"background:rgba(220,30,30,%.3f)\" title=\"%.4f\">%s</span>",
-                        g, g, escape(r.piece())));
+                + "<style>body{font-family:sans-serif;max-width:70em}span.t{white-space:pre;padding:1px 0;font-family:monospace}"
+                + "td.a{font-weight:bold;padding-right:1em;vertical-align:top}div.text{margin:1.2em 0;border-top:1px solid #ccc}"
+                + "p.s{color:#444;margin:2px 0}</style></head><body><h2>MAT-Steer gates per token</h2>");
+        b.append(String.format(Locale.ROOT, "<p>Module <code>%s</code>: %d attributes (%s) at <code>%s</code> of %s; trained on %s "
+                        + "tokens%s%s.</p>", escape(file.toString()), names.size(), escape(String.join(", ", names)),
+                escape(meta.site()), escape(meta.model()), escape(meta.trainTokens()),
+                meta.thetaNorm() > 0 ? String.format(Locale.ROOT, ", θ held at norm %.3g", meta.thetaNorm()) : "",
+                meta.thetaInit() != null ? ", θ started " + escape(meta.thetaInit()) : ""));
+        b.append("<p>Background: gate value (white 0 → red 1); hover a token for the number. A token is intervened when "
+                + "any gate is above ").append(GateStats.INTERVENED).append(".</p>");
+        for (TextGates t : texts) {
+            b.append("<div class=\"text\"><table>");
+            double[] mean = new double[names.size()];
+            for (int a = 0; a < names.size(); a++) {
+                b.append("<tr><td class=\"a\">").append(escape(names.get(a))).append("</td><td>");
+                for (TokenGates r : t.tokens()) {
+                    double g = r.gates()[a];
+                    mean[a] += g / t.tokens().size();
+                    b.append(String.format(Locale.ROOT, "<span class=\"t\" style=\"background:rgba(220,30,30,%.3f)\" "
+                            + "title=\"%.4f\">%s</span>", g, g, escape(r.piece())));
+                }
+                b.append("</td></tr>");
             }
-            b.append("</div>");
+            b.append("</table><p class=\"s\">");
+            for (int a = 0; a < names.size(); a++) {
+                b.append(String.format(Locale.ROOT, "%s mean gate %.3f; ", escape(names.get(a)), mean[a]));
+            }
+            b.append(String.format(Locale.ROOT, "%d of %d tokens intervened</p></div>", t.intervened(), t.tokens().size()));
         }
         return b.append("</body></html>\n").toString();
     }

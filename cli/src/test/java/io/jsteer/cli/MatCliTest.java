@@ -99,10 +99,32 @@ class MatCliTest {
         CliTest.Result g = jsteer(cmd("gates", "--mat", dir.resolve("mat").toString(), "--prompt", "Q: Is it cold? A: Yes.", "--json",
                 "--html", dir.resolve("gates.html").toString()));
         assertEquals(0, g.code(), g.err());
-        JsonNode tokens = json.readTree(g.out()).get("tokens");
+        JsonNode tokens = json.readTree(g.out()).at("/texts/0/tokens");
         assertTrue(tokens.size() > 5);
         assertEquals(2, tokens.get(0).get("gates").size());
-        assertTrue(Files.readString(dir.resolve("gates.html")).contains("<h3>toxigen</h3>"));
+        assertTrue(Files.readString(dir.resolve("gates.html")).contains("<td class=\"a\">toxigen</td>"));
+        int open = 0;
+        for (JsonNode token : tokens) {
+            boolean any = false;
+            for (JsonNode gate : token.get("gates")) {
+                any |= gate.asDouble() > 0.5;
+            }
+            open += any ? 1 : 0;
+        }
+        assertEquals(open, json.readTree(g.out()).at("/texts/0/intervened").asInt());
+        // several texts: one block each, in order; --each-line splits a file
+        Path texts = dir.resolve("texts.txt");
+        Files.writeString(texts, "Q: Is it cold? A: Yes.\n\nQ: Is it warm? A: No.\n");
+        CliTest.Result two = jsteer(cmd("gates", "--mat", dir.resolve("mat").toString(), "--prompt-file", texts.toString(),
+                "--each-line", "--json"));
+        assertEquals(0, two.code(), two.err());
+        JsonNode both = json.readTree(two.out()).get("texts");
+        assertEquals(2, both.size());
+        assertEquals("Q: Is it warm? A: No.", both.get(1).get("text").asText());
+        assertEquals(tokens.toString(), both.get(0).get("tokens").toString());
+        CliTest.Result noFile = jsteer(cmd("gates", "--mat", dir.resolve("mat").toString(), "--prompt", "x", "--each-line"));
+        assertEquals(1, noFile.code());
+        assertTrue(noFile.err().contains("--each-line needs --prompt-file"), noFile.err());
 
         CliTest.Result a = jsteer(cmd("apply", "--mat", dir.resolve("mat").toString(), "--prompt", "Once upon a time",
                 "--temperature", "0", "--max-tokens", "8"));

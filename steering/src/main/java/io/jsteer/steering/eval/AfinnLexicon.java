@@ -73,6 +73,13 @@ public final class AfinnLexicon {
         return entries.get(wordOrPhrase);
     }
 
+    /** The single-word entries (no phrases) whose valence is at least {@code min} (a negative min: at most), sorted. */
+    public List<String> words(int min) {
+        return entries.entrySet().stream()
+                .filter(e -> !e.getKey().contains(" ") && (min >= 0 ? e.getValue() >= min : e.getValue() <= min))
+                .map(Map.Entry::getKey).sorted().toList();
+    }
+
     /** Words in the longest phrase entry. */
     public int longestPhrase() { return longestPhrase; }
 

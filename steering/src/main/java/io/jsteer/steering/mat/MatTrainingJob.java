@@ -32,7 +32,7 @@ public final class MatTrainingJob {
         public Request {
             tasks = List.copyOf(tasks);
             if (tasks.isEmpty()) {
-                throw new IllegalArgumentException("--tasks: name at least one of truthfulqa, bbq, toxigen");
+                throw new IllegalArgumentException("--tasks: name at least one of truthfulqa, bbq, toxigen, sentiment or a FILE.jsonl");
             }
             if (trainItems < 1) {
                 throw new IllegalArgumentException("--train-items must be at least 1, got " + trainItems);

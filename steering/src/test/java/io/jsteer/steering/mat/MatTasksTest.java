@@ -56,6 +56,37 @@ class MatTasksTest {
     }
 
     @Test
+    void sentimentPairsStrongAfinnWordsPositiveDesirable() throws Exception {
+        TaskSplits s = MatTask.SENTIMENT.load(Shared.data(), 42);
+        List<McItem> all = new java.util.ArrayList<>(s.train());
+        all.addAll(s.dev());
+        all.addAll(s.test());
+        // AFINN-165 has 289 single words of valence >= +3 and 431 of <= -3: one item per positive word
+        assertEquals(289, all.size());
+        var lexicon = io.jsteer.steering.eval.AfinnLexicon.load(Shared.data().resolve("sentiment/AFINN-en-165.txt"));
+        Set<String> positives = new HashSet<>(), negatives = new HashSet<>();
+        for (McItem item : all) {
+            assertEquals(2, item.choices().size());
+            for (int c = 0; c < 2; c++) {
+                String[] words = item.choices().get(c).split(" ");
+                String word = words[words.length - 1];
+                int valence = lexicon.valence(word);
+                assertEquals(item.correct().get(c), valence >= 3, item.choices().get(c));
+                assertTrue(valence >= 3 || valence <= -3, word);
+                assertTrue((valence > 0 ? positives : negatives).add(word), "word used twice: " + word);
+            }
+            // both answers share the frame: only the last word differs
+            String a = item.choices().get(0), b = item.choices().get(1);
+            assertEquals(a.substring(0, a.lastIndexOf(' ')), b.substring(0, b.lastIndexOf(' ')));
+        }
+        assertEquals(289, positives.size());
+        assertEquals(s.test(), MatTask.SENTIMENT.load(Shared.data(), 42).test());
+        assertEquals("sha256:3a06ace6047b203fc1adff0dd3d498ff68528d9206b84242fbce4fc2083a389b",
+                s.files().get("sentiment/AFINN-en-165.txt"));
+        assertEquals(MatTask.SENTIMENT, TaskSource.parse("sentiment"));
+    }
+
+    @Test
     void bbqGoldAnswerIsTheOnlyPositive() throws Exception {
         List<McItem> items = Bbq.load(List.of(Shared.data().resolve("bbq/Religion.jsonl")));
         assertEquals(1200, items.size());
@@ -114,7 +145,7 @@ class MatTasksTest {
         assertTrue(item.prompt().matches("Q: How was day \\d+\\? A:"), item.prompt());
         assertEquals(List.of(true, false, false), item.correct());
         assertEquals(MatTask.BBQ, TaskSource.parse("bbq"));
-        var e = assertThrows(IllegalArgumentException.class, () -> TaskSource.parse("sentiment"));
+        var e = assertThrows(IllegalArgumentException.class, () -> TaskSource.parse("sentimental"));
         assertTrue(e.getMessage().contains("or a .jsonl file"), e.getMessage());
         Files.writeString(f, "{\"question\": \"q\", \"choices\": [\"a\", \"b\"], \"labels\": [1, 1]}\n");
         var bad = assertThrows(java.io.IOException.class, () -> t.load(dir, 3));

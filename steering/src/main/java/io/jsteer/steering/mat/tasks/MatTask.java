@@ -16,12 +16,14 @@ import java.util.stream.Stream;
  * The MAT-Steer QA tasks over the shared data directory, with the paper's splits (spec §4):
  * TruthfulQA 40/10/50 train/dev/test by question. BBQ and ToxiGen have no official validation
  * split here, so 20% of items is held out as test and the rest split 80/20 train/dev
- * (64/16/20 overall).
+ * (64/16/20 overall). {@code sentiment} builds word-pair items from the AFINN lexicon
+ * ({@link Sentiment}), split like BBQ.
  */
 public enum MatTask implements TaskSource {
     TRUTHFULQA("truthfulqa/TruthfulQA.csv", 0.4, 0.1),
     BBQ("bbq", 0.64, 0.16),
-    TOXIGEN("toxigen/demonstrations", 0.64, 0.16);
+    TOXIGEN("toxigen/demonstrations", 0.64, 0.16),
+    SENTIMENT("sentiment/AFINN-en-165.txt", 0.64, 0.16);
 
     private final String relativePath;
     private final double trainFraction, devFraction;
@@ -42,7 +44,7 @@ public enum MatTask implements TaskSource {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown MAT-Steer task '" + s + "' (expected truthfulqa, bbq or toxigen)");
+        throw new IllegalArgumentException("unknown MAT-Steer task '" + s + "' (expected truthfulqa, bbq, toxigen or sentiment)");
     }
 
     /** Loads the task from {@code dataDir} (e.g. ../shared/data) and splits it with {@code seed}. */
@@ -57,6 +59,7 @@ public enum MatTask implements TaskSource {
             case TRUTHFULQA -> TruthfulQa.load(p);
             case BBQ -> Bbq.load(files(p, ".jsonl"));
             case TOXIGEN -> Toxigen.load(p, seed);
+            case SENTIMENT -> Sentiment.load(p, seed);
         };
         for (Path f : Files.isDirectory(p) ? files(p, this == BBQ ? ".jsonl" : ".txt") : List.of(p)) {
             hashes.put(dataDir.relativize(f).toString(), Fingerprints.sha256(f));

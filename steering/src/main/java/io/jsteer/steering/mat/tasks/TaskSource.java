@@ -12,7 +12,7 @@ public sealed interface TaskSource permits MatTask, JsonlTask {
     /** Items split train/dev/test with {@code seed}; {@code dataDir} locates the built-in tasks. */
     TaskSplits load(Path dataDir, long seed) throws IOException;
 
-    /** {@code truthfulqa}, {@code bbq}, {@code toxigen}, or a {@code .jsonl} path (optionally prefixed {@code jsonl:}). */
+    /** {@code truthfulqa}, {@code bbq}, {@code toxigen}, {@code sentiment}, or a {@code .jsonl} path (optionally prefixed {@code jsonl:}). */
     static TaskSource parse(String s) {
         String t = s.trim();
         if (t.startsWith("jsonl:")) {
@@ -24,7 +24,7 @@ public sealed interface TaskSource permits MatTask, JsonlTask {
         try {
             return MatTask.parse(t);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown MAT-Steer task '" + s + "' (expected truthfulqa, bbq, toxigen or a .jsonl file)");
+            throw new IllegalArgumentException("unknown MAT-Steer task '" + s + "' (expected truthfulqa, bbq, toxigen, sentiment or a .jsonl file)");
         }
     }
 }
