@@ -22,7 +22,7 @@ class MatCheckpointTest {
         return new MatCheckpoint(p, MatParameters.initial(p.attributes(), d, 5).theta(), new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, p.attributes(), d, site,
                 Integer.parseInt(site.substring(site.indexOf(':') + 1)), "last", 1, 0.9, 0.9, 0.1, "2", 2, 3.5, 96, 16, 100, 1e-3, 42,
                 "stories260K.bin", "sha256-head16M:ab:size:1", Map.of("bbq/Religion.jsonl", "sha256:cd"),
-                new LossReport(1, 0.25, 0.5, 1e-3, 1.7), new LossReport(0.5, 0.01, 0.1, 1e-3, 0.6), 0, "random"));
+                new LossReport(1, 0.25, 0.5, 1e-3, 1.7), new LossReport(0.5, 0.01, 0.1, 1e-3, 0.6), 0.75, "caa"));
     }
 
     @Test
@@ -42,6 +42,25 @@ class MatCheckpointTest {
         try (var leftovers = Files.list(dir)) {
             assertEquals(2, leftovers.count(), "no temporary files remain");
         }
+    }
+
+    @Test
+    void featureCacheKeepsPoolsAndNarrowTargetsUnderItsKey(@TempDir Path dir) throws Exception {
+        float[][] pos = {{1, 2}, {3, 4}, {5, 6}}, neg = {{7, 8}}, targets = {{3, 4}};
+        List<AttributeFeatures> features = List.of(new AttributeFeatures("happy", pos, neg, targets),
+                new AttributeFeatures("animals", neg, pos));
+        Path file = dir.resolve("f.safetensors");
+        FeatureCache.save(file, "key-1", features);
+        List<AttributeFeatures> back = FeatureCache.load(file, "key-1").orElseThrow();
+        assertEquals(2, back.size());
+        assertArrayEquals(targets[0], back.get(0).targets()[0]);
+        assertEquals(1, back.get(0).targets().length);
+        assertTrue(!back.get(0).targetsArePositives());
+        assertTrue(back.get(1).targetsArePositives(), "no targets tensor: the positives are the targets");
+        assertArrayEquals(pos[2], back.get(1).negatives()[2]);
+        assertTrue(FeatureCache.load(file, "key-2").isEmpty(), "another key is a miss");
+        var e = assertThrows(IllegalArgumentException.class, () -> new AttributeFeatures("x", pos, neg, new float[0][]));
+        assertTrue(e.getMessage().contains("MMD targets"), e.getMessage());
     }
 
     @Test

@@ -126,6 +126,61 @@ class MatTrainerTest {
     }
 
     @Test
+    void lossIsSymmetricInTheAttributesSoOnlyTheStartTiesAGateToItsAttribute() {
+        // the code's loss penalises every gate on every row and edits each attribute's negatives with
+        // the whole module, so swapping the attributes' parameters leaves it unchanged: which gate
+        // serves which attribute is decided by the start alone
+        List<AttributeFeatures> data = planted(16, Math.PI / 4, 4);
+        MatParameters p = MatParameters.initial(List.of("attr0", "attr1"), D, 3);
+        MatParameters swapped = new MatParameters(p.attributes(), new float[][] {p.theta()[1], p.theta()[0]},
+                new float[][] {p.gateWeight()[1], p.gateWeight()[0]}, new float[] {p.gateBias()[1], p.gateBias()[0]});
+        var tape = new io.jsteer.tensor.autograd.Tape(io.jsteer.tensor.autograd.Precision.F64);
+        MatLoss.Batch batch = MatTrainer.batch(tape, data, new BalancedSampler(data, 16, 2).next());
+        double a = MatLoss.compute(tape, constants(tape, p), batch, MatLoss.Weights.QA, 2).total().item();
+        double b = MatLoss.compute(tape, constants(tape, swapped), batch, MatLoss.Weights.QA, 2).total().item();
+        assertEquals(a, b, 1e-12 * Math.abs(a));
+        assertTrue(Math.abs(a - MatLoss.compute(tape, constants(tape, MatParameters.initial(p.attributes(), D, 4)), batch,
+                MatLoss.Weights.QA, 2).total().item()) > 1e-6, "the loss does depend on the parameters");
+    }
+
+    static MatLoss.Params constants(io.jsteer.tensor.autograd.Tape tape, MatParameters p) {
+        return new MatLoss.Params(tape.constant(MatTrainer.flatten(p.theta()), p.attributeCount(), p.dim()),
+                tape.constant(MatTrainer.flatten(p.gateWeight()), p.attributeCount(), p.dim()), tape.constant(p.gateBias(), p.attributeCount()));
+    }
+
+    @Test
+    void caaStartAndHeldNormGiveEachAttributeItsOwnGate() {
+        List<AttributeFeatures> data = planted(64, Math.PI / 4, 1);
+        for (long seed = 1; seed <= 3; seed++) {
+            TrainConfig cfg = new TrainConfig(MatLoss.Weights.QA, Bandwidth.PAPER, 32, 60, 1e-2, seed, 2.5,
+                    TrainConfig.ThetaInit.CAA);
+            MatParameters p = new MatTrainer(cfg, null, false).train(data).parameters();
+            for (int t = 0; t < 2; t++) {
+                double norm = 0, cos = 0;
+                float[] caa = data.get(t).meanDifference();
+                double caaNorm = 0;
+                for (int j = 0; j < D; j++) {
+                    norm += p.theta()[t][j] * (double) p.theta()[t][j];
+                    cos += p.theta()[t][j] * (double) caa[j];
+                    caaNorm += caa[j] * (double) caa[j];
+                }
+                assertEquals(2.5, Math.sqrt(norm), 1e-4, "theta " + t + " held at its norm");
+                cos /= Math.sqrt(norm * caaNorm);
+                double own = meanGate(p, data.get(t).negatives(), t), other = meanGate(p, data.get(t).negatives(), 1 - t);
+                System.err.printf("seed %d attr%d: own gate on its negatives %.3f, other gate %.3f, on positives %.3f, cos(theta, caa) %.3f%n",
+                        seed, t, own, other, meanGate(p, data.get(t).positives(), t), cos);
+                assertTrue(own > 0.5, "own gate " + own);
+                assertTrue(other < own / 5, "other gate " + other + " vs own " + own);
+                assertTrue(meanGate(p, data.get(t).positives(), t) < own / 5);
+                assertTrue(cos > 0.8, "theta stays on the attribute's direction: cos " + cos);
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.ThetaInit.parse("zeros"));
+        assertTrue(e.getMessage().contains("--theta-init"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TrainConfig.defaults().withThetaNorm(-1));
+    }
+
+    @Test
     void trainingIsDeterministicForASeed() {
         List<AttributeFeatures> data = planted(24, 3, 2);
         TrainConfig cfg = new TrainConfig(MatLoss.Weights.QA, Bandwidth.PAPER, 16, 3, 1e-3, 9);

@@ -80,7 +80,38 @@ class TrainTokensTest {
             }
             assertEquals(kept, diff.negatives().length);
             assertTrue(diff.positives().length > prompt, "prompt tokens and the desirable answer's own tokens");
+            assertTrue(diff.targetsArePositives());
+            // contrast: DIFF's pools, MMD targets = the desirable answer's own differing words ("big dog"), rows in text order
+            AttributeFeatures contrast = MatFeatures.extract(engine, tok, site, List.of(splits), "train", TrainTokens.CONTRAST, false)
+                    .getFirst();
+            assertEquals(diff.positives().length, contrast.positives().length);
+            assertArrayEquals(diff.negatives()[kept - 1], contrast.negatives()[kept - 1], 1e-6f);
+            boolean[] own = MatFeatures.answerMask(tok, ITEM, 0, TrainTokens.CONTRAST);
+            List<Integer> ownPositions = new ArrayList<>();
+            for (int i = 0; i < own.length; i++) {
+                if (own[i]) {
+                    ownPositions.add(i);
+                }
+            }
+            assertTrue(!ownPositions.isEmpty() && ownPositions.getFirst() >= prompt, ownPositions.toString());
+            assertEquals(ownPositions.size(), contrast.targets().length);
+            for (int k = 0; k < ownPositions.size(); k++) {
+                assertArrayEquals(all.positives()[ownPositions.get(k)], contrast.targets()[k], 1e-5f);
+            }
+            // the CAA vector of contrast features runs from the undesirable words to the desirable ones
+            float[] caa = contrast.meanDifference();
+            for (int j = 0; j < caa.length; j++) {
+                double t = 0, n = 0;
+                for (float[] r : contrast.targets()) {
+                    t += r[j] / contrast.targets().length;
+                }
+                for (float[] r : contrast.negatives()) {
+                    n += r[j] / contrast.negatives().length;
+                }
+                assertEquals(t - n, caa[j], 1e-5);
+            }
         }
+        assertEquals(TrainTokens.CONTRAST, TrainTokens.parse("contrast"));
         assertEquals(TrainTokens.DIFF, TrainTokens.parse("diff"));
         var e = assertThrows(IllegalArgumentException.class, () -> TrainTokens.parse("some"));
         assertTrue(e.getMessage().contains("--tokens"), e.getMessage());
