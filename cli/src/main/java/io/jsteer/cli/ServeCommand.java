@@ -62,6 +62,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "a MAT-Steer checkpoint (from 'jsteer mat train') applied to every request unless it sends \"mat\": false")
     java.nio.file.Path mat;
 
+    @Option(names = "--mat-multiplier", paramLabel = "M", defaultValue = "1",
+            description = "scale the --mat edit: a' = a + M·Σ g_t θ_t before the norm is restored (default 1, the paper)")
+    double matMultiplier;
+
     @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
     String template;
 
@@ -86,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
         try (LoadedModel model = common.load();
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
                      vectors == null ? SteeringResolver.none() : VectorSteering.directory(model.config(), vectors),
-                     steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config()),
+                     steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config(), matMultiplier),
                      parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()));
              OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",

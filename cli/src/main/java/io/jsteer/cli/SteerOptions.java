@@ -36,7 +36,16 @@ final class SteerOptions {
                     + "norm-preserving edit at its site, every token, after the --steer/--ablate edits")
     java.nio.file.Path mat;
 
+    @Option(names = "--mat-multiplier", paramLabel = "M", defaultValue = "1",
+            description = "scale the MAT-Steer edit: a' = a + M·Σ g_t θ_t before the norm is restored (default 1, the paper; "
+                    + "the reference code's runtime 'multiplier')")
+    double matMultiplier;
+
+    /** True when no flag asks for steering (commands then skip {@link #interventions}, so flag misuse is caught here). */
     boolean isEmpty() {
+        if (mat == null && matMultiplier != 1) {
+            throw new IllegalArgumentException("--mat-multiplier needs --mat");
+        }
         return steer.isEmpty() && ablate.isEmpty() && mat == null;
     }
 
@@ -61,15 +70,23 @@ final class SteerOptions {
             }
         }
         if (mat != null) {
-            items.add(matEdit(mat, config));
+            items.add(matEdit(mat, config, matMultiplier));
         }
         InterventionSet result = new InterventionSet(items);
         result.validate(config);
         return result;
     }
 
-    /** The checkpoint's GatedEdit, checked against the model (width, layer) with the file named in errors. */
+    /** The checkpoint's GatedEdit with the paper's multiplier 1, checked against the model (width, layer). */
     static GatedEdit matEdit(java.nio.file.Path file, LlamaConfig config) {
+        return matEdit(file, config, 1);
+    }
+
+    /** The checkpoint's GatedEdit scaled by {@code multiplier}, checked against the model with the file named in errors. */
+    static GatedEdit matEdit(java.nio.file.Path file, LlamaConfig config, double multiplier) {
+        if (!(Double.isFinite(multiplier) && multiplier > 0)) {
+            throw new IllegalArgumentException("--mat-multiplier must be a positive number, got " + multiplier);
+        }
         MatCheckpoint module;
         try {
             module = MatCheckpoint.load(file);
@@ -81,7 +98,8 @@ final class SteerOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--mat " + file + ": " + e.getMessage(), e);
         }
-        return module.gatedEdit();
+        GatedEdit edit = module.gatedEdit();
+        return multiplier == 1 ? edit : new GatedEdit(edit.site(), edit.theta(), edit.gateWeight(), edit.gateBias(), multiplier);
     }
 
     /** One line per intervention for stderr, so a user sees exactly what was applied where. */
@@ -94,7 +112,8 @@ final class SteerOptions {
             if (i instanceof AddVector a) {
                 sb.append(String.format("steering: + %.3g x vector at %s (%s tokens)", a.strength(), a.site(), a.positions().label()));
             } else if (i instanceof GatedEdit g) {
-                sb.append(String.format("steering: MAT-Steer gated edit of %d attribute(s) at %s (every token)", g.attributes(), g.site()));
+                sb.append(String.format("steering: MAT-Steer gated edit of %d attribute(s) at %s (every token%s)", g.attributes(), g.site(),
+                        g.multiplier() == 1 ? "" : String.format(java.util.Locale.ROOT, ", multiplier %.3g", g.multiplier())));
             } else {
                 sb.append("steering: ").append(i.kind()).append(" at ").append(i.site());
             }

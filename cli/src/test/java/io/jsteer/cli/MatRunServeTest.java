@@ -87,6 +87,25 @@ class MatRunServeTest {
             assertEquals(400, bad.status());
             assertEquals("mat", bad.json().at("/error/param").asText());
         }
+        // the reference code's runtime multiplier: a larger edit changes the text again, the same in run and serve
+        CliTest.Result strong = run("--mat", mat.toString(), "--mat-multiplier", "3");
+        assertEquals(0, strong.code(), strong.err());
+        assertTrue(strong.err().contains("multiplier 3.00"), strong.err());
+        assertNotEquals(steered.out(), strong.out());
+        try (LoadedModel model = ModelLoader.load(shared("models/stories260K.bin"), shared("models/tok512.bin"));
+             GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), null),
+                     SteeringResolver.none(), List.of(), SteerOptions.matEdit(mat, model.config(), 3), 1, 1, 256);
+             OpenAiServer server = new OpenAiServer(service, 64).start("127.0.0.1", 0)) {
+            Reply r = post(http, server.port(), "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 30, \"temperature\": 0}");
+            assertEquals(strong.out().substring(PROMPT.length()).stripTrailing(), r.json().at("/choices/0/text").asText().stripTrailing());
+        }
+        CliTest.Result zero = run("--mat", mat.toString(), "--mat-multiplier", "0");
+        assertEquals(1, zero.code());
+        assertTrue(zero.err().contains("--mat-multiplier must be a positive number"), zero.err());
+        CliTest.Result alone = run("--mat-multiplier", "2");
+        assertEquals(1, alone.code());
+        assertTrue(alone.err().contains("--mat-multiplier needs --mat"), alone.err());
+
         // a server without a module refuses "mat": true, naming the field
         try (LoadedModel model = ModelLoader.load(shared("models/stories260K.bin"), shared("models/tok512.bin"));
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), null),
