@@ -10,6 +10,7 @@ import io.jsteer.model.TestModels;
 import io.jsteer.model.TinyModels;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.train.ForwardOptions;
+import io.jsteer.model.train.NumericGradients;
 import io.jsteer.model.train.TrainableLlama;
 import io.jsteer.tensor.autograd.GradCheck;
 import io.jsteer.tensor.autograd.Precision;
@@ -66,8 +67,8 @@ class LoraDropoutTest {
             float[] b = logits(model, tokens, ForwardOptions.NONE.withAdapter(dropping).withDropoutSeed(5));
             float[] other = logits(model, tokens, ForwardOptions.NONE.withAdapter(dropping).withDropoutSeed(6));
             assertArrayEquals(a, b);
-            assertTrue(maxAbsDiff(a, eval) > 1e-3, "dropout changes a training pass");
-            assertTrue(maxAbsDiff(a, other) > 1e-3, "another seed, another mask");
+            assertTrue(NumericGradients.maxAbsDiff(a, eval) > 1e-3, "dropout changes a training pass");
+            assertTrue(NumericGradients.maxAbsDiff(a, other) > 1e-3, "another seed, another mask");
         }
     }
 
@@ -111,35 +112,11 @@ class LoraDropoutTest {
         Tape tape = new Tape(Precision.F64);
         tape.backward(model.logits(tape, tokens, options), seed);
         for (Var p : adapter.parameters()) {
-            double err = GradCheck.relativeError(p.gradToDoubleArray(), numericGradient(model, tokens, options, p, seed));
+            double err = GradCheck.relativeError(p.gradToDoubleArray(), NumericGradients.of(model, tokens, options, p, seed));
             assertTrue(err < 1e-6, p + ": relative error " + err);
         }
     }
 
-    /** Central differences of Σ seed ⊙ logits with respect to every value of p. */
-    static double[] numericGradient(TrainableLlama model, int[] tokens, ForwardOptions options, Var p, double[] seed) {
-        double h = 1e-6;
-        double[] numeric = new double[p.size()];
-        for (int i = 0; i < p.size(); i++) {
-            double saved = p.data().get(i);
-            p.data().set(i, saved + h);
-            double up = weighted(model, tokens, options, seed);
-            p.data().set(i, saved - h);
-            double down = weighted(model, tokens, options, seed);
-            p.data().set(i, saved);
-            numeric[i] = (up - down) / (2 * h);
-        }
-        return numeric;
-    }
-
-    private static double weighted(TrainableLlama model, int[] tokens, ForwardOptions options, double[] seed) {
-        Var logits = model.logitsNoGrad(new Tape(Precision.F64), tokens, options);
-        double s = 0;
-        for (int i = 0; i < seed.length; i++) {
-            s += seed[i] * logits.get(i);
-        }
-        return s;
-    }
 
     private static float[] logits(TrainableLlama model, int[] tokens, ForwardOptions options) {
         return model.logitsNoGrad(new Tape(Precision.F32), tokens, options).toFloatArray();
@@ -163,11 +140,4 @@ class LoraDropoutTest {
         return out;
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 }

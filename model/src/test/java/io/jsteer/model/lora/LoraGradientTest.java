@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.TinyModels;
 import io.jsteer.model.train.ForwardOptions;
+import io.jsteer.model.train.NumericGradients;
 import io.jsteer.model.train.TrainableLlama;
 import io.jsteer.tensor.autograd.GradCheck;
 import io.jsteer.tensor.autograd.Precision;
@@ -31,19 +32,9 @@ class LoraGradientTest {
             seed[i] = r.nextDouble() * 2 - 1;
         }
         tape.backward(logits, seed);
-        double h = 1e-6;
         for (Var p : adapter.parameters()) {
             double[] analytic = p.gradToDoubleArray();
-            double[] numeric = new double[p.size()];
-            for (int i = 0; i < p.size(); i++) {
-                double saved = p.data().get(i);
-                p.data().set(i, saved + h);
-                double up = weighted(model, tokens, adapter, seed);
-                p.data().set(i, saved - h);
-                double down = weighted(model, tokens, adapter, seed);
-                p.data().set(i, saved);
-                numeric[i] = (up - down) / (2 * h);
-            }
+            double[] numeric = NumericGradients.of(model, tokens, ForwardOptions.NONE.withAdapter(adapter), p, seed);
             double err = GradCheck.relativeError(analytic, numeric);
             assertTrue(err < 1e-6, p + ": relative error " + err);
             double norm = 0;
@@ -54,12 +45,4 @@ class LoraGradientTest {
         }
     }
 
-    private static double weighted(TrainableLlama model, int[] tokens, LoraAdapter adapter, double[] seed) {
-        Var logits = model.logitsNoGrad(new Tape(Precision.F64), tokens, ForwardOptions.NONE.withAdapter(adapter));
-        double s = 0;
-        for (int i = 0; i < seed.length; i++) {
-            s += seed[i] * logits.get(i);
-        }
-        return s;
-    }
 }

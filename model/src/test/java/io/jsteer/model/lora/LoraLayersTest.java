@@ -20,6 +20,7 @@ import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.intervene.TapeHooks;
 import io.jsteer.model.train.ForwardOptions;
+import io.jsteer.model.train.NumericGradients;
 import io.jsteer.model.train.TrainableLlama;
 import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.GradCheck;
@@ -134,7 +135,7 @@ class LoraLayersTest {
             // resid_post of block 0 (before any adapted block) is the base model's bit for bit; block 1's is not
             Var[] base = capture(model, tokens, null), adapted = capture(model, tokens, adapter);
             assertArrayEquals(base[0].toFloatArray(), adapted[0].toFloatArray());
-            assertTrue(maxAbsDiff(base[1].toFloatArray(), adapted[1].toFloatArray()) > 1e-3);
+            assertTrue(NumericGradients.maxAbsDiff(base[1].toFloatArray(), adapted[1].toFloatArray()) > 1e-3);
 
             // merged: adapted blocks' projections are new tensors, every other one is the base tensor itself
             LlamaWeights merged = adapter.mergeInto(c, m.weights());
@@ -181,13 +182,6 @@ class LoraLayersTest {
         return out;
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
-    }
 
     @Test
     void gradientsReachExactlyTheChosenBlocksAndMatchFiniteDifferences() {
@@ -201,7 +195,7 @@ class LoraLayersTest {
         tape.backward(model.logits(tape, tokens, ForwardOptions.NONE.withAdapter(adapter)), seed);
         for (Var p : adapter.parameters()) {
             double[] analytic = p.gradToDoubleArray();
-            double[] numeric = LoraDropoutTest.numericGradient(model, tokens, ForwardOptions.NONE.withAdapter(adapter), p, seed);
+            double[] numeric = NumericGradients.of(model, tokens, ForwardOptions.NONE.withAdapter(adapter), p, seed);
             double err = GradCheck.relativeError(analytic, numeric);
             assertTrue(err < 1e-6, p + ": relative error " + err);
             assertTrue(java.util.Arrays.stream(analytic).anyMatch(g -> g != 0), p + " gets a gradient");

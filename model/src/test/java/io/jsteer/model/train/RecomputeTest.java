@@ -127,29 +127,11 @@ class RecomputeTest {
         double[] seed = new SplittableRandom(3).doubles(5L * c.vocabSize(), -1, 1).toArray();
         Tape tape = new Tape(Precision.F64);
         tape.backward(model.logits(tape, tokens, options), seed);
-        double h = 1e-6;
         for (Var p : s.params()) {
-            double[] numeric = new double[p.size()];
-            for (int i = 0; i < p.size(); i++) {
-                double saved = p.data().get(i);
-                p.data().set(i, saved + h);
-                double up = weighted(model, tokens, options, seed);
-                p.data().set(i, saved - h);
-                double down = weighted(model, tokens, options, seed);
-                p.data().set(i, saved);
-                numeric[i] = (up - down) / (2 * h);
-            }
+            double[] numeric = NumericGradients.of(model, tokens, options, p, seed);
             double err = GradCheck.relativeError(p.gradToDoubleArray(), numeric);
             assertTrue(err < 1e-6, p + ": relative error " + err);
         }
     }
 
-    private static double weighted(TrainableLlama model, int[] tokens, ForwardOptions options, double[] seed) {
-        Var logits = model.logitsNoGrad(new Tape(Precision.F64), tokens, options);
-        double s = 0;
-        for (int i = 0; i < seed.length; i++) {
-            s += seed[i] * logits.get(i);
-        }
-        return s;
-    }
 }
