@@ -1,6 +1,7 @@
 package io.jsteer.cli;
 
 import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.chat.ChatTemplate;
@@ -40,6 +41,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
     String template;
 
+    /** The tokens whose keys and values the engine's cache holds at positions 0.. (the conversation so far). */
+    private int[] inCache = new int[0];
+
     @Override
     public Integer call() throws Exception {
         long seed = sampling.seedOrClock();
@@ -73,14 +77,21 @@ final class ChatCommand implements Callable<Integer> {
                 int[] stops = chat.stopTokens();
                 StreamingDecoder d = tok.newDecoder();
                 StringBuilder reply = new StringBuilder();
-                // Each turn re-runs the whole conversation: simple, and prefill is batched.
-                new Generator(engine).generate(prompt, sampling.maxTokens, sampler,
+                // The KV cache still holds the conversation so far (unless steering changed): only the
+                // tokens after the common prefix are prefilled, i.e. the previous reply (re-encoded from
+                // its text, which need not give the sampled ids) and the new message.
+                int reused = Generator.reusablePrefix(inCache, prompt);
+                GenerationResult r = new Generator(engine).generateUntil(prompt, reused, sampling.maxTokens, sampler,
                         t -> t == tok.eos() || java.util.Arrays.stream(stops).anyMatch(s -> s == t), (p, n) -> {
                             String piece = d.accept(n);
                             reply.append(piece);
                             out.print(piece);
+                            return true;
                         });
+                inCache = Generator.cachedAfter(r);
                 out.println(d.flush());
+                System.err.printf("chat: %d new prompt tokens (%d reused from the cache), %d generated%n", prompt.length - reused,
+                        reused, r.generatedCount());
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }
@@ -89,7 +100,8 @@ final class ChatCommand implements Callable<Integer> {
     /**
      * Live steering: {@code /steer FILE[:STRENGTH][@LAYERS]} adds a vector set, {@code /ablate
      * FILE[@LAYERS]} a direction to project out, {@code /unsteer} removes all, {@code /steering}
-     * shows what is active. The next reply uses the new set (the conversation is re-run each turn).
+     * shows what is active. The next reply uses the new set: a change drops the cached conversation, so
+     * the whole conversation is re-run under it.
      */
     private void command(String line, InferenceEngine engine, LoadedModel model) {
         String[] parts = line.split("\\s+", 2);
@@ -123,6 +135,7 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     private void applySteering(InferenceEngine engine, LoadedModel model) {
+        inCache = new int[0]; // cached keys and values were computed under the old steering
         if (steering.isEmpty()) {
             engine.setInterventions(null);
             return;

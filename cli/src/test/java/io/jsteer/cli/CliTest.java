@@ -98,13 +98,32 @@ class CliTest {
     void chatAnswersEachLineWithTheLlama2TemplateAndStopsAtEndOfInput() {
         java.io.InputStream oldIn = System.in;
         try {
-            System.setIn(new java.io.ByteArrayInputStream("Tell me a story.\n\nAnother one.\n".getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new java.io.ByteArrayInputStream("Tell me a story.\n\nAnother one.\nOne more.\n".getBytes(StandardCharsets.UTF_8)));
             Result r = jsteer("chat", "--model", shared("models/stories260K.gguf").toString(), "--template", "llama2",
                     "--temperature", "0", "--max-tokens", "12");
             assertEquals(0, r.code(), r.err());
-            // two turns answered (the blank line is skipped): two prompts shown, two replies printed
-            assertEquals(5, r.err().split("> ", -1).length, r.err()); // a prompt before each of the 3 lines and at the end
-            assertEquals(2, r.out().strip().split("\n").length, r.out());
+            // three turns answered (the blank line is skipped): three replies printed
+            assertEquals(6, r.err().split("> ", -1).length, r.err()); // a prompt before each of the 4 lines and at the end
+            assertEquals(3, r.out().strip().split("\n").length, r.out());
+            // each turn prefills only what follows the cached conversation: the previous reply
+            // (re-encoded from its text, which need not give the sampled ids) and the new message
+            java.util.regex.Matcher turns = java.util.regex.Pattern
+                    .compile("chat: (\\d+) new prompt tokens \\((\\d+) reused from the cache\\)").matcher(r.err());
+            assertTrue(turns.find(), r.err());
+            assertEquals("0", turns.group(2));
+            int firstPrompt = Integer.parseInt(turns.group(1));
+            assertTrue(turns.find(), r.err());
+            assertTrue(Integer.parseInt(turns.group(2)) >= firstPrompt, "the first turn's prompt is reused: " + r.err());
+            int secondPrompt = Integer.parseInt(turns.group(1)) + Integer.parseInt(turns.group(2));
+            assertTrue(turns.find(), r.err());
+            assertTrue(Integer.parseInt(turns.group(2)) >= secondPrompt, "the whole second prompt is reused: " + r.err());
+            // and gives the same replies as re-running the whole conversation (/unsteer drops the cache)
+            System.setIn(new java.io.ByteArrayInputStream("Tell me a story.\n/unsteer\nAnother one.\n/unsteer\nOne more.\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            Result rerun = jsteer("chat", "--model", shared("models/stories260K.gguf").toString(), "--template", "llama2",
+                    "--temperature", "0", "--max-tokens", "12");
+            assertEquals(r.out(), rerun.out());
+            assertTrue(rerun.err().contains("(0 reused from the cache)"), rerun.err());
         } finally {
             System.setIn(oldIn);
         }

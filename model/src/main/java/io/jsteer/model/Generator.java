@@ -46,6 +46,22 @@ public final class Generator {
      */
     public GenerationResult generateUntil(int[] prompt, int maxTokens, Sampler sampler, IntPredicate stop,
                                           TokenSink sink) {
+        return generateUntil(prompt, 0, maxTokens, sampler, stop, sink);
+    }
+
+    /**
+     * As {@link #generateUntil(int[], int, Sampler, IntPredicate, TokenSink)}, but the engine's KV
+     * cache already holds the first {@code cached} prompt tokens at positions 0..cached−1 (from an
+     * earlier call on the same engine with the same interventions, e.g. the previous turn of a
+     * chat): only the rest of the prompt is prefilled. {@code cached} must leave at least one
+     * prompt token to prefill. Tokens a result {@code r} left in the cache: {@link #cachedAfter}.
+     */
+    public GenerationResult generateUntil(int[] prompt, int cached, int maxTokens, Sampler sampler, IntPredicate stop,
+                                          TokenSink sink) {
+        if (cached < 0 || cached >= Math.max(1, prompt.length)) {
+            throw new IllegalArgumentException("cached prefix of " + cached + " tokens must be shorter than the prompt ("
+                    + prompt.length + " tokens)");
+        }
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt must hold at least one token (e.g. BOS)");
         }
@@ -59,7 +75,7 @@ public final class Generator {
         int vocab = engine.config().vocabSize();
         int[] tokens = Arrays.copyOf(prompt, Math.min(engine.capacity() + 1, prompt.length + maxTokens));
         long t0 = System.nanoTime();
-        float[] logits = engine.prefill(prompt, 0);
+        float[] logits = engine.prefill(Arrays.copyOfRange(prompt, cached, prompt.length), cached);
         long t1 = System.nanoTime();
         int n = prompt.length;
         int pos = prompt.length; // position of the next token to feed
@@ -77,5 +93,25 @@ public final class Generator {
         }
         long t2 = System.nanoTime();
         return new GenerationResult(Arrays.copyOf(tokens, n), prompt.length, t1 - t0, t2 - t1);
+    }
+
+    /**
+     * The tokens whose keys and values {@code r}'s generation left in the engine's cache, at
+     * positions 0..: every token but the last one (the last sampled token is never fed back).
+     */
+    public static int[] cachedAfter(GenerationResult r) {
+        return Arrays.copyOf(r.tokens(), r.tokens().length - 1);
+    }
+
+    /**
+     * How many leading tokens of {@code prompt} can be reused from a cache holding {@code cached}:
+     * their common prefix, leaving at least one prompt token to prefill.
+     */
+    public static int reusablePrefix(int[] cached, int[] prompt) {
+        int n = 0;
+        while (n < cached.length && n < prompt.length && cached[n] == prompt[n]) {
+            n++;
+        }
+        return Math.max(0, Math.min(n, prompt.length - 1));
     }
 }
