@@ -54,7 +54,7 @@ public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batc
         }
         java.util.Objects.requireNonNull(thetaInit, "thetaInit");
         if (!(thetaNorm >= 0 && Double.isFinite(thetaNorm))) {
-            throw new IllegalArgumentException("theta norm must be 0 (free) or a positive number, got " + thetaNorm);
+            throw new IllegalArgumentException("theta norm (--theta-norm) must be 0 (free) or a positive number, got " + thetaNorm);
         }
     }
 
