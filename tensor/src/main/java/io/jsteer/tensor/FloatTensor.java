@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * element offset {@code row * cols}; for block-quantized types that offset and the length
  * must be whole blocks.
  */
-public abstract sealed class FloatTensor permits F32Tensor, HalfFloatTensor, Q8_0Tensor, Q4_0Tensor {
+public abstract sealed class FloatTensor permits F32Tensor, HalfFloatTensor, QuantizedTensor {
 
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -43,6 +43,16 @@ public abstract sealed class FloatTensor permits F32Tensor, HalfFloatTensor, Q8_
             case BF16 -> new BF16Tensor(segment, size);
             case Q8_0 -> new Q8_0Tensor(segment, size);
             case Q4_0 -> new Q4_0Tensor(segment, size);
+            case Q4_1 -> new Q4_1Tensor(segment, size);
+            case Q5_0 -> new Q5_0Tensor(segment, size);
+            case Q5_1 -> new Q5_1Tensor(segment, size);
+            case Q2_K -> new Q2_KTensor(segment, size);
+            case Q3_K -> new Q3_KTensor(segment, size);
+            case Q4_K -> new Q4_KTensor(segment, size);
+            case Q5_K -> new Q5_KTensor(segment, size);
+            case Q6_K -> new Q6_KTensor(segment, size);
+            case IQ4_NL -> new IQ4_NLTensor(segment, size);
+            case IQ4_XS -> new IQ4_XSTensor(segment, size);
         };
     }
 

@@ -20,29 +20,56 @@ public final class Kernels {
 
     private Kernels() {}
 
-    /** out[r] = sum_c w[r][c] * x[c] for r in [0, rows): {@code w} is {@code [rows][cols]} row-major. */
+    /**
+     * out[r] = sum_c w[r][c] * x[c] for r in [0, rows): {@code w} is {@code [rows][cols]} row-major.
+     * Quantized weights take the integer path: x is quantized once here, every row in integers.
+     */
     public static void matvec(FloatTensor w, float[] x, float[] out, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
-        par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> w.matvecRows(x, out, start, end, cols));
+        int grain = Math.max(1, MIN_WORK_PER_TASK / cols);
+        if (w instanceof QuantizedTensor qw) {
+            Q8Activations a = Q8Activations.of(x, 0, cols, qw.dtype().activationBlock());
+            par.forRange(rows, grain, (start, end) -> qw.matvecRows(a, out, start, end, cols));
+        } else {
+            par.forRange(rows, grain, (start, end) -> w.matvecRows(x, out, start, end, cols));
+        }
     }
 
     /**
      * Several matrix-vector products over the same input in one parallel region (e.g. Q, K and V,
      * or the gate and up projections): {@code outs[m][r] = ws[m][r] · x}. One region instead of
-     * several halves the synchronisation per layer and balances the work across threads.
+     * several halves the synchronisation per layer and balances the work across threads. The
+     * input is quantized once per activation layout the weights need (mixed files such as Q4_K_M
+     * put Q4_K and Q6_K side by side, which share one).
      */
     public static void matvecs(FloatTensor[] ws, float[] x, float[][] outs, int[] rows, int cols, Parallel par) {
         int total = 0;
+        Q8Activations[] acts = new Q8Activations[ws.length];
         for (int m = 0; m < ws.length; m++) {
             checkMatrix(ws[m], rows[m], cols);
             total += rows[m];
+            if (ws[m] instanceof QuantizedTensor qw) {
+                int block = qw.dtype().activationBlock();
+                for (int k = 0; k < m && acts[m] == null; k++) {
+                    if (acts[k] != null && acts[k].block() == block) {
+                        acts[m] = acts[k];
+                    }
+                }
+                if (acts[m] == null) {
+                    acts[m] = Q8Activations.of(x, 0, cols, block);
+                }
+            }
         }
         par.forRange(total, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
             int base = 0;
             for (int m = 0; m < ws.length; m++) {
                 int lo = Math.max(start, base), hi = Math.min(end, base + rows[m]);
                 if (lo < hi) {
-                    ws[m].matvecRows(x, outs[m], lo - base, hi - base, cols);
+                    if (acts[m] != null) {
+                        ((QuantizedTensor) ws[m]).matvecRows(acts[m], outs[m], lo - base, hi - base, cols);
+                    } else {
+                        ws[m].matvecRows(x, outs[m], lo - base, hi - base, cols);
+                    }
                 }
                 base += rows[m];
             }
@@ -56,10 +83,20 @@ public final class Kernels {
      */
     public static void matmul(FloatTensor w, float[][] x, float[][] out, int batch, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
-        // A quantized or half-precision row would be decoded once per token by w.dot; decode it
-        // once into floats and reuse it for the whole batch instead (an F32 row needs no decoding).
+        int grain = Math.max(1, MIN_WORK_PER_TASK / (cols * batch));
+        if (w instanceof QuantizedTensor qw) {
+            // each token quantized once; each row unpacked once and used for the whole batch
+            Q8Activations[] acts = new Q8Activations[batch];
+            for (int b = 0; b < batch; b++) {
+                acts[b] = Q8Activations.of(x[b], 0, cols, qw.dtype().activationBlock());
+            }
+            par.forRange(rows, grain, (start, end) -> qw.matmulRows(acts, out, batch, start, end, cols));
+            return;
+        }
+        // A half-precision row would be decoded once per token by w.dot; decode it once into
+        // floats and reuse it for the whole batch instead (an F32 row needs no decoding).
         boolean decodeOnce = w.dtype() != DType.F32 && batch > 1;
-        par.forRange(rows, Math.max(1, MIN_WORK_PER_TASK / (cols * batch)), (start, end) -> {
+        par.forRange(rows, grain, (start, end) -> {
             float[] row = decodeOnce ? new float[cols] : null;
             for (int r = start; r < end; r++) {
                 long off = (long) r * cols;

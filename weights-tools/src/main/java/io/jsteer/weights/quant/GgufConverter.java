@@ -84,6 +84,8 @@ public final class GgufConverter {
             case Q4_0 -> 2;
             case Q8_0 -> 7;
             case BF16 -> 32;
+            default -> throw new IllegalArgumentException("jsteer writes f32, f16, bf16, q8_0 and q4_0 models, not "
+                    + type.label() + " (read it, then convert to one of those)");
         };
     }
 

@@ -43,6 +43,8 @@ public final class TensorEncoder {
             }
             case Q8_0 -> Q8_0Tensor.quantize(slice(values, off, n));
             case Q4_0 -> Q4_0Tensor.quantize(slice(values, off, n));
+            default -> throw new IllegalArgumentException("jsteer writes f32, f16, bf16, q8_0 and q4_0, not " + type.label()
+                    + " (llama.cpp's llama-quantize writes the other types; jsteer reads them all)");
         };
     }
 

@@ -1,0 +1,203 @@
+package io.jsteer.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGUF block-quantized weights, read in place from the mapped file. Every type reduces to the
+ * same form once a block is unpacked: small signed integers q (one byte each) and, per group of
+ * 16 or 32 values ({@link DType#groupSize()}), a float scale s and min m with
+ * {@code value = q·s − m}. Each type only says how to unpack its bits ({@link #unpack}); the
+ * dequantization, the float reference dot product and the integer kernels are written once here.
+ *
+ * <p>The fast path is integer: the activation vector is quantized once per product to 8 bits
+ * ({@link Q8Activations}, the block layout llama.cpp pairs with the type), each weight row is
+ * unpacked once into bytes, and groups are multiplied in 16-bit lanes, summed in 32-bit lanes and
+ * scaled once per group: {@code Σ_g s_g·d_x·Σ(q·q_x) − m_g·d_x·Σq_x}. Batched prefill unpacks a
+ * row once and reuses it for every token of the batch.
+ */
+public abstract sealed class QuantizedTensor extends FloatTensor
+        permits Q4_0Tensor, Q4_1Tensor, Q5_0Tensor, Q5_1Tensor, Q8_0Tensor, Q2_KTensor, Q3_KTensor,
+        Q4_KTensor, Q5_KTensor, Q6_KTensor, IQ4_NLTensor, IQ4_XSTensor {
+
+    /** Integer lanes: at most 256 bits, so that AVX2 and AVX-512 machines run the same native shapes. */
+    private static final VectorShape SHAPE = VectorShape.forBitSize(Math.min(256, VectorSupport.Species.F.vectorBitSize()));
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, SHAPE);
+
+    final int blockSize;
+    final int blockBytes;
+    final int group;
+    private final boolean mins;
+
+    QuantizedTensor(MemorySegment segment, long size) {
+        super(segment, size);
+        DType t = dtype();
+        this.blockSize = t.blockSize();
+        this.blockBytes = t.blockBytes();
+        this.group = t.groupSize();
+        this.mins = switch (t) {
+            case Q4_1, Q5_1, Q2_K, Q4_K, Q5_K -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Unpacks the block whose bytes are {@code raw[r .. r + blockBytes)}: its {@code blockSize}
+     * values into {@code q[qOff ..]}, its groups' scales into {@code scale[gOff ..]} and mins
+     * into {@code min[gOff ..]} (left untouched by types without mins).
+     */
+    abstract void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff);
+
+    /** Buffers for one unpacked row of up to {@code cols} values; one per thread. */
+    public final class Row {
+        final byte[] raw;
+        final byte[] q;
+        final float[] scale;
+        final float[] min;
+        int n;
+
+        Row(int cols) {
+            raw = new byte[cols / blockSize * blockBytes];
+            q = new byte[cols];
+            scale = new float[cols / group];
+            min = new float[cols / group];
+        }
+
+        /** Unpacks the n values from element {@code offset} (whole blocks). */
+        void load(long offset, int n) {
+            checkRange(offset, n);
+            this.n = n;
+            int blocks = n / blockSize;
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset / blockSize * blockBytes, raw, 0, blocks * blockBytes);
+            int groupsPerBlock = blockSize / group;
+            for (int b = 0; b < blocks; b++) {
+                unpack(raw, b * blockBytes, q, b * blockSize, scale, min, b * groupsPerBlock);
+            }
+        }
+
+        float value(int i) {
+            int g = i / group;
+            return q[i] * scale[g] - min[g];
+        }
+    }
+
+    /** A reusable row buffer for rows of up to {@code cols} values. */
+    public Row newRow(int cols) {
+        return new Row(cols);
+    }
+
+    @Override
+    public float getFloat(long index) {
+        Row row = new Row(blockSize);
+        row.load(index / blockSize * blockSize, blockSize);
+        return row.value((int) (index % blockSize));
+    }
+
+    @Override
+    public void copyTo(long offset, float[] dst, int dstOffset, int n) {
+        checkRange(offset, n);
+        Row row = new Row(Math.min(n, 64 * blockSize));
+        for (int done = 0; done < n; done += row.q.length) {
+            int len = Math.min(row.q.length, n - done);
+            row.load(offset + done, len);
+            for (int i = 0; i < len; i++) {
+                dst[dstOffset + done + i] = row.value(i);
+            }
+        }
+    }
+
+    /** Float reference: dequantizes and multiplies in float32 (tests, one-off products). */
+    @Override
+    public float dot(long offset, float[] x, int xOffset, int n) {
+        float[] w = new float[n];
+        copyTo(offset, w, 0, n);
+        return Kernels.dot(w, 0, x, xOffset, n);
+    }
+
+    /** {@code out[r] = row r · a} for rows [rowStart, rowEnd) of {@code [rows][cols]}, in integers. */
+    public void matvecRows(Q8Activations a, float[] out, int rowStart, int rowEnd, int cols) {
+        checkActivations(a, cols);
+        Row row = new Row(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            row.load((long) r * cols, cols);
+            out[r] = dot(row, a);
+        }
+    }
+
+    /**
+     * {@code out[b][r] = row r · xs[b]} for every b: each row is unpacked once and used for the
+     * whole batch (prefill).
+     */
+    public void matmulRows(Q8Activations[] xs, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+        for (int b = 0; b < batch; b++) {
+            checkActivations(xs[b], cols);
+        }
+        Row row = new Row(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            row.load((long) r * cols, cols);
+            for (int b = 0; b < batch; b++) {
+                out[b][r] = dot(row, xs[b]);
+            }
+        }
+    }
+
+    private void checkActivations(Q8Activations a, int cols) {
+        if (a.block() != dtype().activationBlock() || a.length() != cols) {
+            throw new IllegalArgumentException(dtype() + " rows of " + cols + " need activations in blocks of "
+                    + dtype().activationBlock() + ", got " + a.length() + " in blocks of " + a.block());
+        }
+    }
+
+    /**
+     * The integer dot product of an unpacked row with quantized activations. Per group: 16-bit
+     * products q·q_x (|q| ≤ 128, |q_x| ≤ 127: no overflow), neighbouring pairs summed into 32-bit
+     * lanes (the int view of two shorts, split by shifts), converted to float once and scaled by
+     * s_g·d_x; the mins come from the activations' precomputed group sums.
+     */
+    float dot(Row row, Q8Activations a) {
+        byte[] q = row.q, xq = a.q;
+        float[] scale = row.scale, xd = a.d;
+        int step = S.length();
+        FloatVector acc = FloatVector.zero(FS);
+        float minTerm = 0;
+        for (int g = 0, base = 0; base < row.n; g++, base += group) {
+            IntVector pairs = IntVector.zero(I);
+            for (int j = 0; j < group; j += step) {
+                ShortVector w = (ShortVector) ByteVector.fromArray(B, q, base + j).convertShape(VectorOperators.B2S, S, 0);
+                ShortVector x = (ShortVector) ByteVector.fromArray(B, xq, base + j).convertShape(VectorOperators.B2S, S, 0);
+                IntVector p = w.mul(x).reinterpretAsInts();
+                pairs = pairs.add(p.lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            }
+            acc = ((FloatVector) pairs.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FS, scale[g] * xd[base >> 5]), acc);
+            if (mins) {
+                float xs = a.sum16[base >> 4];
+                if (group == 32) {
+                    xs += a.sum16[(base >> 4) + 1];
+                }
+                minTerm += row.min[g] * xs;
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - minTerm;
+    }
+
+    // ---- helpers for the types' unpack methods
+
+    static float half(byte[] raw, int at) {
+        return Float.float16ToFloat((short) ((raw[at] & 0xff) | (raw[at + 1] << 8)));
+    }
+
+    static int u8(byte[] raw, int at) {
+        return raw[at] & 0xff;
+    }
+}
