@@ -20,6 +20,7 @@ public final class Q8Activations {
     final byte[] q;      // [capacity]
     final float[] d;     // [capacity / 32]
     final float[] sum16; // [capacity / 16]: d * sum of q over each 16 values
+    final float[] sum32; // [capacity / 32]: d * sum of q over each 32 values (block 32: rounded to float16, as Q8_1's s)
     private int length;
 
     /** A buffer for up to {@code capacity} values (a multiple of {@code block}). */
@@ -34,6 +35,7 @@ public final class Q8Activations {
         this.q = new byte[capacity];
         this.d = new float[capacity / 32];
         this.sum16 = new float[capacity / 16];
+        this.sum32 = new float[capacity / 32];
     }
 
     /** A new buffer holding {@code x[offset .. offset + n)} quantized in blocks of {@code block}. */
@@ -66,6 +68,7 @@ public final class Q8Activations {
                 }
             }
             float scale;
+            float unrounded = 0;
             if (block == 32) {
                 float dq = amax / 127f;
                 float id = dq != 0 ? 1f / dq : 0f;
@@ -73,6 +76,7 @@ public final class Q8Activations {
                     q[base + j] = (byte) Math.rint(x[offset + base + j] * id);
                 }
                 scale = Float.float16ToFloat(Float.floatToFloat16(dq));
+                unrounded = dq;
             } else if (amax == 0) {
                 java.util.Arrays.fill(q, base, base + block, (byte) 0);
                 scale = 0;
@@ -92,6 +96,13 @@ public final class Q8Activations {
                     s += q[g * 16 + j];
                 }
                 sum16[g] = scale * s;
+            }
+            for (int j = base / 32; j < (base + block) / 32; j++) {
+                int s = 0;
+                for (int k = 0; k < 32; k++) {
+                    s += q[j * 32 + k];
+                }
+                sum32[j] = block == 32 ? Float.float16ToFloat(Float.floatToFloat16(unrounded * s)) : scale * s;
             }
         }
     }

@@ -181,11 +181,7 @@ public abstract sealed class QuantizedTensor extends FloatTensor
             }
             acc = ((FloatVector) pairs.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FS, scale[g] * xd[base >> 5]), acc);
             if (mins) {
-                float xs = a.sum16[base >> 4];
-                if (group == 32) {
-                    xs += a.sum16[(base >> 4) + 1];
-                }
-                minTerm += row.min[g] * xs;
+                minTerm += row.min[g] * (group == 32 ? a.sum32[base >> 5] : a.sum16[base >> 4]);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD) - minTerm;
