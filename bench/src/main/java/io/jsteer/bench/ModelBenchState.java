@@ -18,7 +18,12 @@ public final class ModelBenchState implements AutoCloseable {
     private final Parallel parallel;
 
     public ModelBenchState(String shape, String dtype, int threads, int context) throws IOException {
-        file = ModelFiles.open(BenchModels.ensure(shape, dtype));
+        this(BenchModels.ensure(shape, dtype), threads, context);
+    }
+
+    /** Any model file a user has (GGUF of every type, llama2.c .bin, safetensors directory). */
+    public ModelBenchState(java.nio.file.Path model, int threads, int context) {
+        file = ModelFiles.open(model);
         config = LlamaConfig.fromMetadata(file.metadata());
         LlamaWeights weights = LlamaWeights.load(config, ModelLoader.lookup(file));
         parallel = new Parallel(threads);

@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  jsteer bench --shape llama2-110m --dtype f32,q8_0 --threads 2",
                 "  jsteer bench --shape llama2-110m --dtype f32 --threads 2 --runc /path/to/llama2.c/run --runc-tokenizer ../shared/models/tokenizer.bin",
+                "  jsteer bench --model r110m-q4_k_m.gguf,r110m-q8_0.gguf --threads 2 --against llamacpp=/path/to/llama-bench",
                 "  jsteer bench --jmh --shape llama2-110m,llama3.2-1b --dtype f32,q8_0",
                 "  jsteer bench --engine tornado --shape llama2-110m,llama3.2-1b --dtype q8_0   # needs TORNADOVM_HOME"})
 final class BenchCommand implements Callable<Integer> {
@@ -53,6 +54,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runc-tokenizer", paramLabel = "PATH", description = "tokenizer.bin for run.c (default: ../shared/models/tokenizer.bin)")
     Path runcTokenizer;
 
+    @Option(names = {"-m", "--model"}, split = ",", paramLabel = "FILE",
+            description = "time these model files (any GGUF quantization, .bin, safetensors) instead of random shapes")
+    List<Path> models;
+
+    @Option(names = "--prompt-tokens", defaultValue = "128", description = "prompt length of the prefill measurement (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = "--against", paramLabel = "llamacpp=PATH",
+            description = "with --model: also run llama.cpp's llama-bench binary at PATH on the same file, threads, prompt and token counts")
+    String against;
+
     @Option(names = "--jmh", description = "run the JMH benchmarks (DecodeBenchmark, PrefillBenchmark) instead of the quick table")
     boolean jmh;
 
@@ -74,6 +86,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (jmh) {
             return runJmh();
+        }
+        if (models != null && !models.isEmpty()) {
+            return benchFiles();
+        }
+        if (against != null) {
+            throw new IllegalArgumentException("--against needs --model FILE: llama.cpp times the very same file");
         }
         if (!engine.equals("cpu")) {
             Engines.requireSupported(engine);
@@ -115,6 +133,49 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The table for user files: jsteer's decode and prefill, and llama-bench's on the same file when asked. */
+    private int benchFiles() throws Exception {
+        if (promptTokens < 1) {
+            throw new IllegalArgumentException("--prompt-tokens must be at least 1");
+        }
+        LlamaBenchPeer peer = against == null ? null : LlamaBenchPeer.parse(against);
+        System.out.printf("jsteer bench: %s, %d threads, %d decoded tokens, %d-token prefill, median of %d%n",
+                VectorSupport.describe(), threads, tokens, promptTokens, repeats);
+        System.out.printf("%-28s %-14s %10s %10s %10s %10s %7s %7s%n", "model", "types", "decode", "prefill",
+                "llama.cpp", "llama.cpp", "decode", "prefill");
+        System.out.printf("%-28s %-14s %10s %10s %10s %10s %7s %7s%n", "", "", "tok/s", "tok/s", "decode", "prefill", "ratio", "ratio");
+        for (Path model : models) {
+            double[] decode = new double[repeats], prefill = new double[repeats];
+            double[] peerDecode = new double[repeats], peerPrefill = new double[repeats];
+            String types;
+            try (ModelBenchState s = new ModelBenchState(model, threads, Math.max(tokens, promptTokens) + 8)) {
+                types = s.file.tensors().values().stream().filter(t -> t.rank() == 2).map(t -> t.dtype().label())
+                        .distinct().sorted().collect(java.util.stream.Collectors.joining("+"));
+                measure(s, 16);
+                prefill(s, promptTokens);
+                for (int r = 0; r < repeats; r++) {
+                    // alternate the engines so that both see the same machine state
+                    decode[r] = measure(s, tokens);
+                    prefill[r] = prefill(s, promptTokens);
+                    if (peer != null) {
+                        LlamaBenchPeer.Result p = peer.run(model, threads, promptTokens, tokens, 1);
+                        peerDecode[r] = p.decode();
+                        peerPrefill[r] = p.prefill();
+                    }
+                }
+            }
+            double d = median(decode), p = median(prefill);
+            String name = model.getFileName().toString();
+            if (peer == null) {
+                System.out.printf("%-28s %-14s %10.2f %10.2f %10s %10s %7s %7s%n", name, types, d, p, "-", "-", "-", "-");
+            } else {
+                double pd = median(peerDecode), pp = median(peerPrefill);
+                System.out.printf("%-28s %-14s %10.2f %10.2f %10.2f %10.2f %7.2f %7.2f%n", name, types, d, p, pd, pp, d / pd, p / pp);
+            }
+        }
+        return 0;
+    }
+
     private static double measure(ModelBenchState s, int n) {
         long t0 = System.nanoTime();
         for (int pos = 0; pos < n; pos++) {
@@ -124,7 +185,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static double prefill(ModelBenchState s) {
-        int n = Math.min(64, s.engine.capacity());
+        return prefill(s, 64);
+    }
+
+    private static double prefill(ModelBenchState s, int length) {
+        int n = Math.min(length, s.engine.capacity());
         int[] prompt = new int[n];
         for (int i = 0; i < n; i++) {
             prompt[i] = s.tokenAt(i);

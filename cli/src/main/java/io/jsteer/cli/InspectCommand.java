@@ -84,12 +84,14 @@ final class InspectCommand implements Callable<Integer> {
             report.put("parameters", params);
             report.put("tensor_bytes", bytes);
             report.put("tensors_by_dtype", perType);
+            report.put("bits_per_weight", params == 0 ? 0.0 : Math.round(bytes * 8.0 / params * 100) / 100.0);
             if (listTensors) {
                 List<Map<String, Object>> list = w.tensors().values().stream().map(t -> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("name", t.name());
                     m.put("dtype", t.dtype().label());
                     m.put("shape", t.shape());
+                    m.put("bits_per_weight", t.dtype().bitsPerWeight());
                     return m;
                 }).toList();
                 report.put("tensor_list", list);
@@ -127,7 +129,8 @@ final class InspectCommand implements Callable<Integer> {
                 System.out.println(e.getKey() + ":");
                 for (Object o : l) {
                     Map<?, ?> t = (Map<?, ?>) o;
-                    System.out.printf("  %-32s %-5s %s%n", t.get("name"), t.get("dtype"), Arrays.toString((long[]) t.get("shape")));
+                    System.out.printf("  %-32s %-6s %6.2f bpw  %s%n", t.get("name"), t.get("dtype"), (double) t.get("bits_per_weight"),
+                            Arrays.toString((long[]) t.get("shape")));
                 }
             } else {
                 System.out.println(e.getKey() + ": " + v);

@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 /** Writes a random-weight model of a real shape, for benchmarks. */
 @Command(name = "synth", description = "Write a random-weight GGUF model of a real shape (for benchmarks).",
         footer = {"", "Shapes: stories260K, stories15M, llama2-110m, llama3.2-1b.",
-                "Example:", "  jsteer synth --shape llama2-110m --dtype q8_0 -o /tmp/llama2-110m-q8_0.gguf"})
+                "Examples:", "  jsteer synth --shape llama2-110m --dtype q8_0 -o /tmp/llama2-110m-q8_0.gguf",
+                "  jsteer synth --shape llama2-110m --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/r110m-f32.gguf",
+                "  (then llama.cpp's llama-quantize /tmp/r110m-f32.gguf /tmp/r110m-q4_k_m.gguf Q4_K_M gives a file both engines run)"})
 final class SynthCommand implements Callable<Integer> {
 
     @Option(names = "--shape", required = true, description = "model shape")
@@ -28,6 +30,11 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--vocab", paramLabel = "GGUF",
+            description = "copy the tokenizer.* metadata of this GGUF (e.g. ../shared/models/ggml-vocab-llama-spm.gguf) so that "
+                    + "llama.cpp can load the file too; its vocabulary size must equal the shape's")
+    Path vocab;
+
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -36,7 +43,22 @@ final class SynthCommand implements Callable<Integer> {
         ModelShape s = ModelShapes.byName(shape);
         DType t = DType.parse(dtype);
         long t0 = System.nanoTime();
-        SyntheticModels.write(s, t, seed, out);
+        java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        if (vocab != null) {
+            var header = io.jsteer.weights.gguf.GgufReader.readHeader(vocab);
+            header.metadata().forEach((k, v) -> {
+                if (k.startsWith("tokenizer.")) {
+                    extra.put(k, v);
+                }
+            });
+            Object tokens = extra.get("tokenizer.ggml.tokens");
+            int n = tokens instanceof java.util.List<?> l ? l.size() : -1;
+            if (n != s.vocabSize()) {
+                throw new IllegalArgumentException("--vocab " + vocab + " has " + (n < 0 ? "no tokenizer.ggml.tokens" : n + " tokens")
+                        + ", the shape " + s.name() + " has a vocabulary of " + s.vocabSize());
+            }
+        }
+        SyntheticModels.write(s, t, seed, extra, out);
         System.err.printf("jsteer: wrote %s (%s, %s, %.1f MiB) in %.1f s%n", out, s.name(), t.label(),
                 Files.size(out) / 1048576.0, (System.nanoTime() - t0) / 1e9);
         System.out.println(out);

@@ -1,6 +1,7 @@
 package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 
 /** GGUF Q4_0: blocks of 32 values in 18 bytes, a float16 scale d then 16 bytes whose low
  * nibbles are elements 0..15 and high nibbles elements 16..31; x = (nibble − 8)·d. */
@@ -17,12 +18,12 @@ public final class Q4_0Tensor extends QuantizedTensor {
     public DType dtype() { return DType.Q4_0; }
 
     @Override
-    void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff) {
-        scale[gOff] = half(raw, r);
-        for (int j = 0; j < 16; j++) {
-            int b = raw[r + 2 + j];
-            q[qOff + j] = (byte) ((b & 0x0f) - 8);
-            q[qOff + 16 + j] = (byte) (((b >> 4) & 0x0f) - 8);
+    void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
+        for (int b = 0, r = 0; b < blocks; b++, r += BLOCK_BYTES) {
+            scale[b] = half(raw, r);
+            ByteVector v = ByteVector.fromArray(B16, raw, r + 2);
+            low(v).sub((byte) 8).intoArray(q, b * 32);
+            high(v).sub((byte) 8).intoArray(q, b * 32 + 16);
         }
     }
 

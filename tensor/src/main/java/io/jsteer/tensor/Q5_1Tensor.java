@@ -1,6 +1,7 @@
 package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 
 /** GGUF Q5_1: per 32 values float16 d and m, a 32-bit word of fifth bits, 16 bytes of nibbles; x = q·d + m. */
 public final class Q5_1Tensor extends QuantizedTensor {
@@ -13,14 +14,15 @@ public final class Q5_1Tensor extends QuantizedTensor {
     public DType dtype() { return DType.Q5_1; }
 
     @Override
-    void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff) {
-        scale[gOff] = half(raw, r);
-        min[gOff] = -half(raw, r + 2);
-        int qh = (raw[r + 4] & 0xff) | (raw[r + 5] & 0xff) << 8 | (raw[r + 6] & 0xff) << 16 | (raw[r + 7] & 0xff) << 24;
-        for (int j = 0; j < 16; j++) {
-            int b = raw[r + 8 + j];
-            q[qOff + j] = (byte) ((b & 0x0f) | ((qh >>> j) & 1) << 4);
-            q[qOff + 16 + j] = (byte) (((b >> 4) & 0x0f) | ((qh >>> (j + 16)) & 1) << 4);
+    void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
+        byte[] fifth = new byte[32];
+        for (int b = 0, r = 0; b < blocks; b++, r += 24) {
+            scale[b] = half(raw, r);
+            min[b] = -half(raw, r + 2);
+            fifthBits(raw, r + 4, fifth);
+            ByteVector v = ByteVector.fromArray(B16, raw, r + 8);
+            low(v).or(ByteVector.fromArray(B16, fifth, 0)).intoArray(q, b * 32);
+            high(v).or(ByteVector.fromArray(B16, fifth, 16)).intoArray(q, b * 32 + 16);
         }
     }
 }

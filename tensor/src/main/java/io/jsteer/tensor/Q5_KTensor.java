@@ -1,6 +1,8 @@
 package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorOperators;
 
 /** GGUF Q5_K: super-blocks of 256 values in 176 bytes: float16 d and dmin, 12 bytes of 6-bit
  * scales and mins (one pair per 32 values), 32 bytes of fifth bits, 128 bytes of nibbles. */
@@ -14,32 +16,38 @@ public final class Q5_KTensor extends QuantizedTensor {
     public DType dtype() { return DType.Q5_K; }
 
     @Override
-    void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff) {
-        float d = half(raw, r), dmin = half(raw, r + 2);
-        // eight 6-bit scales and mins packed in 12 bytes (llama.cpp's get_scale_min_k4)
-        int s = r + 4;
-        for (int j = 0; j < 8; j++) {
-            int sc, m;
-            if (j < 4) {
-                sc = u8(raw, s + j) & 63;
-                m = u8(raw, s + j + 4) & 63;
-            } else {
-                sc = (u8(raw, s + j + 4) & 0x0f) | (u8(raw, s + j - 4) >> 6) << 4;
-                m = (u8(raw, s + j + 4) >> 4) | (u8(raw, s + j) >> 6) << 4;
+    void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
+        for (int b = 0, r = 0; b < blocks; b++, r += 176) {
+            float d = half(raw, r), dmin = half(raw, r + 2);
+            // eight 6-bit scales and mins packed in 12 bytes (llama.cpp's get_scale_min_k4)
+            int s = r + 4, go = 8 * b;
+            for (int j = 0; j < 8; j++) {
+                int sc, m;
+                if (j < 4) {
+                    sc = u8(raw, s + j) & 63;
+                    m = u8(raw, s + j + 4) & 63;
+                } else {
+                    sc = (u8(raw, s + j + 4) & 0x0f) | (u8(raw, s + j - 4) >> 6) << 4;
+                    m = (u8(raw, s + j + 4) >> 4) | (u8(raw, s + j) >> 6) << 4;
+                }
+                scale[go + j] = d * sc;
+                min[go + j] = dmin * m;
             }
-            scale[gOff + j] = d * sc;
-            min[gOff + j] = dmin * m;
-        }
-        // as Q4_K, plus bit 2k (low nibbles) or 2k+1 (high nibbles) of qh[l] as the fifth bit
-        for (int k = 0; k < 4; k++) {
-            int src = r + 48 + 32 * k;
-            int dst = qOff + 64 * k;
-            for (int l = 0; l < 32; l++) {
-                int b = raw[src + l];
-                int h = raw[r + 16 + l];
-                q[dst + l] = (byte) ((b & 0x0f) | ((h >> (2 * k)) & 1) << 4);
-                q[dst + 32 + l] = (byte) (((b >> 4) & 0x0f) | ((h >> (2 * k + 1)) & 1) << 4);
+            // as Q4_K, plus bit 2k (low nibbles) or 2k+1 (high nibbles) of qh[l] as the fifth bit
+            ByteVector h0 = ByteVector.fromArray(B16, raw, r + 16), h1 = ByteVector.fromArray(B16, raw, r + 32);
+            for (int k = 0; k < 4; k++) {
+                int src = r + 48 + 32 * k, dst = 256 * b + 64 * k;
+                ByteVector v0 = ByteVector.fromArray(B16, raw, src), v1 = ByteVector.fromArray(B16, raw, src + 16);
+                low(v0).or(bit4(h0, 2 * k)).intoArray(q, dst);
+                low(v1).or(bit4(h1, 2 * k)).intoArray(q, dst + 16);
+                high(v0).or(bit4(h0, 2 * k + 1)).intoArray(q, dst + 32);
+                high(v1).or(bit4(h1, 2 * k + 1)).intoArray(q, dst + 48);
             }
         }
+    }
+
+    /** Bit {@code bit} of each lane moved to bit 4 (the fifth bit of a value). */
+    private static ByteVector bit4(ByteVector h, int bit) {
+        return h.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
     }
 }

@@ -1,6 +1,8 @@
 package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorOperators;
 
 /** GGUF Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 bytes of
  * high 2-bit pairs, 16 signed 8-bit scales (one per 16 values), float16 d; x = d·sc·(q − 32). */
@@ -14,21 +16,31 @@ public final class Q6_KTensor extends QuantizedTensor {
     public DType dtype() { return DType.Q6_K; }
 
     @Override
-    void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff) {
-        float d = half(raw, r + 208);
-        for (int g = 0; g < 16; g++) {
-            scale[gOff + g] = d * raw[r + 192 + g];
-        }
-        for (int half = 0; half < 2; half++) {
-            int ql = r + 64 * half, qh = r + 128 + 32 * half;
-            int dst = qOff + 128 * half;
-            for (int l = 0; l < 32; l++) {
-                int a = raw[ql + l], b = raw[ql + 32 + l], h = raw[qh + l];
-                q[dst + l] = (byte) (((a & 0x0f) | (h & 3) << 4) - 32);
-                q[dst + 32 + l] = (byte) (((b & 0x0f) | ((h >> 2) & 3) << 4) - 32);
-                q[dst + 64 + l] = (byte) ((((a >> 4) & 0x0f) | ((h >> 4) & 3) << 4) - 32);
-                q[dst + 96 + l] = (byte) ((((b >> 4) & 0x0f) | ((h >> 6) & 3) << 4) - 32);
+    void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
+        for (int b = 0, r = 0; b < blocks; b++, r += 210) {
+            float d = half(raw, r + 208);
+            for (int g = 0; g < 16; g++) {
+                scale[16 * b + g] = d * raw[r + 192 + g];
+            }
+            // value 128h + 32i + l (i = 0..3): nibble of ql[64h + l] (i = 0, 2) or ql[64h + 32 + l]
+            // (i = 1, 3), low for i < 2, high otherwise; bits (2i, 2i+1) of qh[32h + l] on top
+            for (int h = 0; h < 2; h++) {
+                for (int c = 0; c < 32; c += 16) {
+                    ByteVector a = ByteVector.fromArray(B16, raw, r + 64 * h + c);
+                    ByteVector a2 = ByteVector.fromArray(B16, raw, r + 64 * h + 32 + c);
+                    ByteVector hh = ByteVector.fromArray(B16, raw, r + 128 + 32 * h + c);
+                    int dst = 256 * b + 128 * h + c;
+                    low(a).or(two(hh, 0)).sub((byte) 32).intoArray(q, dst);
+                    low(a2).or(two(hh, 2)).sub((byte) 32).intoArray(q, dst + 32);
+                    high(a).or(two(hh, 4)).sub((byte) 32).intoArray(q, dst + 64);
+                    high(a2).or(two(hh, 6)).sub((byte) 32).intoArray(q, dst + 96);
+                }
             }
         }
+    }
+
+    /** Bits (shift, shift+1) of each lane moved to bits 4 and 5. */
+    private static ByteVector two(ByteVector h, int shift) {
+        return h.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
     }
 }

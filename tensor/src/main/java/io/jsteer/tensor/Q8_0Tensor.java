@@ -1,6 +1,7 @@
 package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 
 /** GGUF Q8_0: blocks of 32 signed bytes sharing one float16 scale (34 bytes a block); x = q·d. */
 public final class Q8_0Tensor extends QuantizedTensor {
@@ -16,9 +17,12 @@ public final class Q8_0Tensor extends QuantizedTensor {
     public DType dtype() { return DType.Q8_0; }
 
     @Override
-    void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff) {
-        scale[gOff] = half(raw, r);
-        System.arraycopy(raw, r + 2, q, qOff, 32);
+    void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
+        for (int b = 0, r = 0; b < blocks; b++, r += BLOCK_BYTES) {
+            scale[b] = half(raw, r);
+            ByteVector.fromArray(B16, raw, r + 2).intoArray(q, b * 32);
+            ByteVector.fromArray(B16, raw, r + 18).intoArray(q, b * 32 + 16);
+        }
     }
 
     /**

@@ -38,6 +38,8 @@ public abstract sealed class QuantizedTensor extends FloatTensor
     final int blockBytes;
     final int group;
     private final boolean mins;
+    /** |q| ≤ 32: the 16-bit products of a whole group of 32 can be added before widening. */
+    private final boolean narrow;
 
     QuantizedTensor(MemorySegment segment, long size) {
         super(segment, size);
@@ -49,14 +51,22 @@ public abstract sealed class QuantizedTensor extends FloatTensor
             case Q4_1, Q5_1, Q2_K, Q4_K, Q5_K -> true;
             default -> false;
         };
+        this.narrow = switch (t) {
+            case Q8_0, IQ4_NL, IQ4_XS -> false;
+            default -> true;
+        };
     }
 
+    /** 128-bit byte lanes for unpacking: native on x86 (SSE/AVX) and ARM (NEON) alike. */
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+
     /**
-     * Unpacks the block whose bytes are {@code raw[r .. r + blockBytes)}: its {@code blockSize}
-     * values into {@code q[qOff ..]}, its groups' scales into {@code scale[gOff ..]} and mins
-     * into {@code min[gOff ..]} (left untouched by types without mins).
+     * Unpacks {@code blocks} consecutive blocks whose bytes are {@code raw[0 .. blocks·blockBytes)}:
+     * their values into {@code q[0 .. blocks·blockSize)}, their groups' scales into {@code scale}
+     * and mins into {@code min} (left untouched by types without mins). One call per row, the
+     * loop over blocks inside each type, so that the JIT compiles each type's loop on its own.
      */
-    abstract void unpack(byte[] raw, int r, byte[] q, int qOff, float[] scale, float[] min, int gOff);
+    abstract void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min);
 
     /** Buffers for one unpacked row of up to {@code cols} values; one per thread. */
     public final class Row {
@@ -79,10 +89,7 @@ public abstract sealed class QuantizedTensor extends FloatTensor
             this.n = n;
             int blocks = n / blockSize;
             MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset / blockSize * blockBytes, raw, 0, blocks * blockBytes);
-            int groupsPerBlock = blockSize / group;
-            for (int b = 0; b < blocks; b++) {
-                unpack(raw, b * blockBytes, q, b * blockSize, scale, min, b * groupsPerBlock);
-            }
+            unpackRow(raw, blocks, q, scale, min);
         }
 
         float value(int i) {
@@ -160,31 +167,67 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     /**
      * The integer dot product of an unpacked row with quantized activations. Per group: 16-bit
-     * products q·q_x (|q| ≤ 128, |q_x| ≤ 127: no overflow), neighbouring pairs summed into 32-bit
-     * lanes (the int view of two shorts, split by shifts), converted to float once and scaled by
-     * s_g·d_x; the mins come from the activations' precomputed group sums.
+     * products q·q_x (|q| ≤ 128, |q_x| ≤ 127, so a product and the sum of two fit in 16 bits),
+     * neighbouring pairs summed into 32-bit lanes ({@link #pairSums}), converted to float once and
+     * scaled by s_g·d_x. A group of 32 adds its two halves' products in 16 bits first. The mins
+     * meet the activations' precomputed group sums in one vectorised dot product at the end.
      */
     float dot(Row row, Q8Activations a) {
         byte[] q = row.q, xq = a.q;
         float[] scale = row.scale, xd = a.d;
-        int step = S.length();
+        int groups = row.n / group;
         FloatVector acc = FloatVector.zero(FS);
-        float minTerm = 0;
-        for (int g = 0, base = 0; base < row.n; g++, base += group) {
-            IntVector pairs = IntVector.zero(I);
-            for (int j = 0; j < group; j += step) {
-                ShortVector w = (ShortVector) ByteVector.fromArray(B, q, base + j).convertShape(VectorOperators.B2S, S, 0);
-                ShortVector x = (ShortVector) ByteVector.fromArray(B, xq, base + j).convertShape(VectorOperators.B2S, S, 0);
-                IntVector p = w.mul(x).reinterpretAsInts();
-                pairs = pairs.add(p.lanewise(VectorOperators.ASHR, 16))
-                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+        if (group == 32 && S.length() == 16 && narrow) {
+            for (int g = 0, base = 0; g < groups; g++, base += 32) {
+                ShortVector p = product(q, xq, base).add(product(q, xq, base + 16));
+                acc = toFloat(pairSums(p)).fma(FloatVector.broadcast(FS, scale[g] * xd[g]), acc);
             }
-            acc = ((FloatVector) pairs.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FS, scale[g] * xd[base >> 5]), acc);
-            if (mins) {
-                minTerm += row.min[g] * (group == 32 ? a.sum32[base >> 5] : a.sum16[base >> 4]);
+        } else if (group == 32 && S.length() == 16) {
+            for (int g = 0, base = 0; g < groups; g++, base += 32) {
+                IntVector p = pairSums(product(q, xq, base)).add(pairSums(product(q, xq, base + 16)));
+                acc = toFloat(p).fma(FloatVector.broadcast(FS, scale[g] * xd[g]), acc);
+            }
+        } else if (group == 16 && S.length() == 16) {
+            for (int g = 0, base = 0; g < groups; g++, base += 16) {
+                acc = toFloat(pairSums(product(q, xq, base))).fma(FloatVector.broadcast(FS, scale[g] * xd[g >> 1]), acc);
+            }
+        } else {
+            // narrower machines (128-bit vectors): several steps per group
+            int step = S.length();
+            for (int g = 0, base = 0; g < groups; g++, base += group) {
+                IntVector p = pairSums(product(q, xq, base));
+                for (int j = step; j < group; j += step) {
+                    p = p.add(pairSums(product(q, xq, base + j)));
+                }
+                acc = toFloat(p).fma(FloatVector.broadcast(FS, scale[g] * xd[base >> 5]), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) - minTerm;
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        if (mins) {
+            sum -= Kernels.dot(row.min, 0, group == 32 ? a.sum32 : a.sum16, 0, groups);
+        }
+        return sum;
+    }
+
+    /** 16-bit products of the S.length() bytes at {@code at} of both arrays. */
+    private static ShortVector product(byte[] q, byte[] xq, int at) {
+        ShortVector w = (ShortVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2S, S, 0);
+        ShortVector x = (ShortVector) ByteVector.fromArray(B, xq, at).convertShape(VectorOperators.B2S, S, 0);
+        return w.mul(x);
+    }
+
+    /**
+     * Sums of neighbouring 16-bit lanes in 32-bit lanes: seen as ints, a lane pair is hi·2¹⁶ + lo,
+     * and (x + (x << 16)) >> 16 is hi + lo (exact while |hi + lo| < 2¹⁵: two products of 8-bit
+     * values, or four when the weights have at most 6 bits).
+     */
+    private static IntVector pairSums(ShortVector p) {
+        IntVector x = p.reinterpretAsInts();
+        return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    private static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     // ---- helpers for the types' unpack methods
@@ -195,5 +238,38 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     static int u8(byte[] raw, int at) {
         return raw[at] & 0xff;
+    }
+
+    /** The low nibble of each lane. */
+    static ByteVector low(ByteVector v) {
+        return v.and((byte) 0x0f);
+    }
+
+    /** The high nibble of each lane. */
+    static ByteVector high(ByteVector v) {
+        return v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f);
+    }
+
+    /** Per bit of the 32-bit little-endian word at raw[at]: 16 in its value's lane, else 0 (Q5_0/Q5_1 fifth bits). */
+    static void fifthBits(byte[] raw, int at, byte[] out) {
+        for (int k = 0; k < 4; k++) {
+            LONG_LE.set(out, 8 * k, SPREAD[raw[at + k] & 0xff]);
+        }
+    }
+
+    private static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** For each byte value, its 8 bits spread into 8 bytes of 0 or 16 (bit k → byte k). */
+    private static final long[] SPREAD = new long[256];
+
+    static {
+        for (int b = 0; b < 256; b++) {
+            for (int k = 0; k < 8; k++) {
+                if ((b >> k & 1) != 0) {
+                    SPREAD[b] |= 0x10L << (8 * k);
+                }
+            }
+        }
     }
 }

@@ -55,9 +55,22 @@ class QuantizedTensorTest {
         return x;
     }
 
-    static double reference(float[] w, int off, Q8Activations a, int n) {
+    /**
+     * Σ w·x over the dequantized activations; for Q4_1/Q5_1 the mins meet llama.cpp's Q8_1 sum s
+     * (d·Σq rounded to float16) instead of the exact Σx, as the kernel does.
+     */
+    static double reference(QuantizedTensor t, float[] w, int off, Q8Activations a, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += (double) w[off + i] * a.get(i);
+        if (t.dtype() == DType.Q4_1 || t.dtype() == DType.Q5_1) {
+            QuantizedTensor.Row row = t.newRow(n);
+            row.load(off, n);
+            for (int g = 0; g < n / 32; g++) {
+                double exact = 0;
+                for (int i = 0; i < 32; i++) exact += a.get(32 * g + i);
+                s += row.min[g] * (exact - a.sum32[g]);
+            }
+        }
         return s;
     }
 
@@ -80,10 +93,10 @@ class QuantizedTensorTest {
                     for (int r = 0; r < rows; r++) {
                         double scale = 0;
                         for (int i = 0; i < cols; i++) scale += Math.abs(dense[r * cols + i] * acts[0].get(i));
-                        double want = reference(dense, r * cols, acts[0], cols);
+                        double want = reference(w, dense, r * cols, acts[0], cols);
                         assertEquals(want, out[r], 1e-5 * scale + 1e-7, t + " cols " + cols + " row " + r + " threads " + threads);
                         for (int b = 0; b < 3; b++) {
-                            assertEquals(reference(dense, r * cols, acts[b], cols), outs[b][r], 1e-5 * scale + 1e-7 + 1e-4 * Math.abs(want),
+                            assertEquals(reference(w, dense, r * cols, acts[b], cols), outs[b][r], 1e-5 * scale + 1e-7 + 1e-4 * Math.abs(want),
                                     t + " batch " + b + " row " + r);
                         }
                     }

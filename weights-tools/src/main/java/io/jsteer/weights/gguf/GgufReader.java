@@ -172,7 +172,8 @@ public final class GgufReader {
         long typeId = in.u32(field + ": type");
         DType dtype = DType.fromGgmlId(typeId).orElseThrow(() -> new WeightFormatException(file, field + ": type",
                 "unsupported ggml type " + GgmlTypeNames.describe(typeId)
-                        + " (jsteer reads F32, F16, BF16, Q8_0, Q4_0)", typeId));
+                        + " (jsteer reads " + java.util.Arrays.stream(DType.values()).map(DType::name)
+                        .collect(java.util.stream.Collectors.joining(", ")) + ")", typeId));
         if (dims[0] % dtype.blockSize() != 0) {
             throw new WeightFormatException(file, field + ": dims[0]", "row length is not a multiple of the "
                     + dtype + " block size " + dtype.blockSize(), dims[0]);

@@ -154,8 +154,10 @@ class GgufRobustnessTest {
         assertRejected(tensorFile("dimneg.gguf", new GgufBytes().tensor("w", 0, 0, -4)), "tensor w: dims[0]");
         assertRejected(tensorFile("overflow.gguf", new GgufBytes().tensor("w", 0, 0, 1L << 40, 1L << 40)), "tensor w: dims");
         assertRejected(tensorFile("bytesoverflow.gguf", new GgufBytes().tensor("w", 0, 0, 1L << 31, 1L << 31)), "tensor w");
-        WeightFormatExceptionCheck.contains(assertRejected(tensorFile("q4k.gguf", new GgufBytes().tensor("w", 12, 0, 256)),
-                "tensor w: type"), "Q4_K");
+        WeightFormatExceptionCheck.contains(assertRejected(tensorFile("iq2.gguf", new GgufBytes().tensor("w", 16, 0, 256)),
+                "tensor w: type"), "IQ2_XXS");
+        // a K-quant tensor whose data is cut short names the tensor and the missing bytes
+        assertRejected(tensorFile("q4k.gguf", new GgufBytes().tensor("w", DType.Q4_K.ggmlId(), 0, 256)), "tensor w: offset");
         WeightFormatExceptionCheck.contains(assertRejected(tensorFile("t99.gguf", new GgufBytes().tensor("w", 99, 0, 4)),
                 "tensor w: type"), "99");
         assertRejected(tensorFile("block.gguf", new GgufBytes().tensor("w", DType.Q8_0.ggmlId(), 0, 16, 2)), "tensor w: dims[0]");
