@@ -117,6 +117,7 @@ public final class TornadoEngine implements InferenceEngine {
         ffnNorms = new FloatArray(L * dim);
         keyCache = new FloatArray[L];
         valueCache = new FloatArray[L];
+        reportConversions(w, L);
         for (int l = 0; l < L; l++) {
             String p = "blk." + l + ".";
             wqkv[l] = Projection.of(DeviceMatrix.of(p + "attn_q", w.wq()[l], dim, dim),
@@ -708,5 +709,32 @@ public final class TornadoEngine implements InferenceEngine {
     static int bandGroups(int rows, int rowThreads) {
         int rowsPerGroup = LOCAL / rowThreads;
         return (rows + rowsPerGroup - 1) / rowsPerGroup;
+    }
+
+    /**
+     * The device has kernels for F32, F16 and Q8_0 weights; other types (the K-quants, Q4_0,
+     * Q4_1, Q5_x, IQ4) are dequantized to F32 at load by {@link DeviceMatrix#of}. Said once per
+     * type on stderr with the device memory it costs, never silently.
+     */
+    private static void reportConversions(io.jsteer.model.LlamaWeights w, int layers) {
+        java.util.Map<String, long[]> converted = new java.util.TreeMap<>();
+        java.util.List<io.jsteer.tensor.FloatTensor> all = new java.util.ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            all.addAll(java.util.List.of(w.wq()[l], w.wk()[l], w.wv()[l], w.wo()[l], w.w1()[l], w.w2()[l], w.w3()[l]));
+        }
+        all.add(w.classifier());
+        for (io.jsteer.tensor.FloatTensor t : all) {
+            io.jsteer.tensor.DType type = t.dtype();
+            if (type != io.jsteer.tensor.DType.F32 && type != io.jsteer.tensor.DType.F16 && type != io.jsteer.tensor.DType.Q8_0) {
+                long[] n = converted.computeIfAbsent(type.label(), k -> new long[3]);
+                n[0]++;
+                n[1] += t.segment().byteSize();
+                n[2] += t.size() * 4L;
+            }
+        }
+        converted.forEach((type, n) -> System.err.printf(java.util.Locale.ROOT,
+                "jsteer: note: the TornadoVM engine has no %s kernel: %d matrices dequantized to F32 at load "
+                        + "(%.1f MiB on the device instead of %.1f MiB; convert the file to q8_0 or f16 to avoid it)%n",
+                type, n[0], n[2] / 1048576.0, n[1] / 1048576.0));
     }
 }
