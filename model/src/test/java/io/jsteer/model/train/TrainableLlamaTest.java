@@ -87,6 +87,31 @@ class TrainableLlamaTest {
         }
     }
 
+    /**
+     * KTS trains LoRA on frozen quantized weights: the trainable path reads every GGUF type. It
+     * multiplies float activations with the dequantized weights while the engine quantizes its
+     * activations to 8 bits (one scale per 256 values for K-quants, as llama.cpp: a rounding of
+     * about 0.7 % of each value), so the two agree to that rounding: measured max |Δlogit| over 24
+     * positions × 512 logits of magnitude up to ~1 (2026-12-03): Q4_K_M 1.6e-2, Q6_K 2.0e-2,
+     * Q3_K_M 1.8e-2, IQ4_XS 1.8e-2, Q5_1 1.7e-2.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_K_M", "Q6_K", "Q3_K_M", "IQ4_XS", "Q5_1"})
+    void quantizedWeightsGiveTheEngineLogitsToActivationRounding(String type) throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of(getClass().getResource("/quant/q256-" + type + ".gguf").toURI());
+        try (LoadedModel m = io.jsteer.model.ModelLoader.load(file, null); Parallel par = new Parallel(2)) {
+            int[] tokens = new int[24];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = (int) ((i * 7919L + 1) % 512);
+            }
+            float[][] expected = engineLogits(m.config(), m.weights(), tokens);
+            Var logits = TrainableLlama.of(m).logits(new Tape(Precision.F32, par), tokens);
+            double diff = maxDiff(expected, logits);
+            assertTrue(diff < 4e-2, type + ": max |Δlogit| = " + diff);
+            assertTrue(diff > 1e-7, type + ": the engine's 8-bit activations must show (or the integer path is not used)");
+        }
+    }
+
     @Test
     void neoxRopeWithLlama3ScalingUntiedClassifierAndGqaMatchTheEngine() {
         LlamaConfig c = TinyModels.neoxLlama3Config();
