@@ -173,7 +173,8 @@ public abstract sealed class QuantizedTensor extends FloatTensor
      * meet the activations' precomputed group sums in one vectorised dot product at the end.
      */
     float dot(Row row, Q8Activations a) {
-        byte[] q = row.q, xq = a.q;
+        byte[] q = row.q;
+        short[] xq = a.wide;
         float[] scale = row.scale, xd = a.d;
         int groups = row.n / group;
         FloatVector acc = FloatVector.zero(FS);
@@ -209,11 +210,10 @@ public abstract sealed class QuantizedTensor extends FloatTensor
         return sum;
     }
 
-    /** 16-bit products of the S.length() bytes at {@code at} of both arrays. */
-    private static ShortVector product(byte[] q, byte[] xq, int at) {
+    /** 16-bit products of the S.length() weights (bytes) and activations (already widened) at {@code at}. */
+    private static ShortVector product(byte[] q, short[] xq, int at) {
         ShortVector w = (ShortVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2S, S, 0);
-        ShortVector x = (ShortVector) ByteVector.fromArray(B, xq, at).convertShape(VectorOperators.B2S, S, 0);
-        return w.mul(x);
+        return w.mul(ShortVector.fromArray(S, xq, at));
     }
 
     /**
