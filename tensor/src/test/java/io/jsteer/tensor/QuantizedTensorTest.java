@@ -81,21 +81,26 @@ class QuantizedTensorTest {
             int rows = 13;
             QuantizedTensor w = random(t, (long) rows * cols, cols);
             float[] dense = w.toFloatArray();
-            float[][] xs = {gaussian(cols, 1), gaussian(cols, 2), gaussian(cols, 3)};
-            Q8Activations[] acts = new Q8Activations[3];
-            for (int b = 0; b < 3; b++) acts[b] = Q8Activations.of(xs[b], 0, cols, t.activationBlock());
+            // a batch of 6: one block of four tokens (prefill's register blocking) and two single ones
+            int batch = 6;
+            float[][] xs = new float[batch][];
+            Q8Activations[] acts = new Q8Activations[batch];
+            for (int b = 0; b < batch; b++) {
+                xs[b] = gaussian(cols, b + 1);
+                acts[b] = Q8Activations.of(xs[b], 0, cols, t.activationBlock());
+            }
             for (int threads = 1; threads <= 3; threads++) {
                 try (Parallel par = new Parallel(threads)) {
                     float[] out = new float[rows];
                     Kernels.matvec(w, xs[0], out, rows, cols, par);
-                    float[][] outs = new float[3][rows];
-                    Kernels.matmul(w, xs, outs, 3, rows, cols, par);
+                    float[][] outs = new float[batch][rows];
+                    Kernels.matmul(w, xs, outs, batch, rows, cols, par);
                     for (int r = 0; r < rows; r++) {
                         double scale = 0;
                         for (int i = 0; i < cols; i++) scale += Math.abs(dense[r * cols + i] * acts[0].get(i));
                         double want = reference(w, dense, r * cols, acts[0], cols);
                         assertEquals(want, out[r], 1e-5 * scale + 1e-7, t + " cols " + cols + " row " + r + " threads " + threads);
-                        for (int b = 0; b < 3; b++) {
+                        for (int b = 0; b < batch; b++) {
                             assertEquals(reference(w, dense, r * cols, acts[b], cols), outs[b][r], 1e-5 * scale + 1e-7 + 1e-4 * Math.abs(want),
                                     t + " batch " + b + " row " + r);
                         }
