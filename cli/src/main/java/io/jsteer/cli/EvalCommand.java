@@ -79,7 +79,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to measure: give --ab FILE, --texts FILE and/or --prompts FILE");
         }
         if (samples < 0 || maxTokens < 1) {
-            throw new IllegalArgumentException("--samples must be 0 or more and --max-tokens at least 1");
+            throw new UsageException("--samples must be 0 or more and --max-tokens at least 1");
         }
         Map<String, Map<String, Object>> table = new LinkedHashMap<>();
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());

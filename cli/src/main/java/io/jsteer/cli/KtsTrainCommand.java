@@ -107,7 +107,7 @@ final class KtsTrainCommand implements Callable<Integer> {
         List<Integer> steerBlocks = parseBlocks("--blocks", blocks);
         List<Integer> adaptedBlocks = loraLayers == null ? null : parseBlocks("--lora-layers", loraLayers);
         if (!(loraDropout >= 0 && loraDropout < 1)) {
-            throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
+            throw new UsageException("--lora-dropout must be in [0, 1), got " + loraDropout);
         }
         Engines.requireCpu(common.engine, "kts train");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {

@@ -36,7 +36,7 @@ class RunCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapters;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
     String prompt;
 
     @Option(names = "--prompt-file", paramLabel = "PATH", description = "read the prompt from a file")
@@ -54,7 +54,7 @@ class RunCommand implements Callable<Integer> {
             adapters.attachTo(model, engine);
             var gate = adapters.probeGate(model.config());
             if (gate != null && steering.isEmpty()) {
-                throw new IllegalArgumentException("--gate decides whether --steer/--ablate is applied: give one of them");
+                throw new UsageException("--gate decides whether --steer/--ablate is applied: give one of them");
             }
             int[] gated = tok.encode(text, true);
             var decision = gate == null ? null : gate.decide(engine, gated.length == 0 ? new int[] {tok.bos()} : gated);
