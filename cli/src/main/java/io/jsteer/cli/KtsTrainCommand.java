@@ -107,7 +107,7 @@ final class KtsTrainCommand implements Callable<Integer> {
         List<Integer> steerBlocks = parseBlocks("--blocks", blocks);
         List<Integer> adaptedBlocks = loraLayers == null ? null : parseBlocks("--lora-layers", loraLayers);
         if (!(loraDropout >= 0 && loraDropout < 1)) {
-            throw new UsageException("--lora-dropout must be in [0, 1), got " + loraDropout);
+            throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
         }
         Engines.requireCpu(common.engine, "kts train");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
@@ -201,8 +201,8 @@ final class KtsTrainCommand implements Callable<Integer> {
     }
 
     static ProgressBar bar(String task, long max) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
+        return io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII));
     }
 
     /** Block indices from a list like {@code 1-3} or {@code 0,2-4}: ascending, each once. */

@@ -138,4 +138,19 @@ class CliFlagsTest {
         assertTrue(missing.err().contains(dir.resolve("sad.json").toString()), missing.err());
         assertFalse(missing.err().contains("Exception"), missing.err());
     }
+
+    @Test
+    void evalShowsProgressAsPlainLinesWhenStderrIsNotATerminal(@TempDir Path dir) throws Exception {
+        Path prompts = dir.resolve("prompts.txt");
+        Files.writeString(prompts, "Once upon a time\nTom and Lily\n");
+        Result r = jsteer("eval", "-m", gguf(), "--prompts", prompts.toString(), "--samples", "3", "--max-tokens", "4", "-t", "1");
+        assertEquals(0, r.code(), r.err());
+        // surefire's stderr is no terminal: plain lines, no carriage-return frames or colours
+        assertFalse(r.err().contains("\r") || r.err().contains("\u001B"), r.err());
+        List<String> bar = r.err().lines().filter(l -> l.startsWith("eval ")).toList();
+        assertFalse(bar.isEmpty(), r.err());
+        assertTrue(bar.getLast().contains("100%") && bar.getLast().contains("3/3"), r.err());
+        assertTrue(r.out().contains("distinct2"), r.out()); // the table is still on stdout, without progress in it
+        assertFalse(r.out().contains("100%"), r.out());
+    }
 }

@@ -101,7 +101,7 @@ class KtsDeploymentCliTest {
         assertEquals(lora.out(), shut.out());
 
         var noSteer = jsteer(append(base, "--gate", gateFile.toString()));
-        assertEquals(1, noSteer.code());
+        assertEquals(2, noSteer.code()); // flags that do not go together: a usage error
         assertTrue(noSteer.err().contains("--gate decides whether --steer/--ablate is applied"), noSteer.err());
         var badThreshold = jsteer(append(lsteer, "--gate", gateFile + ":1.5"));
         assertTrue(badThreshold.err().contains("the threshold must be in [0, 1]"), badThreshold.err());
