@@ -104,7 +104,7 @@ public final class ModelDownloader {
         if (have != model.size() && lastFailure != null && isUnreachable(lastFailure)) {
             // offline, DNS failure, refused or timed-out connection: say which host, not "incomplete"
             throw new DownloadException("cannot reach " + hostOf(url) + " (" + describe(lastFailure) + ", " + maxAttempts
-                    + " attempts); check the network, or give a reachable mirror with --mirror URL"
+                    + (maxAttempts == 1 ? " attempt" : " attempts") + "); check the network, or give a reachable mirror with --mirror URL"
                     + (have > 0 ? " (" + have + " of " + model.size() + " bytes kept in " + part + "; run again to resume)" : ""),
                     lastFailure);
         }
@@ -138,13 +138,26 @@ public final class ModelDownloader {
         return url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "");
     }
 
-    /** The innermost cause's kind and message, e.g. "ConnectException: Connection refused". */
+    /** What went wrong in words (the JDK's HttpClient often gives these exceptions no message). */
     private static String describe(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof java.net.http.HttpConnectTimeoutException) {
+                return "connection timed out";
+            }
+            if (t instanceof java.net.NoRouteToHostException) {
+                return "no route to host";
+            }
         }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        // only now a plain ConnectException: it also wraps the more specific causes above
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException c) {
+                return c.getMessage() == null ? "connection refused" : c.getMessage();
+            }
+        }
+        return e.toString();
     }
 
     private static long partSize(Path part) throws IOException {

@@ -24,7 +24,7 @@ class OfflineDownloadTest {
         }
         ModelDownloader d = new ModelDownloader(URI.create("http://127.0.0.1:" + port + "/mirror/"), false, 2, Duration.ofSeconds(5));
         DownloadException e = assertThrows(DownloadException.class, () -> d.download(KnownModels.STORIES_260K, dir));
-        assertTrue(e.getMessage().startsWith("cannot reach 127.0.0.1:" + port + " ("), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot reach 127.0.0.1:" + port + " (connection refused, 2 attempts)"), e.getMessage());
         assertTrue(e.getMessage().contains("2 attempts") && e.getMessage().contains("--mirror"), e.getMessage());
         assertFalse(e.getMessage().contains("incomplete"), e.getMessage());
         assertFalse(Files.exists(dir.resolve(KnownModels.STORIES_260K.fileName())));
@@ -35,6 +35,6 @@ class OfflineDownloadTest {
         // .invalid never resolves (RFC 2606), so this fails the same way with or without a network
         ModelDownloader d = new ModelDownloader(URI.create("https://no-such-host.invalid/"), false, 1, Duration.ofSeconds(5));
         DownloadException e = assertThrows(DownloadException.class, () -> d.download(KnownModels.STORIES_260K, dir));
-        assertTrue(e.getMessage().startsWith("cannot reach no-such-host.invalid ("), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot reach no-such-host.invalid (unknown host, 1 attempt)"), e.getMessage());
     }
 }
