@@ -9,8 +9,6 @@ import io.jsteer.model.chat.Message;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -51,21 +49,21 @@ final class ChatCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par);
-             ReplyInterrupt interrupt = new ReplyInterrupt(System::nanoTime, () -> System.exit(130), System.err).install()) {
+             ReplyInterrupt interrupt = new ReplyInterrupt(System::nanoTime, () -> System.exit(130), System.err).install();
+             ChatInput input = onTerminal() ? ChatInput.terminal(historyFile(), interrupt) : ChatInput.plain(System.in, System.err)) {
             Tokenizer tok = model.tokenizer();
             ChatTemplate chat = ChatTemplate.forTokenizer(tok, template);
             String templateName = template != null ? template : tok.tokenId("<|start_header_id|>").isPresent() ? "llama3" : "llama2";
             System.err.printf("jsteer chat: %s, template %s, context %d tokens. /help lists the commands; Ctrl-C stops a reply, "
-                    + "twice quickly quits.%n", model.name(), templateName, engine.capacity());
+                    + "twice quickly quits.%s%n", model.name(), templateName, engine.capacity(),
+                    input.editing() ? " Line editing and history (arrow keys): on." : "");
             List<Message> history = new ArrayList<>();
             if (system != null) {
                 history.add(Message.system(system));
             }
             applySteering(engine, model);
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {
-                System.err.print("> ");
-                String line = in.readLine();
+                String line = input.read();
                 if (line == null || line.equals("/exit") || line.equals("/quit")) {
                     return 0;
                 }
@@ -114,6 +112,19 @@ final class ChatCommand implements Callable<Integer> {
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }
+    }
+
+    /** Both stdin and stdout are a terminal: a person types, so line editing helps (and JLine can work). */
+    private static boolean onTerminal() {
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
+    /** $XDG_CACHE_HOME/jsteer/chat_history (or ~/.cache/...), beside the models 'jsteer pull' keeps. */
+    private static java.nio.file.Path historyFile() throws java.io.IOException {
+        java.nio.file.Path dir = ModelLocator.userCache(System.getenv(), java.nio.file.Path.of(System.getProperty("user.home"))).getParent();
+        java.nio.file.Files.createDirectories(dir);
+        return dir.resolve("chat_history");
     }
 
     /** CSI and SS3 sequences, which arrow, Home/End and function keys send. */

@@ -22,12 +22,19 @@ final class ReplyInterrupt implements AutoCloseable {
     private boolean stopReply;
     private long lastPress;
     private boolean pressed;
+    private boolean reprompt = true;
 
     /** @param quit what a double press does (the command: exit with 130, like the default handler) */
     ReplyInterrupt(LongSupplier clock, Runnable quit, PrintStream err) {
         this.clock = clock;
         this.quit = quit;
         this.err = err;
+    }
+
+    /** Whether the hint at the prompt prints the prompt again (not when a line editor redraws its own). */
+    synchronized ReplyInterrupt reprompt(boolean value) {
+        reprompt = value;
+        return this;
     }
 
     /** Installs this as the SIGINT handler; where the platform has no SIGINT, Ctrl-C keeps its default meaning. */
@@ -57,7 +64,11 @@ final class ReplyInterrupt implements AutoCloseable {
             err.println();
             quit.run();
         } else {
-            err.print("\n(Ctrl-C again quickly to quit, or /exit)\n> ");
+            boolean prompt;
+            synchronized (this) {
+                prompt = reprompt;
+            }
+            err.print("\n(Ctrl-C again quickly to quit, or /exit)\n" + (prompt ? "> " : ""));
             err.flush();
         }
     }
