@@ -57,16 +57,21 @@ final class SteerOptions {
 
     /** The interventions the flags ask for, checked against the model; an empty set when none. */
     InterventionSet interventions(LlamaConfig config) {
-        Positions where = Positions.parse(positions);
+        Positions where;
+        try {
+            where = Positions.parse(positions);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--positions: " + e.getMessage());
+        }
         VectorSteering files = VectorSteering.files(config, vectors);
         List<SteerSpec> adds = new ArrayList<>();
         for (String s : steer) {
-            SteerSpec spec = SteerSpec.parse(s);
+            SteerSpec spec = parse("--steer", s);
             adds.add(new SteerSpec(spec.vector(), spec.strength(), spec.layers(), where.label()));
         }
         List<Intervention> items = new ArrayList<>(files.interventions(adds).items());
         for (String a : ablate) {
-            SteerSpec spec = SteerSpec.parse(a);
+            SteerSpec spec = parse("--ablate", a);
             if (spec.strength() != 1f) {
                 throw new UsageException("--ablate " + a + ": ablation takes no strength (it removes the whole component)");
             }
@@ -81,6 +86,15 @@ final class SteerOptions {
         InterventionSet result = new InterventionSet(items);
         result.validate(config);
         return result;
+    }
+
+    /** A FILE[:STRENGTH][@LAYERS] value; a malformed one is a usage error naming the flag (exit 2). */
+    private static SteerSpec parse(String flag, String value) {
+        try {
+            return SteerSpec.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag + ": " + e.getMessage());
+        }
     }
 
     /** The checkpoint's GatedEdit with the paper's multiplier 1, checked against the model (width, layer). */
