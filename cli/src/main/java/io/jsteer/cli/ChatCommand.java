@@ -70,7 +70,8 @@ final class ChatCommand implements Callable<Integer> {
                 String typed = TERMINAL_ESCAPES.matcher(line).replaceAll("");
                 if (!typed.equals(line)) {
                     // without line editing, arrow keys arrive as escape codes; they are no text for the model
-                    System.err.println("chat: removed the terminal escape codes (arrow keys) from the line; this chat has no line editing");
+                    System.err.println("chat: removed the terminal escape codes (arrow keys) from the line"
+                            + (input.editing() ? "" : "; line editing needs a terminal on stdin and stdout"));
                     line = typed;
                 }
                 if (line.isBlank()) {
