@@ -82,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (threads < 1 || tokens < 1 || repeats < 1) {
-            throw new IllegalArgumentException("--threads, --tokens and --repeats must be at least 1");
+            throw new UsageException("--threads, --tokens and --repeats must be at least 1");
         }
         if (jmh) {
             return runJmh();

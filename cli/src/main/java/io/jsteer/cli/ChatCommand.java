@@ -9,8 +9,6 @@ import io.jsteer.model.chat.Message;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -50,20 +48,31 @@ final class ChatCommand implements Callable<Integer> {
         var sampler = sampling.sampler(seed);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
-             InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
+             InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par);
+             ReplyInterrupt interrupt = new ReplyInterrupt(System::nanoTime, () -> System.exit(130), System.err).install();
+             ChatInput input = onTerminal() ? ChatInput.terminal(historyFile(), interrupt) : ChatInput.plain(System.in, System.err)) {
             Tokenizer tok = model.tokenizer();
             ChatTemplate chat = ChatTemplate.forTokenizer(tok, template);
+            String templateName = template != null ? template : tok.tokenId("<|start_header_id|>").isPresent() ? "llama3" : "llama2";
+            System.err.printf("jsteer chat: %s, template %s, context %d tokens. /help lists the commands; Ctrl-C stops a reply, "
+                    + "twice quickly quits.%s%n", model.name(), templateName, engine.capacity(),
+                    input.editing() ? " Line editing and history (arrow keys): on." : "");
             List<Message> history = new ArrayList<>();
             if (system != null) {
                 history.add(Message.system(system));
             }
             applySteering(engine, model);
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {
-                System.err.print("> ");
-                String line = in.readLine();
+                String line = input.read();
                 if (line == null || line.equals("/exit") || line.equals("/quit")) {
                     return 0;
+                }
+                String typed = TERMINAL_ESCAPES.matcher(line).replaceAll("");
+                if (!typed.equals(line)) {
+                    // without line editing, arrow keys arrive as escape codes; they are no text for the model
+                    System.err.println("chat: removed the terminal escape codes (arrow keys) from the line"
+                            + (input.editing() ? "" : "; line editing needs a terminal on stdin and stdout"));
+                    line = typed;
                 }
                 if (line.isBlank()) {
                     continue;
@@ -73,7 +82,11 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 history.add(Message.user(line));
-                int[] prompt = chat.encode(history, true);
+                int[] prompt = fitToContext(chat, history, engine.capacity());
+                if (prompt == null) {
+                    history.removeLast();
+                    continue;
+                }
                 int[] stops = chat.stopTokens();
                 StreamingDecoder d = tok.newDecoder();
                 StringBuilder reply = new StringBuilder();
@@ -81,20 +94,73 @@ final class ChatCommand implements Callable<Integer> {
                 // tokens after the common prefix are prefilled, i.e. the previous reply (re-encoded from
                 // its text, which need not give the sampled ids) and the new message.
                 int reused = Generator.reusablePrefix(inCache, prompt);
+                interrupt.startReply();
                 GenerationResult r = new Generator(engine).generateUntil(prompt, reused, sampling.maxTokens, sampler,
                         t -> t == tok.eos() || java.util.Arrays.stream(stops).anyMatch(s -> s == t), (p, n) -> {
                             String piece = d.accept(n);
                             reply.append(piece);
                             out.print(piece);
-                            return true;
+                            return !interrupt.replyStopped();
                         });
+                boolean stopped = interrupt.endReply();
                 inCache = Generator.cachedAfter(r);
                 out.println(d.flush());
+                if (stopped) {
+                    System.err.println("chat: reply stopped (Ctrl-C); the part so far stays in the conversation");
+                }
                 System.err.printf("chat: %d new prompt tokens (%d reused from the cache), %d generated%n", prompt.length - reused,
                         reused, r.generatedCount());
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }
+    }
+
+    /** Both stdin and stdout are a terminal: a person types, so line editing helps (and JLine can work). */
+    private static boolean onTerminal() {
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
+    /** $XDG_CACHE_HOME/jsteer/chat_history (or ~/.cache/...), beside the models 'jsteer pull' keeps. */
+    private static java.nio.file.Path historyFile() throws java.io.IOException {
+        java.nio.file.Path dir = ModelLocator.userCache(System.getenv(), java.nio.file.Path.of(System.getProperty("user.home"))).getParent();
+        java.nio.file.Files.createDirectories(dir);
+        return dir.resolve("chat_history");
+    }
+
+    /** CSI and SS3 sequences, which arrow, Home/End and function keys send. */
+    private static final java.util.regex.Pattern TERMINAL_ESCAPES = java.util.regex.Pattern.compile("\u001B(\\[[0-9;]*[A-Za-z~]|O[A-Za-z])");
+
+    /**
+     * The prompt for the conversation, with the oldest turns dropped (never the system prompt or
+     * the new message) until it leaves room for a reply of --max-tokens, or a quarter of the
+     * context if that is less; null when the new message alone does not fit.
+     */
+    private int[] fitToContext(ChatTemplate chat, List<Message> history, int capacity) {
+        int reserve = Math.max(1, Math.min(sampling.maxTokens, capacity / 4));
+        int first = !history.isEmpty() && history.getFirst().role().equals(Message.SYSTEM) ? 1 : 0;
+        int[] prompt = chat.encode(history, true);
+        int dropped = 0;
+        while (prompt.length + reserve > capacity && history.size() - first > 1) {
+            // a whole turn: the user's message and the reply to it, so the roles still alternate
+            history.remove(first);
+            dropped++;
+            if (history.size() - first > 1 && history.get(first).role().equals(Message.ASSISTANT)) {
+                history.remove(first);
+                dropped++;
+            }
+            prompt = chat.encode(history, true);
+        }
+        if (dropped > 0) {
+            System.err.printf("chat: context full (%d tokens): dropped the %d oldest message(s)%s; the prompt is %d tokens now%n",
+                    capacity, dropped, first == 1 ? ", kept the system prompt" : "", prompt.length);
+        }
+        if (prompt.length >= capacity) {
+            System.err.printf("jsteer: error: this message makes a prompt of %d tokens%s but the context holds %d; "
+                    + "write a shorter one or raise --ctx-size%n", prompt.length, first == 1 ? " with the system prompt" : "", capacity);
+            return null;
+        }
+        return prompt;
     }
 
     /**
@@ -127,7 +193,8 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 case "/steering" -> System.err.println(steering.isEmpty() ? "steering: none"
                         : SteerOptions.describe(steering.interventions(model.config())));
-                default -> System.err.println("commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /exit");
+                default -> System.err.println((parts[0].equals("/help") ? "" : "unknown command " + parts[0] + "; ")
+                        + "commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /help, /exit");
             }
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             System.err.println("jsteer: error: " + e.getMessage());

@@ -5,10 +5,10 @@ import io.jsteer.model.ModelLoader;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Flags shared by the commands that load a model (same names and meaning everywhere). */
+/** Flags shared by the commands that load a model (same names and meaning everywhere; -m and -t as in llama.cpp). */
 final class CommonOptions {
 
-    @Option(names = "--model", paramLabel = "PATH|NAME",
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH|NAME",
             description = "model file (.gguf, llama2.c .bin, .safetensors or a model directory) or a known name "
                     + "(default: ${DEFAULT-VALUE}); names are looked up in $JSTEER_MODELS, ../shared/models, then the user cache",
             defaultValue = "stories260K")
@@ -17,7 +17,7 @@ final class CommonOptions {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "tokenizer file when the model carries none")
     Path tokenizer;
 
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "worker threads (default: all cores)")
     Integer threads;
 
     @Option(names = "--engine", paramLabel = "cpu|tornado", defaultValue = "cpu",
@@ -30,7 +30,7 @@ final class CommonOptions {
     int threadCount() {
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1 || n > 4096) {
-            throw new IllegalArgumentException("--threads must be between 1 and 4096, got " + n);
+            throw new UsageException("--threads must be between 1 and 4096, got " + n);
         }
         return n;
     }

@@ -26,7 +26,7 @@ final class Engines {
         switch (engine) {
             case "cpu" -> { }
             case "tornado" -> tornadoFactory();
-            default -> throw new IllegalArgumentException("--engine must be cpu or tornado, got '" + engine + "'");
+            default -> throw new UsageException("--engine must be cpu or tornado, got '" + engine + "'");
         }
     }
 

@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,7 +81,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("nothing to measure: give --ab FILE, --texts FILE and/or --prompts FILE");
         }
         if (samples < 0 || maxTokens < 1) {
-            throw new IllegalArgumentException("--samples must be 0 or more and --max-tokens at least 1");
+            throw new UsageException("--samples must be 0 or more and --max-tokens at least 1");
         }
         Map<String, Map<String, Object>> table = new LinkedHashMap<>();
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
@@ -90,44 +92,57 @@ final class EvalCommand implements Callable<Integer> {
                 System.err.println(SteerOptions.describe(steering.interventions(model.config())));
             }
             List<String> conditions = hooks == null ? List.of("unsteered") : List.of("unsteered", "steered");
-            for (String condition : conditions) {
-                Hooks h = condition.equals("steered") ? hooks : null;
-                Map<String, Object> row = new LinkedHashMap<>();
-                engine.setHooks(h);
-                if (ab != null) {
-                    List<AbItem> items = Datasets.abItems(ab).items().stream()
-                            .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
-                            .toList();
-                    var r = new AbBehaviourScore(engine, tok).score(items);
-                    row.put("ab_matching_probability", r.meanMatchingProbability());
-                    row.put("ab_logit_difference", r.meanLogitDifference());
-                }
-                if (texts != null) {
-                    var r = new Perplexity(engine).measure(lines(texts).stream().map(t -> tok.encode(t, true)).toList());
-                    row.put("perplexity", r.perplexity());
-                }
-                if (prompts != null && samples > 0) {
-                    List<String> ps = lines(prompts), generated = new ArrayList<>();
-                    for (int i = 0; i < samples; i++) {
-                        int[] ids = tok.encode(ps.get(i % ps.size()), true);
-                        Sampler sampler = temperature == 0 ? Sampler.greedy() : new Sampler(temperature, 1f, seed + i);
-                        GenerationResult g = new Generator(engine).generate(ids, maxTokens, sampler,
-                                t -> t == tok.eos() || t == tok.bos(), (a, b) -> {});
-                        generated.add(tok.decode(g.generated()));
+            // one step per metric that is one call, one per sample, so the bar moves during the slow part
+            long perCondition = (ab != null ? 1 : 0) + (texts != null ? 1 : 0) + (prompts != null ? samples : 0);
+            long steps = conditions.size() * perCondition + (hooks != null && prompts != null ? 1 : 0);
+            try (ProgressBar bar = io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName("eval").setInitialMax(steps))) {
+                for (String condition : conditions) {
+                    Hooks h = condition.equals("steered") ? hooks : null;
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    engine.setHooks(h);
+                    if (ab != null) {
+                        List<AbItem> items = Datasets.abItems(ab).items().stream()
+                                .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
+                                .toList();
+                        bar.setExtraMessage(condition + ": A/B");
+                        var r = new AbBehaviourScore(engine, tok).score(items);
+                        row.put("ab_matching_probability", r.meanMatchingProbability());
+                        row.put("ab_logit_difference", r.meanLogitDifference());
+                        bar.step();
                     }
-                    row.put("afinn_per_text", new AfinnSentiment(AfinnLexicon.load(afinn != null ? afinn
-                            : ModelLocator.sharedData("sentiment/AFINN-en-165.txt"))).score(generated).meanSum());
-                    row.put("refusal_rate", RefusalPhrases.defaults().rate(generated));
-                    row.put("distinct2", Degeneration.mean(generated).distinct2());
-                    row.put("compression_ratio", Degeneration.mean(generated).compressionRatio());
+                    if (texts != null) {
+                        bar.setExtraMessage(condition + ": perplexity");
+                        var r = new Perplexity(engine).measure(lines(texts).stream().map(t -> tok.encode(t, true)).toList());
+                        row.put("perplexity", r.perplexity());
+                        bar.step();
+                    }
+                    if (prompts != null && samples > 0) {
+                        List<String> ps = lines(prompts), generated = new ArrayList<>();
+                        bar.setExtraMessage(condition + ": samples");
+                        for (int i = 0; i < samples; i++) {
+                            int[] ids = tok.encode(ps.get(i % ps.size()), true);
+                            Sampler sampler = temperature == 0 ? Sampler.greedy() : new Sampler(temperature, 1f, seed + i);
+                            GenerationResult g = new Generator(engine).generate(ids, maxTokens, sampler,
+                                    t -> t == tok.eos() || t == tok.bos(), (a, b) -> {});
+                            generated.add(tok.decode(g.generated()));
+                            bar.step();
+                        }
+                        row.put("afinn_per_text", new AfinnSentiment(AfinnLexicon.load(afinn != null ? afinn
+                                : ModelLocator.sharedData("sentiment/AFINN-en-165.txt"))).score(generated).meanSum());
+                        row.put("refusal_rate", RefusalPhrases.defaults().rate(generated));
+                        row.put("distinct2", Degeneration.mean(generated).distinct2());
+                        row.put("compression_ratio", Degeneration.mean(generated).compressionRatio());
+                    }
+                    table.put(condition, row);
                 }
-                table.put(condition, row);
-            }
-            engine.setHooks(null);
-            if (hooks != null && prompts != null) {
-                var kl = new NextTokenKl(engine, lines(prompts).stream().map(t -> tok.encode(t, true)).toList()).measure(hooks);
-                table.get("steered").put("kl_vs_unsteered", kl.mean());
-                table.get("unsteered").put("kl_vs_unsteered", 0.0);
+                engine.setHooks(null);
+                if (hooks != null && prompts != null) {
+                    bar.setExtraMessage("KL");
+                    var kl = new NextTokenKl(engine, lines(prompts).stream().map(t -> tok.encode(t, true)).toList()).measure(hooks);
+                    table.get("steered").put("kl_vs_unsteered", kl.mean());
+                    table.get("unsteered").put("kl_vs_unsteered", 0.0);
+                    bar.step();
+                }
             }
         }
         if (json) {

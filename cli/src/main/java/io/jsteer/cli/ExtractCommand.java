@@ -101,10 +101,10 @@ final class ExtractCommand implements Callable<Integer> {
             case "pca" -> Extraction.Method.PCA;
             case "probe" -> Extraction.Method.PROBE;
             case "ablation" -> Extraction.Method.ABLATION;
-            default -> throw new IllegalArgumentException("--method must be mean-diff, pca, probe or ablation, got '" + method + "'");
+            default -> throw new UsageException("--method must be mean-diff, pca, probe or ablation, got '" + method + "'");
         };
         if (limit != null && limit < 1) {
-            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+            throw new UsageException("--limit must be at least 1, got " + limit);
         }
         SiteKind kind = SiteKind.parse(site);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
@@ -148,10 +148,10 @@ final class ExtractCommand implements Callable<Integer> {
                     prompts = CapturePrompts.labelled(tok, all, List.of("negative", "positive"), false);
                     mode = mode(positions);
                 }
-                default -> throw new IllegalArgumentException("--format must be ab, pairs, lines or labelled, got '" + format + "'");
+                default -> throw new UsageException("--format must be ab, pairs, lines or labelled, got '" + format + "'");
             }
             if (mode == PositionMode.AT && !format.equals("ab")) {
-                throw new IllegalArgumentException("--positions answer needs --format ab");
+                throw new UsageException("--positions answer needs --format ab");
             }
             List<Integer> chosen = List.copyOf(io.jsteer.cli.serve.VectorSteering.parseLayers(layers, model.config().nLayers()));
             Provenance provenance = Provenance.of(model.name(), Provenance.sha256(model.file().path()), "", positionsLabel, sources);
@@ -182,7 +182,7 @@ final class ExtractCommand implements Callable<Integer> {
 
     private void requireNegative() {
         if (negative == null) {
-            throw new IllegalArgumentException("--format " + format + " needs --negative FILE");
+            throw new UsageException("--format " + format + " needs --negative FILE");
         }
     }
 
@@ -194,7 +194,7 @@ final class ExtractCommand implements Callable<Integer> {
             case "last" -> PositionMode.LAST;
             case "mean" -> PositionMode.MEAN;
             case "answer" -> PositionMode.AT;
-            default -> throw new IllegalArgumentException("--positions must be last, mean or answer, got '" + positions + "'");
+            default -> throw new UsageException("--positions must be last, mean or answer, got '" + positions + "'");
         };
     }
 }

@@ -24,11 +24,15 @@ import picocli.CommandLine.Parameters;
 
 /** What is in a model file: format, architecture, shapes, dtypes, metadata, tokenizer. */
 @Command(name = "inspect", description = "Show the architecture, tensors, dtypes, metadata and tokenizer of a model file.",
-        footer = {"", "Examples:", "  jsteer inspect ../shared/models/stories260K.gguf --tensors", "  jsteer inspect happy.json"})
+        footer = {"", "Examples:", "  jsteer inspect ../shared/models/stories260K.gguf --tensors", "  jsteer inspect stories260K",
+                "  jsteer inspect happy.json"})
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "a .gguf, llama2.c .bin, .safetensors file, model directory, or a steering-vector set (NAME.json)")
-    Path file;
+    @Parameters(paramLabel = "FILE|NAME", description = "a .gguf, llama2.c .bin, .safetensors file, model directory, a steering-vector "
+            + "set (NAME.json), or a model name looked up as --model does (e.g. stories260K)")
+    String target;
+
+    private Path file;
 
     @Option(names = "--tensors", description = "list every tensor")
     boolean listTensors;
@@ -41,6 +45,11 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // a path that exists (or names a vector set) is taken as it is; anything else is a model name
+        Path asPath = Path.of(target);
+        boolean vectorSet = target.endsWith(".json") || target.endsWith(".safetensors")
+                && java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(asPath));
+        file = vectorSet || java.nio.file.Files.exists(asPath) ? asPath : ModelLocator.resolve(target, "inspect");
         if (file.getFileName().toString().endsWith(".json") || java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file))
                 && file.getFileName().toString().endsWith(".safetensors")) {
             return inspectVectorSet();

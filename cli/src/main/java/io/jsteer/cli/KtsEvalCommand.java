@@ -154,7 +154,7 @@ final class KtsEvalCommand implements Callable<Integer> {
     private Map<String, Object> refusal(LoadedModel model, Parallel par, LoraAdapter adapter, KtsRunFiles.TrainSummary summary)
             throws Exception {
         if (refusalPrompts < 2) {
-            throw new IllegalArgumentException("--refusal-prompts must be at least 2, got " + refusalPrompts);
+            throw new UsageException("--refusal-prompts must be at least 2, got " + refusalPrompts);
         }
         var tok = model.tokenizer();
         int half = refusalPrompts / 2;

@@ -201,8 +201,8 @@ final class KtsTrainCommand implements Callable<Integer> {
     }
 
     static ProgressBar bar(String task, long max) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
+        return io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII));
     }
 
     /** Block indices from a list like {@code 1-3} or {@code 0,2-4}: ascending, each once. */

@@ -25,6 +25,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        widenForExamples(cli);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean verbose = parsed.hasMatchedOption("--verbose");
             Throwable shown = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
@@ -32,7 +33,7 @@ public final class Main implements Runnable {
             if (verbose) {
                 e.printStackTrace();
             }
-            return 1;
+            return shown instanceof UsageException ? 2 : 1;
         });
         cli.setParameterExceptionHandler((e, args2) -> {
             System.err.println("jsteer: error: " + e.getMessage());
@@ -41,5 +42,22 @@ public final class Main implements Runnable {
             return 2;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Makes each command's help as wide as its longest example line: picocli wraps at 80 columns,
+     * which cut example paths and flags in the middle of a word, so a copied example did not run.
+     */
+    static void widenForExamples(CommandLine cli) {
+        int longest = 0;
+        for (String line : cli.getCommandSpec().usageMessage().footer()) {
+            longest = Math.max(longest, line.length());
+        }
+        if (longest + 1 > cli.getUsageHelpWidth()) {
+            cli.setUsageHelpWidth(longest + 1);
+        }
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            widenForExamples(sub);
+        }
     }
 }

@@ -14,7 +14,7 @@ final class MatApplyCommand extends RunCommand {
     @Override
     public Integer call() throws Exception {
         if (steering.mat == null) {
-            throw new IllegalArgumentException("--mat FILE is required: the MAT-Steer checkpoint to apply (from 'jsteer mat train')");
+            throw new UsageException("--mat FILE is required: the MAT-Steer checkpoint to apply (from 'jsteer mat train')");
         }
         return super.call();
     }

@@ -36,7 +36,7 @@ final class MatDataOptions {
         for (String t : tasks == null ? fallback : tasks) {
             TaskSource task = TaskSource.parse(t);
             if (out.contains(task)) {
-                throw new IllegalArgumentException("--tasks names " + t + " twice");
+                throw new UsageException("--tasks names " + t + " twice");
             }
             out.add(task);
         }
@@ -45,7 +45,7 @@ final class MatDataOptions {
 
     static int positive(String flag, int n) {
         if (n < 1) {
-            throw new IllegalArgumentException(flag + " must be at least 1, got " + n);
+            throw new UsageException(flag + " must be at least 1, got " + n);
         }
         return n;
     }

@@ -129,7 +129,7 @@ final class MatGatesCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --prompt or --prompt-file, not both");
         }
         if (eachLine && promptFile == null) {
-            throw new IllegalArgumentException("--each-line needs --prompt-file");
+            throw new UsageException("--each-line needs --prompt-file");
         }
         List<String> out = new ArrayList<>();
         if (promptFile != null) {
@@ -143,7 +143,7 @@ final class MatGatesCommand implements Callable<Integer> {
             out.addAll(prompts);
         }
         if (out.isEmpty() || out.stream().anyMatch(String::isEmpty)) {
-            throw new IllegalArgumentException("--prompt or --prompt-file is needed, and no text may be empty");
+            throw new UsageException("--prompt or --prompt-file is needed, and no text may be empty");
         }
         return out;
     }

@@ -157,7 +157,7 @@ final class MatTrainCommand implements Callable<Integer> {
             }
             return new int[] {a, b};
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--layers must look like 10-22 or 3, got '" + s + "'");
+            throw new UsageException("--layers must look like 10-22 or 3, got '" + s + "'");
         }
     }
 

@@ -17,7 +17,12 @@ final class ModelLocator {
     private ModelLocator() {}
 
     static Path resolve(String model) {
-        return resolve(model, System.getenv(), home(), Path.of(System.getProperty("user.home")));
+        return resolve(model, "--model");
+    }
+
+    /** As {@link #resolve(String)}, with {@code what} (a flag or parameter) naming the input in errors. */
+    static Path resolve(String model, String what) {
+        return resolve(model, what, System.getenv(), home(), Path.of(System.getProperty("user.home")));
     }
 
     /** The checkout the launcher runs from ({@code -Djsteer.home}), else the working directory. */
@@ -27,12 +32,16 @@ final class ModelLocator {
     }
 
     static Path resolve(String model, Map<String, String> env, Path jsteerHome, Path userHome) {
+        return resolve(model, "--model", env, jsteerHome, userHome);
+    }
+
+    static Path resolve(String model, String what, Map<String, String> env, Path jsteerHome, Path userHome) {
         Path direct = Path.of(model);
         if (Files.exists(direct)) {
             return direct;
         }
         if (model.contains("/") || model.contains("\\") || model.matches(".*\\.(gguf|bin|safetensors)$")) {
-            throw new IllegalArgumentException("--model: " + model + " does not exist");
+            throw new IllegalArgumentException(what + ": " + model + " does not exist");
         }
         List<Path> dirs = searchPath(env, jsteerHome, userHome);
         for (Path dir : dirs) {
@@ -43,7 +52,7 @@ final class ModelLocator {
                 }
             }
         }
-        throw new IllegalArgumentException("--model: no model named '" + model + "' in " + dirs
+        throw new IllegalArgumentException(what + ": no model named '" + model + "' in " + dirs
                 + (KnownModelNames.isKnown(model) ? "; download it with: jsteer pull " + model : ""));
     }
 

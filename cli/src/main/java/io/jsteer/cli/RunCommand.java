@@ -36,7 +36,7 @@ class RunCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapters;
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt (default: empty, i.e. start from BOS)")
     String prompt;
 
     @Option(names = "--prompt-file", paramLabel = "PATH", description = "read the prompt from a file")
@@ -54,8 +54,11 @@ class RunCommand implements Callable<Integer> {
             adapters.attachTo(model, engine);
             var gate = adapters.probeGate(model.config());
             if (gate != null && steering.isEmpty()) {
-                throw new IllegalArgumentException("--gate decides whether --steer/--ablate is applied: give one of them");
+                throw new UsageException("--gate decides whether --steer/--ablate is applied: give one of them");
             }
+            // every file --steer/--ablate/--mat names is read and checked now, before any text is generated,
+            // also when the gate below then decides against steering (a typo must not wait for the gate to fire)
+            var interventions = steering.isEmpty() ? null : steering.interventions(model.config());
             int[] gated = tok.encode(text, true);
             var decision = gate == null ? null : gate.decide(engine, gated.length == 0 ? new int[] {tok.bos()} : gated);
             if (decision != null) {
@@ -65,8 +68,7 @@ class RunCommand implements Callable<Integer> {
             // MAT-Steer's gates per attribute, for the report on stderr (null without --mat)
             GateStats.Accumulator gates = steering.mat == null ? null
                     : new GateStats.Accumulator(MatCheckpoint.load(steering.mat).parameters().attributes());
-            if (!steering.isEmpty() && (decision == null || decision.steer())) {
-                var interventions = steering.interventions(model.config());
+            if (interventions != null && (decision == null || decision.steer())) {
                 System.err.println(SteerOptions.describe(interventions));
                 if (engine instanceof io.jsteer.model.CpuEngine) {
                     // on the CPU the steering runs as hooks anyway: count the edited tokens and record gates too

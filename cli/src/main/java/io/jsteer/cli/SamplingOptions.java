@@ -6,22 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Generation flags shared by run, chat and demo. */
+/** Generation flags shared by run and chat; the short names are llama.cpp's for the same settings. */
 final class SamplingOptions {
 
-    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256", description = "new tokens at most (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "256", description = "new tokens at most (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--temperature", paramLabel = "X", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--temperature", "--temp"}, paramLabel = "X", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
     float temperature;
 
     @Option(names = "--top-p", paramLabel = "X", defaultValue = "0.9", description = "nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE})")
     float topP;
 
-    @Option(names = "--seed", paramLabel = "N", description = "random seed (default: from the clock; printed on stderr)")
+    @Option(names = {"-s", "--seed"}, paramLabel = "N", description = "random seed (default: from the clock; printed on stderr)")
     Long seed;
 
-    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "4096",
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "4096",
             description = "KV-cache positions, capped at the model's context length (default: ${DEFAULT-VALUE})")
     int ctxSize;
 
@@ -31,17 +31,23 @@ final class SamplingOptions {
 
     Sampler sampler(long seedValue) {
         if (maxTokens < 0) {
-            throw new IllegalArgumentException("--max-tokens must be 0 or more, got " + maxTokens);
+            throw new UsageException("--max-tokens must be 0 or more, got " + maxTokens);
         }
         if (ctxSize < 1) {
-            throw new IllegalArgumentException("--ctx-size must be at least 1, got " + ctxSize);
+            throw new UsageException("--ctx-size must be at least 1, got " + ctxSize);
+        }
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new UsageException("--temperature must be 0 or more, got " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new UsageException("--top-p must be in (0, 1], got " + topP);
         }
         return new Sampler(temperature, topP, seedValue);
     }
 
     static String readPrompt(String prompt, Path promptFile) throws IOException {
         if (prompt != null && promptFile != null) {
-            throw new IllegalArgumentException("give --prompt or --prompt-file, not both");
+            throw new UsageException("give --prompt or --prompt-file, not both");
         }
         if (promptFile != null) {
             return Files.readString(promptFile);

@@ -7,7 +7,12 @@ import io.jsteer.cli.serve.SteeringResolver;
 import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.chat.ChatTemplate;
+import io.jsteer.steering.vectors.VectorSetFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -54,8 +59,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "vector sets requests may name in their 'steering' field (DIR/NAME.json + NAME.safetensors)")
     java.nio.file.Path vectors;
 
-    @Option(names = "--steer", paramLabel = "NAME[:STRENGTH][@LAYERS]",
-            description = "steering for requests that have no 'steering' field (a set in --vectors); repeatable")
+    @Option(names = "--steer", paramLabel = "NAME|FILE[:STRENGTH][@LAYERS]",
+            description = "steering for requests that have no 'steering' field: a set in --vectors, or a vector-set file "
+                    + "(as in run; requests may then name it as written here); repeatable")
     List<String> steer = new java.util.ArrayList<>();
 
     @Option(names = "--mat", paramLabel = "FILE",
@@ -75,28 +81,53 @@ final class ServeCommand implements Callable<Integer> {
         return (m, ctx, par) -> AdapterOptions.attach(Engines.create(common.engine, m, ctx, par), adapter);
     }
 
+    /**
+     * The --steer values that name files rather than sets in --vectors (a bare name in --vectors
+     * wins over a file of that name in the working directory), keyed as written.
+     */
+    private Map<String, Path> steerFiles() {
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (String s : steer) {
+            String v = SteerSpec.parse(s).vector();
+            boolean inVectors = vectors != null && v.matches("[A-Za-z0-9._-]+") && !v.startsWith(".")
+                    && Files.isRegularFile(vectors.resolve(v.endsWith(".json") ? v : v + ".json"));
+            Path json = VectorSetFiles.jsonPath(Path.of(v));
+            if (!inVectors && Files.isRegularFile(json)) {
+                files.put(v, json);
+            }
+        }
+        return files;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
+            throw new UsageException("--port must be between 0 and 65535, got " + port);
         }
         if (parallel < 1 || parallel > 64) {
-            throw new IllegalArgumentException("--parallel must be between 1 and 64, got " + parallel);
+            throw new UsageException("--parallel must be between 1 and 64, got " + parallel);
         }
         if (ctxSize < 2) {
-            throw new IllegalArgumentException("--ctx-size must be at least 2, got " + ctxSize);
+            throw new UsageException("--ctx-size must be at least 2, got " + ctxSize);
         }
         int threadsPerSlot = Math.max(1, common.threadCount() / parallel);
+        Map<String, Path> steerFiles = steerFiles();
         try (LoadedModel model = common.load();
              GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
-                     vectors == null ? SteeringResolver.none() : VectorSteering.directory(model.config(), vectors),
+                     vectors == null && steerFiles.isEmpty() ? SteeringResolver.none()
+                             : VectorSteering.directory(model.config(), vectors, steerFiles),
                      steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config(), matMultiplier),
                      parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()));
              OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
-                    service.modelName(), host, server.port(), parallel, threadsPerSlot, ctxSize);
-            if (vectors != null) {
-                System.err.println("jsteer serve: vector sets for 'steering': " + VectorSteering.names(vectors)
+                    service.modelName(), host, server.port(), parallel, threadsPerSlot, service.capacity());
+            if (service.capacity() < ctxSize) {
+                System.err.printf("jsteer serve: --ctx-size %d capped at the model's context length %d%n", ctxSize, service.capacity());
+            }
+            if (vectors != null || !steer.isEmpty()) {
+                System.err.println("jsteer serve: vector sets for 'steering': "
+                        + (vectors == null ? steerFiles.keySet() : VectorSteering.names(vectors)
+                        + (steerFiles.isEmpty() ? "" : " and " + steerFiles.keySet()))
                         + (steer.isEmpty() ? "" : "; default steering " + steer));
             }
             if (mat != null) {

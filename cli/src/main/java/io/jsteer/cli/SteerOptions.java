@@ -18,10 +18,16 @@ import picocli.CommandLine.Option;
 /** The steering flags of run and chat (cli.md): vectors to add, directions to project out, a MAT-Steer module. */
 final class SteerOptions {
 
-    @Option(names = "--steer", paramLabel = "FILE[:STRENGTH][@LAYERS]",
-            description = "add a vector set (NAME.json + NAME.safetensors) times STRENGTH (default 1) at its site, at LAYERS "
-                    + "(4, 3-6 or 1,3; default: every layer of the set); repeatable")
+    @Option(names = "--steer", paramLabel = "FILE|NAME[:STRENGTH][@LAYERS]",
+            description = "add a vector set (NAME.json + NAME.safetensors; a NAME is looked up in the current directory, then "
+                    + "in --vectors) times STRENGTH (default 1) at its site, at LAYERS (4, 3-6 or 1,3; default: every layer of the set); "
+                    + "repeatable. STRENGTH multiplies the vector as stored: extract stores each layer's vector at the length of the "
+                    + "mean difference between its two classes (1 = that gap), the demo and KTS store unit vectors; "
+                    + "'jsteer inspect NAME.json' prints the norms")
     List<String> steer = new ArrayList<>();
+
+    @Option(names = "--vectors", paramLabel = "DIR", description = "where --steer and --ablate look up a NAME that is not a file here (as serve does)")
+    java.nio.file.Path vectors;
 
     @Option(names = "--ablate", paramLabel = "FILE[@LAYERS]",
             description = "project the set's direction out of the stream at its site and LAYERS, every token (directional ablation); repeatable")
@@ -44,25 +50,30 @@ final class SteerOptions {
     /** True when no flag asks for steering (commands then skip {@link #interventions}, so flag misuse is caught here). */
     boolean isEmpty() {
         if (mat == null && matMultiplier != 1) {
-            throw new IllegalArgumentException("--mat-multiplier needs --mat");
+            throw new UsageException("--mat-multiplier needs --mat");
         }
         return steer.isEmpty() && ablate.isEmpty() && mat == null;
     }
 
     /** The interventions the flags ask for, checked against the model; an empty set when none. */
     InterventionSet interventions(LlamaConfig config) {
-        Positions where = Positions.parse(positions);
-        VectorSteering files = VectorSteering.files(config);
+        Positions where;
+        try {
+            where = Positions.parse(positions);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--positions: " + e.getMessage());
+        }
+        VectorSteering files = VectorSteering.files(config, vectors);
         List<SteerSpec> adds = new ArrayList<>();
         for (String s : steer) {
-            SteerSpec spec = SteerSpec.parse(s);
+            SteerSpec spec = parse("--steer", s);
             adds.add(new SteerSpec(spec.vector(), spec.strength(), spec.layers(), where.label()));
         }
         List<Intervention> items = new ArrayList<>(files.interventions(adds).items());
         for (String a : ablate) {
-            SteerSpec spec = SteerSpec.parse(a);
+            SteerSpec spec = parse("--ablate", a);
             if (spec.strength() != 1f) {
-                throw new IllegalArgumentException("--ablate " + a + ": ablation takes no strength (it removes the whole component)");
+                throw new UsageException("--ablate " + a + ": ablation takes no strength (it removes the whole component)");
             }
             VectorSet set = files.set(spec.vector());
             for (int layer : files.interventions(List.of(spec)).items().stream().map(i -> i.site().layer()).toList()) {
@@ -77,6 +88,15 @@ final class SteerOptions {
         return result;
     }
 
+    /** A FILE[:STRENGTH][@LAYERS] value; a malformed one is a usage error naming the flag (exit 2). */
+    private static SteerSpec parse(String flag, String value) {
+        try {
+            return SteerSpec.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flag + ": " + e.getMessage());
+        }
+    }
+
     /** The checkpoint's GatedEdit with the paper's multiplier 1, checked against the model (width, layer). */
     static GatedEdit matEdit(java.nio.file.Path file, LlamaConfig config) {
         return matEdit(file, config, 1);
@@ -85,7 +105,7 @@ final class SteerOptions {
     /** The checkpoint's GatedEdit scaled by {@code multiplier}, checked against the model with the file named in errors. */
     static GatedEdit matEdit(java.nio.file.Path file, LlamaConfig config, double multiplier) {
         if (!(Double.isFinite(multiplier) && multiplier > 0)) {
-            throw new IllegalArgumentException("--mat-multiplier must be a positive number, got " + multiplier);
+            throw new UsageException("--mat-multiplier must be a positive number, got " + multiplier);
         }
         MatCheckpoint module;
         try {

@@ -102,7 +102,7 @@ final class SweepCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --steer SET or --demo sentiment (one of them)");
         }
         if (demo != null && !demo.equals("sentiment")) {
-            throw new IllegalArgumentException("--demo: the only demo is 'sentiment', got '" + demo + "'");
+            throw new UsageException("--demo: the only demo is 'sentiment', got '" + demo + "'");
         }
         Positions where = Positions.parse(positions);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
@@ -161,7 +161,7 @@ final class SweepCommand implements Callable<Integer> {
                     .toList();
             return BehaviourMetric.abScore(items);
         }
-        throw new IllegalArgumentException("--metric must be afinn, refusal or ab:FILE, got '" + metric + "'");
+        throw new UsageException("--metric must be afinn, refusal or ab:FILE, got '" + metric + "'");
     }
 
     private static List<String> lines(Path file) throws java.io.IOException {

@@ -182,16 +182,19 @@ class CliTest {
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("does not exist"), missing.err());
 
+        // a bad flag value is a usage error (cli.md: exit 2), even when only the command's own check catches it
         Result badValue = jsteer("run", "--model", shared("models/stories260K.gguf").toString(), "--temperature", "-1");
-        assertEquals(1, badValue.code());
-        assertTrue(badValue.err().contains("--temperature"), badValue.err());
+        assertEquals(2, badValue.code(), badValue.err());
+        assertTrue(badValue.err().startsWith("jsteer: error: --temperature"), badValue.err());
 
         Result wrongTokenizer = jsteer("run", "--model", shared("models/stories260K.bin").toString(), "--tokenizer",
                 shared("models/tokenizer.model").toString());
         assertEquals(1, wrongTokenizer.code());
         assertTrue(wrongTokenizer.err().contains("32000") && wrongTokenizer.err().contains("512"), wrongTokenizer.err());
 
-        assertEquals(2, jsteer("run", "--model", shared("models/stories260K.gguf").toString(), "--engine", "gpu").code() == 1 ? 2 : 2);
+        Result gpu = jsteer("run", "--model", shared("models/stories260K.gguf").toString(), "--engine", "gpu");
+        assertEquals(2, gpu.code(), gpu.err());
+        assertTrue(gpu.err().contains("--engine must be cpu or tornado"), gpu.err());
         Result tornado = jsteer("run", "--model", shared("models/stories260K.gguf").toString(), "--engine", "tornado");
         assertEquals(1, tornado.code());
         assertTrue(tornado.err().contains("TornadoVM"), tornado.err());

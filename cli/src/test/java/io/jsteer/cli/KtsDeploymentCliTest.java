@@ -99,9 +99,15 @@ class KtsDeploymentCliTest {
         assertTrue(shut.err().contains(String.format("gate: score %.4f, threshold %.4f -> no steering", score, score + 0.01)),
                 shut.err());
         assertEquals(lora.out(), shut.out());
+        // a shut gate still reads every --steer file first: a missing one fails before any text (issue 14)
+        var shutMissing = jsteer(append(base, "--lora", adapterDir.toString(), "--steer", dir.resolve("hapy.json") + ":4",
+                "--gate", gateFile + ":" + (score + 0.01)));
+        assertEquals(1, shutMissing.code(), shutMissing.err());
+        assertTrue(shutMissing.err().contains(dir.resolve("hapy.json").toString()) && shutMissing.err().contains("missing"), shutMissing.err());
+        assertEquals("", shutMissing.out());
 
         var noSteer = jsteer(append(base, "--gate", gateFile.toString()));
-        assertEquals(1, noSteer.code());
+        assertEquals(2, noSteer.code()); // flags that do not go together: a usage error
         assertTrue(noSteer.err().contains("--gate decides whether --steer/--ablate is applied"), noSteer.err());
         var badThreshold = jsteer(append(lsteer, "--gate", gateFile + ":1.5"));
         assertTrue(badThreshold.err().contains("the threshold must be in [0, 1]"), badThreshold.err());

@@ -123,7 +123,7 @@ class MatCliTest {
         assertEquals("Q: Is it warm? A: No.", both.get(1).get("text").asText());
         assertEquals(tokens.toString(), both.get(0).get("tokens").toString());
         CliTest.Result noFile = jsteer(cmd("gates", "--mat", dir.resolve("mat").toString(), "--prompt", "x", "--each-line"));
-        assertEquals(1, noFile.code());
+        assertEquals(2, noFile.code()); // flags that do not go together: a usage error
         assertTrue(noFile.err().contains("--each-line needs --prompt-file"), noFile.err());
 
         CliTest.Result a = jsteer(cmd("apply", "--mat", dir.resolve("mat").toString(), "--prompt", "Once upon a time",

@@ -100,10 +100,10 @@ class MatRunServeTest {
             assertEquals(strong.out().substring(PROMPT.length()).stripTrailing(), r.json().at("/choices/0/text").asText().stripTrailing());
         }
         CliTest.Result zero = run("--mat", mat.toString(), "--mat-multiplier", "0");
-        assertEquals(1, zero.code());
+        assertEquals(2, zero.code()); // a bad flag value: a usage error
         assertTrue(zero.err().contains("--mat-multiplier must be a positive number"), zero.err());
         CliTest.Result alone = run("--mat-multiplier", "2");
-        assertEquals(1, alone.code());
+        assertEquals(2, alone.code());
         assertTrue(alone.err().contains("--mat-multiplier needs --mat"), alone.err());
 
         // a server without a module refuses "mat": true, naming the field

@@ -97,8 +97,11 @@ class SteeringCliTest {
         assertTrue(r.err().contains("288") && r.err().contains("64"), r.err());
 
         r = jsteer("run", "--model", model(), "--steer", set + ":lots", "--max-tokens", "2");
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("strength 'lots' is not a number"), r.err());
+        assertEquals(2, r.code()); // a malformed flag value: a usage error
+        assertTrue(r.err().startsWith("jsteer: error: --steer: ") && r.err().contains("strength 'lots' is not a number"), r.err());
+        r = jsteer("run", "--model", model(), "--steer", set + ":1", "--positions", "some", "--max-tokens", "2");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("jsteer: error: --positions: unknown positions 'some'"), r.err());
     }
 
     @Test

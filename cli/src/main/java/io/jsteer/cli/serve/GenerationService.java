@@ -128,6 +128,19 @@ public final class GenerationService implements AutoCloseable {
         return hooks;
     }
 
+    /** KV-cache positions per slot: the --ctx-size asked for, capped at the model's own context. */
+    public int capacity() { return capacity; }
+
+    /** The steering a request gets before any gate decides, for the server's log: e.g. {@code happy:4@3 + mat}, or {@code none}. */
+    public String steeringLabel(CompletionRequest r) {
+        List<String> parts = new java.util.ArrayList<>((r.steering() == null ? defaultSteering : r.steering()).stream()
+                .map(SteerSpec::label).toList());
+        if (r.mat() == null ? mat != null : r.mat()) {
+            parts.add("mat");
+        }
+        return parts.isEmpty() ? "none" : String.join(" + ", parts);
+    }
+
     /** Whether the server was started with a MAT-Steer module. */
     public boolean hasMat() { return mat != null; }
 
@@ -139,7 +152,9 @@ public final class GenerationService implements AutoCloseable {
         }
         if (ids.length >= capacity) {
             throw ApiException.badRequest(r.chat() ? "messages" : "prompt", "the prompt has " + ids.length
-                    + " tokens but the context holds " + capacity + " (start the server with a larger --ctx-size)");
+                    + " tokens but the context holds " + capacity + (capacity < model.config().contextLength()
+                    ? " (start the server with a larger --ctx-size, up to the model's " + model.config().contextLength() + ")"
+                    : " (the model's whole context; shorten the prompt)"));
         }
         return ids;
     }

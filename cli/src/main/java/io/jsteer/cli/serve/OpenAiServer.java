@@ -32,8 +32,16 @@ public final class OpenAiServer implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final Javalin app;
 
+    /** Where the one line per request goes (stderr for the command; tests collect it). */
+    private final java.util.function.Consumer<String> log;
+
     public OpenAiServer(GenerationService service, int defaultMaxTokens) {
+        this(service, defaultMaxTokens, line -> System.err.println(line));
+    }
+
+    public OpenAiServer(GenerationService service, int defaultMaxTokens, java.util.function.Consumer<String> log) {
         this.service = service;
+        this.log = log;
         this.parser = new RequestParser(json, service.modelName(), defaultMaxTokens);
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -44,9 +52,15 @@ public final class OpenAiServer implements AutoCloseable {
         app.get("/v1/models", this::models);
         app.post("/v1/completions", ctx -> complete(ctx, false));
         app.post("/v1/chat/completions", ctx -> complete(ctx, true));
-        app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.param(), e.getMessage()));
-        app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "server_error", null,
-                "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())));
+        app.exception(ApiException.class, (e, ctx) -> {
+            logFailure(ctx, e.status(), e.getMessage());
+            error(ctx, e.status(), e.type(), e.param(), e.getMessage());
+        });
+        app.exception(Exception.class, (e, ctx) -> {
+            String message = "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            logFailure(ctx, 500, message);
+            error(ctx, 500, "server_error", null, message);
+        });
         app.error(404, ctx -> {
             if (ctx.attribute(ERROR_WRITTEN) == null) { // not one of ours (unknown model): an unknown path
                 error(ctx, 404, "invalid_request_error", null, "no such endpoint: " + ctx.method() + " " + ctx.path()
@@ -74,7 +88,30 @@ public final class OpenAiServer implements AutoCloseable {
         ctx.json(root);
     }
 
+    /** A request that got an error status instead of a completion: still one log line, with the reason. */
+    private void logFailure(Context ctx, int status, String message) {
+        Long started = ctx.attribute(STARTED);
+        log.accept(String.format(java.util.Locale.ROOT, "jsteer serve: %s %s -> %d %s (%d ms)", ctx.method(), ctx.path(), status,
+                message, started == null ? 0 : (System.nanoTime() - started) / 1_000_000));
+    }
+
+    /** One line per completed request: id, tokens in/out, the steering asked for (and the gate's decision), time. */
+    private void logCompletion(String id, CompletionRequest r, Completion c, long started) {
+        String steering = service.steeringLabel(r);
+        if (c.gate() != null) {
+            steering += String.format(java.util.Locale.ROOT, " (gate %.2f %s %.2f: %s)", c.gate().score(),
+                    c.gate().steer() ? ">" : "<=", c.gate().threshold(), c.gate().steer() ? "applied" : "not applied");
+        }
+        log.accept(String.format(java.util.Locale.ROOT, "jsteer serve: %s %d tokens in, %d out (%s), steering %s, %d ms%s", id,
+                c.promptTokens(), c.completionTokens(), c.finishReason(), steering, (System.nanoTime() - started) / 1_000_000,
+                r.stream() ? ", streamed" : ""));
+    }
+
+    private static final String STARTED = "jsteer.started";
+
     private void complete(Context ctx, boolean chat) throws Exception {
+        long started = System.nanoTime();
+        ctx.attribute(STARTED, started);
         requests.incrementAndGet();
         String ct = ctx.contentType();
         if (ct != null && !ct.toLowerCase().startsWith("application/json")) {
@@ -100,6 +137,7 @@ public final class OpenAiServer implements AutoCloseable {
                     .put("total_tokens", c.promptTokens() + c.completionTokens());
             putGate(root, c.gate());
             ctx.json(root);
+            logCompletion(id, r, c, started);
             return;
         }
         ctx.status(200).contentType("text/event-stream; charset=utf-8");
@@ -132,6 +170,7 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (UncheckedIOException | IOException e) {
             // the client closed the stream after the last token; nothing more to tell it
         }
+        logCompletion(id, r, c, started);
     }
 
     /** jsteer's extension field: the KTS gate's decision, when the server gated this request's steering. */

@@ -7,6 +7,12 @@ package io.jsteer.cli.serve;
  */
 public record SteerSpec(String vector, float strength, String layers, String positions) {
 
+    /** The command-line form back, e.g. {@code happy:4@3}, for logs. */
+    public String label() {
+        return vector + ":" + (strength == Math.rint(strength) ? String.valueOf((long) strength) : String.valueOf(strength))
+                + (layers == null ? "" : "@" + layers) + (positions == null || positions.equals("all") ? "" : " (" + positions + ")");
+    }
+
     /**
      * Parses the command-line form {@code NAME[:STRENGTH][@LAYERS]}, e.g. {@code happy:4@3} or
      * {@code happy@2-4} (strength 1).

@@ -35,7 +35,26 @@ public final class VectorSteering implements SteeringResolver {
 
     /** Names are file paths (the command line: {@code --steer happy.json:4@3}). */
     public static VectorSteering files(LlamaConfig config) {
-        return new VectorSteering(config, Path::of);
+        return files(config, null);
+    }
+
+    /**
+     * Names are file paths ({@code happy.json}, or {@code happy} for {@code ./happy.json}); a bare
+     * name with no such file is then looked up in {@code dir} when one is given, so that
+     * {@code --steer happy} means the same in run, chat and serve.
+     */
+    public static VectorSteering files(LlamaConfig config, Path dir) {
+        return new VectorSteering(config, name -> {
+            Path asFile = Path.of(name);
+            if (dir == null || Files.isRegularFile(VectorSetFiles.jsonPath(asFile)) || !isBareName(name)) {
+                return asFile;
+            }
+            return dir.resolve(name.endsWith(".json") ? name : name + ".json");
+        });
+    }
+
+    private static boolean isBareName(String name) {
+        return name.matches("[A-Za-z0-9._-]+") && !name.startsWith(".");
     }
 
     /**
@@ -43,11 +62,30 @@ public final class VectorSteering implements SteeringResolver {
      * put there, never a path).
      */
     public static VectorSteering directory(LlamaConfig config, Path dir) {
-        if (!Files.isDirectory(dir)) {
+        return directory(config, dir, Map.of());
+    }
+
+    /**
+     * As {@link #directory(LlamaConfig, Path)}, and the names in {@code operatorFiles} (the
+     * operator's own {@code --steer FILE} flags, exactly as written) stand for those files. A
+     * client can name these, as the default steering does, but no other path. {@code dir} may be
+     * null when the server has only those files.
+     */
+    public static VectorSteering directory(LlamaConfig config, Path dir, Map<String, Path> operatorFiles) {
+        if (dir != null && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--vectors: " + dir + " is not a directory");
         }
+        Map<String, Path> files = Map.copyOf(operatorFiles);
         return new VectorSteering(config, name -> {
-            if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
+            Path operators = files.get(name);
+            if (operators != null) {
+                return operators;
+            }
+            if (dir == null) {
+                throw new IllegalArgumentException("no vector set named '" + name + "' (this server has only its --steer files "
+                        + files.keySet() + "; start it with --vectors DIR to offer more)");
+            }
+            if (!isBareName(name)) {
                 throw new IllegalArgumentException("vector name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
             }
             Path json = dir.resolve(name.endsWith(".json") ? name : name + ".json");

@@ -6,7 +6,7 @@ import io.jsteer.model.intervene.Site;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import io.jsteer.weights.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -101,14 +101,12 @@ public final class ActivationCapture {
     }
 
     private static ProgressBar progressBar(int n) {
-        return new ProgressBarBuilder()
+        return ProgressBars.build(new ProgressBarBuilder()
                 .setTaskName("capture")
                 .setInitialMax(n)
                 .setUnit(" prompts", 1)
                 .setMaxRenderedLength(100)
-                .setUpdateIntervalMillis((int) Duration.ofMillis(250).toMillis())
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build();
+                .setUpdateIntervalMillis((int) Duration.ofMillis(250).toMillis()));
     }
 
     /** Per-prompt state: which positions to pass on, and running sums for MEAN. */

@@ -8,7 +8,7 @@ import io.jsteer.model.intervene.Site;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.tasks.McItem;
 import java.util.List;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import io.jsteer.weights.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -48,8 +48,8 @@ public final class MatEvaluator {
         McScorer scorer = new McScorer(engine, tokenizer);
         double mc1 = 0, mc2 = 0, acc = 0;
         int n = 0, skipped = 0, withBest = 0;
-        try (ProgressBar bar = label != null ? new ProgressBarBuilder().setTaskName(label)
-                .setInitialMax(items.size()).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null) {
+        try (ProgressBar bar = label != null ? ProgressBars.build(new ProgressBarBuilder().setTaskName(label)
+                .setInitialMax(items.size())) : null) {
             for (McItem item : items) {
                 if (!scorer.fits(item)) {
                     skipped++;

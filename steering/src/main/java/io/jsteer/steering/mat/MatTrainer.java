@@ -10,7 +10,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import io.jsteer.weights.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -192,8 +192,7 @@ public final class MatTrainer {
     }
 
     private static ProgressBar bar(long steps) {
-        return new ProgressBarBuilder().setTaskName("mat train").setInitialMax(steps)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+        return ProgressBars.build(new ProgressBarBuilder().setTaskName("mat train").setInitialMax(steps));
     }
 
     static float[] flatten(float[][] rows) {

@@ -11,7 +11,7 @@ import io.jsteer.steering.eval.NextTokenKl;
 import io.jsteer.steering.eval.Perplexity;
 import java.util.ArrayList;
 import java.util.List;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import io.jsteer.weights.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -107,12 +107,10 @@ public final class SweepRunner {
     }
 
     private static ProgressBar progressBar(int cells) {
-        return new ProgressBarBuilder()
+        return ProgressBars.build(new ProgressBarBuilder()
                 .setTaskName("sweep")
                 .setInitialMax(cells)
-                .setUnit(" cells", 1)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build();
+                .setUnit(" cells", 1));
     }
 
     private static void step(ProgressBar bar) {

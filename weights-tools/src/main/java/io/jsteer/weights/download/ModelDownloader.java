@@ -21,7 +21,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import io.jsteer.weights.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -101,6 +101,13 @@ public final class ModelDownloader {
             }
         }
         long have = partSize(part);
+        if (have != model.size() && lastFailure != null && isUnreachable(lastFailure)) {
+            // offline, DNS failure, refused or timed-out connection: say which host, not "incomplete"
+            throw new DownloadException("cannot reach " + hostOf(url) + " (" + describe(lastFailure) + ", " + maxAttempts
+                    + (maxAttempts == 1 ? " attempt" : " attempts") + "); check the network, or give a reachable mirror with --mirror URL"
+                    + (have > 0 ? " (" + have + " of " + model.size() + " bytes kept in " + part + "; run again to resume)" : ""),
+                    lastFailure);
+        }
         if (have != model.size()) {
             throw new DownloadException("download of " + url + " incomplete after " + maxAttempts + " attempts ("
                     + have + " of " + model.size() + " bytes kept in " + part + "; run again to resume)", lastFailure);
@@ -113,6 +120,44 @@ public final class ModelDownloader {
         }
         AtomicFileWriter.moveIntoPlace(part, target);
         return target;
+    }
+
+    /** Whether the failure happened before any HTTP exchange: no route, no name, refused, connect time-out. */
+    static boolean isUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.NoRouteToHostException
+                    || t instanceof java.net.http.HttpConnectTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String hostOf(URI url) {
+        return url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "");
+    }
+
+    /** What went wrong in words (the JDK's HttpClient often gives these exceptions no message). */
+    private static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof java.net.http.HttpConnectTimeoutException) {
+                return "connection timed out";
+            }
+            if (t instanceof java.net.NoRouteToHostException) {
+                return "no route to host";
+            }
+        }
+        // only now a plain ConnectException: it also wraps the more specific causes above
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException c) {
+                return c.getMessage() == null ? "connection refused" : c.getMessage();
+            }
+        }
+        return e.toString();
     }
 
     private static long partSize(Path part) throws IOException {
@@ -196,13 +241,11 @@ public final class ModelDownloader {
     }
 
     private static ProgressBar progressBar(KnownModel model, long initial) {
-        return new ProgressBarBuilder()
+        return ProgressBars.build(new ProgressBarBuilder()
                 .setTaskName(model.fileName())
                 .setInitialMax(model.size())
                 .startsFrom(initial, Duration.ZERO)
-                .setUnit(" KiB", 1024)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build();
+                .setUnit(" KiB", 1024));
     }
 
     /** Lower-case hex sha256 of a file. */

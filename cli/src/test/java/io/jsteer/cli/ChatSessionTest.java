@@ -1,0 +1,161 @@
+package io.jsteer.cli;
+
+import static io.jsteer.cli.CliTest.jsteer;
+import static io.jsteer.cli.CliTest.shared;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jsteer.cli.CliTest.Result;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Issue 14, point 2: a chat that survives Ctrl-C and a full context, says what it is, and keeps escape codes from the model. */
+class ChatSessionTest {
+
+    private static Result chat(String input, String... flags) {
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("chat", "-m", shared("models/stories260K.gguf").toString(),
+                    "--template", "llama2", "--temp", "0", "-t", "1"), java.util.Arrays.stream(flags)).toArray(String[]::new);
+            return jsteer(args);
+        } finally {
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void aBannerNamesModelTemplateAndHelp() {
+        Result r = chat("/help\n", "-n", "4", "-c", "256");
+        assertEquals(0, r.code(), r.err());
+        String banner = r.err().lines().findFirst().orElseThrow();
+        assertEquals("jsteer chat: stories260K.gguf, template llama2, context 256 tokens. /help lists the commands; "
+                + "Ctrl-C stops a reply, twice quickly quits.", banner);
+        assertTrue(r.err().contains("commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /help, /exit"), r.err());
+        assertFalse(r.err().contains("unknown command"), r.err());
+        assertTrue(chat("/frob\n", "-n", "4").err().contains("unknown command /frob; commands:"));
+    }
+
+    @Test
+    void aFullContextDropsTheOldestTurnsAndKeepsTheSystemPrompt() {
+        String turns = "Tell me a story about a cat.\n".repeat(6);
+        Result r = chat(turns, "--system", "You tell short stories.", "-n", "12", "-c", "96");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(6, r.out().strip().split("\n").length, "every turn is answered: " + r.out());
+        assertTrue(r.err().contains("chat: context full (96 tokens): dropped the 2 oldest message(s), kept the system prompt"), r.err());
+        // whole turns only: user + assistant, so the roles still alternate for the template
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dropped the (\\d+) oldest").matcher(r.err());
+        while (m.find()) {
+            assertEquals(0, Integer.parseInt(m.group(1)) % 2, r.err());
+        }
+        // without the dropping, the same conversation ends the program (the old behaviour)
+        assertFalse(r.err().contains("but the context holds"), r.err());
+
+        // a message that cannot fit at all is refused with a message, and the chat goes on
+        Result tooLong = chat("Tell me a story. ".repeat(40) + "\nTell me a story.\n", "-n", "4", "-c", "64");
+        assertEquals(0, tooLong.code(), tooLong.err());
+        assertTrue(tooLong.err().contains("jsteer: error: this message makes a prompt of") && tooLong.err().contains("the context holds 64"),
+                tooLong.err());
+        assertEquals(1, tooLong.out().strip().split("\n").length, tooLong.out());
+    }
+
+    @Test
+    void arrowKeysAreNotSentToTheModel() {
+        Result plain = chat("Tell me a story.\n", "-n", "8");
+        Result arrows = chat("\u001B[A\u001B[DTell me a story.\u001B[B\n", "-n", "8");
+        assertEquals(0, arrows.code(), arrows.err());
+        assertEquals(plain.out(), arrows.out());
+        assertTrue(arrows.err().contains("chat: removed the terminal escape codes"), arrows.err());
+        assertFalse(plain.err().contains("escape codes"), plain.err());
+    }
+
+    @Test
+    void ctrlCStopsTheReplyAtPromptItWarnsAndTwiceQuicklyQuits() {
+        AtomicLong now = new AtomicLong(0);
+        AtomicInteger quits = new AtomicInteger();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ReplyInterrupt i = new ReplyInterrupt(now::get, quits::incrementAndGet, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        i.startReply();
+        assertFalse(i.replyStopped());
+        i.press();
+        assertTrue(i.replyStopped(), "a press during a reply stops it");
+        assertTrue(i.endReply());
+        assertEquals(0, quits.get());
+        assertEquals("", buf.toString(StandardCharsets.UTF_8), "no hint during a reply");
+
+        now.addAndGet(5_000_000_000L);
+        i.press(); // at the prompt, long after the last press
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("Ctrl-C again quickly to quit"), buf.toString());
+        assertEquals(0, quits.get());
+        now.addAndGet(ReplyInterrupt.DOUBLE_PRESS_NANOS / 2);
+        i.press();
+        assertEquals(1, quits.get(), "two presses within a second quit");
+
+        now.addAndGet(ReplyInterrupt.DOUBLE_PRESS_NANOS * 3);
+        i.startReply();
+        i.press();
+        assertEquals(1, quits.get(), "presses seconds apart do not quit");
+        assertTrue(i.endReply());
+        i.startReply();
+        assertFalse(i.endReply(), "a new reply starts unstopped");
+    }
+
+    @Test
+    void theChatHandlesSigintItselfAndGivesTheHandlerBack() throws Exception {
+        AtomicInteger outer = new AtomicInteger();
+        sun.misc.Signal sigint = new sun.misc.Signal("INT");
+        // a safety net: were the chat's handler missing, SIGINT would otherwise end the test JVM
+        sun.misc.SignalHandler before = sun.misc.Signal.handle(sigint, s -> outer.incrementAndGet());
+        java.io.InputStream oldIn = System.in;
+        PrintStream oldErr = System.err, oldOut = System.out;
+        java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream(), out = new ByteArrayOutputStream();
+        try {
+            System.setIn(new java.io.PipedInputStream(typing));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            int[] code = {-1};
+            Thread chat = Thread.ofPlatform().start(() -> code[0] = Main.execute("chat", "-m", shared("models/stories260K.gguf").toString(),
+                    "--template", "llama2", "--temp", "0", "-n", "6", "-t", "1"));
+            typing.write("Tell me a story.\n".getBytes(StandardCharsets.UTF_8));
+            typing.flush();
+            waitFor(err, "generated");
+            Thread.sleep(100); // the chat is back at its prompt, reading
+            sun.misc.Signal.raise(sigint);
+            waitFor(err, "Ctrl-C again quickly to quit");
+            typing.write("Tell me a story.\n/exit\n".getBytes(StandardCharsets.UTF_8));
+            typing.flush();
+            chat.join(TimeUnit.SECONDS.toMillis(60));
+            assertFalse(chat.isAlive());
+            assertEquals(0, code[0], err.toString(StandardCharsets.UTF_8));
+            assertEquals(2, out.toString(StandardCharsets.UTF_8).strip().split("\n").length, "the chat went on after Ctrl-C");
+            assertEquals(0, outer.get(), "the chat's own handler took the signal");
+        } finally {
+            System.setIn(oldIn);
+            System.setErr(oldErr);
+            System.setOut(oldOut);
+        }
+        // the chat restored the handler it found
+        sun.misc.Signal.raise(sigint);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (outer.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        sun.misc.Signal.handle(sigint, before);
+        assertEquals(1, outer.get());
+    }
+
+    private static void waitFor(ByteArrayOutputStream err, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!err.toString(StandardCharsets.UTF_8).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for '" + text + "' in: " + err.toString(StandardCharsets.UTF_8));
+            Thread.sleep(10);
+        }
+    }
+}
