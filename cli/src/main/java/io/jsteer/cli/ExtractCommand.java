@@ -17,6 +17,7 @@ import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.steering.vectors.VectorSetFiles;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
+import io.jsteer.model.intervene.LayerSelection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -107,6 +108,7 @@ final class ExtractCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
         }
         SiteKind kind = SiteKind.parse(site);
+        LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             var tok = model.tokenizer();
@@ -153,7 +155,7 @@ final class ExtractCommand implements Callable<Integer> {
             if (mode == PositionMode.AT && !format.equals("ab")) {
                 throw new IllegalArgumentException("--positions answer needs --format ab");
             }
-            List<Integer> chosen = List.copyOf(io.jsteer.cli.serve.VectorSteering.parseLayers(layers, model.config().nLayers()));
+            List<Integer> chosen = List.copyOf(layerChoice.resolve(model.config().nLayers()));
             Provenance provenance = Provenance.of(model.name(), Provenance.sha256(model.file().path()), "", positionsLabel, sources);
             System.err.printf("jsteer extract: %d prompts, %s at %s:%s, %s%n", prompts.size(), m.label(), kind.label(), chosen, mode);
             VectorSet set = Extraction.extract(engine, prompts, Extraction.Request.of(kind, chosen, mode, m), provenance);

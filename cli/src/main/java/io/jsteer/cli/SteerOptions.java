@@ -9,6 +9,7 @@ import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Intervention;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
+import io.jsteer.model.intervene.Strength;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.vectors.VectorSet;
 import java.util.ArrayList;
@@ -87,6 +88,7 @@ final class SteerOptions {
         if (!(Double.isFinite(multiplier) && multiplier > 0)) {
             throw new IllegalArgumentException("--mat-multiplier must be a positive number, got " + multiplier);
         }
+        Strength.check("--mat-multiplier", multiplier);
         MatCheckpoint module;
         try {
             module = MatCheckpoint.load(file);

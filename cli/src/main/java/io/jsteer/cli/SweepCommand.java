@@ -23,6 +23,8 @@ import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.jsteer.model.intervene.LayerSelection;
+import io.jsteer.model.intervene.Strength;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -101,6 +103,9 @@ final class SweepCommand implements Callable<Integer> {
         if ((set == null) == (demo == null)) {
             throw new IllegalArgumentException("give --steer SET or --demo sentiment (one of them)");
         }
+        for (double st : strengths) {
+            Strength.check("--strengths", st);
+        }
         if (demo != null && !demo.equals("sentiment")) {
             throw new IllegalArgumentException("--demo: the only demo is 'sentiment', got '" + demo + "'");
         }
@@ -112,8 +117,9 @@ final class SweepCommand implements Callable<Integer> {
                     ? SentimentSweepDemo.happyMinusSad(engine, tok, model.name())
                     : VectorSteering.files(model.config()).set(set.toString());
             vectors.requireFits(model.config(), demo != null ? "demo vector" : set.toString());
-            List<Integer> chosen = new ArrayList<>(layers == null ? vectors.vectors().keySet()
-                    : VectorSteering.parseLayers(layers, model.config().nLayers()));
+            LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
+            List<Integer> chosen = new ArrayList<>(layerChoice.isAll() ? vectors.vectors().keySet()
+                    : layerChoice.resolve(model.config().nLayers()));
             for (int l : chosen) {
                 if (!vectors.vectors().containsKey(l)) {
                     throw new IllegalArgumentException("--layers: the vector set has no layer " + l + " (it has " + vectors.vectors().keySet() + ")");
