@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
@@ -151,7 +152,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static List<String> lines(Path file) throws java.io.IOException {
-        List<String> l = Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> l = InputFiles.readText("", file, InputFiles.DATASET_LIMIT).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (l.isEmpty()) {
             throw new IllegalArgumentException(file + ": no lines");
         }

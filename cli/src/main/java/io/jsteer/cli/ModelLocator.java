@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +30,9 @@ final class ModelLocator {
     static Path resolve(String model, Map<String, String> env, Path jsteerHome, Path userHome) {
         Path direct = Path.of(model);
         if (Files.exists(direct)) {
-            return direct;
+            // a model directory (safetensors + config.json) or a regular file; a FIFO or device is refused
+            // here, before any open could block or map it
+            return Files.isDirectory(direct) ? direct : InputFiles.requireRegular("--model", direct);
         }
         if (model.contains("/") || model.contains("\\") || model.matches(".*\\.(gguf|bin|safetensors)$")) {
             throw new IllegalArgumentException("--model: " + model + " does not exist");

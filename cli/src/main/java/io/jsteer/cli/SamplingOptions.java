@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.model.Sampler;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ final class SamplingOptions {
             throw new IllegalArgumentException("give --prompt or --prompt-file, not both");
         }
         if (promptFile != null) {
-            return Files.readString(promptFile);
+            return InputFiles.readText("--prompt-file", promptFile, InputFiles.TEXT_LIMIT);
         }
         return prompt == null ? "" : prompt;
     }

@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
@@ -171,7 +172,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static List<String> lines(Path file) throws java.io.IOException {
-        List<String> l = Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> l = InputFiles.readText("", file, InputFiles.DATASET_LIMIT).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (l.isEmpty()) {
             throw new IllegalArgumentException(file + ": no prompts (one per line)");
         }

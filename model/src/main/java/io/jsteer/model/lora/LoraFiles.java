@@ -1,5 +1,6 @@
 package io.jsteer.model.lora;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -168,7 +169,7 @@ public final class LoraFiles {
         }
         LoraMetadata meta;
         try {
-            meta = JSON.readValue(file.toFile(), LoraMetadata.class);
+            meta = JSON.readValue(InputFiles.readText("", file, InputFiles.TEXT_LIMIT), LoraMetadata.class);
         } catch (IOException e) {
             throw new WeightFormatException(file, "json", "unreadable: " + e.getMessage().lines().findFirst().orElse(""));
         }

@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -55,7 +56,7 @@ public final class KtsCheckpoint {
 
     /** The step directory {@code latest} names. */
     public Path latest() throws IOException {
-        String name = Files.readString(dir.resolve(LATEST), StandardCharsets.UTF_8).strip();
+        String name = InputFiles.readText("", dir.resolve(LATEST), InputFiles.TEXT_LIMIT).strip();
         Path p = dir.resolve(name);
         if (!name.matches("step-\\d+") || !Files.isDirectory(p)) {
             throw new IllegalArgumentException(dir.resolve(LATEST) + " names '" + name + "', which is not a checkpoint directory here");
@@ -96,7 +97,7 @@ public final class KtsCheckpoint {
     /** Restores the latest checkpoint into {@code t}, which must have been built with the same config and pool. */
     public void restore(KtsTrainer t) throws IOException {
         Path p = latest();
-        JsonNode state = JSON.readTree(p.resolve("state.json").toFile());
+        JsonNode state = JSON.readTree(InputFiles.readText("", p.resolve("state.json"), InputFiles.TEXT_LIMIT));
         KtsTrainConfig saved = JSON.treeToValue(state.get("config"), KtsTrainConfig.class);
         if (!saved.withRecompute(t.config().recompute()).equals(t.config())) { // recomputation changes nothing trained
             throw new IllegalArgumentException(p.resolve("state.json") + ": the checkpoint was made with other settings "

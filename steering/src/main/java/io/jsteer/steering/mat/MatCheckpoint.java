@@ -1,5 +1,6 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.LlamaConfig;
@@ -104,7 +105,7 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
         }
         Metadata m;
         try {
-            m = json().readValue(meta.toFile(), Metadata.class);
+            m = json().readValue(InputFiles.readText("", meta, InputFiles.TEXT_LIMIT), Metadata.class);
         } catch (IOException e) {
             throw new IOException(meta + ": not a MAT-Steer metadata file (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
         }

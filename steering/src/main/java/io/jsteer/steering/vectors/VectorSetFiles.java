@@ -1,5 +1,6 @@
 package io.jsteer.steering.vectors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -135,7 +136,7 @@ public final class VectorSetFiles {
      */
     public static VectorSet read(Path path) {
         Path jsonFile = jsonPath(path), tensorFile = tensorPath(path);
-        if (!Files.isRegularFile(jsonFile)) {
+        if (!Files.exists(jsonFile)) {
             throw new IllegalArgumentException(jsonFile + ": missing (a vector set is NAME.json + NAME.safetensors)");
         }
         if (!Files.isRegularFile(tensorFile)) {
@@ -143,7 +144,7 @@ public final class VectorSetFiles {
         }
         JsonNode h;
         try {
-            h = JSON.readTree(jsonFile.toFile());
+            h = JSON.readTree(InputFiles.readText("", jsonFile, InputFiles.TEXT_LIMIT));
         } catch (IOException e) {
             throw new IllegalArgumentException(jsonFile + ": not valid JSON: " + e.getMessage(), e);
         }

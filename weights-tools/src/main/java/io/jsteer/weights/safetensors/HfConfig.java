@@ -1,5 +1,6 @@
 package io.jsteer.weights.safetensors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +30,7 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
     public static HfConfig read(Path configJson) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(configJson));
+            root = new ObjectMapper().readTree(InputFiles.readText("", configJson, InputFiles.TEXT_LIMIT));
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(configJson, "config.json", "invalid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

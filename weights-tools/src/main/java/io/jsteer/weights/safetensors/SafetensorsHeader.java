@@ -1,5 +1,6 @@
 package io.jsteer.weights.safetensors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,7 +43,7 @@ record SafetensorsHeader(Path file, Map<String, String> metadata, List<Safetenso
         try {
             ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-            root = mapper.readTree(new String(json, StandardCharsets.UTF_8));
+            root = mapper.readTree(InputFiles.decodeUtf8(file + ": header: ", json));
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(file, "header", "invalid JSON: " + e.getOriginalMessage());
         }

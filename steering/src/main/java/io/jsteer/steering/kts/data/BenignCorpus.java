@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts.data;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Sampler;
@@ -81,11 +82,7 @@ public final class BenignCorpus {
         List<int[]> out = new ArrayList<>();
         for (Path f : files) {
             String text;
-            try {
-                text = Files.readString(f, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.MalformedInputException e) {
-                throw new IllegalArgumentException("benign text file " + f + " is not valid UTF-8", e);
-            }
+            text = InputFiles.readText("benign text file", f, InputFiles.DATASET_LIMIT);
             int before = out.size();
             for (String passage : text.split("\\R\\s*\\R")) {
                 if (passage.isBlank()) {

@@ -1,5 +1,6 @@
 package io.jsteer.steering.mat.tasks;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -22,7 +23,7 @@ public final class Bbq {
         ObjectMapper json = new ObjectMapper();
         List<McItem> items = new ArrayList<>();
         for (Path file : files) {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> lines = InputFiles.readText("BBQ task file", file, InputFiles.DATASET_LIMIT).lines().toList();
             String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) {
