@@ -112,6 +112,7 @@ final class ExtractCommand implements Callable<Integer> {
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             var tok = model.tokenizer();
+            List<Integer> chosen = List.copyOf(layerChoice.resolve(model.config().nLayers())); // before any data is read
             List<DatasetSource> sources = new ArrayList<>();
             List<CapturePrompt> prompts;
             PositionMode mode;
@@ -155,7 +156,6 @@ final class ExtractCommand implements Callable<Integer> {
             if (mode == PositionMode.AT && !format.equals("ab")) {
                 throw new IllegalArgumentException("--positions answer needs --format ab");
             }
-            List<Integer> chosen = List.copyOf(layerChoice.resolve(model.config().nLayers()));
             Provenance provenance = Provenance.of(model.name(), Provenance.sha256(model.file().path()), "", positionsLabel, sources);
             System.err.printf("jsteer extract: %d prompts, %s at %s:%s, %s%n", prompts.size(), m.label(), kind.label(), chosen, mode);
             VectorSet set = Extraction.extract(engine, prompts, Extraction.Request.of(kind, chosen, mode, m), provenance);

@@ -41,8 +41,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (file.getFileName().toString().endsWith(".json") || java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file))
-                && file.getFileName().toString().endsWith(".safetensors")) {
+        if (file.getFileName().toString().endsWith(".json") || file.getFileName().toString().endsWith(".safetensors")
+                && (java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file))
+                    || io.jsteer.steering.vectors.VectorSetFiles.isVectorSet(file))) {
             return inspectVectorSet();
         }
         try (ModelWeights w = ModelFiles.open(file)) {

@@ -51,19 +51,20 @@ public final class VectorSteering implements SteeringResolver {
             if (!name.matches("[A-Za-z0-9._-]+") || name.startsWith(".")) {
                 throw new IllegalArgumentException("vector name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
             }
-            Path json = dir.resolve(name.endsWith(".json") ? name : name + ".json");
-            if (!Files.isRegularFile(json)) {
+            Path set = dir.resolve(name);
+            // the .safetensors is the set (its header carries the metadata; older sets also have NAME.json)
+            if (!Files.isRegularFile(VectorSetFiles.tensorPath(set))) {
                 throw new IllegalArgumentException("no vector set named '" + name + "' (the server has: " + names(dir) + ")");
             }
-            return json;
+            return set;
         });
     }
 
     /** The names of the sets in {@code dir}, for messages and listings. */
     public static List<String> names(Path dir) {
         try (var files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
-                    .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors") && !n.startsWith("."))
+                    .map(n -> n.substring(0, n.length() - ".safetensors".length())).sorted().toList();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot list " + dir, e);
         }

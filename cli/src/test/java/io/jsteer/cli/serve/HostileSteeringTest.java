@@ -72,7 +72,7 @@ class HostileSteeringTest {
     }
 
     @Test
-    void stepsOfSteeringEntriesAreCappedAndLinear() throws Exception {
+    void manySteeringEntriesAreCappedAndResolveInLinearTime() throws Exception {
         String entry = "\"happy:1@1\"";
         String many = "[" + String.join(",", java.util.Collections.nCopies(64_000, entry)) + "]";
         ApiException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> refused(many));

@@ -1,0 +1,102 @@
+package io.jsteer.cli;
+
+import static io.jsteer.cli.CliTest.jsteer;
+import static io.jsteer.cli.CliTest.shared;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.steering.vectors.Provenance;
+import io.jsteer.steering.vectors.VectorSet;
+import io.jsteer.steering.vectors.VectorSetFiles;
+import io.jsteer.weights.InputFiles;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 20: what a hostile or careless user gets from the command line: one line, exit 1, fast. */
+class HostileInputCliTest {
+
+    @TempDir
+    Path dir;
+
+    private static String model() {
+        return shared("models/stories260K.gguf").toString();
+    }
+
+    private static CliTest.Result fast(String... args) {
+        return assertTimeoutPreemptively(Duration.ofSeconds(30), () -> jsteer(args), String.join(" ", args));
+    }
+
+    private static void assertOneLineError(CliTest.Result r, String... parts) {
+        assertEquals(1, r.code(), r.err());
+        String err = r.err().strip();
+        assertTrue(err.startsWith("jsteer: error: "), err);
+        assertTrue(!err.contains("\n") && err.length() < 300, err);
+        for (String p : parts) {
+            assertTrue(err.contains(p), "missing '" + p + "' in: " + err);
+        }
+    }
+
+    private Path fifo(String name) throws Exception {
+        Path p = dir.resolve(name);
+        Process mk = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+        assertEquals(0, mk.waitFor());
+        return p;
+    }
+
+    @Test
+    void specialFilesAreRefusedNotReadForever() throws Exception {
+        // before: /dev/zero as a prompt file ran out of memory, a FIFO blocked the open forever
+        assertOneLineError(fast("run", "--model", model(), "--prompt-file", "/dev/zero"),
+                "--prompt-file /dev/zero", "a character device, not a regular file");
+        Path pipe = fifo("pipe");
+        assertOneLineError(fast("run", "--model", model(), "--prompt-file", pipe.toString()), pipe.toString(), "FIFO");
+        assertOneLineError(fast("run", "--model", pipe.toString(), "--prompt", "x"), "--model " + pipe, "FIFO");
+        assertOneLineError(fast("inspect", pipe.toString()), pipe.toString(), "FIFO");
+        Path fifoJson = fifo("set.json");
+        assertOneLineError(fast("inspect", fifoJson.toString()), fifoJson.toString(), "FIFO");
+        assertOneLineError(fast("run", "--model", model(), "--prompt-file", dir.toString()), dir.toString(), "is a directory");
+    }
+
+    @Test
+    void aHugeSparsePromptFileIsRefusedBeforeItIsRead() throws Exception {
+        Path big = dir.resolve("big.txt");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(InputFiles.TEXT_LIMIT + 1); // sparse: no disk used
+        }
+        assertOneLineError(fast("run", "--model", model(), "--prompt-file", big.toString()), big.toString(),
+                "more than the limit of " + InputFiles.TEXT_LIMIT + " bytes");
+        Path bad = dir.resolve("bad.txt");
+        Files.write(bad, new byte[] {'O', 'n', 'c', 'e', '\n', 'u', (byte) 0xC3, '('});
+        assertOneLineError(fast("run", "--model", model(), "--prompt-file", bad.toString()), bad.toString(),
+                "not valid UTF-8", "byte offset 6", "line 2");
+    }
+
+    @Test
+    void runSteerAndAblateWithAHugeLayerRangeFailAtOnceWithAShortError() throws Exception {
+        var vectors = new TreeMap<Integer, float[]>();
+        vectors.put(1, new float[64]);
+        vectors.get(1)[0] = 1f;
+        VectorSetFiles.write(dir.resolve("v"), new VectorSet(SiteKind.RESID_POST, vectors, Provenance.of("m", "", "t", "LAST", List.of())));
+        String set = dir.resolve("v.json").toString();
+        for (String flag : List.of("--steer", "--ablate")) {
+            for (String layers : List.of("0-2147483647", "0-20000000")) {
+                assertOneLineError(fast("run", "--model", model(), "--prompt", "x", "--max-tokens", "2", flag, set + "@" + layers),
+                        layers, "the model has 5 blocks (0..4)");
+            }
+        }
+        assertOneLineError(fast("extract", "--model", model(), "--data", set, "--negative", set, "--format", "lines",
+                "--layers", "0-2147483647", "--out", dir.resolve("x").toString()), "--layers '0-2147483647'", "the model has 5 blocks");
+        assertOneLineError(fast("run", "--model", model(), "--prompt", "x", "--steer", set + ":1e38@1"), "strength", "limit");
+        // the same grammar's good forms work for run
+        var ok = fast("run", "--model", model(), "--prompt", "x", "--max-tokens", "2", "--steer", set + ":2@all");
+        assertEquals(0, ok.code(), ok.err());
+    }
+}
