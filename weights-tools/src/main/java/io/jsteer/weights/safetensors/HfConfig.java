@@ -33,6 +33,8 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
             root = new ObjectMapper().readTree(InputFiles.readText("", configJson, InputFiles.TEXT_LIMIT));
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(configJson, "config.json", "invalid JSON: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) { // not a regular file, too large, or not UTF-8: the message names the file
+            throw new WeightFormatException(configJson, "config.json", e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + configJson, e);
         }

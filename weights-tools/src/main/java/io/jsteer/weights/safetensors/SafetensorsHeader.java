@@ -43,7 +43,13 @@ record SafetensorsHeader(Path file, Map<String, String> metadata, List<Safetenso
         try {
             ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-            root = mapper.readTree(InputFiles.decodeUtf8(file + ": header: ", json));
+            String text;
+            try {
+                text = InputFiles.decodeUtf8("", json);
+            } catch (IllegalArgumentException e) {
+                throw new WeightFormatException(file, "header", e.getMessage());
+            }
+            root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(file, "header", "invalid JSON: " + e.getOriginalMessage());
         }

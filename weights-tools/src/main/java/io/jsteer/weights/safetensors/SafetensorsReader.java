@@ -131,6 +131,8 @@ public final class SafetensorsReader {
             root = new ObjectMapper().readTree(InputFiles.readText("", index, InputFiles.TEXT_LIMIT));
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(index, "index", "invalid JSON: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
+            throw new WeightFormatException(index, "index", e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + index, e);
         }
