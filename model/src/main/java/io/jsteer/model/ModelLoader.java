@@ -55,6 +55,7 @@ public final class ModelLoader {
                     throw new IllegalArgumentException(file.path() + ": tensor " + name + " has shape "
                             + Arrays.toString(t.shape()) + ", the config needs " + Arrays.toString(shape));
                 }
+                FiniteWeights.check(file.path(), name, t.data()); // whole for small tensors, sampled for large ones
                 return t.data();
             }
         };

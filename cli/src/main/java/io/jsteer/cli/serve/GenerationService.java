@@ -3,6 +3,7 @@ package io.jsteer.cli.serve;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
+import io.jsteer.model.NonFiniteLogitsException;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
@@ -162,15 +163,23 @@ public final class GenerationService implements AutoCloseable {
             slot.engine().setHooks(hooks);
             StreamingDecoder decoder = tok.newDecoder();
             boolean[] clientGone = {false};
-            GenerationResult result = new Generator(slot.engine()).generateUntil(prompt, r.maxTokens(), sampler,
-                    t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
-                    (prev, next) -> {
-                        String ready = stopStrings.add(decoder.accept(next));
-                        if (!ready.isEmpty() && !sink.accept(ready)) {
-                            clientGone[0] = true;
-                        }
-                        return !stopStrings.stopped() && !clientGone[0];
-                    });
+            GenerationResult result;
+            try {
+                result = new Generator(slot.engine()).generateUntil(prompt, r.maxTokens(), sampler,
+                        t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
+                        (prev, next) -> {
+                            String ready = stopStrings.add(decoder.accept(next));
+                            if (!ready.isEmpty() && !sink.accept(ready)) {
+                                clientGone[0] = true;
+                            }
+                            return !stopStrings.stopped() && !clientGone[0];
+                        });
+            } catch (NonFiniteLogitsException e) {
+                // garbage tokens must not be returned as a completion: steered requests get a 400 about their
+                // steering, unsteered ones a 500 (the weights themselves are at fault)
+                throw hooks != null ? ApiException.badRequest("steering", e.getMessage())
+                        : new ApiException(500, "server_error", null, e.getMessage());
+            }
             String rest = stopStrings.finish(decoder.flush());
             if (!rest.isEmpty()) {
                 sink.accept(rest);

@@ -109,20 +109,36 @@ public final class OpenAiServer implements AutoCloseable {
         if (chat) {
             send(out, chunk(id, object, created, delta -> delta.put("role", "assistant"), null, true));
         }
-        Completion c = service.complete(r, prompt, hooks, text -> {
+        Completion c;
+        try {
+            c = service.complete(r, prompt, hooks, text -> {
+                try {
+                    send(out, chunk(id, object, created, d -> {
+                        if (chat) {
+                            d.put("content", text);
+                        } else {
+                            d.put("text", text);
+                        }
+                    }, null, chat));
+                    return true;
+                } catch (UncheckedIOException e) {
+                    return false; // the client went away: stop generating
+                }
+            });
+        } catch (ApiException e) {
+            // the status line has gone out already: the error travels as the stream's last event, as OpenAI's do
+            ObjectNode err = json.createObjectNode();
+            err.putObject("error").put("message", e.getMessage()).put("type", e.type()).put("param", e.param())
+                    .put("code", e.status());
             try {
-                send(out, chunk(id, object, created, d -> {
-                    if (chat) {
-                        d.put("content", text);
-                    } else {
-                        d.put("text", text);
-                    }
-                }, null, chat));
-                return true;
-            } catch (UncheckedIOException e) {
-                return false; // the client went away: stop generating
+                send(out, err);
+                out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (UncheckedIOException | IOException gone) {
+                // the client has gone too
             }
-        });
+            return;
+        }
         try {
             ObjectNode last = chunk(id, object, created, d -> {}, c.finishReason(), chat);
             putGate(last, c.gate());
