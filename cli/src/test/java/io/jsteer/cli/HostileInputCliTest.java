@@ -60,8 +60,9 @@ class HostileInputCliTest {
         assertOneLineError(fast("run", "--model", model(), "--prompt-file", pipe.toString()), pipe.toString(), "FIFO");
         assertOneLineError(fast("run", "--model", pipe.toString(), "--prompt", "x"), "--model " + pipe, "FIFO");
         assertOneLineError(fast("inspect", pipe.toString()), pipe.toString(), "FIFO");
-        Path fifoJson = fifo("set.json");
-        assertOneLineError(fast("inspect", fifoJson.toString()), fifoJson.toString(), "FIFO");
+        Path fifoSet = fifo("set.safetensors");
+        assertOneLineError(fast("inspect", fifoSet.toString()), fifoSet.toString(), "FIFO");
+        assertOneLineError(fast("inspect", "/dev/zero"), "/dev/zero", "character device");
         assertOneLineError(fast("run", "--model", model(), "--prompt-file", dir.toString()), dir.toString(), "is a directory");
     }
 
@@ -92,7 +93,9 @@ class HostileInputCliTest {
                         layers, "the model has 5 blocks (0..4)");
             }
         }
-        assertOneLineError(fast("extract", "--model", model(), "--data", set, "--negative", set, "--format", "lines",
+        Path lines = dir.resolve("lines.txt");
+        Files.writeString(lines, "a\nb\n");
+        assertOneLineError(fast("extract", "--model", model(), "--data", lines.toString(), "--negative", lines.toString(), "--format", "lines",
                 "--layers", "0-2147483647", "--out", dir.resolve("x").toString()), "--layers '0-2147483647'", "the model has 5 blocks");
         assertOneLineError(fast("run", "--model", model(), "--prompt", "x", "--steer", set + ":1e38@1"), "strength", "limit");
         // the same grammar's good forms work for run
