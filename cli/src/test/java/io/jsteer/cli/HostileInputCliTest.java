@@ -36,9 +36,11 @@ class HostileInputCliTest {
 
     private static void assertOneLineError(CliTest.Result r, String... parts) {
         assertEquals(1, r.code(), r.err());
-        String err = r.err().strip();
-        assertTrue(err.startsWith("jsteer: error: "), err);
-        assertTrue(!err.contains("\n") && err.length() < 300, err);
+        // informational lines (what steering was applied) may come first; the error is the last line, and one line
+        List<String> lines = r.err().strip().lines().toList();
+        String err = lines.getLast();
+        assertTrue(err.startsWith("jsteer: error: "), r.err());
+        assertTrue(err.length() < 300 && lines.stream().filter(l -> l.contains("error")).count() == 1, r.err());
         for (String p : parts) {
             assertTrue(err.contains(p), "missing '" + p + "' in: " + err);
         }
@@ -78,6 +80,22 @@ class HostileInputCliTest {
         Files.write(bad, new byte[] {'O', 'n', 'c', 'e', '\n', 'u', (byte) 0xC3, '('});
         assertOneLineError(fast("run", "--model", model(), "--prompt-file", bad.toString()), bad.toString(),
                 "not valid UTF-8", "byte offset 6", "line 2");
+    }
+
+    @Test
+    void aVectorThatOverflowsTheStreamStopsGenerationWithExitOne() throws Exception {
+        // before: " ⁇  ⁇ ..." on stdout and exit 0
+        var vectors = new TreeMap<Integer, float[]>();
+        // each vector is finite (norm 3e38), but two of them added to one component overflow it to +Inf
+        float[] huge = new float[64];
+        huge[0] = 3e38f;
+        vectors.put(2, huge);
+        vectors.put(3, huge);
+        VectorSetFiles.write(dir.resolve("huge"), new VectorSet(SiteKind.RESID_POST, vectors, Provenance.of("m", "", "t", "LAST", List.of())));
+        var r = fast("run", "--model", model(), "--prompt", "Once upon a time", "--max-tokens", "5", "--temperature", "0",
+                "--steer", dir.resolve("huge.json") + ":1@2-3");
+        assertOneLineError(r, "logits became non-finite", "generation stopped");
+        assertTrue(!r.out().contains("⁇"), r.out());
     }
 
     @Test

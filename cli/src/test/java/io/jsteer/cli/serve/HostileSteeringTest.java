@@ -88,6 +88,47 @@ class HostileSteeringTest {
     }
 
     @Test
+    void nonFiniteLogitsGiveAJsonErrorNotGarbage() throws Exception {
+        Path shared = Path.of(System.getProperty("jsteer.shared", "../../shared"));
+        try (LoadedModel m = ModelLoader.load(shared.resolve("models/stories260K.gguf"), null)) {
+            // a resolver whose edit overflows the residual stream, as a huge vector or weight would
+            SteeringResolver boom = specs -> {
+                if (specs.isEmpty()) {
+                    return null;
+                }
+                var hooks = new io.jsteer.model.intervene.Hooks(m.config().nLayers());
+                hooks.add(new io.jsteer.model.intervene.Site(SiteKind.RESID_POST, 2), (site, pos, in, x) -> x[0] = Float.MAX_VALUE * 4);
+                return hooks;
+            };
+            GenerationService service = new GenerationService(m, io.jsteer.model.chat.ChatTemplate.forTokenizer(m.tokenizer(), null),
+                    boom, List.of(), 1, 1, 64);
+            OpenAiServer server = new OpenAiServer(service, 64).start("127.0.0.1", 0);
+            try {
+                var http = java.net.http.HttpClient.newHttpClient();
+                String body = "{\"prompt\": \"Once\", \"max_tokens\": 4, \"steering\": [\"boom\"]";
+                var plain = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port()
+                        + "/v1/completions")).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body + "}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, plain.statusCode(), plain.body());
+                var err = new ObjectMapper().readTree(plain.body()).get("error");
+                assertEquals("steering", err.get("param").asText());
+                assertTrue(err.get("message").asText().contains("logits became non-finite"), plain.body());
+                var stream = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port()
+                        + "/v1/completions")).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body + ", \"stream\": true}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertTrue(stream.body().contains("\"error\"") && stream.body().contains("logits became non-finite")
+                        && stream.body().trim().endsWith("data: [DONE]"), stream.body());
+                assertTrue(!stream.body().contains("⁇"), stream.body());
+            } finally {
+                server.close();
+                service.close();
+            }
+        }
+    }
+
+    @Test
     void absurdStrengthsAreRefusedInBothForms() {
         for (String s : List.of("[\"happy:1e38\"]", "[{\"vector\": \"happy\", \"strength\": 1e38}]", "[\"happy:-5000\"]",
                 "[{\"vector\": \"happy\", \"strength\": 1e400}]", "[\"happy:NaN\"]", "[\"happy:Infinity\"]")) {
