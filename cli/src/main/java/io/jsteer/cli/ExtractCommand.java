@@ -74,7 +74,7 @@ final class ExtractCommand implements Callable<Integer> {
             description = "resid_pre, attn_heads, attn_out, mlp_out or resid_post (default: ${DEFAULT-VALUE})")
     String site;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", description = "blocks to capture: 4, 3-6 or 1,3,5-6 (default: all)")
+    @Option(names = "--layers", paramLabel = "LAYERS", description = "blocks to capture: 4, 3-6, 0,2,5-7 or all (default: all)")
     String layers;
 
     @Option(names = "--positions", paramLabel = "last|mean|answer",

@@ -71,7 +71,7 @@ final class KtsTrainCommand implements Callable<Integer> {
     boolean recompute;
     @Option(names = "--steer-prob", defaultValue = "0.5", description = "share of steered micro-batches (default: ${DEFAULT-VALUE})")
     double steerProb;
-    @Option(names = "--blocks", defaultValue = "1-3", paramLabel = "A-B", description = "steered blocks, 0-based (default: ${DEFAULT-VALUE})")
+    @Option(names = "--blocks", defaultValue = "1-3", paramLabel = "LAYERS", description = "steered blocks, 0-based: 4, 3-6, 0,2,5-7 or all (default: ${DEFAULT-VALUE})")
     String blocks;
     @Option(names = "--refresh", defaultValue = "50", description = "recompute pool vectors every N steps (default: ${DEFAULT-VALUE})")
     int refresh;

@@ -21,7 +21,7 @@ final class SteerOptions {
 
     @Option(names = "--steer", paramLabel = "FILE[:STRENGTH][@LAYERS]",
             description = "add a vector set (NAME.json + NAME.safetensors) times STRENGTH (default 1) at its site, at LAYERS "
-                    + "(4, 3-6 or 1,3; default: every layer of the set); repeatable")
+                    + "(4, 3-6, 0,2,5-7 or all; default: every layer of the set); repeatable")
     List<String> steer = new ArrayList<>();
 
     @Option(names = "--ablate", paramLabel = "FILE[@LAYERS]",

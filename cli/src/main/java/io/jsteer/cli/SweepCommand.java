@@ -52,7 +52,7 @@ final class SweepCommand implements Callable<Integer> {
             description = "the README demo: a happy-sad vector made from paired story sentences, story prompts, AFINN sentiment")
     String demo;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", description = "layers to sweep: 4, 3-6 or 1,3 (default: every layer of the set)")
+    @Option(names = "--layers", paramLabel = "LAYERS", description = "layers to sweep: 4, 3-6, 0,2,5-7 or all (default: every layer of the set)")
     String layers;
 
     @Option(names = "--strengths", split = ",", paramLabel = "S", defaultValue = "0,0.5,1,1.5,2",

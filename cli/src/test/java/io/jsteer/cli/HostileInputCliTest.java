@@ -115,6 +115,14 @@ class HostileInputCliTest {
         Files.writeString(lines, "a\nb\n");
         assertOneLineError(fast("extract", "--model", model(), "--data", lines.toString(), "--negative", lines.toString(), "--format", "lines",
                 "--layers", "0-2147483647", "--out", dir.resolve("x").toString()), "--layers '0-2147483647'", "the model has 5 blocks");
+        assertOneLineError(fast("kts", "train", "--model", model(), "--blocks", "0-2147483647", "--out", dir.resolve("kts").toString()),
+                "--blocks '0-2147483647'", "the model has 5 blocks");
+        assertOneLineError(fast("kts", "train", "--model", model(), "--lora-layers", "1,1", "--out", dir.resolve("kts").toString()),
+                "--lora-layers '1,1'", "block 1 is listed twice");
+        assertOneLineError(fast("mat", "train", "--model", model(), "--layers", "3-20000000", "--out", dir.resolve("mat").toString()),
+                "--layers '3-20000000'", "the model has 5 blocks");
+        assertOneLineError(fast("sweep", "--model", model(), "--steer", set, "--layers", "0-2147483647", "--out", dir.resolve("sw").toString()),
+                "--layers '0-2147483647'", "the model has 5 blocks");
         assertOneLineError(fast("run", "--model", model(), "--prompt", "x", "--steer", set + ":1e38@1"), "strength", "limit");
         // the same grammar's good forms work for run
         var ok = fast("run", "--model", model(), "--prompt", "x", "--max-tokens", "2", "--steer", set + ":2@all");
