@@ -149,9 +149,13 @@ public final class AtomicFileWriter {
         String name = absolute.getFileName().toString();
         List<Path> candidates = new ArrayList<>();
         try (Stream<Path> s = Files.list(parent)) {
+            String legacyOld = "." + name + ".old.";
             s.filter(p -> {
-                Owner o = Owner.of(p.getFileName().toString(), OLD_PREFIX);
-                return o != null && o.target().equals(name) && !o.alive();
+                String n = p.getFileName().toString();
+                Owner o = Owner.of(n, OLD_PREFIX);
+                // earlier versions set the old tree aside as .NAME.old.DIGITS (no pid to ask)
+                boolean legacy = n.startsWith(legacyOld) && n.substring(legacyOld.length()).matches("\\d+");
+                return legacy || o != null && o.target().equals(name) && !o.alive();
             }).forEach(candidates::add);
         } catch (IOException e) {
             return false;
@@ -196,7 +200,8 @@ public final class AtomicFileWriter {
                     if ((!o.alive() || expired) && !orphanedOnlyCopy) {
                         stale.add(p);
                     }
-                } else if (legacy.matcher(n).matches() && modified(p).plus(LEGACY_STALE_AFTER).isBefore(now)) {
+                } else if (legacy.matcher(n).matches() && modified(p).plus(LEGACY_STALE_AFTER).isBefore(now)
+                        && !(n.startsWith("." + targetName + ".old.") && !Files.exists(dir.resolve(targetName)))) {
                     stale.add(p);
                 }
             });

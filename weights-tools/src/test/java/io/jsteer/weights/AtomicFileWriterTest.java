@@ -109,6 +109,15 @@ class AtomicFileWriterTest {
         assertTrue(AtomicFileWriter.recoverDirectory(adapter));
         assertEquals("2", Files.readString(adapter.resolve("b")));
         assertEquals(List.of("adapter"), names());
+        // the same, as earlier versions named the set-aside tree (.NAME.old.DIGITS): put back, not cleaned away
+        Path legacyAside = dir.resolve(".adapter.old.4242");
+        Files.move(adapter, legacyAside);
+        Files.setLastModifiedTime(legacyAside, FileTime.from(Instant.now().minusSeconds(3600)));
+        AtomicFileWriter.cleanStale(dir, "adapter");
+        assertTrue(Files.exists(legacyAside), "the only copy of adapter/ is not a temporary to delete");
+        AtomicFileWriter.writeDirectory(adapter, d -> text(d.resolve("a"), "3")); // recovers, then replaces
+        assertEquals("3", Files.readString(adapter.resolve("a")));
+        assertEquals(List.of("adapter"), names());
         // a set-aside copy of a live writer is left alone (it is mid-swap)
         Files.move(adapter, dir.resolve(AtomicFileWriter.OLD_PREFIX + ProcessHandle.current().pid() + ".xyz.adapter"));
         assertFalse(AtomicFileWriter.recoverDirectory(adapter));
