@@ -34,6 +34,7 @@ public final class GenerationService implements AutoCloseable {
     private record Slot(Parallel parallel, InferenceEngine engine) {}
 
     private final LoadedModel model;
+    private final ModelFileWatch modelFile;
     private final ChatTemplate template;
     private final SteeringResolver steering;
     private final List<SteerSpec> defaultSteering;
@@ -85,6 +86,7 @@ public final class GenerationService implements AutoCloseable {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + slots);
         }
         this.model = model;
+        this.modelFile = new ModelFileWatch(model.file().path());
         this.template = template;
         this.steering = steering;
         this.defaultSteering = List.copyOf(defaultSteering);
@@ -105,6 +107,11 @@ public final class GenerationService implements AutoCloseable {
     }
 
     /** The model's id in the API: its file name without the extension (e.g. {@code stories260K}). */
+    /** Null while the served model file is the one loaded; else what changed (see {@link ModelFileWatch}). */
+    public String modelFileChanged() {
+        return modelFile.changed();
+    }
+
     public String modelName() {
         String n = model.name();
         int dot = n.lastIndexOf('.');

@@ -40,7 +40,14 @@ public final class OpenAiServer implements AutoCloseable {
             cfg.http.maxRequestSize = MAX_BODY_BYTES;
             cfg.useVirtualThreads = true;
         });
-        app.get("/health", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
+        app.get("/health", ctx -> {
+            String changed = service.modelFileChanged();
+            if (changed != null) {
+                ctx.status(503).json(json.createObjectNode().put("status", "error").put("error", changed));
+            } else {
+                ctx.json(json.createObjectNode().put("status", "ok"));
+            }
+        });
         app.get("/v1/models", this::models);
         app.post("/v1/completions", ctx -> complete(ctx, false));
         app.post("/v1/chat/completions", ctx -> complete(ctx, true));
@@ -76,6 +83,10 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void complete(Context ctx, boolean chat) throws Exception {
         requests.incrementAndGet();
+        String changed = service.modelFileChanged();
+        if (changed != null) {
+            throw new ApiException(503, "server_error", null, changed);
+        }
         String ct = ctx.contentType();
         if (ct != null && !ct.toLowerCase().startsWith("application/json")) {
             throw new ApiException(415, "invalid_request_error", null, "Content-Type must be application/json, got '" + ct + "'");

@@ -129,6 +129,48 @@ class HostileSteeringTest {
     }
 
     @Test
+    void aModelFileRewrittenWhileServingIsReportedNotServed() throws Exception {
+        Path shared = Path.of(System.getProperty("jsteer.shared", "../../shared"));
+        Path copy = dir.resolve("model.gguf");
+        java.nio.file.Files.copy(shared.resolve("models/stories260K.gguf"), copy);
+        try (LoadedModel m = ModelLoader.load(copy, null)) {
+            GenerationService service = new GenerationService(m, io.jsteer.model.chat.ChatTemplate.forTokenizer(m.tokenizer(), null),
+                    specs -> null, List.of(), 1, 1, 64);
+            OpenAiServer server = new OpenAiServer(service, 64).start("127.0.0.1", 0);
+            try {
+                var http = java.net.http.HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + server.port();
+                java.util.function.Supplier<java.net.http.HttpResponse<String>> complete = () -> {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/completions"))
+                                .header("Content-Type", "application/json")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once\", \"max_tokens\": 2}")).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                };
+                var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode());
+                assertEquals(200, complete.get().statusCode());
+                // grown in place (what `cp` over it starts doing; appending keeps the mapped pages valid for this test)
+                java.nio.file.Files.write(copy, new byte[] {0, 0, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+                health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, health.statusCode(), health.body());
+                assertTrue(health.body().contains("was replaced or rewritten since it was loaded"), health.body());
+                var r = complete.get();
+                assertEquals(503, r.statusCode(), r.body());
+                assertTrue(new ObjectMapper().readTree(r.body()).at("/error/message").asText().contains("restart the server"), r.body());
+            } finally {
+                server.close();
+                service.close();
+            }
+        }
+    }
+
+    @Test
     void absurdStrengthsAreRefusedInBothForms() {
         for (String s : List.of("[\"happy:1e38\"]", "[{\"vector\": \"happy\", \"strength\": 1e38}]", "[\"happy:-5000\"]",
                 "[{\"vector\": \"happy\", \"strength\": 1e400}]", "[\"happy:NaN\"]", "[\"happy:Infinity\"]")) {
