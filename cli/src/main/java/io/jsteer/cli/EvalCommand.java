@@ -19,7 +19,6 @@ import io.jsteer.steering.eval.NextTokenKl;
 import io.jsteer.steering.eval.Perplexity;
 import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.tensor.Parallel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,7 +3,6 @@ package io.jsteer.cli;
 import io.jsteer.weights.InputFiles;
 import io.jsteer.model.Sampler;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

@@ -1,9 +1,6 @@
 package io.jsteer.steering.data;
 
 import io.jsteer.weights.InputFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,10 +1,6 @@
 package io.jsteer.steering.eval;
 
 import io.jsteer.weights.InputFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;

@@ -8,7 +8,6 @@ import io.jsteer.weights.LlamaKeys;
 import io.jsteer.weights.WeightFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

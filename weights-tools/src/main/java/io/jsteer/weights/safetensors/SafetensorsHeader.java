@@ -10,7 +10,6 @@ import io.jsteer.weights.HeaderReader;
 import io.jsteer.weights.WeightFormatException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

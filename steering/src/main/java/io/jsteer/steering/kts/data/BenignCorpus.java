@@ -6,8 +6,6 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

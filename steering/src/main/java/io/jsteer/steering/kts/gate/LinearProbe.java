@@ -10,7 +10,6 @@ import io.jsteer.tensor.optim.AdamW;
 import io.jsteer.tensor.optim.LearningRateSchedule;
 import io.jsteer.weights.AtomicFileWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

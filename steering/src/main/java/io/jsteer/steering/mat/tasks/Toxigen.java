@@ -2,7 +2,6 @@ package io.jsteer.steering.mat.tasks;
 
 import io.jsteer.weights.InputFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
