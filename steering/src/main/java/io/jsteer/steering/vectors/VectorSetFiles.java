@@ -163,7 +163,8 @@ public final class VectorSetFiles {
     public static VectorSet read(Path path) {
         Path jsonFile = jsonPath(path), tensorFile = tensorPath(path);
         if (!Files.exists(tensorFile)) {
-            throw new IllegalArgumentException(tensorFile + ": missing (a vector set is NAME.safetensors, with NAME.json beside it)");
+            throw new IllegalArgumentException(tensorFile + ": missing, so " + path.getFileName()
+                    + " names no vector set (a set is NAME.safetensors, with NAME.json beside it)");
         }
         try (ModelWeights st = SafetensorsReader.open(tensorFile)) {
             Object embedded = st.metadata().get(METADATA_KEY);
