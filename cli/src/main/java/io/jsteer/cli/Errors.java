@@ -16,7 +16,8 @@ final class Errors {
             return "permission denied: " + a.getFile();
         }
         if (e instanceof OutOfMemoryError) {
-            return "out of memory (" + e.getMessage() + "); lower --ctx-size or give the JVM more heap with JAVA_OPTS=-Xmx...";
+            return "out of memory (" + e.getMessage() + "); lower --ctx-size or give the JVM more heap, e.g. JAVA_TOOL_OPTIONS=-Xmx8g "
+                    + "(read by the JVM itself, whatever the launcher passes)";
         }
         String m = e.getMessage();
         if (m == null || m.isBlank()) {

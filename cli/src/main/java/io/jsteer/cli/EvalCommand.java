@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
@@ -18,7 +19,6 @@ import io.jsteer.steering.eval.NextTokenKl;
 import io.jsteer.steering.eval.Perplexity;
 import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.tensor.Parallel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -166,7 +166,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static List<String> lines(Path file) throws java.io.IOException {
-        List<String> l = Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> l = InputFiles.readText("", file, InputFiles.DATASET_LIMIT).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (l.isEmpty()) {
             throw new IllegalArgumentException(file + ": no lines");
         }

@@ -17,6 +17,7 @@ import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.steering.vectors.VectorSetFiles;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
+import io.jsteer.model.intervene.LayerSelection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +74,7 @@ final class ExtractCommand implements Callable<Integer> {
             description = "resid_pre, attn_heads, attn_out, mlp_out or resid_post (default: ${DEFAULT-VALUE})")
     String site;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", description = "blocks to capture: 4, 3-6 or 1,3,5-6 (default: all)")
+    @Option(names = "--layers", paramLabel = "LAYERS", description = "blocks to capture: 4, 3-6, 0,2,5-7 or all (default: all)")
     String layers;
 
     @Option(names = "--positions", paramLabel = "last|mean|answer",
@@ -107,9 +108,11 @@ final class ExtractCommand implements Callable<Integer> {
             throw new UsageException("--limit must be at least 1, got " + limit);
         }
         SiteKind kind = SiteKind.parse(site);
+        LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             var tok = model.tokenizer();
+            List<Integer> chosen = List.copyOf(layerChoice.resolve(model.config().nLayers())); // before any data is read
             List<DatasetSource> sources = new ArrayList<>();
             List<CapturePrompt> prompts;
             PositionMode mode;
@@ -153,7 +156,6 @@ final class ExtractCommand implements Callable<Integer> {
             if (mode == PositionMode.AT && !format.equals("ab")) {
                 throw new UsageException("--positions answer needs --format ab");
             }
-            List<Integer> chosen = List.copyOf(io.jsteer.cli.serve.VectorSteering.parseLayers(layers, model.config().nLayers()));
             Provenance provenance = Provenance.of(model.name(), Provenance.sha256(model.file().path()), "", positionsLabel, sources);
             System.err.printf("jsteer extract: %d prompts, %s at %s:%s, %s%n", prompts.size(), m.label(), kind.label(), chosen, mode);
             VectorSet set = Extraction.extract(engine, prompts, Extraction.Request.of(kind, chosen, mode, m), provenance);

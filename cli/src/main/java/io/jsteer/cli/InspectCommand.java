@@ -50,8 +50,9 @@ final class InspectCommand implements Callable<Integer> {
         boolean vectorSet = target.endsWith(".json") || target.endsWith(".safetensors")
                 && java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(asPath));
         file = vectorSet || java.nio.file.Files.exists(asPath) ? asPath : ModelLocator.resolve(target, "inspect");
-        if (file.getFileName().toString().endsWith(".json") || java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file))
-                && file.getFileName().toString().endsWith(".safetensors")) {
+        if (file.getFileName().toString().endsWith(".json") || file.getFileName().toString().endsWith(".safetensors")
+                && (java.nio.file.Files.exists(io.jsteer.steering.vectors.VectorSetFiles.jsonPath(file))
+                    || io.jsteer.steering.vectors.VectorSetFiles.isVectorSet(file))) {
             return inspectVectorSet();
         }
         try (ModelWeights w = ModelFiles.open(file)) {

@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.steering.kts.KtsTrainConfig;
@@ -36,13 +37,13 @@ record KtsRunFiles(Path dir) {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString());
         }
-        return List.of(JSON.readValue(file.toFile(), int[][].class));
+        return List.of(JSON.readValue(InputFiles.readText("", file, InputFiles.DATASET_LIMIT), int[][].class));
     }
 
     TrainSummary readSummary() throws IOException {
         if (!Files.isRegularFile(summary())) {
             throw new IllegalArgumentException(summary() + " is missing: run 'jsteer kts train --out " + dir + "' first");
         }
-        return JSON.readValue(summary().toFile(), TrainSummary.class);
+        return JSON.readValue(InputFiles.readText("", summary(), InputFiles.TEXT_LIMIT), TrainSummary.class);
     }
 }

@@ -20,6 +20,7 @@ import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.jsteer.model.intervene.LayerSelection;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.EnumSet;
@@ -70,7 +71,7 @@ final class KtsTrainCommand implements Callable<Integer> {
     boolean recompute;
     @Option(names = "--steer-prob", defaultValue = "0.5", description = "share of steered micro-batches (default: ${DEFAULT-VALUE})")
     double steerProb;
-    @Option(names = "--blocks", defaultValue = "1-3", paramLabel = "A-B", description = "steered blocks, 0-based (default: ${DEFAULT-VALUE})")
+    @Option(names = "--blocks", defaultValue = "1-3", paramLabel = "LAYERS", description = "steered blocks, 0-based: 4, 3-6, 0,2,5-7 or all (default: ${DEFAULT-VALUE})")
     String blocks;
     @Option(names = "--refresh", defaultValue = "50", description = "recompute pool vectors every N steps (default: ${DEFAULT-VALUE})")
     int refresh;
@@ -104,19 +105,16 @@ final class KtsTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(out);
-        List<Integer> steerBlocks = parseBlocks("--blocks", blocks);
-        List<Integer> adaptedBlocks = loraLayers == null ? null : parseBlocks("--lora-layers", loraLayers);
+        LayerSelection steerChoice = LayerSelection.parse("--blocks", blocks);
+        LayerSelection adaptedChoice = loraLayers == null ? null : LayerSelection.parse("--lora-layers", loraLayers);
         if (!(loraDropout >= 0 && loraDropout < 1)) {
             throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
         }
         Engines.requireCpu(common.engine, "kts train");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
-            if (adaptedBlocks != null && adaptedBlocks.getLast() >= model.config().nLayers()) {
-                throw new IllegalArgumentException("--lora-layers " + loraLayers + ": block " + adaptedBlocks.getLast()
-                        + " does not exist, the model has " + model.config().nLayers() + " blocks (0.."
-                        + (model.config().nLayers() - 1) + ")");
-            }
+            List<Integer> steerBlocks = steerChoice.resolve(model.config().nLayers());
+            List<Integer> adaptedBlocks = adaptedChoice == null ? null : adaptedChoice.resolve(model.config().nLayers());
             List<int[]> train, eval;
             if (resume && Files.isRegularFile(run.benignTrain())) {
                 train = run.readSequences(run.benignTrain());
@@ -203,29 +201,5 @@ final class KtsTrainCommand implements Callable<Integer> {
     static ProgressBar bar(String task, long max) {
         return io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
                 .setStyle(ProgressBarStyle.ASCII));
-    }
-
-    /** Block indices from a list like {@code 1-3} or {@code 0,2-4}: ascending, each once. */
-    static List<Integer> parseBlocks(String option, String s) {
-        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
-        try {
-            for (String part : s.split(",")) {
-                String p = part.trim();
-                int dash = p.indexOf('-');
-                int a = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-                int b = dash < 0 ? a : Integer.parseInt(p.substring(dash + 1).trim());
-                if (a < 0 || b < a) {
-                    throw new IllegalArgumentException(option + " '" + s + "': range " + p + " is empty or negative");
-                }
-                for (int l = a; l <= b; l++) {
-                    if (!out.add(l)) {
-                        throw new IllegalArgumentException(option + " '" + s + "': block " + l + " is listed twice");
-                    }
-                }
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " '" + s + "' must look like 1-3 or 0,2-4");
-        }
-        return List.copyOf(out);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.LayerSelection;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.steering.mat.Bandwidth;
 import io.jsteer.steering.mat.MatCheckpoint;
@@ -43,8 +44,8 @@ final class MatTrainCommand implements Callable<Integer> {
                     + "default layer ⌊0.44·blocks⌋ (14 of 32 as in the paper)")
     String site;
 
-    @Option(names = "--layers", paramLabel = "A-B",
-            description = "layer search: train at every layer A..B of the --site kind and keep the best mean dev MC2")
+    @Option(names = "--layers", paramLabel = "LAYERS",
+            description = "layer search: train at every layer of LAYERS (e.g. 10-22 or 3,5,7) of the --site kind and keep the best mean dev MC2")
     String layers;
 
     @Option(names = "--dev-items", paramLabel = "N", defaultValue = "50",
@@ -132,9 +133,9 @@ final class MatTrainCommand implements Callable<Integer> {
             MatTrainingJob.Outcome o;
             MatLayerSearch.Outcome search = null;
             if (layers != null) {
-                int[] range = range(layers);
+                List<Integer> chosen = LayerSelection.parse("--layers", layers, model.config().nLayers());
                 Path stem = cachePath;
-                search = MatLayerSearch.run(model, engine, request, range[0], range[1],
+                search = MatLayerSearch.run(model, engine, request, chosen,
                         MatDataOptions.positive("--dev-items", devItems),
                         stem == null ? null : l -> stem.resolveSibling(stem.getFileName().toString()
                                 .replaceFirst("\\.safetensors$", "") + ".layer" + l + ".safetensors"), System.err);
@@ -146,19 +147,6 @@ final class MatTrainCommand implements Callable<Integer> {
             print(o, search, checkpoint);
         }
         return 0;
-    }
-
-    static int[] range(String s) {
-        try {
-            String[] parts = s.trim().split("-");
-            int a = Integer.parseInt(parts[0].trim()), b = parts.length == 1 ? a : Integer.parseInt(parts[1].trim());
-            if (parts.length > 2) {
-                throw new NumberFormatException();
-            }
-            return new int[] {a, b};
-        } catch (NumberFormatException e) {
-            throw new UsageException("--layers must look like 10-22 or 3, got '" + s + "'");
-        }
     }
 
     private void print(MatTrainingJob.Outcome o, MatLayerSearch.Outcome search, Path checkpoint) throws Exception {

@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +39,9 @@ final class ModelLocator {
     static Path resolve(String model, String what, Map<String, String> env, Path jsteerHome, Path userHome) {
         Path direct = Path.of(model);
         if (Files.exists(direct)) {
-            return direct;
+            // a model directory (safetensors + config.json) or a regular file; a FIFO or device is refused
+            // here, before any open could block or map it
+            return Files.isDirectory(direct) ? direct : InputFiles.requireRegular("--model", direct);
         }
         if (model.contains("/") || model.contains("\\") || model.matches(".*\\.(gguf|bin|safetensors)$")) {
             throw new IllegalArgumentException(what + ": " + model + " does not exist");

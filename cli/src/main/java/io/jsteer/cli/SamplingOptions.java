@@ -1,8 +1,8 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.model.Sampler;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -50,7 +50,7 @@ final class SamplingOptions {
             throw new UsageException("give --prompt or --prompt-file, not both");
         }
         if (promptFile != null) {
-            return Files.readString(promptFile);
+            return InputFiles.readText("--prompt-file", promptFile, InputFiles.TEXT_LIMIT);
         }
         return prompt == null ? "" : prompt;
     }

@@ -9,6 +9,7 @@ import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Intervention;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
+import io.jsteer.model.intervene.Strength;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.vectors.VectorSet;
 import java.util.ArrayList;
@@ -20,10 +21,10 @@ final class SteerOptions {
 
     @Option(names = "--steer", paramLabel = "FILE|NAME[:STRENGTH][@LAYERS]",
             description = "add a vector set (NAME.json + NAME.safetensors; a NAME is looked up in the current directory, then "
-                    + "in --vectors) times STRENGTH (default 1) at its site, at LAYERS (4, 3-6 or 1,3; default: every layer of the set); "
-                    + "repeatable. STRENGTH multiplies the vector as stored: extract stores each layer's vector at the length of the "
-                    + "mean difference between its two classes (1 = that gap), the demo and KTS store unit vectors; "
-                    + "'jsteer inspect NAME.json' prints the norms")
+                    + "in --vectors) times STRENGTH (default 1) at its site, at LAYERS (4, 3-6, 0,2,5-7 or all; default: every "
+                    + "layer of the set); repeatable. STRENGTH multiplies the vector as stored: extract stores each layer's vector "
+                    + "at the length of the mean difference between its two classes (1 = that gap), the demo and KTS store unit "
+                    + "vectors; 'jsteer inspect NAME.json' prints the norms")
     List<String> steer = new ArrayList<>();
 
     @Option(names = "--vectors", paramLabel = "DIR", description = "where --steer and --ablate look up a NAME that is not a file here (as serve does)")
@@ -107,6 +108,7 @@ final class SteerOptions {
         if (!(Double.isFinite(multiplier) && multiplier > 0)) {
             throw new UsageException("--mat-multiplier must be a positive number, got " + multiplier);
         }
+        Strength.check("--mat-multiplier", multiplier);
         MatCheckpoint module;
         try {
             module = MatCheckpoint.load(file);

@@ -1,5 +1,6 @@
 package io.jsteer.cli;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
@@ -23,6 +24,8 @@ import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.jsteer.model.intervene.LayerSelection;
+import io.jsteer.model.intervene.Strength;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,7 +52,7 @@ final class SweepCommand implements Callable<Integer> {
             description = "the README demo: a happy-sad vector made from paired story sentences, story prompts, AFINN sentiment")
     String demo;
 
-    @Option(names = "--layers", paramLabel = "LAYERS", description = "layers to sweep: 4, 3-6 or 1,3 (default: every layer of the set)")
+    @Option(names = "--layers", paramLabel = "LAYERS", description = "layers to sweep: 4, 3-6, 0,2,5-7 or all (default: every layer of the set)")
     String layers;
 
     @Option(names = "--strengths", split = ",", paramLabel = "S", defaultValue = "0,0.5,1,1.5,2",
@@ -101,6 +104,9 @@ final class SweepCommand implements Callable<Integer> {
         if ((set == null) == (demo == null)) {
             throw new IllegalArgumentException("give --steer SET or --demo sentiment (one of them)");
         }
+        for (double st : strengths) {
+            Strength.check("--strengths", st);
+        }
         if (demo != null && !demo.equals("sentiment")) {
             throw new UsageException("--demo: the only demo is 'sentiment', got '" + demo + "'");
         }
@@ -112,8 +118,9 @@ final class SweepCommand implements Callable<Integer> {
                     ? SentimentSweepDemo.happyMinusSad(engine, tok, model.name())
                     : VectorSteering.files(model.config()).set(set.toString());
             vectors.requireFits(model.config(), demo != null ? "demo vector" : set.toString());
-            List<Integer> chosen = new ArrayList<>(layers == null ? vectors.vectors().keySet()
-                    : VectorSteering.parseLayers(layers, model.config().nLayers()));
+            LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
+            List<Integer> chosen = new ArrayList<>(layerChoice.isAll() ? vectors.vectors().keySet()
+                    : layerChoice.resolve(model.config().nLayers()));
             for (int l : chosen) {
                 if (!vectors.vectors().containsKey(l)) {
                     throw new IllegalArgumentException("--layers: the vector set has no layer " + l + " (it has " + vectors.vectors().keySet() + ")");
@@ -165,7 +172,7 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static List<String> lines(Path file) throws java.io.IOException {
-        List<String> l = Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> l = InputFiles.readText("", file, InputFiles.DATASET_LIMIT).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (l.isEmpty()) {
             throw new IllegalArgumentException(file + ": no prompts (one per line)");
         }

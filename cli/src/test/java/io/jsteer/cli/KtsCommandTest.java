@@ -115,7 +115,7 @@ class KtsCommandTest {
         CliTest.Result help = CliTest.jsteer("kts", "train", "--help");
         assertTrue(help.out().contains("--lora-dropout") && help.out().contains("--lora-layers") && help.out().contains("--[no-]recompute"),
                 help.out());
-        for (String[] bad : new String[][] {{"--lora-layers", "0,7", "--lora-layers 0,7: block 7 does not exist, the model has 5 blocks"},
+        for (String[] bad : new String[][] {{"--lora-layers", "0,7", "--lora-layers '0,7': block 7 does not exist; the model has 5 blocks"},
                 {"--lora-layers", "1,1-2", "--lora-layers '1,1-2': block 1 is listed twice"},
                 {"--lora-dropout", "1", "--lora-dropout must be in [0, 1), got 1.0"}}) {
             CliTest.Result e = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out",

@@ -80,6 +80,7 @@ public final class Generator {
         int n = prompt.length;
         int pos = prompt.length; // position of the next token to feed
         while (n < tokens.length) {
+            requireFinite(logits, vocab, n);
             int next = sampler.sample(logits, vocab);
             if (stop.test(next)) {
                 break;
@@ -93,6 +94,19 @@ public final class Generator {
         }
         long t2 = System.nanoTime();
         return new GenerationResult(Arrays.copyOf(tokens, n), prompt.length, t1 - t0, t2 - t1);
+    }
+
+    /**
+     * Stops generation when a logit is NaN or infinite (one pass over vocab floats per token, small
+     * next to the forward pass that made them): sampling would otherwise pick garbage tokens and
+     * report success.
+     */
+    static void requireFinite(float[] logits, int vocab, int position) {
+        for (int i = 0; i < vocab; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new NonFiniteLogitsException(position, i, logits[i]);
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.jsteer.model.tokenizer.Tokenizers;
 import io.jsteer.model.tokenizer.Vocabulary;
 import io.jsteer.tensor.FloatTensor;
 import io.jsteer.weights.ModelFiles;
+import io.jsteer.weights.InputFiles;
 import io.jsteer.weights.ModelWeights;
 import io.jsteer.weights.TensorData;
 import java.nio.file.Files;
@@ -55,6 +56,7 @@ public final class ModelLoader {
                     throw new IllegalArgumentException(file.path() + ": tensor " + name + " has shape "
                             + Arrays.toString(t.shape()) + ", the config needs " + Arrays.toString(shape));
                 }
+                FiniteWeights.check(file.path(), name, t.data()); // whole for small tensors, sampled for large ones
                 return t.data();
             }
         };
@@ -66,9 +68,7 @@ public final class ModelLoader {
     }
 
     private static Tokenizer openTokenizer(Path path, int vocabHint) {
-        if (!Files.isRegularFile(path)) {
-            throw new IllegalArgumentException("tokenizer file " + path + " does not exist");
-        }
+        InputFiles.requireRegular("--tokenizer", path); // missing, a directory or a FIFO: one clear line, no blocking open
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".json")) {
             return Tokenizers.huggingFace(path);

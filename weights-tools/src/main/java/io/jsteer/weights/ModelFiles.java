@@ -42,6 +42,8 @@ public final class ModelFiles {
             }
             return ModelFormat.SAFETENSORS;
         }
+        // a FIFO would block the open below forever, a device would be mapped as a model
+        InputFiles.requireRegular("", path);
         ByteBuffer head = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
         long size;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {

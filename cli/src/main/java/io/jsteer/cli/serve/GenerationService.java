@@ -3,6 +3,7 @@ package io.jsteer.cli.serve;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
+import io.jsteer.model.NonFiniteLogitsException;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
@@ -33,6 +34,7 @@ public final class GenerationService implements AutoCloseable {
     private record Slot(Parallel parallel, InferenceEngine engine) {}
 
     private final LoadedModel model;
+    private final ModelFileWatch modelFile;
     private final ChatTemplate template;
     private final SteeringResolver steering;
     private final List<SteerSpec> defaultSteering;
@@ -84,6 +86,7 @@ public final class GenerationService implements AutoCloseable {
             throw new IllegalArgumentException("--parallel must be at least 1, got " + slots);
         }
         this.model = model;
+        this.modelFile = new ModelFileWatch(model.file().path());
         this.template = template;
         this.steering = steering;
         this.defaultSteering = List.copyOf(defaultSteering);
@@ -104,6 +107,11 @@ public final class GenerationService implements AutoCloseable {
     }
 
     /** The model's id in the API: its file name without the extension (e.g. {@code stories260K}). */
+    /** Null while the served model file is the one loaded; else what changed (see {@link ModelFileWatch}). */
+    public String modelFileChanged() {
+        return modelFile.changed();
+    }
+
     public String modelName() {
         String n = model.name();
         int dot = n.lastIndexOf('.');
@@ -177,15 +185,23 @@ public final class GenerationService implements AutoCloseable {
             slot.engine().setHooks(hooks);
             StreamingDecoder decoder = tok.newDecoder();
             boolean[] clientGone = {false};
-            GenerationResult result = new Generator(slot.engine()).generateUntil(prompt, r.maxTokens(), sampler,
-                    t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
-                    (prev, next) -> {
-                        String ready = stopStrings.add(decoder.accept(next));
-                        if (!ready.isEmpty() && !sink.accept(ready)) {
-                            clientGone[0] = true;
-                        }
-                        return !stopStrings.stopped() && !clientGone[0];
-                    });
+            GenerationResult result;
+            try {
+                result = new Generator(slot.engine()).generateUntil(prompt, r.maxTokens(), sampler,
+                        t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
+                        (prev, next) -> {
+                            String ready = stopStrings.add(decoder.accept(next));
+                            if (!ready.isEmpty() && !sink.accept(ready)) {
+                                clientGone[0] = true;
+                            }
+                            return !stopStrings.stopped() && !clientGone[0];
+                        });
+            } catch (NonFiniteLogitsException e) {
+                // garbage tokens must not be returned as a completion: steered requests get a 400 about their
+                // steering, unsteered ones a 500 (the weights themselves are at fault)
+                throw hooks != null ? ApiException.badRequest("steering", e.getMessage())
+                        : new ApiException(500, "server_error", null, e.getMessage());
+            }
             String rest = stopStrings.finish(decoder.flush());
             if (!rest.isEmpty()) {
                 sink.accept(rest);

@@ -48,7 +48,14 @@ public final class OpenAiServer implements AutoCloseable {
             cfg.http.maxRequestSize = MAX_BODY_BYTES;
             cfg.useVirtualThreads = true;
         });
-        app.get("/health", ctx -> ctx.json(json.createObjectNode().put("status", "ok")));
+        app.get("/health", ctx -> {
+            String changed = service.modelFileChanged();
+            if (changed != null) {
+                ctx.status(503).json(json.createObjectNode().put("status", "error").put("error", changed));
+            } else {
+                ctx.json(json.createObjectNode().put("status", "ok"));
+            }
+        });
         app.get("/v1/models", this::models);
         app.post("/v1/completions", ctx -> complete(ctx, false));
         app.post("/v1/chat/completions", ctx -> complete(ctx, true));
@@ -113,6 +120,10 @@ public final class OpenAiServer implements AutoCloseable {
         long started = System.nanoTime();
         ctx.attribute(STARTED, started);
         requests.incrementAndGet();
+        String changed = service.modelFileChanged();
+        if (changed != null) {
+            throw new ApiException(503, "server_error", null, changed);
+        }
         String ct = ctx.contentType();
         if (ct != null && !ct.toLowerCase().startsWith("application/json")) {
             throw new ApiException(415, "invalid_request_error", null, "Content-Type must be application/json, got '" + ct + "'");
@@ -147,20 +158,36 @@ public final class OpenAiServer implements AutoCloseable {
         if (chat) {
             send(out, chunk(id, object, created, delta -> delta.put("role", "assistant"), null, true));
         }
-        Completion c = service.complete(r, prompt, hooks, text -> {
+        Completion c;
+        try {
+            c = service.complete(r, prompt, hooks, text -> {
+                try {
+                    send(out, chunk(id, object, created, d -> {
+                        if (chat) {
+                            d.put("content", text);
+                        } else {
+                            d.put("text", text);
+                        }
+                    }, null, chat));
+                    return true;
+                } catch (UncheckedIOException e) {
+                    return false; // the client went away: stop generating
+                }
+            });
+        } catch (ApiException e) {
+            // the status line has gone out already: the error travels as the stream's last event, as OpenAI's do
+            ObjectNode err = json.createObjectNode();
+            err.putObject("error").put("message", e.getMessage()).put("type", e.type()).put("param", e.param())
+                    .put("code", e.status());
             try {
-                send(out, chunk(id, object, created, d -> {
-                    if (chat) {
-                        d.put("content", text);
-                    } else {
-                        d.put("text", text);
-                    }
-                }, null, chat));
-                return true;
-            } catch (UncheckedIOException e) {
-                return false; // the client went away: stop generating
+                send(out, err);
+                out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (UncheckedIOException | IOException gone) {
+                // the client has gone too
             }
-        });
+            return;
+        }
         try {
             ObjectNode last = chunk(id, object, created, d -> {}, c.finishReason(), chat);
             putGate(last, c.gate());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.model.chat.Message;
+import io.jsteer.model.intervene.Strength;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -17,6 +18,12 @@ import java.util.Set;
  * are ignored; ones that would change the result and are not supported are refused.
  */
 public final class RequestParser {
+
+    /**
+     * At most this many steering entries per request: each becomes one edit per chosen layer, so
+     * the cap bounds a request's set-up work (64 is far more than any steering recipe composes).
+     */
+    public static final int MAX_STEERING_ENTRIES = 64;
 
     /** Fields that would change the output and that this server does not implement. */
     private static final Set<String> UNSUPPORTED = Set.of("logprobs", "top_logprobs", "echo", "best_of", "suffix",
@@ -186,6 +193,10 @@ public final class RequestParser {
             throw ApiException.badRequest("steering", "'steering' must be an array of {vector, strength, layers, positions} "
                     + "objects or \"NAME[:STRENGTH][@LAYERS]\" strings");
         }
+        if (s.size() > MAX_STEERING_ENTRIES) {
+            throw ApiException.badRequest("steering", "'steering' has " + s.size() + " entries; at most " + MAX_STEERING_ENTRIES
+                    + " are allowed per request");
+        }
         List<SteerSpec> out = new ArrayList<>();
         for (int i = 0; i < s.size(); i++) {
             JsonNode e = s.get(i);
@@ -203,10 +214,14 @@ public final class RequestParser {
             }
             double strength = 1;
             if (e.has("strength")) {
-                if (!e.get("strength").isNumber() || !Double.isFinite(e.get("strength").asDouble())) {
+                if (!e.get("strength").isNumber()) {
                     throw ApiException.badRequest(where + ".strength", "'" + where + ".strength' must be a finite number");
                 }
-                strength = e.get("strength").asDouble();
+                try {
+                    strength = Strength.check("'" + where + ".strength'", e.get("strength").asDouble());
+                } catch (IllegalArgumentException ex) {
+                    throw ApiException.badRequest(where + ".strength", ex.getMessage());
+                }
             }
             String layers = optionalText(e, "layers", where);
             String positions = optionalText(e, "positions", where);

@@ -1,5 +1,8 @@
 package io.jsteer.cli.serve;
 
+import io.jsteer.model.intervene.LayerSelection;
+import io.jsteer.model.intervene.Strength;
+
 /**
  * One steering request: a vector set by name, a strength, and optionally which layers of the set
  * to use ({@code "4"}, {@code "3-6"}; null = all of them) and which positions get it
@@ -40,9 +43,7 @@ public record SteerSpec(String vector, float strength, String layers, String pos
         if (s.isEmpty()) {
             throw new IllegalArgumentException("steering '" + text + "' names no vector (expected FILE[:STRENGTH][@LAYERS])");
         }
-        if (!Float.isFinite(strength)) {
-            throw new IllegalArgumentException("steering '" + text + "': strength must be finite");
-        }
+        Strength.check("steering '" + LayerSelection.quoteText(text) + "'", strength);
         return new SteerSpec(s, strength, layers, null);
     }
 }

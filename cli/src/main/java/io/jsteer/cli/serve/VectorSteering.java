@@ -3,6 +3,7 @@ package io.jsteer.cli.serve;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.LayerSelection;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.vectors.VectorSet;
@@ -88,19 +89,20 @@ public final class VectorSteering implements SteeringResolver {
             if (!isBareName(name)) {
                 throw new IllegalArgumentException("vector name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
             }
-            Path json = dir.resolve(name.endsWith(".json") ? name : name + ".json");
-            if (!Files.isRegularFile(json)) {
+            Path set = dir.resolve(name);
+            // the .safetensors is the set (its header carries the metadata; older sets also have NAME.json)
+            if (!Files.isRegularFile(VectorSetFiles.tensorPath(set))) {
                 throw new IllegalArgumentException("no vector set named '" + name + "' (the server has: " + names(dir) + ")");
             }
-            return json;
+            return set;
         });
     }
 
     /** The names of the sets in {@code dir}, for messages and listings. */
     public static List<String> names(Path dir) {
         try (var files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
-                    .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors") && !n.startsWith("."))
+                    .map(n -> n.substring(0, n.length() - ".safetensors".length())).sorted().toList();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot list " + dir, e);
         }
@@ -134,55 +136,26 @@ public final class VectorSteering implements SteeringResolver {
         return interventions(specs).toHooks(config);
     }
 
-    /** {@code null} = every layer of the set; else {@code 4}, {@code 3-6} or {@code 1,3,5-6}, each present in the set. */
-    static SortedSet<Integer> layers(String text, VectorSet set, String name) {
+    /**
+     * {@code null} = every layer of the set; else a {@link LayerSelection} ({@code 4}, {@code 3-6},
+     * {@code 1,3,5-6}, {@code all}) checked against the model's blocks first, then each chosen
+     * layer must be one the set has.
+     */
+    SortedSet<Integer> layers(String text, VectorSet set, String name) {
         SortedSet<Integer> have = new TreeSet<>(set.vectors().keySet());
-        if (text == null || text.isBlank()) {
+        if (text == null) {
             return have;
         }
-        SortedSet<Integer> out = parse(text);
+        LayerSelection chosen = LayerSelection.parse("layers of '" + name + "'", text);
+        if (chosen.isAll()) {
+            return have;
+        }
+        SortedSet<Integer> out = new TreeSet<>(chosen.resolve(config.nLayers()));
         if (!have.containsAll(out)) {
             SortedSet<Integer> missing = new TreeSet<>(out);
             missing.removeAll(have);
             throw new IllegalArgumentException("vector set '" + name + "' has no vector for layer(s) " + missing
                     + " (it has " + have + ")");
-        }
-        return out;
-    }
-
-    /** Layers of a model with {@code nLayers} blocks: {@code null} = all, else as {@link #layers}. */
-    public static SortedSet<Integer> parseLayers(String text, int nLayers) {
-        SortedSet<Integer> out = new TreeSet<>();
-        if (text == null || text.isBlank()) {
-            for (int l = 0; l < nLayers; l++) {
-                out.add(l);
-            }
-            return out;
-        }
-        out = parse(text);
-        if (out.first() < 0 || out.last() >= nLayers) {
-            throw new IllegalArgumentException("layers '" + text + "': the model has blocks 0.." + (nLayers - 1));
-        }
-        return out;
-    }
-
-    private static SortedSet<Integer> parse(String text) {
-        SortedSet<Integer> out = new TreeSet<>();
-        for (String part : text.split(",")) {
-            String p = part.trim();
-            try {
-                int dash = p.indexOf('-', 1);
-                int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-                int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
-                if (from > to) {
-                    throw new IllegalArgumentException("layers '" + text + "': range " + p + " runs backwards");
-                }
-                for (int l = from; l <= to; l++) {
-                    out.add(l);
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("layers '" + text + "' must look like 4, 3-6 or 1,3,5-6");
-            }
         }
         return out;
     }

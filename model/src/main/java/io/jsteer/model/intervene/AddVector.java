@@ -51,6 +51,12 @@ public record AddVector(Site site, Var vector, double strength, Positions positi
         float[] delta = new float[vector.size()];
         for (int i = 0; i < delta.length; i++) {
             delta[i] = (float) (strength * vector.get(i));
+            if (!Float.isFinite(delta[i])) {
+                // a finite strength times a finite vector can still overflow float: refuse it here rather
+                // than generate from an infinite residual stream
+                throw new IllegalArgumentException("steering at " + site + ": strength " + strength + " × vector component "
+                        + vector.get(i) + " is not a finite float");
+            }
         }
         Positions p = positions;
         return (s, position, inPrompt, x) -> {

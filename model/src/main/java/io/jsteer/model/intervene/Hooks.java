@@ -1,7 +1,6 @@
 package io.jsteer.model.intervene;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * The hooks attached to a model, indexed by site so that the forward pass asks one array slot
@@ -10,12 +9,15 @@ import java.util.List;
 public final class Hooks {
 
     private final int nLayers;
-    /** [kind][layer] → hooks in the order they were added, or null. */
+    /** [kind][layer] → hooks in the order they were added (the first {@link #counts} slots), or null. */
     private final ActivationHook[][][] bySite;
+    /** [kind][layer] → how many slots of bySite are used; the arrays grow by doubling so n adds cost O(n). */
+    private final int[][] counts;
 
     public Hooks(int nLayers) {
         this.nLayers = nLayers;
         this.bySite = new ActivationHook[SiteKind.values().length][nLayers][];
+        this.counts = new int[SiteKind.values().length][nLayers];
     }
 
     /** Adds {@code hook} at {@code site}; hooks at one site run in the order added. */
@@ -23,10 +25,16 @@ public final class Hooks {
         if (site.layer() >= nLayers) {
             throw new IllegalArgumentException("site " + site + " is past the model's last block " + (nLayers - 1));
         }
-        ActivationHook[] old = bySite[site.kind().ordinal()][site.layer()];
-        List<ActivationHook> list = old == null ? new ArrayList<>() : new ArrayList<>(List.of(old));
-        list.add(hook);
-        bySite[site.kind().ordinal()][site.layer()] = list.toArray(ActivationHook[]::new);
+        int k = site.kind().ordinal(), l = site.layer();
+        ActivationHook[] old = bySite[k][l];
+        int n = counts[k][l];
+        if (old == null) {
+            bySite[k][l] = old = new ActivationHook[1];
+        } else if (n == old.length) {
+            bySite[k][l] = old = Arrays.copyOf(old, 2 * n);
+        }
+        old[n] = hook;
+        counts[k][l] = n + 1;
         return this;
     }
 
@@ -48,8 +56,9 @@ public final class Hooks {
         ActivationHook[] hooks = bySite[kind.ordinal()][layer];
         if (hooks != null) {
             Site site = new Site(kind, layer);
-            for (ActivationHook h : hooks) {
-                h.apply(site, position, inPrompt, x);
+            int n = counts[kind.ordinal()][layer];
+            for (int i = 0; i < n; i++) {
+                hooks[i].apply(site, position, inPrompt, x);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.jsteer.model.lora;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -19,10 +20,8 @@ import io.jsteer.weights.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -30,7 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * LoRA adapters as PEFT directories: {@code adapter_model.safetensors} with float32
@@ -88,28 +86,12 @@ public final class LoraFiles {
                 tensors.add(new SafetensorsTensor(tensorName(l, t, "B"), shape(b), bValues));
             }
         }
-        Path target = dir.toAbsolutePath();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path temp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
-        readableByAll(temp);
-        Path old = null;
-        try {
+        byte[] json = JSON.writeValueAsBytes(meta);
+        // the directory is the artefact: built aside and swapped in whole (a kill mid-swap is undone by the next read or write)
+        AtomicFileWriter.writeDirectory(dir, temp -> {
             SafetensorsWriter.write(temp.resolve(LoraMetadata.WEIGHTS_FILE), Map.of("format", "pt"), tensors);
-            byte[] json = JSON.writeValueAsBytes(meta);
             AtomicFileWriter.write(temp.resolve(LoraMetadata.CONFIG_FILE), out -> out.bytes(json));
-            if (Files.exists(target)) {
-                old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old.");
-                Files.delete(old);
-                Files.move(target, old);
-            }
-            AtomicFileWriter.moveIntoPlace(temp, target);
-        } finally {
-            deleteTree(temp);
-            if (old != null) {
-                deleteTree(old);
-            }
-        }
+        });
     }
 
     private static long[] shape(Var v) {
@@ -135,29 +117,10 @@ public final class LoraFiles {
         return out;
     }
 
-    /** Temporary directories are owner-only; an adapter directory gets the usual rwxr-xr-x (where POSIX permissions exist). */
-    private static void readableByAll(Path dir) throws IOException {
-        try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
-
     /** The config of an adapter directory, checked for PEFT type and sane values. */
     public static LoraMetadata metadata(Path dir) {
         Path file = dir.resolve(LoraMetadata.CONFIG_FILE);
+        AtomicFileWriter.recoverDirectory(dir); // a replacement killed between its two renames left the old tree aside
         if (!Files.isDirectory(dir)) {
             throw new WeightFormatException(dir, "adapter directory", Files.exists(dir)
                     ? "is a file; a LoRA adapter is a directory with " + LoraMetadata.CONFIG_FILE + " and " + LoraMetadata.WEIGHTS_FILE
@@ -168,7 +131,7 @@ public final class LoraFiles {
         }
         LoraMetadata meta;
         try {
-            meta = JSON.readValue(file.toFile(), LoraMetadata.class);
+            meta = JSON.readValue(InputFiles.readText("", file, InputFiles.TEXT_LIMIT), LoraMetadata.class);
         } catch (IOException e) {
             throw new WeightFormatException(file, "json", "unreadable: " + e.getMessage().lines().findFirst().orElse(""));
         }

@@ -1,5 +1,6 @@
 package io.jsteer.model.tokenizer;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,8 +26,14 @@ public final class HuggingFaceTokenizerReader {
 
     static Vocabulary parse(String source, byte[] json) {
         JsonNode root;
+        String text;
         try {
-            root = new ObjectMapper().readTree(json);
+            text = InputFiles.decodeUtf8("", json);
+        } catch (IllegalArgumentException e) {
+            throw new TokenizerFormatException(source, "(bytes)", e.getMessage(), e);
+        }
+        try {
+            root = new ObjectMapper().readTree(text);
         } catch (JacksonException e) {
             throw new TokenizerFormatException(source, "(json)", "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (java.io.IOException e) {

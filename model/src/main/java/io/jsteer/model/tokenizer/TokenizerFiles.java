@@ -1,5 +1,6 @@
 package io.jsteer.model.tokenizer;
 
+import io.jsteer.weights.InputFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ final class TokenizerFiles {
     }
 
     static byte[] readAll(Path path) {
+        InputFiles.requireRegular("tokenizer file", path);
         try {
             long size = Files.size(path);
             if (size > MAX_FILE_BYTES) {

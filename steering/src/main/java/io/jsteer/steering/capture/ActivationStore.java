@@ -1,5 +1,6 @@
 package io.jsteer.steering.capture;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -93,7 +94,7 @@ public final class ActivationStore implements Activations, AutoCloseable {
         }
         JsonNode h;
         try {
-            h = JSON.readTree(header.toFile());
+            h = JSON.readTree(InputFiles.readText("", header, InputFiles.TEXT_LIMIT));
         } catch (IOException e) {
             throw new IllegalArgumentException(header + ": unreadable header: " + e.getMessage(), e);
         }

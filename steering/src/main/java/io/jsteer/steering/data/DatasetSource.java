@@ -1,8 +1,6 @@
 package io.jsteer.steering.data;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.jsteer.weights.InputFiles;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,11 +18,7 @@ public record DatasetSource(Path path, String sha256) {
 
     /** Hashes the file's bytes. */
     public static DatasetSource of(Path path) {
-        try {
-            return of(path, Files.readAllBytes(path));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read dataset " + path, e);
-        }
+        return of(path, InputFiles.readBytes("dataset", path, InputFiles.DATASET_LIMIT));
     }
 
     public static String sha256(byte[] content) {

@@ -1,5 +1,6 @@
 package io.jsteer.steering.data;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -13,10 +14,6 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,9 +44,9 @@ public final class RecordReader {
     public static Records read(Path file, DatasetFormat format) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new DatasetException("cannot read dataset " + file + ": " + e.getMessage(), e);
+            bytes = InputFiles.readBytes("dataset", file, InputFiles.DATASET_LIMIT);
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(e.getMessage(), e);
         }
         String text = decode(file, bytes);
         List<SourceRecord> records = switch (format) {
@@ -63,16 +60,11 @@ public final class RecordReader {
 
     /** Strict UTF-8; a leading byte-order mark is dropped (TruthfulQA.csv has one). */
     static String decode(Path file, byte[] bytes) {
-        String s;
         try {
-            s = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new DatasetException(file + ": not valid UTF-8 text (" + e.getMessage() + ")", e);
+            return InputFiles.decodeUtf8(file + ": ", bytes);
+        } catch (IllegalArgumentException e) {
+            throw new DatasetException(e.getMessage(), e);
         }
-        return s.startsWith("\uFEFF") ? s.substring(1) : s;
     }
 
     private static SourceRecord record(Path file, int index, long line, JsonNode node) {

@@ -1,9 +1,6 @@
 package io.jsteer.steering.eval;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.jsteer.weights.InputFiles;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -33,11 +30,7 @@ public final class AfinnLexicon {
     /** Reads an AFINN file such as {@code shared/data/sentiment/AFINN-en-165.txt}. */
     public static AfinnLexicon load(Path file) {
         List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read AFINN lexicon " + file, e);
-        }
+        lines = InputFiles.readText("AFINN lexicon", file, InputFiles.DATASET_LIMIT).lines().toList();
         Map<String, Integer> entries = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);

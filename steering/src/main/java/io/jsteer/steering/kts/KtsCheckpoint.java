@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -55,8 +55,9 @@ public final class KtsCheckpoint {
 
     /** The step directory {@code latest} names. */
     public Path latest() throws IOException {
-        String name = Files.readString(dir.resolve(LATEST), StandardCharsets.UTF_8).strip();
+        String name = InputFiles.readText("", dir.resolve(LATEST), InputFiles.TEXT_LIMIT).strip();
         Path p = dir.resolve(name);
+        AtomicFileWriter.recoverDirectory(p); // the step was being rewritten when a run was killed
         if (!name.matches("step-\\d+") || !Files.isDirectory(p)) {
             throw new IllegalArgumentException(dir.resolve(LATEST) + " names '" + name + "', which is not a checkpoint directory here");
         }
@@ -66,8 +67,9 @@ public final class KtsCheckpoint {
     void save(KtsTrainer t) throws IOException {
         Files.createDirectories(dir);
         String name = "step-%06d".formatted(t.step());
-        Path temp = Files.createTempDirectory(dir, "." + name + ".");
-        try {
+        // the step directory is written whole, then `latest` (one atomic file) is switched to it; only then
+        // are older steps removed, so a kill at any point leaves `latest` naming a complete step
+        AtomicFileWriter.writeDirectory(dir.resolve(name), temp -> {
             LoraFiles.save(temp.resolve(ADAPTER_FILE), t.graph().adapter(), t.graph().config(), "kts checkpoint step " + t.step());
             writeOptimizer(temp.resolve("optimizer.bin"), t.optimizer().state());
             writeVectors(temp.resolve("pool_vectors.safetensors"), t.poolVectors());
@@ -77,26 +79,21 @@ public final class KtsCheckpoint {
             state.set("loss_history", JSON.valueToTree(t.lossHistory()));
             byte[] stateBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state);
             AtomicFileWriter.write(temp.resolve("state.json"), out -> out.bytes(stateBytes));
-            Path target = dir.resolve(name);
-            deleteTree(target);
-            AtomicFileWriter.moveIntoPlace(temp, target);
-            byte[] pointer = name.getBytes(StandardCharsets.UTF_8);
-            AtomicFileWriter.write(dir.resolve(LATEST), out -> out.bytes(pointer));
-            try (Stream<Path> old = Files.list(dir)) {
-                for (Path p : old.filter(p -> p.getFileName().toString().matches("step-\\d+")
-                        && !p.getFileName().toString().equals(name)).toList()) {
-                    deleteTree(p);
-                }
+        });
+        byte[] pointer = name.getBytes(StandardCharsets.UTF_8);
+        AtomicFileWriter.write(dir.resolve(LATEST), out -> out.bytes(pointer));
+        try (Stream<Path> old = Files.list(dir)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().matches("step-\\d+")
+                    && !p.getFileName().toString().equals(name)).toList()) {
+                AtomicFileWriter.deleteTree(p);
             }
-        } finally {
-            deleteTree(temp);
         }
     }
 
     /** Restores the latest checkpoint into {@code t}, which must have been built with the same config and pool. */
     public void restore(KtsTrainer t) throws IOException {
         Path p = latest();
-        JsonNode state = JSON.readTree(p.resolve("state.json").toFile());
+        JsonNode state = JSON.readTree(InputFiles.readText("", p.resolve("state.json"), InputFiles.TEXT_LIMIT));
         KtsTrainConfig saved = JSON.treeToValue(state.get("config"), KtsTrainConfig.class);
         if (!saved.withRecompute(t.config().recompute()).equals(t.config())) { // recomputation changes nothing trained
             throw new IllegalArgumentException(p.resolve("state.json") + ": the checkpoint was made with other settings "
@@ -201,16 +198,5 @@ public final class KtsCheckpoint {
             }
         }
         return out;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.LlamaConfig;
@@ -79,6 +80,9 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 
+    /** The safetensors {@code __metadata__} entry that holds the checkpoint's metadata JSON. */
+    public static final String METADATA_KEY = "jsteer.metadata";
+
     public void save(Path path) throws IOException {
         MatParameters p = parameters;
         int t = p.attributeCount(), d = p.dim();
@@ -89,30 +93,36 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
         if (baselineVectors != null) {
             tensors.add(new SafetensorsTensor("caa_vectors", new long[] {t, d}, MatTrainer.flatten(baselineVectors)));
         }
+        // the .safetensors carries the metadata too, so it alone is the checkpoint and one atomic rename replaces it
+        // whole; the .json written after it is a readable copy (readers prefer the header's)
         SafetensorsWriter.write(tensorsPath(path), Map.of("format", FORMAT, "attributes", String.join(",", p.attributes()),
-                "site", metadata.site()), tensors);
+                "site", metadata.site(), METADATA_KEY, new ObjectMapper().writeValueAsString(metadata)), tensors);
         byte[] bytes = json().writeValueAsBytes(metadata);
         AtomicFileWriter.write(metadataPath(path), w -> w.bytes(bytes));
     }
 
     public static MatCheckpoint load(Path path) throws IOException {
         Path tensors = tensorsPath(path), meta = metadataPath(path);
-        for (Path f : List.of(tensors, meta)) {
-            if (!Files.exists(f)) {
-                throw new NoSuchFileException(f.toString());
-            }
+        if (!Files.exists(tensors)) {
+            throw new NoSuchFileException(tensors.toString());
         }
-        Metadata m;
-        try {
-            m = json().readValue(meta.toFile(), Metadata.class);
-        } catch (IOException e) {
-            throw new IOException(meta + ": not a MAT-Steer metadata file (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
-        }
-        if (!FORMAT.equals(m.format())) {
-            throw new IOException(meta + ": field format is '" + m.format() + "', expected '" + FORMAT + "'");
-        }
-        int t = m.attributes().size(), d = m.dim();
         try (ModelWeights file = SafetensorsReader.open(tensors)) {
+            Object embedded = file.metadata().get(METADATA_KEY);
+            String source = embedded != null ? tensors + ": __metadata__." + METADATA_KEY : meta.toString();
+            if (embedded == null && !Files.exists(meta)) {
+                throw new NoSuchFileException(meta.toString(), null, tensors.getFileName() + " carries no metadata of its own");
+            }
+            Metadata m;
+            try {
+                m = json().readValue(embedded != null ? embedded.toString() : InputFiles.readText("", meta, InputFiles.TEXT_LIMIT),
+                        Metadata.class);
+            } catch (IOException e) {
+                throw new IOException(source + ": not a MAT-Steer metadata file (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+            }
+            if (!FORMAT.equals(m.format())) {
+                throw new IOException(source + ": field format is '" + m.format() + "', expected '" + FORMAT + "'");
+            }
+            int t = m.attributes().size(), d = m.dim();
             float[] theta = tensor(file, tensors, "theta", t, d);
             float[] w = tensor(file, tensors, "gate_weight", t, d);
             float[] b = tensor(file, tensors, "gate_bias", t);
@@ -131,7 +141,13 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
             throw new IOException(path + ": tensor " + name + " has shape " + Arrays.toString(td.shape()) + ", the metadata says "
                     + Arrays.toString(shape));
         }
-        return td.data().toFloatArray();
+        float[] values = td.data().toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IOException(path + ": tensor " + name + " element " + i + " is " + values[i] + " (a trained module holds finite numbers)");
+            }
+        }
+        return values;
     }
 
     /** Fails with a clear message when this module cannot run on a model of this config. */

@@ -35,10 +35,12 @@ public final class MatLayerSearch {
      * @param cacheFor the feature cache of a layer (null: none)
      * @param devItems at most this many dev questions per task
      */
-    public static Outcome run(LoadedModel model, InferenceEngine engine, MatTrainingJob.Request base, int from, int to,
+    public static Outcome run(LoadedModel model, InferenceEngine engine, MatTrainingJob.Request base, List<Integer> layers,
                               int devItems, IntFunction<Path> cacheFor, PrintStream log) throws IOException {
-        if (from < 0 || to < from || to >= model.config().nLayers()) {
-            throw new IllegalArgumentException("--layers " + from + "-" + to + " is not a range inside 0.." + (model.config().nLayers() - 1));
+        for (int layer : layers) {
+            if (layer < 0 || layer >= model.config().nLayers()) {
+                throw new IllegalArgumentException("--layers: block " + layer + " is not inside 0.." + (model.config().nLayers() - 1));
+            }
         }
         SiteKind kind = base.site().kind();
         MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
@@ -50,7 +52,7 @@ public final class MatLayerSearch {
         MatTrainingJob.Outcome best = null;
         int bestLayer = -1;
         double bestScore = Double.NEGATIVE_INFINITY;
-        for (int layer = from; layer <= to; layer++) {
+        for (int layer : layers) {
             Site site = new Site(kind, layer);
             MatTrainingJob.Request r = new MatTrainingJob.Request(base.tasks(), base.dataDir(), site, base.trainItems(),
                     base.config(), cacheFor == null ? null : cacheFor.apply(layer), base.tokens(), base.progress());

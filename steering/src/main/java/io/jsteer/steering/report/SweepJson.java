@@ -1,5 +1,6 @@
 package io.jsteer.steering.report;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.steering.sweep.SweepResult;
@@ -42,7 +43,7 @@ public final class SweepJson {
             throw new IllegalArgumentException("sweep result " + file + " does not exist");
         }
         try {
-            return MAPPER.readValue(file.toFile(), SweepResult.class);
+            return MAPPER.readValue(InputFiles.readText("", file, InputFiles.TEXT_LIMIT), SweepResult.class);
         } catch (IOException e) {
             throw new IllegalArgumentException(file + " is not a sweep result: " + e.getMessage(), e);
         }

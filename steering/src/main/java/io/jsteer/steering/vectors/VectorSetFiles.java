@@ -1,5 +1,6 @@
 package io.jsteer.steering.vectors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,13 +44,19 @@ import java.util.TreeMap;
  * }</pre></li>
  * </ul>
  *
- * Both are written atomically (safetensors first, then the JSON that completes the set). Reading
- * cross-checks the two: same layers, shapes and norms.
+ * The .safetensors is the artefact: its {@code __metadata__} also carries the JSON document under
+ * {@value #METADATA_KEY}, so one atomic rename replaces the whole set and a kill at any moment
+ * leaves the old set or the new one, never a pair that does not belong together. NAME.json is
+ * written after it as a readable copy; readers use the header's copy when present and fall back
+ * to NAME.json for sets written before the header carried it. Reading cross-checks metadata and
+ * tensors: same layers (integers, each once), shapes and norms; components must be finite.
  */
 public final class VectorSetFiles {
 
     public static final String FORMAT = "jsteer-vectors";
     public static final int VERSION = 1;
+    /** The safetensors {@code __metadata__} entry holding the set's metadata JSON (the same document as NAME.json). */
+    public static final String METADATA_KEY = "jsteer.metadata";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** Norms in the JSON are rounded by nobody, but allow float32 vs double summation differences. */
@@ -91,7 +98,11 @@ public final class VectorSetFiles {
         stMeta.put("format", FORMAT);
         stMeta.put("site", set.kind().label());
         stMeta.put("method", set.provenance().method());
+        stMeta.put(METADATA_KEY, new ObjectMapper().writeValueAsString(header(set)));
+        // the .safetensors, metadata inside, is the artefact: one atomic rename replaces the whole set
         SafetensorsWriter.write(tensorPath(path), stMeta, tensors);
+        // the .json is a readable copy for people and older tools; a kill before this line leaves the old
+        // copy, which readers ignore in favour of the header
         byte[] json = JSON.writeValueAsBytes(header(set));
         AtomicFileWriter.write(jsonPath(path), w -> w.bytes(json));
     }
@@ -128,30 +139,67 @@ public final class VectorSetFiles {
         return set;
     }
 
+    /** Whether {@code file} is a vector set's .safetensors (its header says so), without reading the tensors. */
+    public static boolean isVectorSet(Path file) {
+        if (!Files.isRegularFile(file) || !file.getFileName().toString().endsWith(".safetensors")) {
+            return false;
+        }
+        try (ModelWeights st = SafetensorsReader.open(file)) {
+            return FORMAT.equals(st.metadata().get("format"));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
-     * Reads a vector set without a model to check against.
+     * Reads a vector set without a model to check against. The metadata comes from the
+     * .safetensors header ({@value #METADATA_KEY}) when it is there (sets written since the
+     * header carries it: the .safetensors alone is the artefact, the .json beside it a readable
+     * copy that an interrupted write may have left one version behind), else from NAME.json
+     * (sets written before).
      *
      * @throws IllegalArgumentException naming the file and field of any inconsistency
      */
     public static VectorSet read(Path path) {
         Path jsonFile = jsonPath(path), tensorFile = tensorPath(path);
-        if (!Files.isRegularFile(jsonFile)) {
-            throw new IllegalArgumentException(jsonFile + ": missing (a vector set is NAME.json + NAME.safetensors)");
+        if (!Files.exists(tensorFile)) {
+            throw new IllegalArgumentException(tensorFile + ": missing, so " + path.getFileName()
+                    + " names no vector set (a set is NAME.safetensors, with NAME.json beside it)");
         }
-        if (!Files.isRegularFile(tensorFile)) {
-            throw new IllegalArgumentException(tensorFile + ": missing (a vector set is NAME.json + NAME.safetensors)");
+        try (ModelWeights st = SafetensorsReader.open(tensorFile)) {
+            Object embedded = st.metadata().get(METADATA_KEY);
+            Fields f;
+            if (embedded != null) {
+                try {
+                    f = new Fields(tensorFile + ": __metadata__." + METADATA_KEY, JSON.readTree(embedded.toString()));
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(tensorFile + ": __metadata__." + METADATA_KEY + " is not valid JSON: "
+                            + e.getMessage().lines().findFirst().orElse(""), e);
+                }
+            } else {
+                if (!Files.exists(jsonFile)) {
+                    throw new IllegalArgumentException(jsonFile + ": missing (" + tensorFile.getFileName()
+                            + " carries no metadata of its own, so it needs the .json written with it)");
+                }
+                try {
+                    f = new Fields(jsonFile.toString(), JSON.readTree(InputFiles.readText("", jsonFile, InputFiles.TEXT_LIMIT)));
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(jsonFile + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+                }
+            }
+            return read(f, st, tensorFile);
         }
-        JsonNode h;
-        try {
-            h = JSON.readTree(jsonFile.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(jsonFile + ": not valid JSON: " + e.getMessage(), e);
+    }
+
+    private static VectorSet read(Fields f, ModelWeights st, Path tensorFile) {
+        JsonNode h = f.root();
+        if (h == null || !h.isObject()) {
+            throw f.bad("(root)", "must be a JSON object");
         }
-        Fields f = new Fields(jsonFile, h);
         if (!FORMAT.equals(f.text("format"))) {
             throw f.bad("format", "is not " + FORMAT);
         }
-        if (h.path("version").asInt(-1) != VERSION) {
+        if (!h.path("version").isIntegralNumber() || h.path("version").asInt(-1) != VERSION) {
             throw f.bad("version", "unsupported (this jsteer reads version " + VERSION + ")");
         }
         SiteKind kind;
@@ -160,37 +208,44 @@ public final class VectorSetFiles {
         } catch (IllegalArgumentException e) {
             throw f.bad("site", e.getMessage());
         }
+        JsonNode layerNodes = f.node("layers");
+        if (!layerNodes.isArray() || layerNodes.isEmpty()) {
+            throw f.bad("layers", "must be a non-empty array of layer numbers");
+        }
         List<Integer> layers = new ArrayList<>();
-        for (JsonNode l : f.node("layers")) {
-            if (!l.canConvertToInt() || l.asInt() < 0) {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (JsonNode l : layerNodes) {
+            // isIntegralNumber: 1.5 is not a layer (canConvertToInt alone would truncate it to 1)
+            if (!l.isIntegralNumber() || !l.canConvertToInt() || l.asInt() < 0) {
                 throw f.bad("layers", "must be non-negative integers, found " + l);
+            }
+            if (!seen.add(l.asInt())) {
+                throw f.bad("layers", "lists layer " + l.asInt() + " twice");
             }
             layers.add(l.asInt());
         }
-        int width = h.path("width").asInt(-1);
-        if (width <= 0) {
-            throw f.bad("width", "missing or not positive");
+        if (!h.path("width").isIntegralNumber() || h.path("width").asInt(-1) <= 0) {
+            throw f.bad("width", "missing or not a positive integer");
         }
+        int width = h.path("width").asInt();
         TreeMap<Integer, float[]> vectors = new TreeMap<>();
-        try (ModelWeights st = SafetensorsReader.open(tensorFile)) {
-            for (int l : layers) {
-                String name = tensorName(kind, l);
-                if (!st.hasTensor(name)) {
-                    throw new IllegalArgumentException(tensorFile + ": tensor " + name + " (layer " + l + " in " + jsonFile.getFileName()
-                            + ") is missing; it has " + st.tensors().keySet());
-                }
-                TensorData t = st.tensor(name);
-                if (t.dtype() != DType.F32 || !Arrays.equals(t.shape(), new long[] {width})) {
-                    throw new IllegalArgumentException(tensorFile + ": tensor " + name + " is " + t + ", expected f32[" + width + "]");
-                }
-                float[] v = new float[width];
-                t.data().copyTo(0, v, 0, width);
-                vectors.put(l, v);
+        for (int l : layers) {
+            String name = tensorName(kind, l);
+            if (!st.hasTensor(name)) {
+                throw new IllegalArgumentException(tensorFile + ": tensor " + name + " (layer " + l + " in " + f.label()
+                        + ") is missing; it has " + shortList(st.tensors().keySet()));
             }
-            if (st.tensors().size() != layers.size()) {
-                throw new IllegalArgumentException(tensorFile + ": has " + st.tensors().size() + " tensors but "
-                        + jsonFile.getFileName() + " lists " + layers.size() + " layers " + layers);
+            TensorData t = st.tensor(name);
+            if (t.dtype() != DType.F32 || !Arrays.equals(t.shape(), new long[] {width})) {
+                throw new IllegalArgumentException(tensorFile + ": tensor " + name + " is " + t + ", expected f32[" + width + "]");
             }
+            float[] v = new float[width];
+            t.data().copyTo(0, v, 0, width);
+            vectors.put(l, v);
+        }
+        if (st.tensors().size() != layers.size()) {
+            throw new IllegalArgumentException(tensorFile + ": has " + st.tensors().size() + " tensors but " + f.label()
+                    + " lists " + layers.size() + " layers " + layers);
         }
         Instant created;
         try {
@@ -210,9 +265,10 @@ public final class VectorSetFiles {
         try {
             set = new VectorSet(kind, vectors, p);
         } catch (IllegalArgumentException e) {
+            // e.g. a NaN or infinite component: refused at load, never applied
             throw new IllegalArgumentException(tensorFile + ": " + e.getMessage(), e);
         }
-        // the norms in the JSON must describe these tensors: a mismatched pair of files is caught here
+        // the norms in the metadata must describe these tensors: a mismatched pair of files is caught here
         JsonNode norms = f.node("norms");
         for (Map.Entry<Integer, Double> e : set.norms().entrySet()) {
             JsonNode n = norms.get(Integer.toString(e.getKey()));
@@ -227,8 +283,14 @@ public final class VectorSetFiles {
         return set;
     }
 
-    /** Required-field access with errors naming the file and field. */
-    private record Fields(Path file, JsonNode root) {
+    /** At most ten names, so a hostile file with a million tensors cannot make an error line huge. */
+    private static String shortList(java.util.Collection<String> names) {
+        List<String> first = names.stream().limit(10).toList();
+        return names.size() <= 10 ? first.toString() : first + " and " + (names.size() - 10) + " more";
+    }
+
+    /** Required-field access with errors naming the file (or header entry) and field. */
+    private record Fields(String label, JsonNode root) {
         JsonNode node(String field) {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) {
@@ -246,7 +308,7 @@ public final class VectorSetFiles {
         }
 
         IllegalArgumentException bad(String field, String problem) {
-            return new IllegalArgumentException(file + ": field '" + field + "' " + problem);
+            return new IllegalArgumentException(label + ": field '" + field + "' " + problem);
         }
     }
 }

@@ -80,6 +80,11 @@ class MatCheckpointTest {
     void corruptFilesGiveClearErrors(@TempDir Path dir) throws Exception {
         checkpoint(64, "attn_heads:2").save(dir.resolve("mat"));
         String json = Files.readString(dir.resolve("mat.json"));
+        // the .safetensors carries the metadata: a damaged .json beside it is not used
+        Files.writeString(dir.resolve("mat.json"), json.replace("\"dim\" : 64", "\"dim\" : 32"));
+        assertEquals(64, MatCheckpoint.load(dir.resolve("mat")).parameters().dim());
+        // a checkpoint as earlier versions wrote it (metadata only in the .json) is read from the .json
+        io.jsteer.steering.LegacyFiles.stripEmbeddedMetadata(dir.resolve("mat.safetensors"));
         Files.writeString(dir.resolve("mat.json"), json.replace("\"dim\" : 64", "\"dim\" : 32"));
         var e = assertThrows(java.io.IOException.class, () -> MatCheckpoint.load(dir.resolve("mat")));
         assertTrue(e.getMessage().contains("tensor theta has shape [2, 64], the metadata says [2, 32]"), e.getMessage());

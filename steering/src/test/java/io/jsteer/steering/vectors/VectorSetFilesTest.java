@@ -86,9 +86,13 @@ class VectorSetFilesTest {
 
     @Test
     void mismatchedOrDamagedFilesAreRejected() throws IOException {
+        // sets as earlier versions wrote them (metadata only in the .json): a pair can be mismatched
         Path a = dir.resolve("a"), b = dir.resolve("b");
         VectorSetFiles.write(a, sample(64, SiteKind.RESID_POST, 1, 2));
         VectorSetFiles.write(b, sample(64, SiteKind.RESID_POST, 1, 2).scaled(2));
+        io.jsteer.steering.LegacyFiles.stripEmbeddedMetadata(dir.resolve("a.safetensors"));
+        io.jsteer.steering.LegacyFiles.stripEmbeddedMetadata(dir.resolve("b.safetensors"));
+        assertEquals(2, VectorSetFiles.read(b).vectors().size(), "the legacy pair still reads");
         // a's JSON with b's tensors: the norms give it away
         Files.copy(dir.resolve("b.safetensors"), dir.resolve("a.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         String m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(a)).getMessage();
@@ -109,6 +113,63 @@ class VectorSetFilesTest {
         Files.delete(dir.resolve("b.safetensors"));
         m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(b)).getMessage();
         assertTrue(m.contains("b.safetensors: missing"), m);
+    }
+
+    @Test
+    void theSafetensorsAloneIsTheSetAndAStaleJsonBesideItIsIgnored() throws IOException {
+        Path a = dir.resolve("a");
+        VectorSet first = sample(64, SiteKind.RESID_POST, 1, 2), second = first.scaled(3);
+        VectorSetFiles.write(a, first);
+        String firstJson = Files.readString(dir.resolve("a.json"));
+        VectorSetFiles.write(a, second);
+        // what a kill between the two renames used to leave: the new .safetensors with the old .json
+        Files.writeString(dir.resolve("a.json"), firstJson);
+        VectorSet read = VectorSetFiles.read(a);
+        assertArrayEquals(second.vector(2), read.vector(2));
+        // the .json may even be gone
+        Files.delete(dir.resolve("a.json"));
+        assertArrayEquals(second.vector(1), VectorSetFiles.read(dir.resolve("a.safetensors")).vector(1));
+        assertTrue(VectorSetFiles.isVectorSet(dir.resolve("a.safetensors")));
+    }
+
+    @Test
+    void layersMustBeUniqueIntegersMatchingTheTensors() throws IOException {
+        Path b = dir.resolve("b");
+        VectorSetFiles.write(b, sample(64, SiteKind.RESID_POST, 0, 1, 2, 3));
+        io.jsteer.steering.LegacyFiles.stripEmbeddedMetadata(dir.resolve("b.safetensors"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode h = (ObjectNode) json.readTree(dir.resolve("b.json").toFile());
+        // before: [0,1,2,3,1] and 1.5 passed inspect and silently dropped or truncated a layer
+        h.putArray("layers").add(0).add(1).add(2).add(3).add(1);
+        Files.writeString(dir.resolve("b.json"), h.toString());
+        String m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(b)).getMessage();
+        assertTrue(m.contains("b.json: field 'layers' lists layer 1 twice"), m);
+        h.putArray("layers").add(0).add(1.5).add(2).add(3);
+        Files.writeString(dir.resolve("b.json"), h.toString());
+        m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(b)).getMessage();
+        assertTrue(m.contains("field 'layers' must be non-negative integers, found 1.5"), m);
+        h.putArray("layers").add(0).add(1).add(2);
+        Files.writeString(dir.resolve("b.json"), h.toString());
+        m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(b)).getMessage();
+        assertTrue(m.contains("has 4 tensors but") && m.contains("lists 3 layers"), m);
+        // invalid UTF-8 in the .json: the file and the byte offset are named
+        byte[] bytes = h.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        bytes[10] = (byte) 0xFF;
+        Files.write(dir.resolve("b.json"), bytes);
+        m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(b)).getMessage();
+        assertTrue(m.contains("b.json") && m.contains("not valid UTF-8") && m.contains("byte offset 10"), m);
+    }
+
+    @Test
+    void nonFiniteComponentsAreRefusedAtLoad() throws IOException {
+        Path c = dir.resolve("c");
+        VectorSetFiles.write(c, sample(64, SiteKind.RESID_POST, 1));
+        float[] v = new float[64];
+        v[7] = Float.NaN;
+        io.jsteer.weights.safetensors.SafetensorsWriter.write(dir.resolve("c.safetensors"), Map.of("format", VectorSetFiles.FORMAT),
+                List.of(new io.jsteer.weights.safetensors.SafetensorsTensor("resid_post.1", new long[] {64}, v)));
+        String m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(c)).getMessage();
+        assertTrue(m.contains("c.safetensors") && m.contains("layer 1 value 7 is NaN"), m);
     }
 
     @Test

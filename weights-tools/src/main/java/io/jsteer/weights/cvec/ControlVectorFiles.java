@@ -109,7 +109,12 @@ public final class ControlVectorFiles {
                         throw new WeightFormatException(file, field + "[" + i + "]", "not a finite number", values[i]);
                     }
                 }
-                directions.put(layer, values);
+                float[] earlier = directions.put(layer, values);
+                if (earlier != null) {
+                    // direction.1 and direction.01 both parse to layer 1: keeping the later one would drop the other silently
+                    throw new WeightFormatException(file, field, "is a second tensor for layer " + layer
+                            + " (another name for the same direction.N is already in the file)");
+                }
             }
             if (directions.isEmpty()) {
                 throw new WeightFormatException(file, "tensors", "no direction.N tensors");

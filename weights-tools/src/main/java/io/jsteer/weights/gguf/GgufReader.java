@@ -1,5 +1,6 @@
 package io.jsteer.weights.gguf;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.tensor.DType;
 import io.jsteer.tensor.FloatTensor;
 import io.jsteer.weights.HeaderReader;
@@ -49,6 +50,7 @@ public final class GgufReader {
 
     /** Validates and maps a GGUF file into the unified view. */
     public static ModelWeights open(Path file) {
+        InputFiles.requireRegular("", file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             GgufHeader header = readHeader(file, channel);
             Arena arena = Arena.ofShared();
@@ -76,6 +78,7 @@ public final class GgufReader {
 
     /** Reads and validates the header only; nothing is mapped. */
     public static GgufHeader readHeader(Path file) {
+        InputFiles.requireRegular("", file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             return readHeader(file, channel);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.jsteer.weights.llama2c;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.tensor.DType;
 import io.jsteer.tensor.FloatTensor;
 import io.jsteer.weights.HeaderReader;
@@ -34,6 +35,7 @@ public final class Llama2cReader {
     private Llama2cReader() {}
 
     public static ModelWeights open(Path file) {
+        InputFiles.requireRegular("", file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             HeaderReader in = new HeaderReader(file, channel);
             Llama2cHeader h = readHeader(in);
@@ -55,6 +57,7 @@ public final class Llama2cReader {
 
     /** Reads and validates the header only (also used to detect the format). */
     public static Llama2cHeader readHeader(Path file) {
+        InputFiles.requireRegular("", file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             Llama2cHeader h = readHeader(new HeaderReader(file, channel));
             checkLength(file, h, channel.size());

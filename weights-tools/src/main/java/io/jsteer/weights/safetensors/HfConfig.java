@@ -1,5 +1,6 @@
 package io.jsteer.weights.safetensors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +8,6 @@ import io.jsteer.weights.LlamaKeys;
 import io.jsteer.weights.WeightFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,9 +29,11 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
     public static HfConfig read(Path configJson) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(configJson));
+            root = new ObjectMapper().readTree(InputFiles.readText("", configJson, InputFiles.TEXT_LIMIT));
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(configJson, "config.json", "invalid JSON: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) { // not a regular file, too large, or not UTF-8: the message names the file
+            throw new WeightFormatException(configJson, "config.json", e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + configJson, e);
         }

@@ -1,5 +1,6 @@
 package io.jsteer.weights.safetensors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +10,6 @@ import io.jsteer.weights.HeaderReader;
 import io.jsteer.weights.WeightFormatException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,7 +42,13 @@ record SafetensorsHeader(Path file, Map<String, String> metadata, List<Safetenso
         try {
             ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-            root = mapper.readTree(new String(json, StandardCharsets.UTF_8));
+            String text;
+            try {
+                text = InputFiles.decodeUtf8("", json);
+            } catch (IllegalArgumentException e) {
+                throw new WeightFormatException(file, "header", e.getMessage());
+            }
+            root = mapper.readTree(text);
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(file, "header", "invalid JSON: " + e.getOriginalMessage());
         }

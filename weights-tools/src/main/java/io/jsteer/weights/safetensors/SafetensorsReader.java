@@ -1,5 +1,6 @@
 package io.jsteer.weights.safetensors;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -127,9 +128,11 @@ public final class SafetensorsReader {
     static Map<String, String> readIndex(Path index) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(index));
+            root = new ObjectMapper().readTree(InputFiles.readText("", index, InputFiles.TEXT_LIMIT));
         } catch (JsonProcessingException e) {
             throw new WeightFormatException(index, "index", "invalid JSON: " + e.getOriginalMessage());
+        } catch (IllegalArgumentException e) {
+            throw new WeightFormatException(index, "index", e.getMessage().substring(e.getMessage().indexOf(": ") + 2));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + index, e);
         }
@@ -169,6 +172,7 @@ public final class SafetensorsReader {
 
     /** Validates one file's header, maps it and adds its tensors under their stored names. */
     private static Map<String, String> mapFile(Path file, Arena arena, Map<String, TensorData> into) {
+        InputFiles.requireRegular("", file);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             SafetensorsHeader header = SafetensorsHeader.read(file, channel);
             for (SafetensorsEntry e : header.entries()) {

@@ -174,6 +174,20 @@ class ControlVectorFilesTest {
                 .contains("one dimension"));
     }
 
+    @Test
+    void twoNamesForOneLayerAreRefused() throws IOException {
+        // before: direction.1 and direction.01 both read as layer 1 and the later one silently replaced the earlier
+        Path dup = dir.resolve("dup.gguf");
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("general.architecture", "controlvector");
+        float[] a = {1, 2, 3, 4}, b = {5, 6, 7, 8};
+        GgufWriter.write(dup, meta, List.of(
+                new GgufTensorSpec("direction.1", DType.F32, new long[] {4}, sink -> sink.writeFloats(a, 0, 4)),
+                new GgufTensorSpec("direction.01", DType.F32, new long[] {4}, sink -> sink.writeFloats(b, 0, 4))));
+        String m = assertThrows(WeightFormatException.class, () -> ControlVectorFiles.read(dup)).getMessage();
+        assertTrue(m.contains("dup.gguf") && m.contains("tensor direction.01") && m.contains("second tensor for layer 1"), m);
+    }
+
     private static void writeRaw(Path file, String tensor, DType dtype, long[] shape) throws IOException {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("general.architecture", "controlvector");

@@ -1,12 +1,11 @@
 package io.jsteer.steering.kts.data;
 
+import io.jsteer.weights.InputFiles;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,11 +80,7 @@ public final class BenignCorpus {
         List<int[]> out = new ArrayList<>();
         for (Path f : files) {
             String text;
-            try {
-                text = Files.readString(f, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.MalformedInputException e) {
-                throw new IllegalArgumentException("benign text file " + f + " is not valid UTF-8", e);
-            }
+            text = InputFiles.readText("benign text file", f, InputFiles.DATASET_LIMIT);
             int before = out.size();
             for (String passage : text.split("\\R\\s*\\R")) {
                 if (passage.isBlank()) {

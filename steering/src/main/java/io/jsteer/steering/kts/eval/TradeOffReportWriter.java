@@ -18,7 +18,11 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
 
-/** The trade-off as {@code NAME.json} and a self-contained {@code NAME.html} with inline SVG plots. */
+/**
+ * The trade-off as {@code NAME.json} and a self-contained {@code NAME.html} with inline SVG plots
+ * and the same JSON in a {@code <script type="application/json">} block: each file is whole on
+ * its own (written atomically), and the .html is the complete report.
+ */
 public final class TradeOffReportWriter {
 
     private TradeOffReportWriter() {}
@@ -27,7 +31,12 @@ public final class TradeOffReportWriter {
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         byte[] jsonBytes = m.writeValueAsBytes(report);
         AtomicFileWriter.write(json, out -> out.bytes(jsonBytes));
-        byte[] htmlBytes = html(report).getBytes(StandardCharsets.UTF_8);
+        // the .html carries the JSON too, so it alone is the whole report whatever a kill between the two writes leaves
+        String page = html(report);
+        String data = "<script type=\"application/json\" id=\"report-data\">\n"
+                + new String(jsonBytes, StandardCharsets.UTF_8).replace("</", "<\\/") + "\n</script>\n";
+        int end = page.lastIndexOf("</body>");
+        byte[] htmlBytes = (page.substring(0, end) + data + page.substring(end)).getBytes(StandardCharsets.UTF_8);
         AtomicFileWriter.write(html, out -> out.bytes(htmlBytes));
     }
 

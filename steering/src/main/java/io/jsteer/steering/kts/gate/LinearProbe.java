@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts.gate;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jsteer.tensor.autograd.Precision;
@@ -9,7 +10,6 @@ import io.jsteer.tensor.optim.AdamW;
 import io.jsteer.tensor.optim.LearningRateSchedule;
 import io.jsteer.weights.AtomicFileWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -105,7 +105,7 @@ public record LinearProbe(int layer, float[][] weight, float[] bias, float[] mea
     public record Saved(LinearProbe probe, double threshold) {}
 
     public static Saved load(Path file) throws IOException {
-        var n = new ObjectMapper().readTree(Files.readString(file));
+        var n = new ObjectMapper().readTree(InputFiles.readText("", file, InputFiles.TEXT_LIMIT));
         for (String f : List.of("site", "threshold", "weight", "bias", "mean", "std")) {
             if (!n.has(f)) {
                 throw new IllegalArgumentException(file + ": probe field '" + f + "' is missing");

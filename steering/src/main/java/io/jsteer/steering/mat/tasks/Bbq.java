@@ -1,10 +1,9 @@
 package io.jsteer.steering.mat.tasks;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,7 @@ public final class Bbq {
         ObjectMapper json = new ObjectMapper();
         List<McItem> items = new ArrayList<>();
         for (Path file : files) {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> lines = InputFiles.readText("BBQ task file", file, InputFiles.DATASET_LIMIT).lines().toList();
             String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) {

@@ -1,11 +1,10 @@
 package io.jsteer.steering.mat.tasks;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.steering.mat.Fingerprints;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,7 @@ public record JsonlTask(Path file) implements TaskSource {
     public TaskSplits load(Path dataDir, long seed) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<McItem> items = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = InputFiles.readText("MAT task file", file, InputFiles.DATASET_LIMIT).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;

@@ -1,7 +1,7 @@
 package io.jsteer.steering.mat.tasks;
 
+import io.jsteer.weights.InputFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class Toxigen {
             }
             String group = name.substring(name.indexOf('_') + 1).replaceFirst("(_sentences)?\\.txt$", "").replace('_', ' ');
             Set<String> into = (isHate ? hate : neutral).computeIfAbsent(group, g -> new LinkedHashSet<>());
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            for (String line : InputFiles.readText("ToxiGen task file", f, InputFiles.DATASET_LIMIT).lines().toList()) {
                 String s = line.strip().replaceFirst("^-\\s*", "");
                 if (!s.isEmpty()) {
                     into.add(s);

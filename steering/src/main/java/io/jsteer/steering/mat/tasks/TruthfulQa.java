@@ -1,11 +1,10 @@
 package io.jsteer.steering.mat.tasks;
 
+import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -24,10 +23,7 @@ public final class TruthfulQa {
     private TruthfulQa() {}
 
     public static List<McItem> load(Path csv) throws IOException {
-        String text = Files.readString(csv, StandardCharsets.UTF_8);
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
+        String text = InputFiles.readText("TruthfulQA task file", csv, InputFiles.DATASET_LIMIT); // strict UTF-8, byte-order mark dropped
         List<McItem> items = new ArrayList<>();
         CsvMapper mapper = new CsvMapper();
         try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)

@@ -54,4 +54,18 @@ class TradeOffTest {
         float[][] again = KtsEvaluation.sameNormRandom(v, 5);
         assertEquals(r[1][2], again[1][2], "seeded");
     }
+
+    @Test
+    void theHtmlReportCarriesItsJsonSoItIsWholeOnItsOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var report = new KtsEvaluation.Report("m</script>", 1.5, List.of(1, 2), true, 8, 4, 12.5, 0.0, 1.0, 1.1,
+                List.of(new TradeOffPoint("original", 1, 1.5, 0.02, 12.6, 0.3, 0.2, 0.55)), List.of());
+        TradeOffReportWriter.write(report, dir.resolve("r.json"), dir.resolve("r.html"));
+        String html = java.nio.file.Files.readString(dir.resolve("r.html"));
+        int start = html.indexOf("<script type=\"application/json\" id=\"report-data\">");
+        assertTrue(start > 0, html);
+        String embedded = html.substring(html.indexOf('>', start) + 1, html.indexOf("</script>", start)).replace("<\\/", "</");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals(json.readTree(dir.resolve("r.json").toFile()), json.readTree(embedded));
+        assertEquals("m</script>", json.readTree(embedded).get("modelName").asText(), "a name cannot end the script early");
+    }
 }
