@@ -135,7 +135,7 @@ class CliFlagsTest {
         assertNotEquals(plain.out(), byName.out());
         Result missing = jsteer("run", "-m", gguf(), "--steer", "sad:6@2", "--vectors", dir.toString(), "-n", "2");
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains(dir.resolve("sad.json").toString()), missing.err());
+        assertTrue(missing.err().contains(dir.resolve("sad.safetensors").toString()) && missing.err().contains("sad.json"), missing.err());
         assertFalse(missing.err().contains("Exception"), missing.err());
     }
 

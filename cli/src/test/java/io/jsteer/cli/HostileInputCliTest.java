@@ -35,7 +35,12 @@ class HostileInputCliTest {
     }
 
     private static void assertOneLineError(CliTest.Result r, String... parts) {
-        assertEquals(1, r.code(), r.err());
+        assertOneLineError(1, r, parts);
+    }
+
+    /** code 2: a flag's value is malformed or out of range (a usage error, cli.md). */
+    private static void assertOneLineError(int code, CliTest.Result r, String... parts) {
+        assertEquals(code, r.code(), r.err());
         // informational lines (what steering was applied) may come first; the error is the last line, and one line
         List<String> lines = r.err().strip().lines().toList();
         String err = lines.getLast();
@@ -123,7 +128,7 @@ class HostileInputCliTest {
                 "--layers '3-20000000'", "the model has 5 blocks");
         assertOneLineError(fast("sweep", "--model", model(), "--steer", set, "--layers", "0-2147483647", "--out", dir.resolve("sw").toString()),
                 "--layers '0-2147483647'", "the model has 5 blocks");
-        assertOneLineError(fast("run", "--model", model(), "--prompt", "x", "--steer", set + ":1e38@1"), "strength", "limit");
+        assertOneLineError(2, fast("run", "--model", model(), "--prompt", "x", "--steer", set + ":1e38@1"), "strength", "limit");
         // the same grammar's good forms work for run
         var ok = fast("run", "--model", model(), "--prompt", "x", "--max-tokens", "2", "--steer", set + ":2@all");
         assertEquals(0, ok.code(), ok.err());

@@ -103,7 +103,7 @@ class KtsDeploymentCliTest {
         var shutMissing = jsteer(append(base, "--lora", adapterDir.toString(), "--steer", dir.resolve("hapy.json") + ":4",
                 "--gate", gateFile + ":" + (score + 0.01)));
         assertEquals(1, shutMissing.code(), shutMissing.err());
-        assertTrue(shutMissing.err().contains(dir.resolve("hapy.json").toString()) && shutMissing.err().contains("missing"), shutMissing.err());
+        assertTrue(shutMissing.err().contains(dir.resolve("hapy.safetensors").toString()) && shutMissing.err().contains("missing"), shutMissing.err());
         assertEquals("", shutMissing.out());
 
         var noSteer = jsteer(append(base, "--gate", gateFile.toString()));
