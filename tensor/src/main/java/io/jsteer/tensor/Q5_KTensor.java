@@ -18,21 +18,7 @@ public final class Q5_KTensor extends QuantizedTensor {
     @Override
     void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
         for (int b = 0, r = 0; b < blocks; b++, r += 176) {
-            float d = half(raw, r), dmin = half(raw, r + 2);
-            // eight 6-bit scales and mins packed in 12 bytes (llama.cpp's get_scale_min_k4)
-            int s = r + 4, go = 8 * b;
-            for (int j = 0; j < 8; j++) {
-                int sc, m;
-                if (j < 4) {
-                    sc = u8(raw, s + j) & 63;
-                    m = u8(raw, s + j + 4) & 63;
-                } else {
-                    sc = (u8(raw, s + j + 4) & 0x0f) | (u8(raw, s + j - 4) >> 6) << 4;
-                    m = (u8(raw, s + j + 4) >> 4) | (u8(raw, s + j) >> 6) << 4;
-                }
-                scale[go + j] = d * sc;
-                min[go + j] = dmin * m;
-            }
+            kScales(raw, r, scale, min, 8 * b);
             // as Q4_K, plus bit 2k (low nibbles) or 2k+1 (high nibbles) of qh[l] as the fifth bit
             ByteVector h0 = ByteVector.fromArray(B16, raw, r + 16), h1 = ByteVector.fromArray(B16, raw, r + 32);
             for (int k = 0; k < 4; k++) {

@@ -242,6 +242,27 @@ public abstract sealed class QuantizedTensor extends FloatTensor
         return raw[at] & 0xff;
     }
 
+    /**
+     * Q4_K/Q5_K's float16 d and dmin at raw[r], then eight 6-bit scales and mins packed in the 12
+     * bytes after them (llama.cpp's get_scale_min_k4), into scale/min[go .. go + 8).
+     */
+    static void kScales(byte[] raw, int r, float[] scale, float[] min, int go) {
+        float d = half(raw, r), dmin = half(raw, r + 2);
+        int s = r + 4;
+        for (int j = 0; j < 8; j++) {
+            int sc, m;
+            if (j < 4) {
+                sc = u8(raw, s + j) & 63;
+                m = u8(raw, s + j + 4) & 63;
+            } else {
+                sc = (u8(raw, s + j + 4) & 0x0f) | (u8(raw, s + j - 4) >> 6) << 4;
+                m = (u8(raw, s + j + 4) >> 4) | (u8(raw, s + j) >> 6) << 4;
+            }
+            scale[go + j] = d * sc;
+            min[go + j] = dmin * m;
+        }
+    }
+
     /** The low nibble of each lane. */
     static ByteVector low(ByteVector v) {
         return v.and((byte) 0x0f);
