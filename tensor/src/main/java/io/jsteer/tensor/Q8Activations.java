@@ -17,8 +17,7 @@ package io.jsteer.tensor;
 public final class Q8Activations {
 
     private final int block;
-    final byte[] q;      // [capacity]
-    final short[] wide;  // [capacity]: q widened once, so that every row's product loads 16-bit lanes directly
+    final short[] q;     // [capacity]: 8-bit values kept in 16-bit lanes, which every row's product loads directly
     final float[] d;     // [capacity / 32]
     final float[] sum16; // [capacity / 16]: d * sum of q over each 16 values
     final float[] sum32; // [capacity / 32]: d * sum of q over each 32 values (block 32: rounded to float16, as Q8_1's s)
@@ -33,8 +32,7 @@ public final class Q8Activations {
             throw new IllegalArgumentException(capacity + " activations are not whole blocks of " + block);
         }
         this.block = block;
-        this.q = new byte[capacity];
-        this.wide = new short[capacity];
+        this.q = new short[capacity];
         this.d = new float[capacity / 32];
         this.sum16 = new float[capacity / 16];
         this.sum32 = new float[capacity / 32];
@@ -80,7 +78,7 @@ public final class Q8Activations {
                 scale = Float.float16ToFloat(Float.floatToFloat16(dq));
                 unrounded = dq;
             } else if (amax == 0) {
-                java.util.Arrays.fill(q, base, base + block, (byte) 0);
+                java.util.Arrays.fill(q, base, base + block, (short) 0);
                 scale = 0;
             } else {
                 float iscale = -127f / max;
@@ -91,9 +89,6 @@ public final class Q8Activations {
             }
             for (int j = base / 32; j < (base + block) / 32; j++) {
                 d[j] = scale;
-            }
-            for (int j = base; j < base + block; j++) {
-                wide[j] = q[j];
             }
             for (int g = base / 16; g < (base + block) / 16; g++) {
                 int s = 0;

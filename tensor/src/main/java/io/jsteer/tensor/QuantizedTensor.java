@@ -176,7 +176,7 @@ public abstract sealed class QuantizedTensor extends FloatTensor
      */
     float dot(Row row, Q8Activations a) {
         byte[] q = row.q;
-        short[] xq = a.wide;
+        short[] xq = a.q;
         float[] scale = row.scale, xd = a.d;
         int groups = row.n / group;
         FloatVector acc = FloatVector.zero(FS);
