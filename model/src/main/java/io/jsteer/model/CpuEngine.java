@@ -7,11 +7,14 @@ import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.Kernels;
 import io.jsteer.tensor.Parallel;
+import java.util.Arrays;
 
 /**
- * The Llama forward pass on the CPU, read top to bottom like llama2.c's run.c: weights stay in
- * the mapped file, every matrix-vector product is vectorised and split across threads, and all
- * buffers are allocated once here so that a decoded token allocates nothing.
+ * The forward pass on the CPU: {@link LlamaBlock} over a batch of rows (one token when decoding,
+ * up to {@value #PREFILL_CHUNK} prompt tokens when prefilling), read like llama2.c's run.c step by
+ * step in {@link RowOps}. Weights stay in the mapped file, every matrix product is vectorised and
+ * split across threads, and all buffers are allocated once here so that a decoded token
+ * allocates nothing.
  */
 public final class CpuEngine implements InferenceEngine {
 
@@ -24,30 +27,31 @@ public final class CpuEngine implements InferenceEngine {
     private final boolean ownsParallel;
     private final KvCache cache;
     private final RopeTable rope;
+    private final RowOps ops = new RowOps();
     private Hooks hooks;
     private LoraAdapter adapter;
     private float[] loraScratch; // [rank]
 
-    // decode state, one token
-    private final float[] x;      // [dim] residual stream
-    private final float[] xb;     // [dim] normed input of a branch / attention output
-    private final float[] xb2;    // [dim] branch output
-    private final float[] q;      // [dim]
-    private final float[] k;      // [kvDim]
-    private final float[] v;      // [kvDim]
-    private final float[] hb;     // [hidden]
-    private final float[] hb2;    // [hidden]
-    private final float[] att;    // [nHeads][capacity] attention scores
-    private final float[] logits; // [vocab]
-    private final float[][] qkv;    // {q, k, v}: outputs of the fused projection
-    private final float[][] gateUp; // {hb, hb2}
+    // row buffers, PREFILL_CHUNK rows; decoding uses row 0
+    private final float[][] x;     // [n][dim] residual stream
+    private final float[][] xb;    // [n][dim] normed input of a branch
+    private final float[][] xb2;   // [n][dim] branch output (attn_out, then mlp_out)
+    private final float[][] q;     // [n][qDim]
+    private final float[][] k;     // [n][kvDim]
+    private final float[][] v;     // [n][kvDim]
+    private final float[][] heads; // [n][qDim] attention output
+    private final float[][] hb;    // [n][hidden] gate, then silu(gate) ⊙ up
+    private final float[][] hb2;   // [n][hidden] up
+    private final float[] att;     // [nHeads][capacity] attention scores of one row
+    private final float[] norm;    // [dim] final norm of the last row
+    private final float[] logits;  // [vocab]
+    // decode fuses the q/k/v and gate/up products into one parallel pass each
     private final FloatTensor[][] qkvWeights;    // [layer] {wq, wk, wv}
     private final FloatTensor[][] gateUpWeights; // [layer] {w1, w3}
     private final int[] qkvRows;
     private final int[] gateUpRows;
-
-    // prefill state, PREFILL_CHUNK tokens
-    private final float[][] bx, bxb, bxb2, bq, bk, bv, bhb, bhb2;
+    private final float[][] qkvOut;    // {q[0], k[0], v[0]}
+    private final float[][] gateUpOut; // {hb[0], hb2[0]}
 
     public CpuEngine(LlamaConfig config, LlamaWeights weights, int capacity, Parallel parallel) {
         if (capacity < 1) {
@@ -57,38 +61,31 @@ public final class CpuEngine implements InferenceEngine {
         this.w = weights;
         this.ownsParallel = parallel == null;
         this.par = parallel == null ? Parallel.ofAvailableProcessors() : parallel;
-        this.cache = new KvCache(config, capacity);
-        this.rope = new RopeTable(config, capacity);
-        int dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
-        x = new float[dim];
-        xb = new float[dim];
-        xb2 = new float[dim];
-        q = new float[dim];
-        k = new float[kv];
-        v = new float[kv];
-        hb = new float[hid];
-        hb2 = new float[hid];
+        this.cache = new KvCache(config, capacity, PREFILL_CHUNK);
+        this.rope = new RopeTable(config, weights.ropeFactors(), capacity);
+        int n = PREFILL_CHUNK, dim = c.dim(), qd = c.qDim(), kv = c.kvDim(), hid = c.hiddenDim();
+        x = new float[n][dim];
+        xb = new float[n][dim];
+        xb2 = new float[n][dim];
+        q = new float[n][qd];
+        k = new float[n][kv];
+        v = new float[n][kv];
+        heads = new float[n][qd];
+        hb = new float[n][hid];
+        hb2 = new float[n][hid];
         att = new float[c.nHeads() * capacity];
+        norm = new float[dim];
         logits = new float[c.vocabSize()];
-        qkv = new float[][] {q, k, v};
-        gateUp = new float[][] {hb, hb2};
         qkvWeights = new FloatTensor[c.nLayers()][];
         gateUpWeights = new FloatTensor[c.nLayers()][];
         for (int l = 0; l < c.nLayers(); l++) {
             qkvWeights[l] = new FloatTensor[] {w.wq()[l], w.wk()[l], w.wv()[l]};
             gateUpWeights[l] = new FloatTensor[] {w.w1()[l], w.w3()[l]};
         }
-        qkvRows = new int[] {dim, kv, kv};
+        qkvRows = new int[] {qd, kv, kv};
         gateUpRows = new int[] {hid, hid};
-        int n = PREFILL_CHUNK;
-        bx = new float[n][dim];
-        bxb = new float[n][dim];
-        bxb2 = new float[n][dim];
-        bq = new float[n][dim];
-        bk = new float[n][kv];
-        bv = new float[n][kv];
-        bhb = new float[n][hid];
-        bhb2 = new float[n][hid];
+        qkvOut = new float[][] {q[0], k[0], v[0]};
+        gateUpOut = new float[][] {hb[0], hb2[0]};
     }
 
     @Override
@@ -111,6 +108,7 @@ public final class CpuEngine implements InferenceEngine {
      * The engine reads the adapter's current values on every token (no copy), so training steps
      * show up at once.
      */
+    @Override
     public void setAdapter(LoraAdapter adapter) {
         if (adapter != null) {
             adapter.validate(c);
@@ -132,57 +130,7 @@ public final class CpuEngine implements InferenceEngine {
     @Override
     public float[] forward(int token, int pos, boolean inPrompt) {
         checkToken(token, pos);
-        int dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
-
-        // x[dim] = embedding of the token
-        w.tokenEmbedding().copyTo((long) token * dim, x, 0, dim);
-
-        for (int l = 0; l < c.nLayers(); l++) {
-            hook(SiteKind.RESID_PRE, l, pos, inPrompt, x);
-
-            // attention: q[dim], k[kvDim], v[kvDim] from the normed stream
-            Kernels.rmsnorm(xb, x, w.attnNorm()[l], dim, c.rmsEps());
-            Kernels.matvecs(qkvWeights[l], xb, qkv, qkvRows, dim, par);
-            if (adapter != null) {
-                lora(l, LoraTarget.Q, xb, q);
-                lora(l, LoraTarget.K, xb, k);
-                lora(l, LoraTarget.V, xb, v);
-            }
-            rope.rotate(q, c.nHeads(), pos);
-            rope.rotate(k, c.nKvHeads(), pos);
-            System.arraycopy(k, 0, cache.keys[l], pos * kvDim, kvDim);
-            System.arraycopy(v, 0, cache.values[l], pos * kvDim, kvDim);
-
-            // xb[dim] = softmax(q·Kᵀ/√hs)·V per head, over positions 0..pos
-            attend(l, q, 0, pos, xb);
-            hook(SiteKind.ATTN_HEADS, l, pos, inPrompt, xb);
-
-            // xb2[dim] = wo · xb; x += xb2
-            Kernels.matvec(w.wo()[l], xb, xb2, dim, dim, par);
-            lora(l, LoraTarget.O, xb, xb2);
-            hook(SiteKind.ATTN_OUT, l, pos, inPrompt, xb2);
-            Kernels.add(x, xb2, dim);
-
-            // feed-forward: xb2[dim] = w2 · (silu(w1·xb) ⊙ (w3·xb)); x += xb2
-            Kernels.rmsnorm(xb, x, w.ffnNorm()[l], dim, c.rmsEps());
-            Kernels.matvecs(gateUpWeights[l], xb, gateUp, gateUpRows, dim, par);
-            if (adapter != null) {
-                lora(l, LoraTarget.GATE, xb, hb);
-                lora(l, LoraTarget.UP, xb, hb2);
-            }
-            Kernels.swiglu(hb, hb2, hid);
-            Kernels.matvec(w.w2()[l], hb, xb2, dim, hid, par);
-            lora(l, LoraTarget.DOWN, hb, xb2);
-            hook(SiteKind.MLP_OUT, l, pos, inPrompt, xb2);
-            Kernels.add(x, xb2, dim);
-
-            hook(SiteKind.RESID_POST, l, pos, inPrompt, x);
-        }
-
-        // logits[vocab] = classifier · rmsnorm(x)
-        Kernels.rmsnorm(xb, x, w.outputNorm(), dim, c.rmsEps());
-        Kernels.matvec(w.classifier(), xb, logits, c.vocabSize(), dim, par);
-        return logits;
+        return rows(new int[] {token}, 0, 1, pos, inPrompt);
     }
 
     @Override
@@ -195,108 +143,188 @@ public final class CpuEngine implements InferenceEngine {
         }
         for (int done = 0; done < tokens.length; done += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, tokens.length - done);
-            prefillChunk(tokens, done, n, start + done);
+            rows(tokens, done, n, start + done, true);
         }
-        // logits of the last prompt token
-        int last = (tokens.length - 1) % PREFILL_CHUNK;
-        Kernels.rmsnorm(xb, bx[last], w.outputNorm(), c.dim(), c.rmsEps());
-        Kernels.matvec(w.classifier(), xb, logits, c.vocabSize(), c.dim(), par);
         return logits;
     }
 
-    /** The same computation as {@link #forward} for n tokens at once, each weight row reused n times. */
-    private void prefillChunk(int[] tokens, int from, int n, int start) {
-        int dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
+    /** Tokens {@code from .. from+n-1} at positions {@code start ..}: every block, then the logits of the last row. */
+    private float[] rows(int[] tokens, int from, int n, int start, boolean inPrompt) {
+        int dim = c.dim();
+        ops.n = n;
+        ops.start = start;
+        ops.inPrompt = inPrompt;
+        // x[n, dim] = embeddings of the tokens
         for (int t = 0; t < n; t++) {
-            w.tokenEmbedding().copyTo((long) tokens[from + t] * dim, bx[t], 0, dim);
+            w.tokenEmbedding().copyTo((long) tokens[from + t] * dim, x[t], 0, dim);
         }
         for (int l = 0; l < c.nLayers(); l++) {
-            for (int t = 0; t < n; t++) {
-                hook(SiteKind.RESID_PRE, l, start + t, true, bx[t]);
-                Kernels.rmsnorm(bxb[t], bx[t], w.attnNorm()[l], dim, c.rmsEps());
-            }
-            Kernels.matmul(w.wq()[l], bxb, bq, n, dim, dim, par);
-            Kernels.matmul(w.wk()[l], bxb, bk, n, kvDim, dim, par);
-            Kernels.matmul(w.wv()[l], bxb, bv, n, kvDim, dim, par);
-            for (int t = 0; t < n; t++) {
-                int pos = start + t;
-                if (adapter != null) {
-                    lora(l, LoraTarget.Q, bxb[t], bq[t]);
-                    lora(l, LoraTarget.K, bxb[t], bk[t]);
-                    lora(l, LoraTarget.V, bxb[t], bv[t]);
+            LlamaBlock.forward(c, w, l, x, ops);
+        }
+        // logits[vocab] = classifier · rmsnorm(x[n-1])
+        Kernels.rmsnorm(norm, x[n - 1], w.outputNorm(), dim, c.rmsEps());
+        Kernels.matvec(w.classifier(), norm, logits, c.vocabSize(), dim, par);
+        return logits;
+    }
+
+    /**
+     * Each step of a block on rows {@code 0..n-1} of the engine's buffers, row t at position
+     * {@code start + t}. Steps write into the buffer that belongs to their output (norms into xb,
+     * q into q, ...) or in place, so the block runs without allocating.
+     */
+    private final class RowOps implements BlockOps<float[][]> {
+        int n, start;
+        boolean inPrompt;
+        private int fusedQkv = -1, fusedGateUp = -1; // block whose fused decode product is in q/k/v, hb/hb2
+
+        @Override
+        public float[][] site(SiteKind kind, int layer, float[][] a) {
+            if (hooks != null) {
+                for (int t = 0; t < n; t++) {
+                    hooks.run(kind, layer, start + t, inPrompt, a[t]);
                 }
-                rope.rotate(bq[t], c.nHeads(), pos);
-                rope.rotate(bk[t], c.nKvHeads(), pos);
-                System.arraycopy(bk[t], 0, cache.keys[l], pos * kvDim, kvDim);
-                System.arraycopy(bv[t], 0, cache.values[l], pos * kvDim, kvDim);
             }
-            // causal: token t sees positions up to start + t, all of which are now cached
+            return a;
+        }
+
+        @Override
+        public float[][] rmsNorm(float[][] a, float[] weight) {
             for (int t = 0; t < n; t++) {
-                attend(l, bq[t], 0, start + t, bxb[t]);
-                hook(SiteKind.ATTN_HEADS, l, start + t, true, bxb[t]);
+                Kernels.rmsnorm(xb[t], a[t], weight, c.dim(), c.rmsEps());
             }
-            Kernels.matmul(w.wo()[l], bxb, bxb2, n, dim, dim, par);
-            for (int t = 0; t < n; t++) {
-                lora(l, LoraTarget.O, bxb[t], bxb2[t]);
-                hook(SiteKind.ATTN_OUT, l, start + t, true, bxb2[t]);
-                Kernels.add(bx[t], bxb2[t], dim);
-                Kernels.rmsnorm(bxb[t], bx[t], w.ffnNorm()[l], dim, c.rmsEps());
-            }
-            Kernels.matmul(w.w1()[l], bxb, bhb, n, hid, dim, par);
-            Kernels.matmul(w.w3()[l], bxb, bhb2, n, hid, dim, par);
-            for (int t = 0; t < n; t++) {
-                if (adapter != null) {
-                    lora(l, LoraTarget.GATE, bxb[t], bhb[t]);
-                    lora(l, LoraTarget.UP, bxb[t], bhb2[t]);
+            return xb;
+        }
+
+        @Override
+        public float[][] project(int layer, LoraTarget target, float[][] in) {
+            float[][] out = switch (target) {
+                case Q -> q;
+                case K -> k;
+                case V -> v;
+                case O, DOWN -> xb2;
+                case GATE -> hb;
+                case UP -> hb2;
+            };
+            int rows = target.outFeatures(c), cols = target.inFeatures(c);
+            if (n > 1) {
+                Kernels.matmul(w.projection(layer, target), in, out, n, rows, cols, par);
+            } else if (target == LoraTarget.Q || target == LoraTarget.GATE) {
+                // one token: the sibling products (k, v / up) share the input, so run them in the same pass
+                boolean qkv = target == LoraTarget.Q;
+                Kernels.matvecs(qkv ? qkvWeights[layer] : gateUpWeights[layer], in[0],
+                        qkv ? qkvOut : gateUpOut,
+                        qkv ? qkvRows : gateUpRows, cols, par);
+                if (qkv) {
+                    fusedQkv = layer;
+                } else {
+                    fusedGateUp = layer;
                 }
-                Kernels.swiglu(bhb[t], bhb2[t], hid);
+            } else if (!((target == LoraTarget.K || target == LoraTarget.V) && fusedQkv == layer)
+                    && !(target == LoraTarget.UP && fusedGateUp == layer)) {
+                Kernels.matvec(w.projection(layer, target), in[0], out[0], rows, cols, par);
             }
-            Kernels.matmul(w.w2()[l], bhb, bxb2, n, dim, hid, par);
+            float[] bias = w.bias(layer, target);
             for (int t = 0; t < n; t++) {
-                lora(l, LoraTarget.DOWN, bhb[t], bxb2[t]);
-                hook(SiteKind.MLP_OUT, l, start + t, true, bxb2[t]);
-                Kernels.add(bx[t], bxb2[t], dim);
-                hook(SiteKind.RESID_POST, l, start + t, true, bx[t]);
+                if (bias != null) {
+                    Kernels.add(out[t], bias, rows);
+                }
+                if (adapter != null) {
+                    adapter.addTo(layer, target, in[t], out[t], loraScratch);
+                }
             }
+            if (target == LoraTarget.V) {
+                fusedQkv = -1;
+            } else if (target == LoraTarget.UP) {
+                fusedGateUp = -1;
+            }
+            return out;
+        }
+
+        @Override
+        public float[][] headNorm(float[][] a, float[] weight, int nHeads) {
+            int hs = c.headSize();
+            for (int t = 0; t < n; t++) {
+                for (int h = 0; h < nHeads; h++) {
+                    // y = x / rms(x) ⊙ weight over the head's hs values, in place
+                    int o = h * hs;
+                    float ss = 0;
+                    for (int i = 0; i < hs; i++) {
+                        ss += a[t][o + i] * a[t][o + i];
+                    }
+                    float inv = (float) (1.0 / Math.sqrt(ss / hs + c.rmsEps()));
+                    for (int i = 0; i < hs; i++) {
+                        a[t][o + i] = a[t][o + i] * inv * weight[i];
+                    }
+                }
+            }
+            return a;
+        }
+
+        @Override
+        public float[][] rope(float[][] a, int nHeads) {
+            for (int t = 0; t < n; t++) {
+                rope.rotate(a[t], nHeads, start + t);
+            }
+            return a;
+        }
+
+        @Override
+        public float[][] attention(int layer, float[][] qs, float[][] ks, float[][] vs) {
+            int kvDim = c.kvDim();
+            for (int t = 0; t < n; t++) {
+                int slot = cache.slot(start + t);
+                System.arraycopy(ks[t], 0, cache.keys[layer], slot * kvDim, kvDim);
+                System.arraycopy(vs[t], 0, cache.values[layer], slot * kvDim, kvDim);
+            }
+            // causal: row t sees positions up to start + t, all of which are now cached
+            for (int t = 0; t < n; t++) {
+                attend(layer, qs[t], start + t, heads[t]);
+            }
+            return heads;
+        }
+
+        @Override
+        public float[][] swiglu(float[][] gate, float[][] up) {
+            for (int t = 0; t < n; t++) {
+                Kernels.swiglu(gate[t], up[t], c.hiddenDim());
+            }
+            return gate;
+        }
+
+        @Override
+        public float[][] add(float[][] a, float[][] b) {
+            for (int t = 0; t < n; t++) {
+                Kernels.add(a[t], b[t], c.dim());
+            }
+            return a;
         }
     }
 
     /**
-     * Multi-head attention of one query (at {@code pos}) over cached positions 0..pos of layer l,
-     * heads in parallel; query head h reads KV head h / kvGroup (grouped-query attention).
+     * Multi-head attention of one query (at {@code pos}) over the cached positions it sees
+     * (0..pos, or the sliding window ending at pos) of layer l, heads in parallel; query head h
+     * reads KV head h / kvGroup (grouped-query attention).
      */
-    private void attend(int l, float[] query, int queryOffset, int pos, float[] out) {
+    private void attend(int l, float[] query, int pos, float[] out) {
         int hs = c.headSize(), kvDim = c.kvDim(), group = c.kvGroup(), cap = cache.capacity();
+        int first = c.firstVisible(pos), seen = pos - first + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] keys = cache.keys[l], values = cache.values[l];
-        par.forRange(c.nHeads(), Math.max(1, Kernels.MIN_WORK_PER_TASK / (2 * (pos + 1) * hs)), (h0, h1) -> {
+        par.forRange(c.nHeads(), Math.max(1, Kernels.MIN_WORK_PER_TASK / (2 * seen * hs)), (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
-                int qo = queryOffset + h * hs;
+                int qo = h * hs;
                 int kvo = (h / group) * hs;
                 int ao = h * cap;
-                for (int t = 0; t <= pos; t++) {
-                    att[ao + t] = Kernels.dot(query, qo, keys, t * kvDim + kvo, hs) * scale;
+                for (int i = 0; i < seen; i++) {
+                    att[ao + i] = Kernels.dot(query, qo, keys, cache.slot(first + i) * kvDim + kvo, hs) * scale;
                 }
-                Kernels.softmax(att, ao, pos + 1);
-                java.util.Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
-                for (int t = 0; t <= pos; t++) {
-                    Kernels.axpy(att[ao + t], values, t * kvDim + kvo, out, h * hs, hs);
+                Kernels.softmax(att, ao, seen);
+                Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
+                for (int i = 0; i < seen; i++) {
+                    Kernels.axpy(att[ao + i], values, cache.slot(first + i) * kvDim + kvo, out, h * hs, hs);
                 }
             }
         });
-    }
-
-    /** out += s·B(A in) of the adapter's projection, if an adapter is set and targets it. */
-    private void lora(int layer, LoraTarget target, float[] in, float[] out) {
-        if (adapter != null) {
-            adapter.addTo(layer, target, in, out, loraScratch);
-        }
-    }
-
-    private void hook(SiteKind kind, int layer, int pos, boolean inPrompt, float[] act) {
-        if (hooks != null) {
-            hooks.run(kind, layer, pos, inPrompt, act);
-        }
     }
 
     @Override

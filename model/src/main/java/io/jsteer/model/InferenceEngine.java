@@ -2,6 +2,7 @@ package io.jsteer.model;
 
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.lora.LoraAdapter;
 
 /**
  * The inference path: tokens go in one position at a time (or a prompt in a batch), keys and
@@ -38,6 +39,13 @@ public interface InferenceEngine extends AutoCloseable {
     default void setInterventions(InterventionSet interventions) {
         setHooks(interventions == null || interventions.isEmpty() ? null : interventions.toHooks(config()));
     }
+
+    /**
+     * A LoRA adapter on the frozen projections from now on ({@code y += s·B(A x)}), or {@code null}
+     * for none. An engine that cannot apply some of the adapter's targets must refuse it here,
+     * naming them, rather than run without them.
+     */
+    void setAdapter(LoraAdapter adapter);
 
     @Override
     void close();

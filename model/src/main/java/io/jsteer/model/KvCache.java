@@ -1,23 +1,41 @@
 package io.jsteer.model;
 
-/** Keys and values of every processed position, {@code [layer][position * kvDim]}. */
+/**
+ * Keys and values of processed positions, {@code [layer][slot * kvDim]}. Without a sliding
+ * window every position has its own slot. With one (Mistral v0.1) only the last {@code window}
+ * positions are ever read, so the cache is a ring of {@code window + slack} slots (position p in
+ * slot p mod slots): memory stays bounded however long the context; the slack keeps the keys
+ * that earlier rows of a prefill batch still need while later rows of the batch are written.
+ */
 public final class KvCache {
 
     final float[][] keys;
     final float[][] values;
     private final int capacity;
+    private final int slots;
 
     public KvCache(LlamaConfig c, int capacity) {
-        long bytes = 2L * c.nLayers() * capacity * c.kvDim() * Float.BYTES;
-        if ((long) capacity * c.kvDim() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("KV cache of " + capacity + " positions is too large ("
-                    + bytes / (1 << 20) + " MiB per layer pair); lower the context length");
-        }
+        this(c, capacity, 0);
+    }
+
+    /** @param slack rows written at once (the prefill batch) beyond the window */
+    public KvCache(LlamaConfig c, int capacity, int slack) {
         this.capacity = capacity;
-        this.keys = new float[c.nLayers()][capacity * c.kvDim()];
-        this.values = new float[c.nLayers()][capacity * c.kvDim()];
+        this.slots = c.slidingWindow() > 0 ? Math.min(capacity, c.slidingWindow() + slack) : capacity;
+        long bytes = 2L * c.nLayers() * slots * c.kvDim() * Float.BYTES;
+        if ((long) slots * c.kvDim() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("KV cache of " + slots + " positions is too large ("
+                    + bytes / (1 << 20) + " MiB in all); lower the context length");
+        }
+        this.keys = new float[c.nLayers()][slots * c.kvDim()];
+        this.values = new float[c.nLayers()][slots * c.kvDim()];
     }
 
     /** Positions the cache can hold. */
     public int capacity() { return capacity; }
+
+    /** Where position {@code pos} is kept. */
+    int slot(int pos) {
+        return pos % slots;
+    }
 }

@@ -50,6 +50,11 @@ public final class ModelLoader {
             }
 
             @Override
+            public java.util.Set<String> names() {
+                return file.tensors().keySet();
+            }
+
+            @Override
             public FloatTensor get(String name, long... shape) {
                 TensorData t = file.tensor(name);
                 if (!Arrays.equals(t.shape(), shape)) {

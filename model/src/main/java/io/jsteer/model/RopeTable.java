@@ -12,30 +12,48 @@ public final class RopeTable {
     private final float[] sin;
 
     public RopeTable(LlamaConfig c, int maxPositions) {
+        this(c, null, maxPositions);
+    }
+
+    /** @param factors the weights' {@code rope_freqs} divisors, or null */
+    public RopeTable(LlamaConfig c, float[] factors, int maxPositions) {
         this.half = c.headSize() / 2;
         this.style = c.ropeStyle();
         this.cos = new float[maxPositions * half];
         this.sin = new float[maxPositions * half];
+        double[] freq = frequencies(c, factors);
         for (int i = 0; i < half; i++) {
-            double freq = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headSize());
-            if (c.ropeScaling() != null) {
-                freq = c.ropeScaling().scale(freq);
-            }
             for (int p = 0; p < maxPositions; p++) {
-                double angle = p * freq;
+                double angle = p * freq[i];
                 cos[p * half + i] = (float) Math.cos(angle);
                 sin[p * half + i] = (float) Math.sin(angle);
             }
         }
     }
 
-    /** Inverse frequencies used for dimension pair i (for the trainable path and tests). */
+    /** Inverse frequencies used for dimension pair i, without RoPE factors. */
     public static double[] frequencies(LlamaConfig c) {
+        return frequencies(c, null);
+    }
+
+    /**
+     * The one definition of the rotary frequencies, for every path (CPU, trainable, GPU): pair i
+     * turns by {@code theta^(-2i/headSize)} per position, rescaled for Llama 3 when the config
+     * says so, and divided by {@code factors[i]} when the file carries llama.cpp's
+     * {@code rope_freqs} tensor (how converted Llama 3.1+ files store that same scaling).
+     */
+    public static double[] frequencies(LlamaConfig c, float[] factors) {
         double[] f = new double[c.headSize() / 2];
+        if (factors != null && factors.length != f.length) {
+            throw new IllegalArgumentException("rope_freqs has " + factors.length + " values, the head size needs " + f.length);
+        }
         for (int i = 0; i < f.length; i++) {
             f[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headSize());
             if (c.ropeScaling() != null) {
                 f[i] = c.ropeScaling().scale(f[i]);
+            }
+            if (factors != null) {
+                f[i] /= factors[i];
             }
         }
         return f;

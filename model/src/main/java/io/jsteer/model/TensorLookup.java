@@ -7,6 +7,9 @@ public interface TensorLookup {
 
     boolean has(String name);
 
+    /** Every tensor name the source holds, so that a loader can refuse the ones it does not know. */
+    java.util.Set<String> names();
+
     /**
      * The tensor called {@code name}, checked to have exactly {@code shape} (outermost first,
      * {@code [out, in]} for matrices).

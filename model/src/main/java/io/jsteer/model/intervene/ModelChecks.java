@@ -14,11 +14,12 @@ final class ModelChecks {
         }
     }
 
-    /** Every site is {@code dim} wide (attn_heads too: nHeads × headSize = dim). */
+    /** Sites are {@code dim} wide, attn_heads {@code nHeads × headSize} (the same except in models like Qwen3). */
     static void width(LlamaConfig c, Site site, String what, int values) {
-        if (values != c.dim()) {
-            throw new IllegalArgumentException(what + " has " + values + " values, model width is " + c.dim()
-                    + " (site " + site + ")");
+        int width = c.siteWidth(site.kind());
+        if (values != width) {
+            throw new IllegalArgumentException(what + " has " + values + " values, the model's width at "
+                    + site.kind().label() + " is " + width + " (site " + site + ")");
         }
     }
 }

@@ -281,8 +281,7 @@ public final class LoraAdapter {
                 merged[t.ordinal()][l] = FloatTensor.of(values);
             }
         }
-        return new LlamaWeights(w.tokenEmbedding(), w.attnNorm(), merged[0], merged[1], merged[2], merged[3],
-                w.ffnNorm(), merged[4], merged[6], merged[5], w.outputNorm(), w.classifier());
+        return w.withProjections(merged[0], merged[1], merged[2], merged[3], merged[4], merged[6], merged[5]);
     }
 
     /**

@@ -27,14 +27,19 @@ public enum LoraTarget {
 
     public int outFeatures(LlamaConfig c) {
         return switch (this) {
-            case Q, O, DOWN -> c.dim();
+            case O, DOWN -> c.dim();
+            case Q -> c.qDim();
             case K, V -> c.kvDim();
             case GATE, UP -> c.hiddenDim();
         };
     }
 
     public int inFeatures(LlamaConfig c) {
-        return this == DOWN ? c.hiddenDim() : c.dim();
+        return switch (this) {
+            case DOWN -> c.hiddenDim();
+            case O -> c.qDim();
+            default -> c.dim();
+        };
     }
 
     public static LoraTarget parse(String s) {

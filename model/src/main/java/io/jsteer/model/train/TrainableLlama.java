@@ -4,6 +4,8 @@ import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.RopeStyle;
+import io.jsteer.model.BlockOps;
+import io.jsteer.model.LlamaBlock;
 import io.jsteer.model.RopeTable;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.intervene.TapeHooks;
@@ -51,7 +53,7 @@ public final class TrainableLlama {
         this.c = config;
         this.w = weights;
         RopeLayout layout = config.ropeStyle() == RopeStyle.NEOX ? RopeLayout.NEOX : RopeLayout.NORMAL;
-        this.rope = new RopeFrequencies(config.headSize(), layout, RopeTable.frequencies(config));
+        this.rope = new RopeFrequencies(config.headSize(), layout, RopeTable.frequencies(config, weights.ropeFactors()));
     }
 
     public static TrainableLlama of(LoadedModel model) {
@@ -96,31 +98,71 @@ public final class TrainableLlama {
 
     /** Block {@code l}: resid_pre {@code x[T, dim]} → resid_post {@code [T, dim]}, with the hooks and adapter of {@code options}. */
     private Var block(Tape tape, int l, Var x, ForwardOptions options) {
-        TapeHooks hooks = options.hooks();
-        int p = options.promptLength();
-        int dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
-        double eps = c.rmsEps();
-        x = site(tape, hooks, SiteKind.RESID_PRE, l, x, p);
+        return LlamaBlock.forward(c, w, l, x, new TapeOps(tape, options));
+    }
 
-        // attention: q[T, dim], k[T, kvDim], v[T, kvDim] from the normed stream, RoPE on q and k
-        Var h = tape.rmsNorm(x, tape.constant(w.attnNorm()[l], dim), eps);
-        Var q = tape.rope(project(tape, options, l, LoraTarget.Q, h, w.wq()[l], dim), rope, 0);
-        Var k = tape.rope(project(tape, options, l, LoraTarget.K, h, w.wk()[l], kvDim), rope, 0);
-        Var v = project(tape, options, l, LoraTarget.V, h, w.wv()[l], kvDim);
-        Var heads = tape.attention(q, k, v, c.nHeads(), c.nKvHeads(), c.headSize()); // [T, dim]
-        heads = site(tape, hooks, SiteKind.ATTN_HEADS, l, heads, p);
-        Var attnOut = site(tape, hooks, SiteKind.ATTN_OUT, l, project(tape, options, l, LoraTarget.O, heads, w.wo()[l], dim), p);
-        x = tape.add(x, attnOut);
+    /** The block's steps as taped ops over {@code [T, width]} Vars; row t is at position t. */
+    private final class TapeOps implements BlockOps<Var> {
+        private final Tape tape;
+        private final ForwardOptions options;
 
-        // feed-forward: w2 · (silu(w1·h) ⊙ (w3·h)), gate and up [T, hid]
-        h = tape.rmsNorm(x, tape.constant(w.ffnNorm()[l], dim), eps);
-        Var gate = project(tape, options, l, LoraTarget.GATE, h, w.w1()[l], hid);
-        Var up = project(tape, options, l, LoraTarget.UP, h, w.w3()[l], hid);
-        Var down = project(tape, options, l, LoraTarget.DOWN, tape.swiglu(gate, up), w.w2()[l], dim);
-        Var mlpOut = site(tape, hooks, SiteKind.MLP_OUT, l, down, p);
-        x = tape.add(x, mlpOut);
+        TapeOps(Tape tape, ForwardOptions options) {
+            this.tape = tape;
+            this.options = options;
+        }
 
-        return site(tape, hooks, SiteKind.RESID_POST, l, x, p);
+        @Override
+        public Var site(SiteKind kind, int layer, Var x) {
+            TapeHooks hooks = options.hooks();
+            return hooks == null ? x : hooks.run(tape, kind, layer, x, options.promptLength());
+        }
+
+        @Override
+        public Var rmsNorm(Var x, float[] weight) {
+            return tape.rmsNorm(x, tape.constant(weight, weight.length), c.rmsEps());
+        }
+
+        /**
+         * {@code x Wᵀ} with the frozen weight, its bias, plus the adapter's side path when it adapts
+         * this block and projection (its input dropped out in a training pass).
+         */
+        @Override
+        public Var project(int layer, LoraTarget target, Var x) {
+            Var y = tape.linear(x, w.projection(layer, target), target.outFeatures(c));
+            float[] bias = w.bias(layer, target);
+            if (bias != null) {
+                y = tape.add(y, tape.constant(bias, bias.length));
+            }
+            LoraAdapter lora = options.adapter();
+            return lora == null ? y : lora.apply(tape, layer, target, x, y, options.dropoutSeed());
+        }
+
+        @Override
+        public Var headNorm(Var x, float[] weight, int heads) {
+            int rows = x.rows(), hs = c.headSize();
+            Var perHead = tape.reshape(x, rows * heads, hs); // [T*heads, hs]
+            return tape.reshape(tape.rmsNorm(perHead, tape.constant(weight, hs), c.rmsEps()), rows, heads * hs);
+        }
+
+        @Override
+        public Var rope(Var x, int heads) {
+            return tape.rope(x, rope, 0);
+        }
+
+        @Override
+        public Var attention(int layer, Var q, Var k, Var v) {
+            return tape.attention(q, k, v, c.nHeads(), c.nKvHeads(), c.headSize(), c.slidingWindow()); // [T, qDim]
+        }
+
+        @Override
+        public Var swiglu(Var gate, Var up) {
+            return tape.swiglu(gate, up);
+        }
+
+        @Override
+        public Var add(Var x, Var y) {
+            return tape.add(x, y);
+        }
     }
 
     /** {@link #logits} inside a no-grad scope: an evaluation that records nothing. */
@@ -128,21 +170,6 @@ public final class TrainableLlama {
         try (NoGrad _ = tape.noGrad()) {
             return logits(tape, tokens, options);
         }
-    }
-
-    /**
-     * {@code x Wᵀ} with the frozen weight, plus the adapter's side path when it adapts this block and
-     * projection (its input dropped out in a training pass).
-     */
-    private static Var project(Tape tape, ForwardOptions options, int layer, LoraTarget target, Var x, FloatTensor weight,
-                               int out) {
-        Var y = tape.linear(x, weight, out);
-        LoraAdapter lora = options.adapter();
-        return lora == null ? y : lora.apply(tape, layer, target, x, y, options.dropoutSeed());
-    }
-
-    private static Var site(Tape tape, TapeHooks hooks, SiteKind kind, int layer, Var x, int promptLength) {
-        return hooks == null ? x : hooks.run(tape, kind, layer, x, promptLength);
     }
 
     private void checkTokens(int[] tokens) {

@@ -98,7 +98,7 @@ class InterventionKindsTest {
         LlamaConfig c = new LlamaConfig(64, 172, 5, 8, 4, 512, 512, 1e-5f, 10000f, RopeStyle.NORMAL, null, true);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> InterventionSet.of(AddVector.of(Site.parse("resid_post:2"), new float[288], 1, Positions.ALL)).toHooks(c));
-        assertTrue(e.getMessage().startsWith("vector has 288 values, model width is 64"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("vector has 288 values, the model's width at resid_post is 64"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> InterventionSet.of(AddVector.of(Site.parse("resid_post:7"), new float[64], 1, Positions.ALL)).toTapeHooks(c));
         assertTrue(e.getMessage().startsWith("layer 7 but the model has 5 blocks"), e.getMessage());

@@ -3,19 +3,20 @@ package io.jsteer.tensor.autograd;
 /**
  * Causal scaled-dot-product self-attention with grouped KV heads. Shapes: q {@code [T,
  * nHeads*hs]}, k and v {@code [T, nKvHeads*hs]}, output {@code [T, nHeads*hs]}; query head h
- * reads KV head {@code h / (nHeads/nKvHeads)} and row t sees rows 0..t only. The attention
+ * reads KV head {@code h / (nHeads/nKvHeads)} and row t sees rows 0..t only (or, with a sliding
+ * window of w, rows max(0, t-w+1)..t, as Mistral v0.1). The attention
  * probabilities are kept ({@code nHeads·T·T} doubles) for the backward pass.
  */
 final class Attention implements Node {
 
     private final Tape tape;
     private final Var q, k, v, out;
-    private final int heads, kvHeads, hs, t;
+    private final int heads, kvHeads, hs, t, window;
     private final double scale;
     /** probs[h][i][j] at ((h*T)+i)*T + j, zero above the diagonal. */
     private final double[] probs;
 
-    private Attention(Tape tape, Var q, Var k, Var v, Var out, int heads, int kvHeads, int hs, double[] probs) {
+    private Attention(Tape tape, Var q, Var k, Var v, Var out, int heads, int kvHeads, int hs, int window, double[] probs) {
         this.tape = tape;
         this.q = q;
         this.k = k;
@@ -24,17 +25,23 @@ final class Attention implements Node {
         this.heads = heads;
         this.kvHeads = kvHeads;
         this.hs = hs;
+        this.window = window;
         this.t = q.rows();
         this.scale = 1 / Math.sqrt(hs);
         this.probs = probs;
     }
 
-    static Var apply(Tape tape, Var q, Var k, Var v, int heads, int kvHeads, int hs) {
+    /** First row that row i sees. */
+    private static int first(int i, int window) {
+        return window > 0 ? Math.max(0, i - window + 1) : 0;
+    }
+
+    static Var apply(Tape tape, Var q, Var k, Var v, int heads, int kvHeads, int hs, int window) {
         int t = q.rows();
         if (q.cols() != heads * hs || k.cols() != kvHeads * hs || !k.sameShape(v) || k.rows() != t
-                || heads % kvHeads != 0) {
+                || heads % kvHeads != 0 || window < 0) {
             throw new IllegalArgumentException("attention shapes: q " + q + ", k " + k + ", v " + v
-                    + " for " + heads + " heads, " + kvHeads + " kv heads of " + hs);
+                    + " for " + heads + " heads, " + kvHeads + " kv heads of " + hs + ", window " + window);
         }
         int qc = heads * hs, kc = kvHeads * hs, group = heads / kvHeads;
         double scale = 1 / Math.sqrt(hs);
@@ -46,19 +53,20 @@ final class Attention implements Node {
                 int kvOff = (h / group) * hs;
                 for (int i = 0; i < t; i++) {
                     int p = (h * t + i) * t;
+                    int lo = first(i, window);
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j <= i; j++) {
+                    for (int j = lo; j <= i; j++) {
                         double s = qs.dot(i * qc + h * hs, ks, j * kc + kvOff, hs) * scale;
                         probs[p + j] = s;
                         max = Math.max(max, s);
                     }
                     double sum = 0;
-                    for (int j = 0; j <= i; j++) {
+                    for (int j = lo; j <= i; j++) {
                         double e = Math.exp(probs[p + j] - max);
                         probs[p + j] = e;
                         sum += e;
                     }
-                    for (int j = 0; j <= i; j++) {
+                    for (int j = lo; j <= i; j++) {
                         probs[p + j] /= sum;
                         y.axpy(i * qc + h * hs, probs[p + j], vs, j * kc + kvOff, hs);
                     }
@@ -67,7 +75,7 @@ final class Attention implements Node {
         });
         Var out = tape.result(q.shape(), y, q, k, v);
         if (out.requiresGrad()) {
-            tape.record(new Attention(tape, q, k, v, out, heads, kvHeads, hs, probs));
+            tape.record(new Attention(tape, q, k, v, out, heads, kvHeads, hs, window, probs));
         }
         return out;
     }
@@ -91,8 +99,9 @@ final class Attention implements Node {
                     for (int i = 0; i < t; i++) {
                         int p = (h * t + i) * t;
                         int row = i * qc + h * hs;
+                        int lo = first(i, window);
                         double weighted = 0;
-                        for (int j = 0; j <= i; j++) {
+                        for (int j = lo; j <= i; j++) {
                             double dp = g.dot(row, vs, j * kc + kvOff, hs);
                             dScore[j] = dp;
                             weighted += probs[p + j] * dp;
@@ -100,7 +109,7 @@ final class Attention implements Node {
                                 gv.axpy(j * kc + kvOff, probs[p + j], g, row, hs);
                             }
                         }
-                        for (int j = 0; j <= i; j++) {
+                        for (int j = lo; j <= i; j++) {
                             double ds = probs[p + j] * (dScore[j] - weighted) * scale;
                             if (gq != null) {
                                 gq.axpy(row, ds, ks, j * kc + kvOff, hs);

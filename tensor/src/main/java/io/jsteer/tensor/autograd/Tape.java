@@ -293,7 +293,12 @@ public final class Tape {
      * {@code [T, kvHeads*hs]} → {@code [T, heads*hs]}.
      */
     public Var attention(Var q, Var k, Var v, int heads, int kvHeads, int headSize) {
-        return Attention.apply(this, q, k, v, heads, kvHeads, headSize);
+        return Attention.apply(this, q, k, v, heads, kvHeads, headSize, 0);
+    }
+
+    /** {@link #attention} where row t sees only the last {@code window} rows up to itself (0: all). */
+    public Var attention(Var q, Var k, Var v, int heads, int kvHeads, int headSize, int window) {
+        return Attention.apply(this, q, k, v, heads, kvHeads, headSize, window);
     }
 
     public Var softmax(Var x) { return Softmax.apply(this, x, false); }
