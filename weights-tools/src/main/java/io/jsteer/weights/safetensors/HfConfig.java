@@ -13,18 +13,23 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The fields of a Hugging Face llama config.json that the model needs, with HF's defaults
- * (LlamaConfig) for the optional ones.
+ * The fields of a Hugging Face config.json that the model needs, with HF's defaults for the
+ * optional ones. {@code architecture} is the GGUF architecture of the family ({@code model_type}
+ * llama and mistral → llama, qwen2, qwen3); {@code slidingWindow} is Mistral v0.1's window, 0 for none.
  */
 public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers, int numAttentionHeads,
                        int numKeyValueHeads, long maxPositionEmbeddings, double rmsNormEps, double ropeTheta,
                        Integer headDim, Long vocabSize, Boolean tieWordEmbeddings, RopeScaling ropeScaling,
-                       String name) {
+                       String name, String architecture, long slidingWindow) {
 
     /** config.json's rope_scaling (llama3 style carries all fields; linear only a factor). */
     public record RopeScaling(String type, Double factor, Double lowFreqFactor, Double highFreqFactor,
                               Long originalContextLength) {
     }
+
+    /** config.json's model_type → GGUF general.architecture (Mistral is a llama with a window). */
+    private static final Map<String, String> FAMILIES = Map.of("llama", "llama", "mistral", "llama", "qwen2", "qwen2",
+            "qwen3", "qwen3");
 
     public static HfConfig read(Path configJson) {
         JsonNode root;
@@ -65,6 +70,21 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
                     rs.hasNonNull("original_max_position_embeddings")
                             ? positiveLong(configJson, rs, "original_max_position_embeddings") : null);
         }
+        String modelType = root.hasNonNull("model_type") ? root.get("model_type").asText() : "llama";
+        String arch = FAMILIES.get(modelType);
+        if (arch == null) {
+            throw new WeightFormatException(configJson, "model_type", "is not a family jsteer runs (it runs "
+                    + String.join(", ", new java.util.TreeSet<>(FAMILIES.keySet())) + ")", modelType);
+        }
+        if (root.hasNonNull("attention_bias") && root.get("attention_bias").asBoolean() && !arch.equals("qwen2")) {
+            throw new WeightFormatException(configJson, "attention_bias", "true is not supported for model_type " + modelType);
+        }
+        // Mistral v0.1 states its window; Qwen2 configs carry one that is used only when use_sliding_window is true
+        long window = 0;
+        if (root.hasNonNull("sliding_window") && (modelType.equals("mistral")
+                || root.hasNonNull("use_sliding_window") && root.get("use_sliding_window").asBoolean())) {
+            window = positiveLong(configJson, root, "sliding_window");
+        }
         return new HfConfig(hidden, positiveInt(configJson, root, "intermediate_size"),
                 positiveInt(configJson, root, "num_hidden_layers"), heads, kvHeads,
                 root.hasNonNull("max_position_embeddings") ? positiveLong(configJson, root, "max_position_embeddings") : 2048,
@@ -74,7 +94,7 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
                 root.hasNonNull("vocab_size") ? positiveLong(configJson, root, "vocab_size") : null,
                 root.hasNonNull("tie_word_embeddings") ? root.get("tie_word_embeddings").asBoolean() : null,
                 scaling,
-                root.hasNonNull("_name_or_path") ? root.get("_name_or_path").asText() : null);
+                root.hasNonNull("_name_or_path") ? root.get("_name_or_path").asText() : null, arch, window);
     }
 
     /** The unified view's metadata for this config ({@code tied}: whether the classifier is the embedding). */
@@ -115,9 +135,19 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
                 m.put(LlamaKeys.ROPE_SCALING_ORIGINAL_CONTEXT, ropeScaling.originalContextLength());
             }
         }
+        if (slidingWindow > 0) {
+            m.put("llama.attention.sliding_window", slidingWindow);
+        }
         m.put(LlamaKeys.ROPE_STYLE, LlamaKeys.ROPE_STYLE_NEOX);
         m.put(LlamaKeys.TIED_EMBEDDINGS, tied);
-        return m;
+        if (architecture.equals("llama")) {
+            return m;
+        }
+        // the same keys under the family's prefix, as llama.cpp's converter writes them
+        Map<String, Object> renamed = new LinkedHashMap<>();
+        m.forEach((k, v) -> renamed.put(k.startsWith("llama.") ? architecture + k.substring("llama".length()) : k, v));
+        renamed.put(LlamaKeys.ARCHITECTURE, architecture);
+        return renamed;
     }
 
     public int headSize() {

@@ -89,7 +89,7 @@ public final class SafetensorsReader {
             Map<String, Object> metadata = cfg.toMetadata(dir.getFileName() == null ? "model" : dir.getFileName().toString(), tied);
             TensorData embd = tensors.get(LlamaKeys.TOKEN_EMBD);
             if (embd != null && embd.rank() == 2) {
-                metadata.putIfAbsent(LlamaKeys.VOCAB_SIZE, embd.shape()[0]);
+                metadata.putIfAbsent(cfg.architecture() + ".vocab_size", embd.shape()[0]);
             }
             return new ModelWeights(path, ModelFormat.SAFETENSORS, metadata, tensors, arena);
         } catch (RuntimeException e) {
