@@ -1,7 +1,6 @@
 package io.jsteer.cli;
 
 import io.jsteer.cli.serve.ProbeGate;
-import io.jsteer.model.CpuEngine;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LoadedModel;
@@ -29,15 +28,11 @@ final class AdapterOptions {
         return lora == null ? null : LoraFiles.load(lora, config);
     }
 
-    /** Puts {@code adapter} (non-null) on {@code engine}, which must be the CPU engine. */
+    /** Puts {@code adapter} on {@code engine} (an engine that cannot apply it says so, naming the targets). */
     static InferenceEngine attach(InferenceEngine engine, LoraAdapter adapter) {
-        if (adapter == null) {
-            return engine;
+        if (adapter != null) {
+            engine.setAdapter(adapter);
         }
-        if (!(engine instanceof CpuEngine cpu)) {
-            throw new IllegalArgumentException("--lora needs the cpu engine (--engine cpu)");
-        }
-        cpu.setAdapter(adapter);
         return engine;
     }
 

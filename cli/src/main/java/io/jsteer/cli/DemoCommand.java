@@ -4,7 +4,6 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
@@ -75,16 +74,15 @@ final class DemoCommand implements Callable<Integer> {
                 happy = SentimentSweepDemo.happyMinusSad(engine, tok, model.name());
             }
             out.printf("%n== Steered: + %.1f x unit(happy - sad) at resid_post:%d, every position ==%n", strength, layer);
-            story(model, par, InterventionSet.of(AddVector.of(happy.site(layer), happy.vector(layer), strength, Positions.ALL))
-                    .toHooks(model.config()), out);
+            story(model, par, InterventionSet.of(AddVector.of(happy.site(layer), happy.vector(layer), strength, Positions.ALL)), out);
         }
         return 0;
     }
 
-    private void story(LoadedModel model, Parallel par, Hooks hooks, PrintStream out) {
+    private void story(LoadedModel model, Parallel par, InterventionSet steering, PrintStream out) {
         Tokenizer tok = model.tokenizer();
         try (InferenceEngine engine = Engines.create(common.engine, model, maxTokens + 64, par)) {
-            engine.setHooks(hooks);
+            engine.setInterventions(steering); // the one steering door: device kernels on the GPU engine
             int[] ids = tok.encode(prompt, true);
             StreamingDecoder d = tok.newDecoder();
             StringBuilder text = new StringBuilder();

@@ -8,6 +8,7 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.eval.AbBehaviourScore;
@@ -87,7 +88,8 @@ final class EvalCommand implements Callable<Integer> {
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
             Tokenizer tok = model.tokenizer();
-            Hooks hooks = steering.isEmpty() ? null : steering.interventions(model.config()).toHooks(model.config());
+            InterventionSet set = steering.isEmpty() ? null : steering.interventions(model.config());
+            Hooks hooks = set == null ? null : set.toHooks(model.config()); // for the KL measurement, which compares hooked passes
             if (hooks != null) {
                 System.err.println(SteerOptions.describe(steering.interventions(model.config())));
             }
@@ -97,9 +99,8 @@ final class EvalCommand implements Callable<Integer> {
             long steps = conditions.size() * perCondition + (hooks != null && prompts != null ? 1 : 0);
             try (ProgressBar bar = io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName("eval").setInitialMax(steps))) {
                 for (String condition : conditions) {
-                    Hooks h = condition.equals("steered") ? hooks : null;
                     Map<String, Object> row = new LinkedHashMap<>();
-                    engine.setHooks(h);
+                    engine.setInterventions(condition.equals("steered") ? set : null); // the one steering door
                     if (ab != null) {
                         List<AbItem> items = Datasets.abItems(ab).items().stream()
                                 .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
@@ -135,7 +136,7 @@ final class EvalCommand implements Callable<Integer> {
                     }
                     table.put(condition, row);
                 }
-                engine.setHooks(null);
+                engine.setInterventions(null);
                 if (hooks != null && prompts != null) {
                     bar.setExtraMessage("KL");
                     var kl = new NextTokenKl(engine, lines(prompts).stream().map(t -> tok.encode(t, true)).toList()).measure(hooks);

@@ -61,10 +61,11 @@ final class InspectCommand implements Callable<Integer> {
             report.put("format", w.format().toString());
             Object arch = w.metadata().get("general.architecture");
             report.put("architecture", arch);
-            if ("llama".equals(arch) && w.metadata().containsKey("llama.embedding_length")) {
+            if (arch instanceof String a && w.metadata().containsKey(a + ".embedding_length")) {
                 try {
                     LlamaConfig c = LlamaConfig.fromMetadata(w.metadata());
                     Map<String, Object> cfg = new LinkedHashMap<>();
+                    cfg.put("family", c.family().toString());
                     cfg.put("dim", c.dim());
                     cfg.put("hidden_dim", c.hiddenDim());
                     cfg.put("layers", c.nLayers());
@@ -77,6 +78,10 @@ final class InspectCommand implements Callable<Integer> {
                     cfg.put("rope_theta", c.ropeTheta());
                     cfg.put("rope_style", c.ropeStyle().toString().toLowerCase(java.util.Locale.ROOT));
                     cfg.put("rope_scaling", c.ropeScaling() == null ? "none" : c.ropeScaling().toString());
+                    cfg.put("rope_freqs", w.hasTensor("rope_freqs.weight") ? "per-pair divisors (rope_freqs.weight)" : "none");
+                    cfg.put("qkv_bias", c.family().qkvBias());
+                    cfg.put("qk_norm", c.family().qkNorm());
+                    cfg.put("sliding_window", c.slidingWindow() == 0 ? "none" : c.slidingWindow());
                     cfg.put("classifier", w.hasTensor("output.weight") ? "separate" : "tied to token_embd");
                     report.put("config", cfg);
                 } catch (IllegalArgumentException e) {

@@ -134,7 +134,7 @@ public final class TornadoEngine implements InferenceEngine {
         }
         classifier = DeviceMatrix.of("output", w.classifier(), c.vocabSize(), dim);
         outputNorm = FloatArray.fromArray(w.outputNorm());
-        float[][] cosSin = ropeTables(c, capacity);
+        float[][] cosSin = ropeTables(c, w.ropeFactors(), capacity);
         ropeCos = FloatArray.fromArray(cosSin[0]);
         ropeSin = FloatArray.fromArray(cosSin[1]);
         x = new FloatArray(dim);
@@ -161,6 +161,7 @@ public final class TornadoEngine implements InferenceEngine {
         if (config.headSize() % 2 != 0) {
             throw new IllegalArgumentException("head size " + config.headSize() + " is odd; RoPE needs pairs");
         }
+        requireDeviceKernels(config);
         if ((long) capacity * config.kvDim() > Integer.MAX_VALUE - 64 || (long) capacity * config.nHeads() > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("a KV cache of " + capacity + " positions does not fit TornadoVM's int-indexed arrays;"
                     + " lower the context length");
@@ -180,9 +181,34 @@ public final class TornadoEngine implements InferenceEngine {
         return new TornadoEngine(config, weights, capacity, bytecode, cudaGraph);
     }
 
-    private static float[][] ropeTables(LlamaConfig c, int capacity) {
+    /**
+     * The device plan has kernels for the plain Llama block; the family switches of the model
+     * description that it does not implement yet are refused by name here rather than run wrong
+     * or fall back to the host (the CPU engine runs them all).
+     */
+    static void requireDeviceKernels(LlamaConfig c) {
+        List<String> missing = new java.util.ArrayList<>();
+        if (c.family().qkvBias()) {
+            missing.add("q/k/v biases (" + c.family() + ")");
+        }
+        if (c.family().qkNorm()) {
+            missing.add("per-head q/k norms (" + c.family() + ")");
+        }
+        if (c.qDim() != c.dim()) {
+            missing.add("heads wider than the stream (" + c.nHeads() + " x " + c.headSize() + " != " + c.dim() + ")");
+        }
+        if (c.slidingWindow() > 0) {
+            missing.add("sliding-window attention (window " + c.slidingWindow() + ")");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the TornadoVM engine has no device kernels for " + String.join(", ", missing)
+                    + "; run this model with --engine cpu");
+        }
+    }
+
+    private static float[][] ropeTables(LlamaConfig c, float[] factors, int capacity) {
         int half = c.headSize() / 2;
-        double[] freq = RopeTable.frequencies(c);
+        double[] freq = RopeTable.frequencies(c, factors);
         float[] cos = new float[capacity * half];
         float[] sin = new float[capacity * half];
         for (int p = 0; p < capacity; p++) {
@@ -214,6 +240,18 @@ public final class TornadoEngine implements InferenceEngine {
                     + "site on every token (use setInterventions / --steer for device kernels)");
         }
         invalidatePlan();
+    }
+
+    /**
+     * LoRA adapters have no device kernels yet: refused by name rather than ignored or run on the
+     * host (merge the adapter into the weights with {@code jsteer kts merge}, or use the CPU engine).
+     */
+    @Override
+    public void setAdapter(io.jsteer.model.lora.LoraAdapter adapter) {
+        if (adapter != null) {
+            throw new IllegalArgumentException("the TornadoVM engine does not apply LoRA adapters (" + adapter.labels()
+                    + "); merge it into the model with `jsteer kts merge` or run with --engine cpu");
+        }
     }
 
     /** Whether the host-hooks note was printed (once per engine). */
