@@ -28,6 +28,7 @@ public final class CpuEngine implements InferenceEngine {
     private final KvCache cache;
     private final RopeTable rope;
     private final RowOps ops = new RowOps();
+    private final int[] oneToken = new int[1]; // decode's batch, reused: a decoded token allocates nothing
     private Hooks hooks;
     private LoraAdapter adapter;
     private float[] loraScratch; // [rank]
@@ -130,7 +131,8 @@ public final class CpuEngine implements InferenceEngine {
     @Override
     public float[] forward(int token, int pos, boolean inPrompt) {
         checkToken(token, pos);
-        return rows(new int[] {token}, 0, 1, pos, inPrompt);
+        oneToken[0] = token;
+        return rows(oneToken, 0, 1, pos, inPrompt);
     }
 
     @Override

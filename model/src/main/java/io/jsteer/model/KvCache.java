@@ -36,6 +36,6 @@ public final class KvCache {
 
     /** Where position {@code pos} is kept. */
     int slot(int pos) {
-        return pos % slots;
+        return pos < slots ? pos : pos % slots; // no division in the common case (no window, or early positions)
     }
 }
