@@ -41,7 +41,13 @@ public final class ActivationCapture {
         this.engine = engine;
         this.sites = List.copyOf(sites);
         this.mode = mode;
-        this.dim = engine.config().dim();
+        // one row width per capture: attn_heads is wider than the stream in models such as Qwen3
+        List<Integer> widths = sites.stream().map(s -> engine.config().siteWidth(s.kind())).distinct().toList();
+        if (widths.size() > 1) {
+            throw new IllegalArgumentException("sites " + sites + " have different widths " + widths
+                    + " in this model (attn_heads is nHeads x headSize); capture them separately");
+        }
+        this.dim = widths.getFirst();
     }
 
     /** Every layer's {@code kind} site, 0 … nLayers−1. */

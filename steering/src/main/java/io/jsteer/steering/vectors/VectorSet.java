@@ -73,15 +73,16 @@ public record VectorSet(SiteKind kind, SortedMap<Integer, float[]> vectors, Prov
     }
 
     /**
-     * Checks the set against a model: same width as the residual stream, every layer inside the
-     * model.
+     * Checks the set against a model: the width of the model at the set's site (the residual
+     * stream, or all heads together at attn_heads), every layer inside the model.
      *
      * @throws IllegalArgumentException naming the set's and the model's numbers
      */
     public void requireFits(LlamaConfig model, String what) {
-        if (width() != model.dim()) {
-            throw new IllegalArgumentException(what + ": vectors have width " + width() + " but the model's residual"
-                    + " stream has " + model.dim() + " (made for another model? provenance says " + provenance.model() + ")");
+        int expected = model.siteWidth(kind);
+        if (width() != expected) {
+            throw new IllegalArgumentException(what + ": vectors have width " + width() + " but the model's " + kind.label()
+                    + " has " + expected + " (made for another model? provenance says " + provenance.model() + ")");
         }
         if (vectors.lastKey() >= model.nLayers()) {
             throw new IllegalArgumentException(what + ": has a vector for layer " + vectors.lastKey() + " but the model has "
