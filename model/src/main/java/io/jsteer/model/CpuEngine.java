@@ -46,6 +46,7 @@ public final class CpuEngine implements InferenceEngine {
     private final float[] att;     // [nHeads][capacity] attention scores of one row
     private final float[] norm;    // [dim] final norm of the last row
     private final float[] logits;  // [vocab]
+    private float[][] batchLogits; // [sequences][vocab], made on the first decodeBatch
     // decode fuses the q/k/v and gate/up products into one parallel pass each
     private final FloatTensor[][] qkvWeights;    // [layer] {wq, wk, wv}
     private final FloatTensor[][] gateUpWeights; // [layer] {w1, w3}
@@ -132,30 +133,116 @@ public final class CpuEngine implements InferenceEngine {
     public float[] forward(int token, int pos, boolean inPrompt) {
         checkToken(token, pos);
         oneToken[0] = token;
-        return rows(oneToken, 0, 1, pos, inPrompt);
+        return rows(cache, hooks, oneToken, 0, 1, pos, inPrompt);
+    }
+
+    /** Most sequences one {@link #decodeBatch} call takes. */
+    public static int maxBatch() { return PREFILL_CHUNK; }
+
+    /**
+     * A KV cache for one more sequence that {@link #decodeBatch} can advance together with
+     * others (a server slot); {@code capacity} is at most this engine's.
+     */
+    public KvCache newCache(int capacity) {
+        if (capacity < 1 || capacity > cache.capacity()) {
+            throw new IllegalArgumentException("a sequence cache holds 1.." + cache.capacity() + " positions, asked " + capacity);
+        }
+        return new KvCache(c, capacity, PREFILL_CHUNK);
+    }
+
+    /**
+     * One token for each of several independent sequences in one pass over the weights (what makes
+     * concurrent requests cheap: the weights are read once per step, not once per request).
+     * Sequence i runs token {@code tokens[i]} at {@code positions[i]} on its own cache
+     * ({@link #newCache}) with its own hooks (its request's steering, or null); the engine's
+     * adapter applies to all. Returns the next-token logits of each, reused by the next call.
+     * Each row computes exactly what {@link #forward} computes for that sequence alone.
+     */
+    public float[][] decodeBatch(KvCache[] caches, Hooks[] rowHooks, int[] tokens, int[] positions) {
+        int n = tokens.length;
+        if (n < 1 || n > PREFILL_CHUNK || caches.length != n || positions.length != n || (rowHooks != null && rowHooks.length != n)) {
+            throw new IllegalArgumentException("decodeBatch takes 1.." + PREFILL_CHUNK + " sequences with one cache, token and"
+                    + " position each; got " + n + " tokens, " + caches.length + " caches, " + positions.length + " positions");
+        }
+        for (int i = 0; i < n; i++) {
+            checkToken(tokens[i], positions[i]);
+            if (positions[i] >= caches[i].capacity()) {
+                throw new IllegalArgumentException("position " + positions[i] + " is outside sequence " + i + "'s context of "
+                        + caches[i].capacity() + " tokens");
+            }
+            for (int j = 0; j < i; j++) {
+                if (caches[j] == caches[i]) {
+                    throw new IllegalArgumentException("sequences " + j + " and " + i + " share one cache");
+                }
+            }
+            if (rowHooks != null && rowHooks[i] != null && rowHooks[i].layers() != c.nLayers()) {
+                throw new IllegalArgumentException("hooks of sequence " + i + " are for " + rowHooks[i].layers() + " blocks");
+            }
+        }
+        if (batchLogits == null) {
+            batchLogits = new float[PREFILL_CHUNK][c.vocabSize()];
+        }
+        int dim = c.dim();
+        for (int t = 0; t < n; t++) {
+            ops.caches[t] = caches[t];
+            ops.pos[t] = positions[t];
+            ops.hooks[t] = rowHooks == null ? null : rowHooks[t];
+            w.tokenEmbedding().copyTo((long) tokens[t] * dim, x[t], 0, dim);
+        }
+        ops.n = n;
+        ops.inPrompt = false;
+        for (int l = 0; l < c.nLayers(); l++) {
+            LlamaBlock.forward(c, w, l, x, ops);
+        }
+        // logits[n, vocab] = classifier · rmsnorm(x): one pass over the classifier for all rows
+        for (int t = 0; t < n; t++) {
+            Kernels.rmsnorm(xb[t], x[t], w.outputNorm(), dim, c.rmsEps());
+        }
+        if (n == 1) {
+            Kernels.matvec(w.classifier(), xb[0], batchLogits[0], c.vocabSize(), dim, par);
+        } else {
+            Kernels.matmul(w.classifier(), xb, batchLogits, n, c.vocabSize(), dim, par);
+        }
+        return batchLogits;
     }
 
     @Override
     public float[] prefill(int[] tokens, int start) {
+        return prefill(cache, hooks, tokens, start);
+    }
+
+    /**
+     * {@link #prefill} into another sequence's cache ({@link #newCache}) with that sequence's
+     * hooks (or null): how a server slot reads its prompt before joining {@link #decodeBatch}.
+     */
+    public float[] prefill(KvCache kv, Hooks seqHooks, int[] tokens, int start) {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("prefill needs at least one token");
         }
         for (int i = 0; i < tokens.length; i++) {
             checkToken(tokens[i], start + i);
         }
+        if (start + tokens.length > kv.capacity()) {
+            throw new IllegalArgumentException("positions " + start + ".." + (start + tokens.length - 1)
+                    + " do not fit the sequence's context of " + kv.capacity() + " tokens");
+        }
         for (int done = 0; done < tokens.length; done += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, tokens.length - done);
-            rows(tokens, done, n, start + done, true);
+            rows(kv, seqHooks, tokens, done, n, start + done, true);
         }
         return logits;
     }
 
     /** Tokens {@code from .. from+n-1} at positions {@code start ..}: every block, then the logits of the last row. */
-    private float[] rows(int[] tokens, int from, int n, int start, boolean inPrompt) {
+    private float[] rows(KvCache kv, Hooks h, int[] tokens, int from, int n, int start, boolean inPrompt) {
         int dim = c.dim();
         ops.n = n;
-        ops.start = start;
         ops.inPrompt = inPrompt;
+        for (int t = 0; t < n; t++) {
+            ops.caches[t] = kv;
+            ops.pos[t] = start + t;
+            ops.hooks[t] = h;
+        }
         // x[n, dim] = embeddings of the tokens
         for (int t = 0; t < n; t++) {
             w.tokenEmbedding().copyTo((long) tokens[from + t] * dim, x[t], 0, dim);
@@ -171,19 +258,24 @@ public final class CpuEngine implements InferenceEngine {
 
     /**
      * Each step of a block on rows {@code 0..n-1} of the engine's buffers, row t at position
-     * {@code start + t}. Steps write into the buffer that belongs to their output (norms into xb,
-     * q into q, ...) or in place, so the block runs without allocating.
+     * {@code pos[t]} of the sequence whose cache is {@code caches[t]} (a prompt chunk: one cache,
+     * consecutive positions; a batch of sequences: one row each). Steps write into the buffer
+     * that belongs to their output (norms into xb, q into q, ...) or in place, so the block runs
+     * without allocating.
      */
     private final class RowOps implements BlockOps<float[][]> {
-        int n, start;
+        int n;
         boolean inPrompt;
+        final KvCache[] caches = new KvCache[PREFILL_CHUNK];
+        final int[] pos = new int[PREFILL_CHUNK];
+        final Hooks[] hooks = new Hooks[PREFILL_CHUNK];
         private int fusedQkv = -1, fusedGateUp = -1; // block whose fused decode product is in q/k/v, hb/hb2
 
         @Override
         public float[][] site(SiteKind kind, int layer, float[][] a) {
-            if (hooks != null) {
-                for (int t = 0; t < n; t++) {
-                    hooks.run(kind, layer, start + t, inPrompt, a[t]);
+            for (int t = 0; t < n; t++) {
+                if (hooks[t] != null) {
+                    hooks[t].run(kind, layer, pos[t], inPrompt, a[t]);
                 }
             }
             return a;
@@ -265,7 +357,7 @@ public final class CpuEngine implements InferenceEngine {
         @Override
         public float[][] rope(float[][] a, int nHeads) {
             for (int t = 0; t < n; t++) {
-                rope.rotate(a[t], nHeads, start + t);
+                rope.rotate(a[t], nHeads, pos[t]);
             }
             return a;
         }
@@ -274,13 +366,13 @@ public final class CpuEngine implements InferenceEngine {
         public float[][] attention(int layer, float[][] qs, float[][] ks, float[][] vs) {
             int kvDim = c.kvDim();
             for (int t = 0; t < n; t++) {
-                int slot = cache.slot(start + t);
-                System.arraycopy(ks[t], 0, cache.keys[layer], slot * kvDim, kvDim);
-                System.arraycopy(vs[t], 0, cache.values[layer], slot * kvDim, kvDim);
+                int slot = caches[t].slot(pos[t]);
+                System.arraycopy(ks[t], 0, caches[t].keys[layer], slot * kvDim, kvDim);
+                System.arraycopy(vs[t], 0, caches[t].values[layer], slot * kvDim, kvDim);
             }
-            // causal: row t sees positions up to start + t, all of which are now cached
+            // causal: row t sees its sequence's positions up to pos[t], all of which are now cached
             for (int t = 0; t < n; t++) {
-                attend(layer, qs[t], start + t, heads[t]);
+                attend(layer, qs[t], caches[t], pos[t], heads[t]);
             }
             return heads;
         }
@@ -307,23 +399,23 @@ public final class CpuEngine implements InferenceEngine {
      * (0..pos, or the sliding window ending at pos) of layer l, heads in parallel; query head h
      * reads KV head h / kvGroup (grouped-query attention).
      */
-    private void attend(int l, float[] query, int pos, float[] out) {
+    private void attend(int l, float[] query, KvCache kv, int pos, float[] out) {
         int hs = c.headSize(), kvDim = c.kvDim(), group = c.kvGroup(), cap = cache.capacity();
         int first = c.firstVisible(pos), seen = pos - first + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
-        float[] keys = cache.keys[l], values = cache.values[l];
+        float[] keys = kv.keys[l], values = kv.values[l];
         par.forRange(c.nHeads(), Math.max(1, Kernels.MIN_WORK_PER_TASK / (2 * seen * hs)), (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
                 int qo = h * hs;
                 int kvo = (h / group) * hs;
                 int ao = h * cap;
                 for (int i = 0; i < seen; i++) {
-                    att[ao + i] = Kernels.dot(query, qo, keys, cache.slot(first + i) * kvDim + kvo, hs) * scale;
+                    att[ao + i] = Kernels.dot(query, qo, keys, kv.slot(first + i) * kvDim + kvo, hs) * scale;
                 }
                 Kernels.softmax(att, ao, seen);
                 Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
                 for (int i = 0; i < seen; i++) {
-                    Kernels.axpy(att[ao + i], values, cache.slot(first + i) * kvDim + kvo, out, h * hs, hs);
+                    Kernels.axpy(att[ao + i], values, kv.slot(first + i) * kvDim + kvo, out, h * hs, hs);
                 }
             }
         });
