@@ -1,0 +1,219 @@
+package io.jsteer.model;
+
+import io.jsteer.model.intervene.Hooks;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Continuous batching: up to {@code slots} sequences (requests) generate at once on one
+ * {@link CpuEngine}, each with its own KV cache and steering, and every decoding step reads the
+ * weights once for all of them ({@link CpuEngine#decodeBatch}). A new sequence is prefilled into
+ * a free slot between steps and joins the batch at the next one; a finished one frees its slot
+ * at once. One worker thread owns the engine.
+ *
+ * <p>A prompt is prefilled whole before the next step, so a long prompt delays the others' next
+ * tokens by its prefill time (chunked prefill interleaved with decoding would bound that).
+ */
+public final class BatchedGenerator implements AutoCloseable {
+
+    /** One request: its prompt and steering, and what it does with each step's logits. */
+    public interface Sequence {
+        int[] prompt();
+
+        /** This request's steering as hooks, or null. */
+        Hooks hooks();
+
+        /**
+         * The next token after {@code logits} (sampled as the request asks, and delivered to its
+         * client), or -1 to end the sequence here. Runs on the worker thread: keep it short.
+         */
+        int next(float[] logits);
+    }
+
+    private record Slot(KvCache cache, Sequence seq, CompletableFuture<Integer> done, int[] state) {
+        // state[0] = position of the pending token, state[1] = the pending token
+    }
+
+    private record Pending(Sequence seq, CompletableFuture<Integer> done) {}
+
+    private final CpuEngine engine;
+    private final KvCache[] caches;
+    private final Slot[] active;
+    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
+    private final Thread worker;
+    private volatile boolean closed;
+
+    /**
+     * @param slots           sequences generated at once, 1..{@link CpuEngine#maxBatch()}
+     * @param contextPerSlot  positions (prompt + generated) each sequence may use, at most the engine's capacity
+     */
+    public BatchedGenerator(CpuEngine engine, int slots, int contextPerSlot) {
+        if (slots < 1 || slots > CpuEngine.maxBatch()) {
+            throw new IllegalArgumentException("parallel sequences must be 1.." + CpuEngine.maxBatch() + ", got " + slots);
+        }
+        this.engine = engine;
+        this.caches = new KvCache[slots];
+        for (int i = 0; i < slots; i++) {
+            caches[i] = engine.newCache(contextPerSlot);
+        }
+        this.active = new Slot[slots];
+        this.worker = Thread.ofPlatform().name("jsteer-batch").daemon().start(this::loop);
+    }
+
+    /**
+     * Queues a sequence; the future completes with the number of tokens it generated, or
+     * exceptionally with what went wrong for it (other sequences go on).
+     */
+    public CompletableFuture<Integer> submit(Sequence seq) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        int[] prompt = seq.prompt();
+        if (prompt.length == 0 || prompt.length >= caches[0].capacity()) {
+            done.completeExceptionally(new IllegalArgumentException("the prompt has " + prompt.length
+                    + " tokens; a sequence holds 1.." + (caches[0].capacity() - 1) + " prompt tokens"));
+            return done;
+        }
+        if (closed) {
+            done.completeExceptionally(new IllegalStateException("the generator is closed"));
+            return done;
+        }
+        queue.add(new Pending(seq, done));
+        return done;
+    }
+
+    /** Sequences generating now. */
+    public int activeCount() {
+        int n = 0;
+        for (Slot s : active) {
+            n += s == null ? 0 : 1;
+        }
+        return n;
+    }
+
+    /** Sequences waiting for a slot. */
+    public int queued() {
+        return queue.size();
+    }
+
+    private void loop() {
+        KvCache[] stepCaches = new KvCache[active.length];
+        Hooks[] stepHooks = new Hooks[active.length];
+        int[] tokens = new int[active.length], positions = new int[active.length], slotOf = new int[active.length];
+        while (!closed) {
+            try {
+                admit();
+                int n = 0;
+                for (int i = 0; i < active.length; i++) {
+                    if (active[i] != null) {
+                        stepCaches[n] = active[i].cache();
+                        stepHooks[n] = active[i].seq().hooks();
+                        positions[n] = active[i].state()[0];
+                        tokens[n] = active[i].state()[1];
+                        slotOf[n++] = i;
+                    }
+                }
+                if (n == 0) {
+                    Pending p = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (p != null) {
+                        queue.offerFirst(p); // admitted at the top of the loop, still first in line
+                    }
+                    continue;
+                }
+                float[][] logits;
+                try {
+                    logits = engine.decodeBatch(Arrays.copyOf(stepCaches, n), Arrays.copyOf(stepHooks, n),
+                            Arrays.copyOf(tokens, n), Arrays.copyOf(positions, n));
+                } catch (RuntimeException e) { // e.g. non-finite logits: every sequence of the step fails with it
+                    for (int k = 0; k < n; k++) {
+                        finish(slotOf[k], e);
+                    }
+                    continue;
+                }
+                for (int k = 0; k < n; k++) {
+                    advance(slotOf[k], logits[k]);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        IllegalStateException gone = new IllegalStateException("the generator was closed");
+        for (int i = 0; i < active.length; i++) {
+            if (active[i] != null) {
+                finish(i, gone);
+            }
+        }
+        for (Pending p; (p = queue.poll()) != null; ) {
+            p.done().completeExceptionally(gone);
+        }
+    }
+
+    /** Prefills queued sequences into free slots; each takes its first token from the prompt's logits. */
+    private void admit() {
+        for (int i = 0; i < active.length && !queue.isEmpty(); i++) {
+            if (active[i] != null) {
+                continue;
+            }
+            Pending p = queue.poll();
+            if (p == null) {
+                return;
+            }
+            int[] prompt = p.seq().prompt();
+            active[i] = new Slot(caches[i], p.seq(), p.done(), new int[] {prompt.length, -1, 0});
+            try {
+                float[] logits = engine.prefill(caches[i], p.seq().hooks(), prompt, 0);
+                advance(i, logits);
+            } catch (RuntimeException e) {
+                finish(i, e);
+            }
+        }
+    }
+
+    /** Hands the slot's sequence its logits; keeps it for the next step or finishes it. */
+    private void advance(int i, float[] logits) {
+        Slot s = active[i];
+        int[] state = s.state();
+        int next;
+        try {
+            next = s.seq().next(logits);
+        } catch (RuntimeException e) {
+            finish(i, e);
+            return;
+        }
+        boolean first = state[1] < 0;
+        int position = first ? state[0] : state[0] + 1; // where the new token will be decoded
+        if (next < 0) {
+            finish(i, null);
+            return;
+        }
+        state[2]++;
+        if (position >= s.cache().capacity()) { // the context is full: the token was delivered, nothing more fits
+            finish(i, null);
+            return;
+        }
+        state[0] = position;
+        state[1] = next;
+    }
+
+    private void finish(int i, Throwable error) {
+        Slot s = active[i];
+        active[i] = null;
+        if (error == null) {
+            s.done().complete(s.state()[2]);
+        } else {
+            s.done().completeExceptionally(error);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        worker.interrupt();
+        try {
+            worker.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
