@@ -30,6 +30,9 @@ public final class BatchedGenerator implements AutoCloseable {
          * client), or -1 to end the sequence here. Runs on the worker thread: keep it short.
          */
         int next(float[] logits);
+
+        /** Called on the worker thread when the sequence's prompt starts prefilling (it had a slot). */
+        default void started() {}
     }
 
     private record Slot(KvCache cache, Sequence seq, CompletableFuture<Integer> done, int[] state) {
@@ -80,6 +83,55 @@ public final class BatchedGenerator implements AutoCloseable {
         }
         queue.add(new Pending(seq, done));
         return done;
+    }
+
+    /**
+     * {@link Generator#generateUntil} as one sequence of the batch: sample until {@code maxTokens}
+     * new tokens, a stop token (not emitted), the sink declining more, or the slot's context; with
+     * this request's steering {@code hooks} (or null). The sink runs on the worker thread.
+     */
+    public CompletableFuture<GenerationResult> generate(int[] prompt, int maxTokens, Sampler sampler,
+                                                        java.util.function.IntPredicate stop, Generator.TokenSink sink,
+                                                        Hooks hooks) {
+        if (maxTokens < 0) {
+            throw new IllegalArgumentException("max tokens must be 0 or more, got " + maxTokens);
+        }
+        int vocab = engine.config().vocabSize();
+        int[] tokens = Arrays.copyOf(prompt, prompt.length + maxTokens);
+        int[] n = {prompt.length};
+        long[] times = {0, 0}; // prefill start and end
+        Sequence seq = new Sequence() {
+            @Override
+            public int[] prompt() { return prompt; }
+
+            @Override
+            public Hooks hooks() { return hooks; }
+
+            @Override
+            public void started() { times[0] = System.nanoTime(); }
+
+            @Override
+            public int next(float[] logits) {
+                if (times[1] == 0) {
+                    times[1] = System.nanoTime(); // the prompt's logits: prefill is over
+                }
+                if (n[0] == tokens.length) {
+                    return -1;
+                }
+                Generator.requireFinite(logits, vocab, n[0]);
+                int next = sampler.sample(logits, vocab);
+                if (stop.test(next)) {
+                    return -1;
+                }
+                boolean more = sink.accept(tokens[n[0] - 1], next);
+                tokens[n[0]++] = next;
+                return more && n[0] < tokens.length ? next : -1;
+            }
+        };
+        return submit(seq).thenApply(count -> {
+            long end = System.nanoTime(), prefillDone = times[1] == 0 ? end : times[1];
+            return new GenerationResult(Arrays.copyOf(tokens, n[0]), prompt.length, prefillDone - times[0], end - prefillDone);
+        });
     }
 
     /** Sequences generating now. */
@@ -162,6 +214,7 @@ public final class BatchedGenerator implements AutoCloseable {
             int[] prompt = p.seq().prompt();
             active[i] = new Slot(caches[i], p.seq(), p.done(), new int[] {prompt.length, -1, 0});
             try {
+                p.seq().started();
                 float[] logits = engine.prefill(caches[i], p.seq().hooks(), prompt, 0);
                 advance(i, logits);
             } catch (RuntimeException e) {

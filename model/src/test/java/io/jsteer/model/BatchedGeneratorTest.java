@@ -81,6 +81,29 @@ class BatchedGeneratorTest {
         }
     }
 
+    /** The Generator-shaped entry point gives Generator's own result for each request. */
+    @Test
+    void generateMatchesTheSequentialGenerator() throws Exception {
+        try (LoadedModel m = TestModels.storiesGguf(); Parallel par = new Parallel(2)) {
+            int[][] prompts = {m.tokenizer().encode("Once upon a time", true), m.tokenizer().encode("The little bird", true)};
+            java.util.function.IntPredicate stop = t -> t == m.tokenizer().eos() || t == m.tokenizer().bos();
+            try (CpuEngine solo = m.newCpuEngine(64, par); CpuEngine e = m.newCpuEngine(64, par);
+                 BatchedGenerator batch = new BatchedGenerator(e, 2, 64)) {
+                List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+                for (int[] p : prompts) {
+                    results.add(batch.generate(p, 30, new Sampler(0.8f, 0.9f, 42), stop, (a, b) -> true, null));
+                }
+                for (int i = 0; i < prompts.length; i++) {
+                    GenerationResult want = new Generator(solo).generateUntil(prompts[i], 30, new Sampler(0.8f, 0.9f, 42), stop,
+                            (a, b) -> true);
+                    GenerationResult got = results.get(i).get(30, TimeUnit.SECONDS);
+                    assertArrayEquals(want.tokens(), got.tokens(), "prompt " + i);
+                    assertTrue(got.prefillNanos() > 0 && got.decodeNanos() > 0);
+                }
+            }
+        }
+    }
+
     @Test
     void aFailingRequestDoesNotStopTheOthers() throws Exception {
         try (LoadedModel m = TestModels.storiesGguf(); Parallel par = new Parallel(2); CpuEngine e = m.newCpuEngine(64, par);
