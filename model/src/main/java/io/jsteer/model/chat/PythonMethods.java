@@ -142,7 +142,7 @@ final class PythonMethods extends ELResolver {
                     return parts;
                 }
                 if (maxSplit >= 0 && parts.size() == maxSplit) {
-                    parts.add(strip(s.substring(i), null, false, true));
+                    parts.add(s.substring(i)); // the rest as it is, trailing white space included
                     return parts;
                 }
                 int j = i;
