@@ -37,16 +37,24 @@ final class JinjaRenderer {
     /** Generous: the first render in a process also loads Jinjava's classes (seconds on a busy machine). */
     static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(10);
 
+    /**
+     * The render's deadline travels in the template's variables under a name no template can
+     * assign (it is not an identifier), so one configured Jinjava serves concurrent renders.
+     */
+    private static final String DEADLINE = "jsteer render deadline";
+
     private final String source;
     private final String origin;
     private final long maxOutputChars;
     private final Duration timeLimit;
+    private final Jinjava jinjava;
 
     JinjaRenderer(String template, String origin, long maxOutputChars, Duration timeLimit) {
         this.source = JinjaSource.adapt(template);
         this.origin = origin;
         this.maxOutputChars = maxOutputChars;
         this.timeLimit = timeLimit;
+        this.jinjava = newJinjava();
     }
 
     String origin() {
@@ -83,10 +91,11 @@ final class JinjaRenderer {
 
     String render(Map<String, Object> variables) {
         long deadline = System.nanoTime() + timeLimit.toNanos();
-        Jinjava jinjava = newJinjava(deadline);
+        Map<String, Object> withDeadline = new java.util.HashMap<>(variables);
+        withDeadline.put(DEADLINE, deadline);
         RenderResult result;
         try {
-            result = jinjava.renderForResult(source, variables);
+            result = jinjava.renderForResult(source, withDeadline);
         } catch (RuntimeException e) {
             throw failure(e);
         }
@@ -101,7 +110,7 @@ final class JinjaRenderer {
         return result.getOutput();
     }
 
-    private Jinjava newJinjava(long deadline) {
+    private Jinjava newJinjava() {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
@@ -126,7 +135,7 @@ final class JinjaRenderer {
                 .withDisabled(Map.of(Context.Library.TAG, Set.of("include", "import", "from", "extends")))
                 .withProcessors(JinjavaProcessors.newBuilder()
                         .withNodePreProcessor((node, interpreter) -> {
-                            if (System.nanoTime() > deadline) {
+                            if (interpreter.getContext().get(DEADLINE) instanceof Long deadline && System.nanoTime() > deadline) {
                                 throw new TimeLimitExceeded("rendering took longer than " + timeLimit.toMillis() + " ms");
                             }
                         })
