@@ -43,7 +43,10 @@ final class JinjaSource {
                 out.append(source, open + 2, source.length()); // unterminated: let the parser report it
                 break;
             }
-            out.append(kind == '#' ? source.substring(open + 2, close) : rewriteCode(source.substring(open + 2, close)));
+            String code = source.substring(open + 2, close);
+            // a macro's parameter defaults are declarations, not calls: left as written
+            boolean macro = code.replaceFirst("^[-+]?\\s*", "").startsWith("macro ");
+            out.append(kind == '#' || macro ? code : rewriteCode(code));
             out.append(source, close, close + 2);
             i = close + 2;
             boolean keepNewline = source.charAt(close - 1) == '+';

@@ -162,6 +162,19 @@ class ChatTemplatesTest {
     }
 
     @Test
+    void sourceAdaptationTouchesOnlyCode() {
+        // keyword values parenthesised (nested calls too), [::-1] reversed, strings and text untouched
+        assertEquals("{% set ns = namespace(a=(m|length - 1), b=([1, 2]), c=(f(d=(1)))) %}x=1, [::-1]{{ s[0] }}",
+                JinjaSource.adapt("{% set ns = namespace(a=m|length - 1, b=[1, 2], c=f(d=1)) %}x=1, [::-1]{{ s[0] }}"));
+        assertEquals("{% for m in messages|reverse|list %}{{ 'a=b, [::-1]' }}{% endfor %}",
+                JinjaSource.adapt("{% for m in messages[::-1] %}{{ 'a=b, [::-1]' }}{% endfor %}\n"));
+        assertEquals("{% set a, b = 1, 2 %}{% if x == (y) %}{% macro f(p=1) %}{% endmacro %}",
+                JinjaSource.adapt("{% set a, b = 1, 2 %}{% if x == (y) %}{% macro f(p=1) %}{% endmacro %}"));
+        // lstrip_blocks only at line starts, trim_blocks after block and comment tags
+        assertEquals("a {% if x %}b  {% endif %}{# c #}d", JinjaSource.adapt("a {% if x %}\nb  {% endif %}\n  {# c #}\nd"));
+    }
+
+    @Test
     void pythonStringMethodsFollowPython() {
         // Values from Python 3: the JavaScript reference differs on strip with characters.
         assertEquals("hi", PythonMethods.strip("xxhixx", "x", true, true));
