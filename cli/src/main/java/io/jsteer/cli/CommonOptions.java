@@ -2,6 +2,8 @@ package io.jsteer.cli;
 
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
+import io.jsteer.model.chat.ChatTemplates;
+import io.jsteer.model.chat.ModelChatTemplate;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -33,6 +35,19 @@ final class CommonOptions {
             throw new UsageException("--threads must be between 1 and 4096, got " + n);
         }
         return n;
+    }
+
+    /**
+     * The chat template for {@code model} (its own Jinja template, else a built-in fallback; see
+     * {@link ChatTemplates#choose}), announced on stderr as {@code "<command>: chat template: ..."}.
+     *
+     * @param requested the --template value, or null
+     */
+    ChatTemplates.Choice chatTemplate(String command, LoadedModel model, String requested) {
+        ChatTemplates.Choice choice = ChatTemplates.choose(model.tokenizer(),
+                ModelChatTemplate.find(model.file().path(), model.file().metadata(), tokenizer), model.name(), requested);
+        System.err.println(command + ": chat template: " + choice.description());
+        return choice;
     }
 
     LoadedModel load() {

@@ -2,7 +2,6 @@ package io.jsteer.cli;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.steering.data.Datasets;
@@ -168,8 +167,10 @@ final class KtsEvalCommand implements Callable<Integer> {
         for (int i = 0; i < Math.min(bad.size(), good.size()); i++) {
             pairs.add(new ContrastPair(bad.get(i), good.get(i)));
         }
-        // a chat model's vocabulary has its template's control tokens, or its name says so; otherwise only the mechanics run
-        boolean chat = tok.tokenId("<|start_header_id|>").isPresent()
+        // a chat model carries a chat template or its vocabulary has Llama 3 headers, or its name says so;
+        // otherwise only the mechanics run
+        var template = common.chatTemplate("jsteer kts eval", model, null);
+        boolean chat = template.description().startsWith("the model's own") || tok.tokenId("<|start_header_id|>").isPresent()
                 || model.name().toLowerCase(java.util.Locale.ROOT).matches(".*(chat|instruct).*");
         if (!chat) {
             System.err.println("jsteer: note: " + model.name() + " is not a chat model; the refusal score only exercises the mechanics");
@@ -177,7 +178,7 @@ final class KtsEvalCommand implements Callable<Integer> {
         List<RefusalEvaluation.Point> points;
         List<Double> factors = List.of(-1.0, 0.0, 1.0);
         try (ProgressBar bar = KtsTrainCommand.bar("refusal", 2L * factors.size())) {
-            points = RefusalEvaluation.run(model.config(), model.weights(), tok, ChatTemplate.forTokenizer(tok, null), adapter,
+            points = RefusalEvaluation.run(model.config(), model.weights(), tok, template.template(), adapter,
                     pairs, harmful, summary.config().steerBlocks(), summary.config().normaliseVectors(), summary.cMax(), factors,
                     refusalTokens, par, msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
         }

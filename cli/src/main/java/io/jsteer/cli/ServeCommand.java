@@ -6,7 +6,6 @@ import io.jsteer.cli.serve.SteerSpec;
 import io.jsteer.cli.serve.SteeringResolver;
 import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.steering.vectors.VectorSetFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +71,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "scale the --mat edit: a' = a + M·Σ g_t θ_t before the norm is restored (default 1, the paper)")
     double matMultiplier;
 
-    @Option(names = "--template", paramLabel = "llama2|llama3", description = "chat template (default: from the vocabulary)")
+    @Option(names = "--template", paramLabel = "NAME|FILE", description = "chat template: auto (default: the model's own, "
+            + "else a built-in one for its vocabulary), model, llama3, chatml, llama2, or a .jinja file")
     String template;
 
     /** Slot engines of --engine, each with the --lora adapter (read once, shared read-only by the slots). */
@@ -113,7 +113,7 @@ final class ServeCommand implements Callable<Integer> {
         int threadsPerSlot = Math.max(1, common.threadCount() / parallel);
         Map<String, Path> steerFiles = steerFiles();
         try (LoadedModel model = common.load();
-             GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), template),
+             GenerationService service = new GenerationService(model, common.chatTemplate("jsteer serve", model, template).template(),
                      vectors == null && steerFiles.isEmpty() ? SteeringResolver.none()
                              : VectorSteering.directory(model.config(), vectors, steerFiles),
                      steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config(), matMultiplier),

@@ -12,7 +12,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 /** Issue 14, point 2: a chat that survives Ctrl-C and a full context, says what it is, and keeps escape codes from the model. */
@@ -34,12 +38,43 @@ class ChatSessionTest {
     void aBannerNamesModelTemplateAndHelp() {
         Result r = chat("/help\n", "-n", "4", "-c", "256");
         assertEquals(0, r.code(), r.err());
-        String banner = r.err().lines().findFirst().orElseThrow();
-        assertEquals("jsteer chat: stories260K.gguf, template llama2, context 256 tokens. /help lists the commands; "
-                + "Ctrl-C stops a reply, twice quickly quits.", banner);
+        List<String> lines = r.err().lines().toList();
+        assertEquals("jsteer chat: chat template: built-in llama2 template (--template llama2)", lines.get(0));
+        assertEquals("jsteer chat: stories260K.gguf, context 256 tokens. /help lists the commands; "
+                + "Ctrl-C stops a reply, twice quickly quits.", lines.get(1));
         assertTrue(r.err().contains("commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /help, /exit"), r.err());
         assertFalse(r.err().contains("unknown command"), r.err());
         assertTrue(chat("/frob\n", "-n", "4").err().contains("unknown command /frob; commands:"));
+    }
+
+    @Test
+    void theModelsOwnTemplateIsUsedAndAnnounced(@TempDir Path dir) throws java.io.IOException {
+        Files.copy(shared("models/stories260K.bin"), dir.resolve("stories260K.bin"));
+        Files.copy(shared("models/tok512.bin"), dir.resolve("tok512.bin"));
+        Path config = dir.resolve("tokenizer_config.json");
+        Files.writeString(config, "{\"chat_template\": \"{{ bos_token }}{% for m in messages %}{{ m.role }}: {{ m.content }}\\n"
+                + "{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}\"}");
+        Result r = chatWith(dir.resolve("stories260K.bin"), "Once upon a time\n");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.equals("jsteer chat: chat template: the model's own template (" + config.toAbsolutePath()
+                + " (chat_template))")), r.err());
+        assertEquals(1, r.out().strip().split("\n").length, r.out());
+
+        // A template that does not parse stops the command with one line naming the file and the problem.
+        Files.writeString(config, "{\"chat_template\": \"{% for m in messages %}{{ m.content }{% endfor %}\"}");
+        Result bad = chatWith(dir.resolve("stories260K.bin"), "Hello\n");
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("jsteer: error: chat template of " + config.toAbsolutePath() + " (chat_template): syntax error"), bad.err());
+    }
+
+    private static Result chatWith(Path model, String input) {
+        java.io.InputStream oldIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            return jsteer("chat", "-m", model.toString(), "--temp", "0", "-t", "1", "-n", "6");
+        } finally {
+            System.setIn(oldIn);
+        }
     }
 
     @Test

@@ -22,15 +22,11 @@ public interface ChatTemplate {
     int[] stopTokens();
 
     /**
-     * The template for {@code tokenizer}: {@code name} ("llama2" or "llama3") when given, else
-     * Llama 3 headers when the vocabulary has {@code <|start_header_id|>}, else Llama 2 {@code [INST]}.
+     * A built-in template for a vocabulary without looking for the model's own: {@code name}
+     * ("llama3", "chatml" or "llama2") when given, else the one the vocabulary was made for (see
+     * {@link ChatTemplates#choose} for the model's own template).
      */
     static ChatTemplate forTokenizer(io.jsteer.model.tokenizer.Tokenizer tokenizer, String name) {
-        String t = name != null ? name : tokenizer.tokenId("<|start_header_id|>").isPresent() ? "llama3" : "llama2";
-        return switch (t) {
-            case "llama3" -> new Llama3ChatTemplate(tokenizer);
-            case "llama2" -> new Llama2ChatTemplate(tokenizer);
-            default -> throw new IllegalArgumentException("--template must be llama2 or llama3, got '" + t + "'");
-        };
+        return ChatTemplates.builtIn(name != null ? name : ChatTemplates.fallbackFor(tokenizer), tokenizer);
     }
 }

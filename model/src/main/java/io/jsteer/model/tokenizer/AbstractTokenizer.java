@@ -19,12 +19,21 @@ abstract sealed class AbstractTokenizer implements Tokenizer
 
     @Override
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        return encode(text, addBos, splitter.split(text, parseSpecial, null));
+    }
+
+    @Override
+    public int[] encodeTemplated(String text, java.util.BitSet plainText) {
+        return encode(text, false, splitter.split(text, true, plainText));
+    }
+
+    private int[] encode(String text, boolean addBos, List<SpecialTokenSplitter.Fragment> fragments) {
         List<Integer> out = new ArrayList<>();
         if (addBos && vocabulary.bos() >= 0) {
             out.add(vocabulary.bos());
         }
         boolean afterSpecialOrStart = true;
-        for (SpecialTokenSplitter.Fragment fragment : splitter.split(text, parseSpecial)) {
+        for (SpecialTokenSplitter.Fragment fragment : fragments) {
             if (fragment.isText()) {
                 encodeText(fragment.text(), afterSpecialOrStart, out);
                 afterSpecialOrStart = false;

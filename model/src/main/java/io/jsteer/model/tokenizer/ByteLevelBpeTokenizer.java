@@ -2,6 +2,7 @@ package io.jsteer.model.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayOutputStream;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,22 +12,31 @@ import java.util.Map;
  * chunk's UTF-8 bytes are mapped to characters, and adjacent symbols merge in merge-list order.
  * With "ignore merges" (Llama 3, both in Hugging Face and llama.cpp) a chunk that is itself a
  * vocabulary entry becomes that token directly, which can differ from what the merges would build.
+ * Qwen2-family vocabularies (pre-tokenizer "qwen2") bring Unicode NFC normalization first, as
+ * their tokenizer.json declares, so that a decomposed "e" + U+0301 encodes like "é".
  */
 public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
     private final ByteUnicodeMap byteMap = new ByteUnicodeMap();
     private final PreTokenizer preTokenizer;
     private final boolean ignoreMerges;
+    private final boolean nfc;
     private final SymbolMerger merger;
 
     public ByteLevelBpeTokenizer(Vocabulary vocabulary) {
         super(requireKind(vocabulary));
         this.preTokenizer = PreTokenizer.named("vocabulary", vocabulary.preTokenizer());
         this.ignoreMerges = vocabulary.preTokenizer().startsWith("llama");
+        this.nfc = normalizesToNfc(vocabulary.preTokenizer());
         Map<String, Integer> ranks = SentencePieceTokenizer.mergeRanks(vocabulary.merges());
         this.merger = new SymbolMerger((left, right) -> {
             Integer rank = ranks.get(left + ' ' + right);
             return rank == null ? PairPriority.NO_MERGE : -rank;
         });
+    }
+
+    /** Whether vocabularies with this pre-tokenizer normalize text to NFC before splitting it. */
+    static boolean normalizesToNfc(String preTokenizer) {
+        return preTokenizer.equals("qwen2");
     }
 
     private static Vocabulary requireKind(Vocabulary vocabulary) {
@@ -38,7 +48,8 @@ public final class ByteLevelBpeTokenizer extends AbstractTokenizer {
 
     @Override
     protected void encodeText(String text, boolean afterSpecialOrStart, List<Integer> out) {
-        for (String chunk : preTokenizer.split(text)) {
+        String normalized = nfc ? Normalizer.normalize(text, Normalizer.Form.NFC) : text;
+        for (String chunk : preTokenizer.split(normalized)) {
             String mapped = byteMap.encode(chunk.getBytes(StandardCharsets.UTF_8));
             int whole = lookup.id(mapped);
             if (ignoreMerges && whole >= 0) {

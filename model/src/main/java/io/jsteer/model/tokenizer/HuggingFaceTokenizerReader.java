@@ -20,8 +20,52 @@ public final class HuggingFaceTokenizerReader {
     private HuggingFaceTokenizerReader() {
     }
 
+    /**
+     * Reads {@code tokenizer.json}; when a {@code tokenizer_config.json} lies beside it, its
+     * {@code bos_token}, {@code eos_token} and {@code add_bos_token} decide those roles (Qwen's
+     * end of sequence, for one, is named only there).
+     */
     public static Vocabulary read(Path path) {
-        return parse(path.toString(), TokenizerFiles.readAll(path));
+        Vocabulary vocabulary = parse(path.toString(), TokenizerFiles.readAll(path));
+        Path config = path.toAbsolutePath().resolveSibling(CONFIG_FILE);
+        return java.nio.file.Files.isRegularFile(config) ? applyConfig(vocabulary, config) : vocabulary;
+    }
+
+    /** The Hugging Face file beside tokenizer.json with special-token roles and the chat template. */
+    public static final String CONFIG_FILE = "tokenizer_config.json";
+
+    static Vocabulary applyConfig(Vocabulary v, Path configPath) {
+        JsonNode config = TokenizerFiles.readJsonObject(configPath);
+        String source = configPath.toString();
+        int bos = configuredToken(source, config, "bos_token", v, v.bos());
+        int eos = configuredToken(source, config, "eos_token", v, v.eos());
+        JsonNode addBosNode = config.path("add_bos_token");
+        boolean addBos = addBosNode.isBoolean() ? addBosNode.booleanValue() && bos >= 0 : bos >= 0;
+        return new Vocabulary(v.kind(), v.pieces(), v.scores(), v.tokenTypes(), v.merges(), bos, eos, v.unk(), addBos,
+                v.preTokenizer());
+    }
+
+    /**
+     * The id of the token a config names ({@code "<s>"} or {@code {"content": "<s>", ...}});
+     * {@code fallback} when the key is absent, -1 when it is null.
+     */
+    private static int configuredToken(String source, JsonNode config, String key, Vocabulary v, int fallback) {
+        JsonNode node = config.path(key);
+        if (node.isMissingNode()) {
+            return fallback;
+        }
+        if (node.isNull()) {
+            return -1;
+        }
+        String text = node.isTextual() ? node.asText() : node.path("content").isTextual() ? node.path("content").asText() : null;
+        if (text == null) {
+            throw new TokenizerFormatException(source, key, "expected a string or an object with 'content', got " + node);
+        }
+        int id = firstPresent(v.pieces(), text);
+        if (id < 0) {
+            throw new TokenizerFormatException(source, key, "'" + text + "' is not a token of the vocabulary beside it");
+        }
+        return id;
     }
 
     static Vocabulary parse(String source, byte[] json) {
@@ -90,9 +134,12 @@ public final class HuggingFaceTokenizerReader {
         boolean byteLevel = mentionsByteLevel(root.path("pre_tokenizer")) || mentionsByteLevel(root.path("decoder"));
         Vocabulary.Kind kind = byteLevel ? Vocabulary.Kind.BYTE_LEVEL_BPE : Vocabulary.Kind.SENTENCEPIECE_BPE;
         String preTokenizer = byteLevel ? byteLevelPreTokenizer(source, root.path("pre_tokenizer")) : "default";
+        if (byteLevel) {
+            checkNormalizer(source, root.path("normalizer"), preTokenizer);
+        }
         float[] scores = scoresFromMerges(pieces, merges);
         int bos = firstPresent(pieces, "<s>", "<|begin_of_text|>");
-        int eos = firstPresent(pieces, "</s>", "<|end_of_text|>");
+        int eos = firstPresent(pieces, "</s>", "<|end_of_text|>", "<|endoftext|>");
         int unk = unkToken == null ? -1 : firstPresent(pieces, unkToken);
         return new Vocabulary(kind, pieces, scores, types, merges, bos, eos, unk, bos >= 0, preTokenizer);
     }
@@ -161,7 +208,23 @@ public final class HuggingFaceTokenizerReader {
         if (regexes.size() == 1 && regexes.getFirst().equals(PreTokenizer.LLAMA3_REGEX)) {
             return "llama-bpe";
         }
+        if (regexes.size() == 1 && regexes.getFirst().equals(PreTokenizer.QWEN2_REGEX)) {
+            return "qwen2";
+        }
         throw new TokenizerFormatException(source, "pre_tokenizer", "unsupported split pattern(s) " + regexes);
+    }
+
+    /**
+     * Byte-level files normalize either not at all or, in the Qwen2 family, to NFC; the tokenizer
+     * applies exactly what the pre-tokenizer implies, so anything else would be silently ignored.
+     */
+    private static void checkNormalizer(String source, JsonNode normalizer, String preTokenizer) {
+        String declared = normalizer.isMissingNode() || normalizer.isNull() ? "none" : normalizer.path("type").asText("?");
+        String applied = ByteLevelBpeTokenizer.normalizesToNfc(preTokenizer) ? "NFC" : "none";
+        if (!declared.equals(applied)) {
+            throw new TokenizerFormatException(source, "normalizer", "'" + declared + "' is not supported with pre-tokenizer '"
+                    + preTokenizer + "' (supported: " + applied + ")");
+        }
     }
 
     private static void collectSplitRegexes(JsonNode node, List<String> out) {

@@ -16,15 +16,23 @@ record PreTokenizer(String name, Pattern pattern) {
     static final String LLAMA3_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+    /**
+     * Qwen2/Qwen2.5/Qwen3: Llama 3's pattern except that every digit is a chunk of its own
+     * ({@code \p{N}} instead of {@code \p{N}{1,3}}).
+     */
+    static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
     /** GPT-2's original pattern, used by GGUF gpt2 vocabularies with pre-tokenizer "default"/"gpt2". */
     static final String GPT2_REGEX = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
     static PreTokenizer named(String source, String name) {
         return switch (name) {
             case "llama-bpe", "llama3", "llama-v3" -> of(name, LLAMA3_REGEX);
+            case "qwen2" -> of(name, QWEN2_REGEX);
             case "default", "gpt2", "gpt-2" -> of(name, GPT2_REGEX);
             default -> throw new TokenizerFormatException(source, "tokenizer.ggml.pre",
-                    "unsupported pre-tokenizer '" + name + "' (supported: llama-bpe, default, gpt2)");
+                    "unsupported pre-tokenizer '" + name + "' (supported: llama-bpe, qwen2, default, gpt2)");
         };
     }
 

@@ -20,7 +20,7 @@ final class SpecialTokenSplitter {
         }
     }
 
-    private record Special(String text, int id) {
+    private record Special(String text, int id, boolean always) {
     }
 
     private final Map<Character, List<Special>> alwaysByFirstChar = new HashMap<>();
@@ -36,10 +36,10 @@ final class SpecialTokenSplitter {
             }
             int type = types[id];
             if (type == TokenType.USER_DEFINED) {
-                add(alwaysByFirstChar, new Special(piece, id));
-                add(allByFirstChar, new Special(piece, id));
+                add(alwaysByFirstChar, new Special(piece, id, true));
+                add(allByFirstChar, new Special(piece, id, true));
             } else if (type == TokenType.CONTROL || type == TokenType.UNKNOWN) {
-                add(allByFirstChar, new Special(piece, id));
+                add(allByFirstChar, new Special(piece, id, false));
             }
         }
         Comparator<Special> longestFirst = Comparator.comparingInt((Special s) -> s.text.length()).reversed();
@@ -51,7 +51,11 @@ final class SpecialTokenSplitter {
         map.computeIfAbsent(special.text.charAt(0), c -> new ArrayList<>()).add(special);
     }
 
-    List<Fragment> split(String text, boolean parseSpecial) {
+    /**
+     * @param plainText when not null, characters flagged here never form control/unknown tokens
+     *                  (only user-defined ones), as if parsed without {@code parseSpecial}
+     */
+    List<Fragment> split(String text, boolean parseSpecial, java.util.BitSet plainText) {
         Map<Character, List<Special>> specials = parseSpecial ? allByFirstChar : alwaysByFirstChar;
         List<Fragment> fragments = new ArrayList<>();
         if (specials.isEmpty()) {
@@ -63,7 +67,7 @@ final class SpecialTokenSplitter {
         int textStart = 0;
         int i = 0;
         while (i < text.length()) {
-            Special match = matchAt(specials.get(text.charAt(i)), text, i);
+            Special match = matchAt(specials.get(text.charAt(i)), text, i, plainText);
             if (match == null) {
                 i++;
                 continue;
@@ -81,12 +85,14 @@ final class SpecialTokenSplitter {
         return fragments;
     }
 
-    private static Special matchAt(List<Special> candidates, String text, int at) {
+    private static Special matchAt(List<Special> candidates, String text, int at, java.util.BitSet plainText) {
         if (candidates == null) {
             return null;
         }
         for (Special s : candidates) {
-            if (text.startsWith(s.text, at)) {
+            boolean allowed = s.always || plainText == null || plainText.nextSetBit(at) < 0
+                    || plainText.nextSetBit(at) >= at + s.text.length();
+            if (allowed && text.startsWith(s.text, at)) {
                 return s;
             }
         }

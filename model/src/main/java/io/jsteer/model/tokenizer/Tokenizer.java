@@ -22,6 +22,14 @@ public interface Tokenizer {
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 
     /**
+     * Encodes a prompt rendered from a chat template: the text of control tokens becomes their
+     * ids (as with {@code parseSpecial}) except where it overlaps a character flagged in
+     * {@code plainText} (message contents), which is encoded as text, so that a user who types
+     * {@code <|im_end|>} cannot end a turn. No BOS is added: templates write their own.
+     */
+    int[] encodeTemplated(String text, java.util.BitSet plainText);
+
+    /**
      * The raw bytes token {@code id} stands for when decoding: byte tokens give their byte, normal
      * pieces their UTF-8 text (with {@code ▁} as space for SentencePiece), control tokens nothing.
      */

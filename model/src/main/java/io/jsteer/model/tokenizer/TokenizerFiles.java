@@ -14,6 +14,23 @@ final class TokenizerFiles {
     private TokenizerFiles() {
     }
 
+    /** A whole JSON file that must hold an object; errors name the file. */
+    static com.fasterxml.jackson.databind.JsonNode readJsonObject(Path path) {
+        byte[] bytes = readAll(path);
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(InputFiles.decodeUtf8("", bytes));
+        } catch (IllegalArgumentException e) {
+            throw new TokenizerFormatException(path.toString(), "(bytes)", e.getMessage(), e);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new TokenizerFormatException(path.toString(), "(json)", "not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new TokenizerFormatException(path.toString(), "(root)", "expected a JSON object");
+        }
+        return root;
+    }
+
     static byte[] readAll(Path path) {
         InputFiles.requireRegular("tokenizer file", path);
         try {

