@@ -71,12 +71,6 @@ final class SparkCommand implements Runnable {
         List<String> conf = new ArrayList<>();
 
         SparkJobs start(String job) {
-            try {
-                Class.forName("org.apache.spark.SparkContext");
-            } catch (ClassNotFoundException | LinkageError e) {
-                throw new IllegalArgumentException("jsteer spark needs Apache Spark on the class path: run it with ./jsteer "
-                        + "(which adds spark/target/spark-lib after ./mvnw package) or through spark-submit (README, 'Scaling out')");
-            }
             if (taskThreads < 1 || taskThreads > 4096) {
                 throw new UsageException("--task-threads must be between 1 and 4096, got " + taskThreads);
             }
@@ -90,6 +84,12 @@ final class SparkCommand implements Runnable {
                     throw new UsageException("--conf must be KEY=VALUE, got '" + kv + "'");
                 }
                 settings.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            try {
+                Class.forName("org.apache.spark.SparkContext");
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new IllegalArgumentException("jsteer spark needs Apache Spark on the class path: run it with ./jsteer "
+                        + "(which adds spark/target/spark-lib after ./mvnw package) or through spark-submit (README, 'Scaling out')");
             }
             String m = master != null ? master : System.getProperty("spark.master") != null ? null : "local[*]";
             SparkJobs jobs = SparkJobs.start(m, "jsteer " + job, settings);
