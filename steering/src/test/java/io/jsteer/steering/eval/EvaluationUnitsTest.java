@@ -23,8 +23,8 @@ class EvaluationUnitsTest {
         assertEquals(new Evaluation.Unit(true, Evaluation.Kind.AB, 0), units.get(6));
         assertEquals(new Evaluation.Unit(true, Evaluation.Kind.KL, 1), units.getLast());
         assertEquals(6, Evaluation.units(s, false).size(), "no steering: no steered units and no KL");
-        assertEquals(4, Evaluation.units(new Evaluation.Spec(AB, List.of(), List.of("p"), 0, 5, 0, 1), true).size(),
-                "samples 0: A/B twice and KL, no sample units");
+        assertEquals(2 + 2 + 1, Evaluation.units(new Evaluation.Spec(AB, List.of(), List.of("p"), 0, 5, 0, 1), true).size(),
+                "samples 0: the A/B items in both conditions and the KL prompt, no sample units");
     }
 
     @Test
@@ -52,7 +52,7 @@ class EvaluationUnitsTest {
         java.util.Collections.swap(swapped, 0, 1);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Evaluation.table(s, swapped, null)).getMessage()
                 .contains("in the order of units()"));
-        assertThrows(IllegalArgumentException.class, () -> Evaluation.table(s, outs.subList(0, 3), null));
+        assertThrows(IllegalArgumentException.class, () -> Evaluation.table(s, outs.subList(0, 5), null), "a steered unit is missing");
     }
 
     @Test
