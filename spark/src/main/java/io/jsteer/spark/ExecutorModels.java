@@ -20,14 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ExecutorModels {
 
-    private static final Map<ModelSpec, LoadedModel> MODELS = new ConcurrentHashMap<>();
+    /** Keyed by the files only: jobs with other context sizes or thread counts share the weights. */
+    private record Files(String path, String tokenizer) {}
+
+    private static final Map<Files, LoadedModel> MODELS = new ConcurrentHashMap<>();
     private static final AtomicInteger LOADS = new AtomicInteger();
 
     private ExecutorModels() {}
 
     /** The model of {@code spec}, opened on the first call in this JVM. */
     public static LoadedModel model(ModelSpec spec) {
-        return MODELS.computeIfAbsent(spec, ExecutorModels::open);
+        return MODELS.computeIfAbsent(new Files(spec.path(), spec.tokenizer()), f -> open(spec));
     }
 
     /** How many times this JVM opened a model (for tests and the job summary). */

@@ -318,19 +318,30 @@ public final class SparkJobs implements AutoCloseable {
             super("spark " + job + " failed: " + rootMessage(e), e);
         }
 
+        /**
+         * The executor's own message: an {@link ExecutorModels.ExecutorModelException} in the
+         * cause chain (local mode keeps it), else the text after the first exception class name
+         * in Spark's "Job aborted due to stage failure: ... (host executor 1): x.YException: ..."
+         * (a cluster sends the task error as text), else the deepest cause's message.
+         */
         private static String rootMessage(Throwable e) {
-            Throwable t = e;
-            while (t.getCause() != null && t.getCause() != t) {
-                t = t.getCause();
+            Throwable deepest = e;
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof ExecutorModels.ExecutorModelException) {
+                    return firstLine(t.getMessage());
+                }
+                deepest = t;
             }
-            String m = t.getMessage() != null ? t.getMessage() : e.getMessage();
-            if (m == null) {
-                return t.getClass().getName();
+            String top = firstLine(e.getMessage());
+            int cls = top.indexOf("Exception: ");
+            if (e.getClass().getName().startsWith("org.apache.spark") && cls >= 0) {
+                return top.substring(cls + "Exception: ".length());
             }
-            // Spark's "Job aborted due to stage failure: ... : java.lang.X: message\n\tat ..." keeps the task's message after the class name
-            String first = m.lines().findFirst().orElse(m);
-            int cls = first.lastIndexOf("Exception: ");
-            return cls >= 0 ? first.substring(cls + "Exception: ".length()) : first;
+            return deepest.getMessage() != null ? firstLine(deepest.getMessage()) : deepest.getClass().getName();
+        }
+
+        private static String firstLine(String m) {
+            return m == null ? "" : m.lines().findFirst().orElse(m);
         }
     }
 }
