@@ -147,7 +147,7 @@ class StandaloneClusterTest {
                 io.jsteer.steering.vectors.PairedPca.Centring.PAIR_CENTRED, io.jsteer.steering.vectors.LinearProbe.Options.defaults(), null, false);
         Provenance provenance = Provenance.of("stories260K", "", "", "AT answer letter", List.of());
         try (LoadedModel model = ModelLoader.load(bin, tok)) {
-            var items = Datasets.abItems(Shared.path("data/caa/refusal_generate_dataset.json")).items().subList(0, 20);
+            var items = Datasets.abItems(Shared.path("data/caa/refusal_generate_dataset.json")).items().subList(0, 8);
             prompts = CapturePrompts.abItems(model.tokenizer(), items, CapturePrompts.PLAIN_AB_FORMAT);
             try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(512, par)) {
                 expected = Extraction.extract(engine, prompts, r, provenance);
