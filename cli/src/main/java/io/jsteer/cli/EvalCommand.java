@@ -2,23 +2,13 @@ package io.jsteer.cli;
 
 import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jsteer.model.GenerationResult;
-import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.Sampler;
 import io.jsteer.model.intervene.Hooks;
-import io.jsteer.model.intervene.InterventionSet;
-import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.data.Datasets;
-import io.jsteer.steering.eval.AbBehaviourScore;
 import io.jsteer.steering.eval.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
-import io.jsteer.steering.eval.AfinnSentiment;
-import io.jsteer.steering.eval.Degeneration;
-import io.jsteer.steering.eval.NextTokenKl;
-import io.jsteer.steering.eval.Perplexity;
-import io.jsteer.steering.eval.RefusalPhrases;
+import io.jsteer.steering.eval.Evaluation;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +28,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  jsteer eval --steer refusal.json:4@3 --ab ../shared/data/caa/refusal_test_dataset_ab.json",
                 "  jsteer eval --steer happy.json:1.5@1 --prompts stories.txt --samples 50 --texts held-out.txt --json"})
-final class EvalCommand implements Callable<Integer> {
+class EvalCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
@@ -78,74 +68,56 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Evaluation.Spec spec = spec();
+        Map<String, Map<String, Object>> table;
+        try (LoadedModel model = common.load()) {
+            Hooks hooks = steering.isEmpty() ? null : steering.interventions(model.config()).toHooks(model.config());
+            if (hooks != null) {
+                System.err.println(SteerOptions.describe(steering.interventions(model.config())));
+            }
+            table = evaluate(model, spec, hooks);
+        }
+        print(table, json);
+        return 0;
+    }
+
+    /** What to measure, from the flags (files read here, once). */
+    Evaluation.Spec spec() throws java.io.IOException {
         if (ab == null && texts == null && prompts == null) {
             throw new IllegalArgumentException("nothing to measure: give --ab FILE, --texts FILE and/or --prompts FILE");
         }
         if (samples < 0 || maxTokens < 1) {
             throw new UsageException("--samples must be 0 or more and --max-tokens at least 1");
         }
-        Map<String, Map<String, Object>> table = new LinkedHashMap<>();
-        try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
-             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
-            Tokenizer tok = model.tokenizer();
-            InterventionSet set = steering.isEmpty() ? null : steering.interventions(model.config());
-            Hooks hooks = set == null ? null : set.toHooks(model.config()); // for the KL measurement, which compares hooked passes
-            if (hooks != null) {
-                System.err.println(SteerOptions.describe(steering.interventions(model.config())));
-            }
-            List<String> conditions = hooks == null ? List.of("unsteered") : List.of("unsteered", "steered");
-            // one step per metric that is one call, one per sample, so the bar moves during the slow part
-            long perCondition = (ab != null ? 1 : 0) + (texts != null ? 1 : 0) + (prompts != null ? samples : 0);
-            long steps = conditions.size() * perCondition + (hooks != null && prompts != null ? 1 : 0);
-            try (ProgressBar bar = io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName("eval").setInitialMax(steps))) {
-                for (String condition : conditions) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    engine.setInterventions(condition.equals("steered") ? set : null); // the one steering door
-                    if (ab != null) {
-                        List<AbItem> items = Datasets.abItems(ab).items().stream()
-                                .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
-                                .toList();
-                        bar.setExtraMessage(condition + ": A/B");
-                        var r = new AbBehaviourScore(engine, tok).score(items);
-                        row.put("ab_matching_probability", r.meanMatchingProbability());
-                        row.put("ab_logit_difference", r.meanLogitDifference());
-                        bar.step();
-                    }
-                    if (texts != null) {
-                        bar.setExtraMessage(condition + ": perplexity");
-                        var r = new Perplexity(engine).measure(lines(texts).stream().map(t -> tok.encode(t, true)).toList());
-                        row.put("perplexity", r.perplexity());
-                        bar.step();
-                    }
-                    if (prompts != null && samples > 0) {
-                        List<String> ps = lines(prompts), generated = new ArrayList<>();
-                        bar.setExtraMessage(condition + ": samples");
-                        for (int i = 0; i < samples; i++) {
-                            int[] ids = tok.encode(ps.get(i % ps.size()), true);
-                            Sampler sampler = temperature == 0 ? Sampler.greedy() : new Sampler(temperature, 1f, seed + i);
-                            GenerationResult g = new Generator(engine).generate(ids, maxTokens, sampler,
-                                    t -> t == tok.eos() || t == tok.bos(), (a, b) -> {});
-                            generated.add(tok.decode(g.generated()));
-                            bar.step();
-                        }
-                        row.put("afinn_per_text", new AfinnSentiment(AfinnLexicon.load(afinn != null ? afinn
-                                : ModelLocator.sharedData("sentiment/AFINN-en-165.txt"))).score(generated).meanSum());
-                        row.put("refusal_rate", RefusalPhrases.defaults().rate(generated));
-                        row.put("distinct2", Degeneration.mean(generated).distinct2());
-                        row.put("compression_ratio", Degeneration.mean(generated).compressionRatio());
-                    }
-                    table.put(condition, row);
-                }
-                engine.setInterventions(null);
-                if (hooks != null && prompts != null) {
-                    bar.setExtraMessage("KL");
-                    var kl = new NextTokenKl(engine, lines(prompts).stream().map(t -> tok.encode(t, true)).toList()).measure(hooks);
-                    table.get("steered").put("kl_vs_unsteered", kl.mean());
-                    table.get("unsteered").put("kl_vs_unsteered", 0.0);
-                    bar.step();
-                }
-            }
+        List<AbItem> items = ab == null ? List.of() : Datasets.abItems(ab).items().stream()
+                .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
+                .toList();
+        return new Evaluation.Spec(items, texts == null ? List.of() : lines(texts), prompts == null ? List.of() : lines(prompts),
+                samples, maxTokens, temperature, seed);
+    }
+
+    /** The AFINN lexicon when the spec samples text (null otherwise: its file is not needed). */
+    AfinnLexicon lexicon(Evaluation.Spec spec) {
+        return spec.samplesText() ? AfinnLexicon.load(afinn != null ? afinn : ModelLocator.sharedData("sentiment/AFINN-en-165.txt")) : null;
+    }
+
+    /** Runs every unit of the evaluation on this machine; `jsteer spark eval` runs them as a Spark job instead. */
+    Map<String, Map<String, Object>> evaluate(LoadedModel model, Evaluation.Spec spec, Hooks hooks) throws Exception {
+        AfinnLexicon lexicon = lexicon(spec);
+        List<Evaluation.Unit> units = Evaluation.units(spec, hooks != null);
+        try (Parallel par = new Parallel(common.threadCount());
+             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par);
+             ProgressBar bar = io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName("eval").setInitialMax(units.size()))) {
+            List<Evaluation.Outcome> outcomes = Evaluation.runAll(engine, model.tokenizer(), spec, hooks, u -> {
+                bar.setExtraMessage((u.kind() == Evaluation.Kind.KL ? "KL" : u.steered() ? "steered" : "unsteered") + ": "
+                        + u.kind().name().toLowerCase(java.util.Locale.ROOT));
+                bar.step();
+            });
+            return Evaluation.table(spec, outcomes, lexicon);
         }
+    }
+
+    static void print(Map<String, Map<String, Object>> table, boolean json) throws Exception {
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(table));
         } else {
@@ -163,7 +135,6 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.println();
             }
         }
-        return 0;
     }
 
     private static List<String> lines(Path file) throws java.io.IOException {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
                 "  jsteer extract --data ../shared/data/refusal_direction/harmful_train.json \\",
                 "      --negative ../shared/data/refusal_direction/harmless_train.json --format labelled --text-field instruction \\",
                 "      --method ablation --limit 128 --out refusal-dir"})
-final class ExtractCommand implements Callable<Integer> {
+class ExtractCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
@@ -109,8 +109,7 @@ final class ExtractCommand implements Callable<Integer> {
         }
         SiteKind kind = SiteKind.parse(site);
         LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
-        try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount());
-             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
+        try (LoadedModel model = common.load()) {
             var tok = model.tokenizer();
             List<Integer> chosen = List.copyOf(layerChoice.resolve(model.config().nLayers())); // before any data is read
             List<DatasetSource> sources = new ArrayList<>();
@@ -158,7 +157,7 @@ final class ExtractCommand implements Callable<Integer> {
             }
             Provenance provenance = Provenance.of(model.name(), Provenance.sha256(model.file().path()), "", positionsLabel, sources);
             System.err.printf("jsteer extract: %d prompts, %s at %s:%s, %s%n", prompts.size(), m.label(), kind.label(), chosen, mode);
-            VectorSet set = Extraction.extract(engine, prompts, Extraction.Request.of(kind, chosen, mode, m), provenance);
+            VectorSet set = extract(model, prompts, Extraction.Request.of(kind, chosen, mode, m), provenance);
             VectorSetFiles.write(out, set);
             System.out.printf("wrote %s and %s%n", VectorSetFiles.jsonPath(out), VectorSetFiles.tensorPath(out));
             System.out.println("layer  norm");
@@ -176,6 +175,13 @@ final class ExtractCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Captures and applies the method on this machine; `jsteer spark extract` runs it as a Spark job instead. */
+    VectorSet extract(LoadedModel model, List<CapturePrompt> prompts, Extraction.Request request, Provenance provenance) {
+        try (Parallel par = new Parallel(common.threadCount()); InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
+            return Extraction.extract(engine, prompts, request, provenance);
+        }
     }
 
     private <T> List<T> first(List<T> items) {

@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
                 "  jsteer sweep --demo sentiment --out sweep-happy",
                 "  jsteer sweep --steer happy.json --layers 1-3 --strengths 0,1,2,4 --prompts stories.txt --metric afinn --out sweep",
                 "  jsteer sweep --steer refusal.json --metric ab:../shared/data/caa/refusal_test_dataset_ab.json --out sweep-ab"})
-final class SweepCommand implements Callable<Integer> {
+class SweepCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
@@ -140,9 +140,7 @@ final class SweepCommand implements Callable<Integer> {
             }
             String description = (demo != null ? "demo: unit(mean happy - mean sad) at resid_post" : set.toString())
                     + ", " + where.label() + " positions";
-            SweepResult result = new SweepRunner(engine, tok, model.name()).run(cfg.build(), behaviour, description,
-                    (layer, strength) -> InterventionSet.of(AddVector.of(vectors.site(layer), vectors.vector(layer), strength, where))
-                            .toHooks(model.config()));
+            SweepResult result = sweep(model, engine, cfg.build(), behaviour, description, vectors, where);
             Files.createDirectories(out);
             SweepJson.write(result, out.resolve("sweep.json"));
             BestCellCriteria criteria = new BestCellCriteria(maxKl, BestCellCriteria.defaults().minDistinct2Ratio(), true);
@@ -153,10 +151,27 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    private BehaviourMetric metric(LoadedModel model) {
+    /** Runs every cell on this machine's engine; `jsteer spark sweep` runs the cells as a Spark job instead. */
+    SweepResult sweep(LoadedModel model, InferenceEngine engine, SweepConfig config, BehaviourMetric behaviour, String description,
+                      VectorSet vectors, Positions where) {
+        return new SweepRunner(engine, model.tokenizer(), model.name()).run(config, behaviour, description,
+                (layer, strength) -> InterventionSet.of(AddVector.of(vectors.site(layer), vectors.vector(layer), strength, where))
+                        .toHooks(model.config()));
+    }
+
+    BehaviourMetric metric(LoadedModel model) {
+        return metric(metric, metric.equals("afinn") ? afinnPath() : null);
+    }
+
+    /** The AFINN lexicon's path: --afinn or the shared one. */
+    Path afinnPath() {
+        return afinn != null ? afinn : ModelLocator.sharedData("sentiment/AFINN-en-165.txt");
+    }
+
+    /** The behaviour metric of a --metric value; {@code afinnLexicon} is read for afinn only. */
+    static BehaviourMetric metric(String metric, Path afinnLexicon) {
         if (metric.equals("afinn")) {
-            Path lexicon = afinn != null ? afinn : ModelLocator.sharedData("sentiment/AFINN-en-165.txt");
-            return BehaviourMetric.afinnSentiment(AfinnLexicon.load(lexicon));
+            return BehaviourMetric.afinnSentiment(AfinnLexicon.load(afinnLexicon));
         }
         if (metric.equals("refusal")) {
             return BehaviourMetric.refusalRate(RefusalPhrases.defaults());

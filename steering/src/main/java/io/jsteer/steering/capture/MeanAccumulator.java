@@ -111,6 +111,69 @@ public final class MeanAccumulator implements ActivationSink {
         return s / n;
     }
 
+    /**
+     * The running sums, in the order of {@link #sites()}: what a worker that captured part of a
+     * dataset sends back so that another accumulator over the same sites can {@link #merge} it.
+     * Copies; serializable (Java serialization) so it can cross process boundaries.
+     *
+     * @param sums     [site][class][dim] sums of the vectors
+     * @param normSums [site][class] sums of their L2 norms
+     * @param counts   [site][class] vectors seen
+     */
+    public record Partial(double[][][] sums, double[][] normSums, long[][] counts) implements java.io.Serializable {}
+
+    /** A copy of the running sums (see {@link Partial}). */
+    public Partial partial() {
+        int n = sites.size();
+        double[][][] s = new double[n][][];
+        double[][] ns = new double[n][];
+        long[][] c = new long[n][];
+        for (int k = 0; k < n; k++) {
+            Site site = sites.get(k);
+            double[][] src = sums.get(site);
+            s[k] = new double[classes][];
+            for (int cl = 0; cl < classes; cl++) {
+                s[k][cl] = src[cl].clone();
+            }
+            ns[k] = normSums.get(site).clone();
+            c[k] = counts.get(site).clone();
+        }
+        return new Partial(s, ns, c);
+    }
+
+    /**
+     * Adds another accumulator's sums (same sites in the same order, same dim and classes) to
+     * these: after merging the partials of disjoint parts of a dataset, the means equal those of
+     * one pass over all of it up to the order of the double additions (~1e-16 relative).
+     */
+    public void merge(Partial other) {
+        int n = sites.size();
+        if (other.sums().length != n || other.normSums().length != n || other.counts().length != n) {
+            throw new IllegalArgumentException("cannot merge sums over " + other.sums().length + " sites into an accumulator over "
+                    + n + " sites " + sites);
+        }
+        for (int k = 0; k < n; k++) {
+            Site site = sites.get(k);
+            double[][] dst = sums.get(site);
+            if (other.sums()[k].length != classes || other.normSums()[k].length != classes || other.counts()[k].length != classes) {
+                throw new IllegalArgumentException("cannot merge sums of " + other.sums()[k].length + " classes at " + site
+                        + " into an accumulator of " + classes + " classes");
+            }
+            for (int cl = 0; cl < classes; cl++) {
+                double[] src = other.sums()[k][cl];
+                if (src.length != dim) {
+                    throw new IllegalArgumentException("cannot merge sums of dim " + src.length + " at " + site
+                            + " into an accumulator of dim " + dim);
+                }
+                for (int i = 0; i < dim; i++) {
+                    dst[cl][i] += src[i];
+                }
+                normSums.get(site)[cl] += other.normSums()[k][cl];
+                counts.get(site)[cl] += other.counts()[k][cl];
+            }
+        }
+    }
+
     private long[] counts(Site site) {
         long[] c = counts.get(site);
         if (c == null) {

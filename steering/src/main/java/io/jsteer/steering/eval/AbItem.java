@@ -8,7 +8,7 @@ package io.jsteer.steering.eval;
  * @param matching    the letter of the behaviour-matching answer, e.g. {@code A}
  * @param notMatching the other letter, e.g. {@code B}
  */
-public record AbItem(String prompt, String matching, String notMatching) {
+public record AbItem(String prompt, String matching, String notMatching) implements java.io.Serializable {
 
     public AbItem {
         if (prompt == null || prompt.isEmpty()) {

@@ -108,5 +108,5 @@ public final class Degeneration {
      * @param compressionRatio       deflated bytes / raw bytes
      */
     public record DegenerationScore(double distinct1, double distinct2, double distinct3,
-                                    double repeatedSuffixFraction, double compressionRatio) {}
+                                    double repeatedSuffixFraction, double compressionRatio) implements java.io.Serializable {}
 }

@@ -49,24 +49,48 @@ public final class NextTokenKl {
 
     /** KL of the model under {@code steered} (null or empty: the unsteered model) against the unsteered one. Leaves the engine without hooks. */
     public KlResult measure(Hooks steered) {
+        return of(perPosition(steered));
+    }
+
+    /**
+     * KL(p_base ‖ p_steered) at every position of every prompt, [prompt][position], nats: what
+     * {@link #measure} averages; {@link #of} merges the values of prompts measured apart.
+     * Leaves the engine without hooks.
+     */
+    public List<double[]> perPosition(Hooks steered) {
         int vocab = engine.config().vocabSize();
-        double sum = 0, max = 0;
-        int positions = 0;
+        List<double[]> out = new ArrayList<>(prompts.size());
         engine.setHooks(steered);
         try {
             for (int i = 0; i < prompts.size(); i++) {
                 int[] tokens = prompts.get(i);
                 float[][] base = baseLogits.get(i);
+                double[] kls = new double[tokens.length];
                 for (int pos = 0; pos < tokens.length; pos++) {
                     float[] logits = engine.forward(tokens[pos], pos, true);
-                    double kl = LogSoftmax.kl(LogSoftmax.of(base[pos], vocab), LogSoftmax.of(logits, vocab));
-                    sum += kl;
-                    max = Math.max(max, kl);
-                    positions++;
+                    kls[pos] = LogSoftmax.kl(LogSoftmax.of(base[pos], vocab), LogSoftmax.of(logits, vocab));
                 }
+                out.add(kls);
             }
         } finally {
             engine.setHooks(null);
+        }
+        return out;
+    }
+
+    /** Mean and largest KL of per-position values (see {@link #perPosition}), summed in the given order. */
+    public static KlResult of(List<double[]> perPrompt) {
+        double sum = 0, max = 0;
+        int positions = 0;
+        for (double[] prompt : perPrompt) {
+            for (double kl : prompt) {
+                sum += kl;
+                max = Math.max(max, kl);
+                positions++;
+            }
+        }
+        if (positions == 0) {
+            throw new IllegalArgumentException("KL needs at least one position");
         }
         return new KlResult(sum / positions, max, positions);
     }

@@ -21,20 +21,45 @@ public final class Perplexity {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("perplexity needs at least one text");
         }
+        List<double[]> perText = new java.util.ArrayList<>(texts.size());
+        for (int t = 0; t < texts.size(); t++) {
+            perText.add(nll(t, texts.get(t)));
+        }
+        return of(perText);
+    }
+
+    /**
+     * The negative log-likelihood of each predicted token of one text [tokens − 1], nats: the
+     * part of {@link #measure} that can run anywhere; {@link #of} adds the parts up.
+     *
+     * @param index the text's index, for the error message
+     */
+    public double[] nll(int index, int[] tokens) {
+        if (tokens.length < 2 || tokens.length > engine.capacity()) {
+            throw new IllegalArgumentException("perplexity text " + index + " has " + tokens.length
+                    + " tokens; it needs 2 to " + engine.capacity() + " (the engine's context)");
+        }
         int vocab = engine.config().vocabSize();
+        double[] out = new double[tokens.length - 1];
+        for (int pos = 0; pos + 1 < tokens.length; pos++) {
+            float[] logits = engine.forward(tokens[pos], pos, true);
+            out[pos] = -LogSoftmax.of(logits, vocab)[tokens[pos + 1]];
+        }
+        return out;
+    }
+
+    /** Token-weighted perplexity of texts from their per-token NLLs (see {@link #nll}), summed in the given order. */
+    public static PerplexityResult of(List<double[]> perText) {
         double nll = 0;
         int predicted = 0;
-        for (int t = 0; t < texts.size(); t++) {
-            int[] tokens = texts.get(t);
-            if (tokens.length < 2 || tokens.length > engine.capacity()) {
-                throw new IllegalArgumentException("perplexity text " + t + " has " + tokens.length
-                        + " tokens; it needs 2 to " + engine.capacity() + " (the engine's context)");
-            }
-            for (int pos = 0; pos + 1 < tokens.length; pos++) {
-                float[] logits = engine.forward(tokens[pos], pos, true);
-                nll -= LogSoftmax.of(logits, vocab)[tokens[pos + 1]];
+        for (double[] text : perText) {
+            for (double v : text) {
+                nll += v;
                 predicted++;
             }
+        }
+        if (predicted == 0) {
+            throw new IllegalArgumentException("perplexity needs at least one predicted token");
         }
         double mean = nll / predicted;
         return new PerplexityResult(mean, Math.exp(mean), predicted);

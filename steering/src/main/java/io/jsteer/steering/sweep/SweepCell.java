@@ -17,10 +17,12 @@ import java.util.Map;
  * @param degeneration     mean degeneration of the sampled texts, or null when none were sampled
  * @param meanTokens       mean generated tokens per sample (short texts mean early end-of-text)
  * @param samples          the first few sampled texts, for reading
+ *
+ * <p>Serializable: a distributed sweep computes cells on other machines and sends them back.
  */
 public record SweepCell(int layer, double strength, double behaviour, Map<String, Double> behaviourDetails,
                         double klMean, double klMax, Double perplexity, DegenerationScore degeneration,
-                        double meanTokens, List<String> samples) {
+                        double meanTokens, List<String> samples) implements java.io.Serializable {
 
     public SweepCell {
         behaviourDetails = Map.copyOf(behaviourDetails);

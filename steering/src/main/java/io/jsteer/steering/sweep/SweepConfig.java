@@ -22,7 +22,7 @@ import java.util.List;
  */
 public record SweepConfig(List<Integer> layers, List<Double> strengths, List<String> prompts, int samples, int maxTokens,
                           float temperature, float topP, long seed, List<String> klPrompts, List<String> perplexityTexts,
-                          int keepSamples, boolean progress) {
+                          int keepSamples, boolean progress) implements java.io.Serializable {
 
     public SweepConfig {
         layers = List.copyOf(new LinkedHashSet<>(layers));

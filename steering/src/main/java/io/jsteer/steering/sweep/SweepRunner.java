@@ -46,34 +46,15 @@ public final class SweepRunner {
      * @param factory  the hooks for each (layer, strength)
      */
     public SweepResult run(SweepConfig config, BehaviourMetric metric, String steering, SteeringFactory factory) {
-        int nLayers = engine.config().nLayers();
-        for (int l : config.layers()) {
-            if (l >= nLayers) {
-                throw new IllegalArgumentException("sweep: layer " + l + " is past the model's last block " + (nLayers - 1));
-            }
-        }
-        if (config.samples() == 0 && metric.usesGenerations()) {
-            throw new IllegalArgumentException("sweep: metric " + metric.name() + " scores generated text; --samples must be at least 1");
-        }
-        List<int[]> prompts = config.prompts().stream().map(p -> tokenizer.encode(p, true)).toList();
-        List<int[]> klPrompts = config.klPrompts().stream().map(p -> tokenizer.encode(p, true)).toList();
-        List<int[]> pplTexts = config.perplexityTexts().stream().map(p -> tokenizer.encode(p, true)).toList();
-        List<Double> strengths = config.steeredStrengths();
-        int total = 1 + config.layers().size() * strengths.size();
-
+        int total = 1 + config.layers().size() * config.steeredStrengths().size();
         try (ProgressBar bar = config.progress() ? progressBar(total) : null) {
-            NextTokenKl kl = new NextTokenKl(engine, klPrompts);
-            SweepCell baseline = cell(-1, 0, null, config, metric, prompts, pplTexts, kl);
+            Prepared p = prepare(config, metric);
+            SweepCell baseline = cell(p, -1, 0, factory);
             step(bar);
             List<SweepCell> cells = new ArrayList<>();
             for (int layer : config.layers()) {
-                for (double s : strengths) {
-                    Hooks hooks = factory.at(layer, s);
-                    if (hooks == null) {
-                        throw new IllegalArgumentException("sweep: the steering factory returned no hooks for layer " + layer
-                                + ", strength " + s);
-                    }
-                    cells.add(cell(layer, s, hooks, config, metric, prompts, pplTexts, kl));
+                for (double s : config.steeredStrengths()) {
+                    cells.add(cell(p, layer, s, factory));
                     step(bar);
                 }
             }
@@ -83,23 +64,78 @@ public final class SweepRunner {
         }
     }
 
-    private SweepCell cell(int layer, double strength, Hooks hooks, SweepConfig config, BehaviourMetric metric,
-                           List<int[]> prompts, List<int[]> pplTexts, NextTokenKl kl) {
+    /**
+     * What every cell of a sweep shares: the tokenised prompts and the unsteered logits of the KL
+     * prompts. One per engine; a worker running some of a sweep's cells prepares once and then
+     * calls {@link #cell} for each of its cells, which gives the same cells as {@link #run}.
+     */
+    public final class Prepared {
+        private final SweepConfig config;
+        private final BehaviourMetric metric;
+        private final List<int[]> prompts;
+        private final List<int[]> pplTexts;
+        private final NextTokenKl kl;
+
+        private Prepared(SweepConfig config, BehaviourMetric metric) {
+            int nLayers = engine.config().nLayers();
+            for (int l : config.layers()) {
+                if (l >= nLayers) {
+                    throw new IllegalArgumentException("sweep: layer " + l + " is past the model's last block " + (nLayers - 1));
+                }
+            }
+            if (config.samples() == 0 && metric.usesGenerations()) {
+                throw new IllegalArgumentException("sweep: metric " + metric.name() + " scores generated text; --samples must be at least 1");
+            }
+            this.config = config;
+            this.metric = metric;
+            this.prompts = config.prompts().stream().map(p -> tokenizer.encode(p, true)).toList();
+            this.pplTexts = config.perplexityTexts().stream().map(p -> tokenizer.encode(p, true)).toList();
+            this.kl = new NextTokenKl(engine, config.klPrompts().stream().map(p -> tokenizer.encode(p, true)).toList());
+        }
+    }
+
+    /** Checks the config against the model and computes what the cells share (runs the unsteered KL prompts). */
+    public Prepared prepare(SweepConfig config, BehaviourMetric metric) {
+        return new Prepared(config, metric);
+    }
+
+    /**
+     * One cell: {@code layer} −1 (strength ignored) is the unsteered baseline, any other layer is
+     * steered with {@code factory.at(layer, strength)}. The engine is left without hooks.
+     */
+    public SweepCell cell(Prepared p, int layer, double strength, SteeringFactory factory) {
+        if (layer < 0) {
+            return cell(-1, 0, null, p);
+        }
+        Hooks hooks = factory.at(layer, strength);
+        if (hooks == null) {
+            throw new IllegalArgumentException("sweep: the steering factory returned no hooks for layer " + layer
+                    + ", strength " + strength);
+        }
+        try {
+            return cell(layer, strength, hooks, p);
+        } finally {
+            engine.setHooks(null);
+        }
+    }
+
+    private SweepCell cell(int layer, double strength, Hooks hooks, Prepared p) {
+        SweepConfig config = p.config;
         engine.setHooks(hooks);
         List<String> texts = new ArrayList<>(config.samples());
         long tokens = 0;
         Generator generator = new Generator(engine);
         int bos = tokenizer.bos(), eos = tokenizer.eos();
         for (int i = 0; i < config.samples(); i++) {
-            int[] prompt = prompts.get(i % prompts.size());
+            int[] prompt = p.prompts.get(i % p.prompts.size());
             Sampler sampler = new Sampler(config.temperature(), config.topP(), config.seed() + i * SEED_STEP);
             GenerationResult r = generator.generate(prompt, config.maxTokens(), sampler, t -> t == bos || t == eos, (a, b) -> {});
             texts.add(tokenizer.decode(r.generated()));
             tokens += r.generatedCount();
         }
-        MetricValue behaviour = metric.score(engine, tokenizer, texts);
-        Double ppl = pplTexts.isEmpty() ? null : new Perplexity(engine).measure(pplTexts).perplexity();
-        NextTokenKl.KlResult k = kl.measure(hooks);
+        MetricValue behaviour = p.metric.score(engine, tokenizer, texts);
+        Double ppl = p.pplTexts.isEmpty() ? null : new Perplexity(engine).measure(p.pplTexts).perplexity();
+        NextTokenKl.KlResult k = p.kl.measure(hooks);
         return new SweepCell(layer, strength, behaviour.value(), behaviour.details(), k.mean(), k.max(), ppl,
                 texts.isEmpty() ? null : Degeneration.mean(texts),
                 texts.isEmpty() ? 0 : (double) tokens / texts.size(),

@@ -86,39 +86,73 @@ public final class Extraction {
      *                   the request's mode otherwise; method details are added to its extra map
      */
     public static VectorSet extract(InferenceEngine engine, List<CapturePrompt> prompts, Request r, Provenance provenance) {
-        List<Site> sites = r.layers().stream().map(l -> new Site(r.kind(), l)).toList();
+        List<Site> sites = sites(r);
         ActivationCapture capture = new ActivationCapture(engine, sites, r.positions());
         int dim = engine.config().dim();
-        Map<String, Object> extra = new LinkedHashMap<>(provenance.extra());
-        SortedMap<Integer, float[]> vectors;
         switch (r.method()) {
             case MEAN_DIFFERENCE, ABLATION -> {
                 MeanAccumulator acc = new MeanAccumulator(sites, dim, 2);
                 capture.run(prompts, acc, null, r.progress());
-                vectors = r.method() == Method.ABLATION ? AblationDirection.of(acc, r.kind()) : MeanDifference.of(acc, r.kind());
-                extra.put("counts", Map.of("positive", acc.count(sites.getFirst(), 1), "negative", acc.count(sites.getFirst(), 0)));
+                return fromSums(acc, r, provenance);
             }
             case PCA, PROBE -> {
                 if (r.storeDir() == null) {
                     InMemoryActivations mem = new InMemoryActivations(sites, dim);
                     capture.run(prompts, mem, null, r.progress());
-                    vectors = rowMethod(mem, r, extra);
-                } else {
-                    try {
-                        try (ActivationStore.Writer w = ActivationStore.create(r.storeDir(), sites, dim, r.positions(),
-                                Map.of("model", provenance.model()))) {
-                            capture.run(prompts, w, null, r.progress());
-                        }
-                        try (ActivationStore store = ActivationStore.open(r.storeDir())) {
-                            vectors = rowMethod(store, r, extra);
-                        }
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot store activations in " + r.storeDir(), e);
+                    return fromRows(mem, r, provenance);
+                }
+                try {
+                    try (ActivationStore.Writer w = ActivationStore.create(r.storeDir(), sites, dim, r.positions(),
+                            Map.of("model", provenance.model()))) {
+                        capture.run(prompts, w, null, r.progress());
                     }
+                    try (ActivationStore store = ActivationStore.open(r.storeDir())) {
+                        return fromRows(store, r, provenance);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot store activations in " + r.storeDir(), e);
                 }
             }
             default -> throw new IllegalStateException(r.method().toString());
         }
+    }
+
+    /** The sites a request captures, in the order of its layers: the order of a {@link MeanAccumulator}'s sums. */
+    public static List<Site> sites(Request r) {
+        return r.layers().stream().map(l -> new Site(r.kind(), l)).toList();
+    }
+
+    /**
+     * The second half of {@link #extract} for the methods that need only running sums (mean
+     * difference, ablation): from an accumulator over {@link #sites(Request)} filled by one
+     * capture or merged from the {@link MeanAccumulator.Partial}s of several.
+     */
+    public static VectorSet fromSums(MeanAccumulator acc, Request r, Provenance provenance) {
+        if (r.method() != Method.MEAN_DIFFERENCE && r.method() != Method.ABLATION) {
+            throw new IllegalArgumentException(r.method().label() + " needs every captured row, not running sums");
+        }
+        Map<String, Object> extra = new LinkedHashMap<>(provenance.extra());
+        SortedMap<Integer, float[]> vectors = r.method() == Method.ABLATION ? AblationDirection.of(acc, r.kind()) : MeanDifference.of(acc, r.kind());
+        Site first = acc.sites().getFirst();
+        extra.put("counts", Map.of("positive", acc.count(first, 1), "negative", acc.count(first, 0)));
+        return result(vectors, r, provenance, extra);
+    }
+
+    /**
+     * The second half of {@link #extract} from captured rows (any method; PCA and probes need
+     * them): rows in prompt order, as one capture over all prompts writes them.
+     */
+    public static VectorSet fromRows(Activations acts, Request r, Provenance provenance) {
+        Map<String, Object> extra = new LinkedHashMap<>(provenance.extra());
+        SortedMap<Integer, float[]> vectors = switch (r.method()) {
+            case MEAN_DIFFERENCE -> MeanDifference.of(acts, r.kind());
+            case ABLATION -> AblationDirection.of(acts, r.kind());
+            case PCA, PROBE -> rowMethod(acts, r, extra);
+        };
+        return result(vectors, r, provenance, extra);
+    }
+
+    private static VectorSet result(SortedMap<Integer, float[]> vectors, Request r, Provenance provenance, Map<String, Object> extra) {
         String positions = provenance.positions().isEmpty() ? r.positions().name() : provenance.positions();
         Provenance p = new Provenance(provenance.model(), provenance.modelSha256(), r.method().label(), positions,
                 provenance.datasets(), provenance.createdAt(), provenance.jsteerVersion(), extra);

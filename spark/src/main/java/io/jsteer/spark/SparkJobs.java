@@ -1,0 +1,347 @@
+package io.jsteer.spark;
+
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.steering.capture.ActivationCapture;
+import io.jsteer.steering.capture.ActivationSink;
+import io.jsteer.steering.capture.CapturePrompt;
+import io.jsteer.steering.capture.InMemoryActivations;
+import io.jsteer.steering.capture.MeanAccumulator;
+import io.jsteer.steering.capture.PositionMode;
+import io.jsteer.steering.eval.AfinnLexicon;
+import io.jsteer.steering.eval.Evaluation;
+import io.jsteer.steering.sweep.BehaviourMetric;
+import io.jsteer.steering.sweep.SteeringFactory;
+import io.jsteer.steering.sweep.SweepCell;
+import io.jsteer.steering.sweep.SweepConfig;
+import io.jsteer.steering.sweep.SweepResult;
+import io.jsteer.steering.sweep.SweepRunner;
+import io.jsteer.steering.vectors.Extraction;
+import io.jsteer.steering.vectors.Provenance;
+import io.jsteer.steering.vectors.VectorSet;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Extraction, sweeps and evaluations as Spark jobs: the same work as the single-machine path
+ * (steering's {@link Extraction}, {@link SweepRunner}, {@link Evaluation}), cut into tasks.
+ * Every executor opens the model once ({@link ExecutorModels}, memory-mapped from a path all
+ * nodes can read); each task makes its own engine over those weights. Only small things travel:
+ * token ids and settings to the executors; running sums, captured rows, cells or per-item numbers
+ * back to the driver, which merges them in the order of the single-machine loop, so the results
+ * equal its results (sums: up to the order of double additions; everything else: bit for bit).
+ *
+ * <p>No Spark type appears in the public methods except {@link #on}, so callers (the cli) compile
+ * without Spark on their class path.
+ */
+public final class SparkJobs implements AutoCloseable {
+
+    /** The JVM flags jsteer needs on every executor (the Vector API; native access for memory mapping). */
+    public static final String EXECUTOR_FLAGS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m";
+
+    private final JavaSparkContext sc;
+    private final boolean owned;
+
+    private SparkJobs(JavaSparkContext sc, boolean owned) {
+        this.sc = sc;
+        this.owned = owned;
+    }
+
+    /**
+     * Starts a Spark context: {@code master} like {@code local[2]} or {@code spark://host:7077};
+     * null takes the master that spark-submit set. {@code conf} entries are Spark settings
+     * (e.g. {@code spark.executor.memory}). Executors get {@link #EXECUTOR_FLAGS} unless
+     * {@code spark.executor.extraJavaOptions} is given.
+     */
+    public static SparkJobs start(String master, String appName, Map<String, String> conf) {
+        SparkConf c = new SparkConf().setAppName(appName);
+        if (master != null) {
+            c.setMaster(master);
+        }
+        if (!c.contains("spark.ui.showConsoleProgress")) {
+            c.set("spark.ui.showConsoleProgress", "false"); // DriverProgress prints ours, with an ETA
+        }
+        conf.forEach(c::set);
+        if (c.get("spark.master", "").startsWith("local") && !c.contains("spark.driver.host")) {
+            // one JVM: keep the driver's ports on the loopback interface, not on the machine's network address
+            c.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+        }
+        if (!c.contains("spark.executor.extraJavaOptions")) {
+            c.set("spark.executor.extraJavaOptions", EXECUTOR_FLAGS);
+        }
+        return new SparkJobs(new JavaSparkContext(c), true);
+    }
+
+    /** Jobs on a context the caller owns (and stops). */
+    public static SparkJobs on(JavaSparkContext sc) {
+        return new SparkJobs(sc, false);
+    }
+
+    /** The cluster's default number of partitions (total executor cores; N in local[N]). */
+    public int defaultParallelism() {
+        return sc.defaultParallelism();
+    }
+
+    public String master() {
+        return sc.master();
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            sc.stop();
+        }
+    }
+
+    // ---------------------------------------------------------------- extraction
+
+    /** A prompt as it travels to an executor. */
+    record PromptTask(int index, int[] tokens, int label, int group, int at) implements Serializable {
+        CapturePrompt prompt() {
+            return new CapturePrompt(tokens, label, group, at);
+        }
+    }
+
+    /** One captured row: the prompt's index in the whole list, the token position, a vector per site [sites][dim]. */
+    record CapturedRow(int prompt, int position, float[][] vectors) implements Serializable {}
+
+    /**
+     * {@link Extraction#extract} over the cluster: prompts partitioned; mean difference and
+     * ablation send back each partition's running sums ({@link MeanAccumulator.Partial}), PCA and
+     * probes send back the captured rows, which the driver keeps in memory in prompt order
+     * ({@code request.storeDir()} is not used) and hands to the same method code.
+     *
+     * @param partitions tasks to cut the prompts into (at most one per prompt)
+     */
+    public VectorSet extract(ModelSpec model, List<CapturePrompt> prompts, Extraction.Request request, Provenance provenance,
+                             int partitions) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("extraction needs at least one prompt");
+        }
+        List<PromptTask> tasks = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            CapturePrompt p = prompts.get(i);
+            tasks.add(new PromptTask(i, p.tokens(), p.label(), p.group(), p.at()));
+        }
+        SiteKind kind = request.kind();
+        List<Integer> layers = request.layers();
+        PositionMode mode = request.positions();
+        int slices = Math.max(1, Math.min(partitions, tasks.size()));
+        List<Site> sites = Extraction.sites(request);
+        int dim = ExecutorModels.model(model).config().dim();
+        return switch (request.method()) {
+            case MEAN_DIFFERENCE, ABLATION -> {
+                List<MeanAccumulator.Partial> partials = run("extract", () -> sc.parallelize(tasks, slices)
+                        .mapPartitions((Iterator<PromptTask> it) -> List.of(sums(model, kind, layers, mode, it)).iterator())
+                        .collect());
+                MeanAccumulator acc = new MeanAccumulator(sites, dim, 2);
+                partials.forEach(acc::merge);
+                yield Extraction.fromSums(acc, request, provenance);
+            }
+            case PCA, PROBE -> {
+                List<CapturedRow> rows = run("extract", () -> sc.parallelize(tasks, slices)
+                        .mapPartitions((Iterator<PromptTask> it) -> rows(model, kind, layers, mode, it).iterator())
+                        .collect());
+                InMemoryActivations mem = new InMemoryActivations(sites, dim);
+                for (CapturedRow row : rows) {
+                    for (int k = 0; k < sites.size(); k++) {
+                        mem.accept(row.prompt(), prompts.get(row.prompt()), row.position(), sites.get(k), row.vectors()[k]);
+                    }
+                }
+                yield Extraction.fromRows(mem, request, provenance);
+            }
+        };
+    }
+
+    private static List<Site> sites(SiteKind kind, List<Integer> layers) {
+        return layers.stream().map(l -> new Site(kind, l)).toList();
+    }
+
+    /** Executor side: the running sums of one partition's prompts. */
+    private static MeanAccumulator.Partial sums(ModelSpec model, SiteKind kind, List<Integer> layers, PositionMode mode,
+                                                Iterator<PromptTask> it) {
+        List<PromptTask> mine = drain(it);
+        List<Site> sites = sites(kind, layers);
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            MeanAccumulator acc = new MeanAccumulator(sites, te.model().config().dim(), 2);
+            new ActivationCapture(te.engine(), sites, mode).run(mine.stream().map(PromptTask::prompt).toList(), acc, null, false);
+            return acc.partial();
+        }
+    }
+
+    /** Executor side: every captured row of one partition's prompts, numbered by the whole list. */
+    private static List<CapturedRow> rows(ModelSpec model, SiteKind kind, List<Integer> layers, PositionMode mode,
+                                          Iterator<PromptTask> it) {
+        List<PromptTask> mine = drain(it);
+        List<Site> sites = sites(kind, layers);
+        Map<Site, Integer> siteIndex = new java.util.HashMap<>();
+        for (int k = 0; k < sites.size(); k++) {
+            siteIndex.put(sites.get(k), k);
+        }
+        // (prompt, position) → [site][dim], in the order the capture first reaches each row
+        Map<Long, CapturedRow> rows = new LinkedHashMap<>();
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            int dim = te.model().config().dim();
+            ActivationSink sink = (prompt, p, position, site, x) -> {
+                int global = mine.get(prompt).index();
+                CapturedRow row = rows.computeIfAbsent(((long) global << 32) | (position & 0xffffffffL),
+                        key -> new CapturedRow(global, position, new float[sites.size()][]));
+                row.vectors()[siteIndex.get(site)] = java.util.Arrays.copyOf(x, dim);
+            };
+            new ActivationCapture(te.engine(), sites, mode).run(mine.stream().map(PromptTask::prompt).toList(), sink, null, false);
+        }
+        return new ArrayList<>(rows.values());
+    }
+
+    // ---------------------------------------------------------------- sweep
+
+    /** A sweep cell to run: layer −1 is the baseline. */
+    record CellTask(int index, int layer, double strength) implements Serializable {}
+
+    /**
+     * {@link SweepRunner#run} over the cluster: the baseline and every (layer, strength) cell a
+     * task unit, cut into {@code partitions} tasks; each task prepares once (tokenised prompts,
+     * unsteered KL logits) and runs its cells. The metric and the steering are made on the
+     * executors from their recipes.
+     *
+     * @param metric   the behaviour metric (also made once on the driver, for its name)
+     * @param steering the hooks for each (layer, strength)
+     */
+    public SweepResult sweep(ModelSpec model, String modelName, SweepConfig config, ModelRecipe<BehaviourMetric> metric,
+                             String steering, ModelRecipe<SteeringFactory> factory, int partitions) {
+        List<CellTask> cells = new ArrayList<>();
+        cells.add(new CellTask(0, -1, 0));
+        for (int layer : config.layers()) {
+            for (double s : config.steeredStrengths()) {
+                cells.add(new CellTask(cells.size(), layer, s));
+            }
+        }
+        LoadedModel driverModel = ExecutorModels.model(model);
+        String metricName = metric.make(driverModel).name();
+        int slices = Math.max(1, Math.min(partitions, cells.size()));
+        List<SweepCell> done = run("sweep", () -> sc.parallelize(cells, slices)
+                .mapPartitions((Iterator<CellTask> it) -> sweepCells(model, modelName, config, metric, factory, it).iterator())
+                .collect());
+        return new SweepResult(modelName, steering, metricName, config, done.getFirst(), done.subList(1, done.size()));
+    }
+
+    private static List<SweepCell> sweepCells(ModelSpec model, String modelName, SweepConfig config, ModelRecipe<BehaviourMetric> metric,
+                                              ModelRecipe<SteeringFactory> factory, Iterator<CellTask> it) {
+        List<CellTask> mine = drain(it);
+        List<SweepCell> out = new ArrayList<>();
+        if (mine.isEmpty()) {
+            return out;
+        }
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            SweepRunner runner = new SweepRunner(te.engine(), te.model().tokenizer(), modelName);
+            SteeringFactory f = factory.make(te.model());
+            SweepRunner.Prepared prepared = runner.prepare(config, metric.make(te.model()));
+            for (CellTask c : mine) {
+                out.add(runner.cell(prepared, c.layer(), c.strength(), f));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    /**
+     * The table of {@code jsteer eval} over the cluster: every {@link Evaluation.Unit} (A/B item,
+     * held-out text, sample, KL prompt) a unit of work, cut into {@code partitions} tasks.
+     *
+     * @param steering the steered condition's hooks, or null for the unsteered model only
+     * @param lexicon  for the sentiment of samples (null when the spec samples none)
+     */
+    public Map<String, Map<String, Object>> eval(ModelSpec model, Evaluation.Spec spec, ModelRecipe<Hooks> steering,
+                                                 AfinnLexicon lexicon, int partitions) {
+        List<Evaluation.Unit> units = Evaluation.units(spec, steering != null);
+        int slices = Math.max(1, Math.min(partitions, units.size()));
+        List<Evaluation.Outcome> outcomes = run("eval", () -> sc.parallelize(units, slices)
+                .mapPartitions((Iterator<Evaluation.Unit> it) -> evalUnits(model, spec, steering, it).iterator())
+                .collect());
+        return Evaluation.table(spec, outcomes, lexicon);
+    }
+
+    private static List<Evaluation.Outcome> evalUnits(ModelSpec model, Evaluation.Spec spec, ModelRecipe<Hooks> steering,
+                                                      Iterator<Evaluation.Unit> it) {
+        List<Evaluation.Unit> mine = drain(it);
+        List<Evaluation.Outcome> out = new ArrayList<>();
+        if (mine.isEmpty()) {
+            return out;
+        }
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            Hooks hooks = steering == null ? null : steering.make(te.model());
+            for (Evaluation.Unit u : mine) {
+                out.add(Evaluation.run(te.engine(), te.model().tokenizer(), spec, hooks, u));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- common
+
+    private static <T> List<T> drain(Iterator<T> it) {
+        List<T> out = new ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    /**
+     * Runs a job with progress on stderr; a task's failure comes back as the executor's own
+     * exception message (e.g. "executor 1 on host cannot open the model ...") rather than
+     * Spark's stage dump.
+     */
+    private <T> T run(String name, Supplier<T> job) {
+        DriverProgress progress = new DriverProgress(name, System.err);
+        sc.sc().addSparkListener(progress);
+        try {
+            return job.get();
+        } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
+            throw new JobFailedException(name, e);
+        } finally {
+            sc.sc().removeSparkListener(progress);
+        }
+    }
+
+    /** A Spark job failed; the message is the first line of the underlying task error. */
+    public static final class JobFailedException extends RuntimeException {
+        JobFailedException(String job, Exception e) {
+            super("spark " + job + " failed: " + rootMessage(e), e);
+        }
+
+        /**
+         * The executor's own message: an {@link ExecutorModels.ExecutorModelException} in the
+         * cause chain (local mode keeps it), else the text after the first exception class name
+         * in Spark's "Job aborted due to stage failure: ... (host executor 1): x.YException: ..."
+         * (a cluster sends the task error as text), else the deepest cause's message.
+         */
+        private static String rootMessage(Throwable e) {
+            Throwable deepest = e;
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof ExecutorModels.ExecutorModelException) {
+                    return firstLine(t.getMessage());
+                }
+                deepest = t;
+            }
+            String top = firstLine(e.getMessage());
+            int cls = top.indexOf("Exception: ");
+            if (e.getClass().getName().startsWith("org.apache.spark") && cls >= 0) {
+                return top.substring(cls + "Exception: ".length());
+            }
+            return deepest.getMessage() != null ? firstLine(deepest.getMessage()) : deepest.getClass().getName();
+        }
+
+        private static String firstLine(String m) {
+            return m == null ? "" : m.lines().findFirst().orElse(m);
+        }
+    }
+}

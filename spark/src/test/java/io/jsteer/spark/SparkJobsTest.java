@@ -1,0 +1,211 @@
+package io.jsteer.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.ModelLoader;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.steering.capture.CapturePrompt;
+import io.jsteer.steering.capture.CapturePrompts;
+import io.jsteer.steering.capture.PositionMode;
+import io.jsteer.steering.data.Datasets;
+import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.eval.AfinnLexicon;
+import io.jsteer.steering.eval.Evaluation;
+import io.jsteer.steering.sweep.BehaviourMetric;
+import io.jsteer.steering.sweep.SteeringFactory;
+import io.jsteer.steering.sweep.SweepConfig;
+import io.jsteer.steering.sweep.SweepResult;
+import io.jsteer.steering.sweep.SweepRunner;
+import io.jsteer.steering.vectors.Extraction;
+import io.jsteer.steering.vectors.Provenance;
+import io.jsteer.steering.vectors.VectorSet;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The central check of the module: every Spark job, run in local[2] with more partitions than
+ * prompts per partition, gives what the single-machine path gives on stories260K. One Spark
+ * context for the class (start-up costs seconds).
+ */
+class SparkJobsTest {
+
+    static JavaSparkContext sc;
+    static SparkJobs jobs;
+    static ModelSpec spec;
+    static LoadedModel model;
+    static List<CapturePrompt> caa;
+    static Provenance provenance;
+
+    @BeforeAll
+    static void start() {
+        Path bin = Shared.path("models/stories260K.bin");
+        Path tok = Shared.path("models/tok512.bin");
+        spec = new ModelSpec(bin.toString(), tok.toString(), 256, 1);
+        model = ModelLoader.load(bin, tok);
+        var items = Datasets.abItems(Shared.path("data/caa/refusal_generate_dataset.json")).items().subList(0, 12);
+        caa = CapturePrompts.abItems(model.tokenizer(), items, CapturePrompts.PLAIN_AB_FORMAT);
+        provenance = Provenance.of("stories260K", "", "", "AT answer letter", List.of());
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("jsteer-test")
+                .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
+        jobs = SparkJobs.on(sc);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) {
+            sc.stop();
+        }
+        model.close();
+    }
+
+    private static VectorSet singleMachine(Extraction.Request r) {
+        return singleMachine(r, caa);
+    }
+
+    private static VectorSet singleMachine(Extraction.Request r, List<CapturePrompt> prompts) {
+        try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(256, par)) {
+            return Extraction.extract(engine, prompts, r, provenance);
+        }
+    }
+
+    private static void assertSameVectors(VectorSet expected, VectorSet actual, double relative) {
+        assertEquals(expected.vectors().keySet(), actual.vectors().keySet());
+        for (int layer : expected.vectors().keySet()) {
+            float[] e = expected.vector(layer), a = actual.vector(layer);
+            double diff = 0, norm = 0;
+            for (int i = 0; i < e.length; i++) {
+                diff += (e[i] - a[i]) * (double) (e[i] - a[i]);
+                norm += e[i] * (double) e[i];
+            }
+            assertTrue(norm > 0, "layer " + layer + " vector is zero");
+            assertTrue(Math.sqrt(diff / norm) <= relative, "layer " + layer + ": relative difference " + Math.sqrt(diff / norm));
+        }
+        assertEquals(expected.provenance().method(), actual.provenance().method());
+        assertEquals(expected.provenance().extra(), actual.provenance().extra());
+    }
+
+    @Test
+    void meanDifferenceFromMergedSumsEqualsOnePass() {
+        Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(0, 1, 2, 3, 4), PositionMode.AT,
+                Extraction.Method.MEAN_DIFFERENCE));
+        VectorSet one = singleMachine(r);
+        VectorSet spark = jobs.extract(spec, caa, r, provenance, 5); // 24 prompts in 5 tasks over 2 slots
+        assertSameVectors(one, spark, 1e-6);
+        assertEquals(Map.of("positive", 12L, "negative", 12L), spark.provenance().extra().get("counts"));
+    }
+
+    @Test
+    void pcaAndProbeFromCollectedRowsEqualOnePass() {
+        List<CapturePrompt> some = caa.subList(0, 16); // 8 A/B items: each capture here is 16 prompts, twice per method
+        for (Extraction.Method m : List.of(Extraction.Method.PCA, Extraction.Method.PROBE, Extraction.Method.ABLATION)) {
+            Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(1, 3), PositionMode.AT, m));
+            assertSameVectors(singleMachine(r, some), jobs.extract(spec, some, r, provenance, 3), 1e-6);
+        }
+        // MEAN positions: one row per prompt from a mean over its tokens
+        Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(2), PositionMode.MEAN, Extraction.Method.PCA));
+        assertSameVectors(singleMachine(r, some), jobs.extract(spec, some, r, provenance, 4), 1e-6);
+    }
+
+    private static Extraction.Request quiet(Extraction.Request r) {
+        return new Extraction.Request(r.kind(), r.layers(), r.positions(), r.method(), r.magnitude(), r.centring(), r.probe(), null, false);
+    }
+
+    /** A steering vector of the model's own data, so the steered figures move. */
+    private static SortedMap<Integer, float[]> refusalVectors() {
+        Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(1, 2), PositionMode.AT,
+                Extraction.Method.MEAN_DIFFERENCE));
+        return new TreeMap<>(singleMachine(r).vectors());
+    }
+
+    private static ModelRecipe<SteeringFactory> addVector(SortedMap<Integer, float[]> vectors) {
+        return m -> (layer, strength) -> InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, layer), vectors.get(layer),
+                strength, Positions.ALL)).toHooks(m.config());
+    }
+
+    @Test
+    void sweepCellsEqualTheSingleMachineSweep() {
+        SortedMap<Integer, float[]> vectors = refusalVectors();
+        Path afinn = Shared.path("data/sentiment/AFINN-en-165.txt");
+        SweepConfig config = SweepConfig.builder().layers(List.of(1, 2)).strengths(List.of(0.0, 2.0, 6.0))
+                .prompts(List.of("Once upon a time", "The little dog")).samples(3).maxTokens(12).temperature(0.8f).seed(7)
+                .klPrompts(List.of("Lily went to the park.")).perplexityTexts(List.of("Tom had a red ball. He liked to play."))
+                .progress(false).build();
+        String afinnPath = afinn.toString();
+        ModelRecipe<BehaviourMetric> metric = m -> BehaviourMetric.afinnSentiment(AfinnLexicon.load(Path.of(afinnPath)));
+        SweepResult one;
+        try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(256, par)) {
+            one = new SweepRunner(engine, model.tokenizer(), "stories260K").run(config, metric.make(model), "refusal", addVector(vectors).make(model));
+        }
+        SweepResult spark = jobs.sweep(spec, "stories260K", config, metric, "refusal", addVector(vectors), 3);
+        assertEquals(one.baseline(), spark.baseline());
+        assertEquals(one.cells(), spark.cells()); // records: every double compared exactly
+        assertEquals(4, spark.cells().size());
+        assertTrue(spark.cells().stream().anyMatch(c -> c.klMean() > 0), "steering moved nothing: the comparison would be vacuous");
+        assertEquals(one.behaviour(), spark.behaviour());
+    }
+
+    @Test
+    void evaluationTableEqualsTheSingleMachineTable() throws Exception {
+        SortedMap<Integer, float[]> vectors = refusalVectors();
+        List<AbItem> ab = Datasets.abItems(Shared.path("data/caa/refusal_test_dataset_ab.json")).items().subList(0, 5).stream()
+                .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
+                .toList();
+        Evaluation.Spec evalSpec = new Evaluation.Spec(ab, List.of("Tom had a red ball. He liked to play.", "The sun was hot."),
+                List.of("Once upon a time", "Lily saw a cat"), 4, 10, 0.8f, 42);
+        AfinnLexicon lexicon = AfinnLexicon.load(Shared.path("data/sentiment/AFINN-en-165.txt"));
+        ModelRecipe<Hooks> steering = m -> InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, 2), vectors.get(2), 4,
+                Positions.ALL)).toHooks(m.config());
+        Map<String, Map<String, Object>> one;
+        try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(256, par)) {
+            one = Evaluation.table(evalSpec, Evaluation.runAll(engine, model.tokenizer(), evalSpec, steering.make(model), u -> {}), lexicon);
+        }
+        Map<String, Map<String, Object>> spark = jobs.eval(spec, evalSpec, steering, lexicon, 4);
+        assertEquals(one, spark);
+        assertEquals(List.of("unsteered", "steered"), List.copyOf(spark.keySet()));
+        assertTrue((Double) spark.get("steered").get("kl_vs_unsteered") > 0);
+        assertTrue(!spark.get("steered").get("ab_logit_difference").equals(spark.get("unsteered").get("ab_logit_difference")));
+    }
+
+    @Test
+    void eachExecutorOpensTheModelOnce() {
+        // every job above and below ran several tasks on this JVM's executor (local mode): one load per spec
+        Evaluation.Spec s = new Evaluation.Spec(List.of(), List.of("One day a bird sang.", "It was fun."), List.of(), 0, 1, 0, 1);
+        jobs.eval(spec, s, null, null, 2);
+        jobs.eval(spec, s, null, null, 2);
+        int before = ExecutorModels.loads();
+        jobs.eval(spec, s, null, null, 2);
+        assertEquals(before, ExecutorModels.loads());
+        assertTrue(before >= 1);
+    }
+
+    @Test
+    void anExecutorThatCannotOpenTheModelSaysWhichAndWhere() throws Exception {
+        Path missing = Files.createTempDirectory("jsteer-spark").resolve("no-such-model.gguf");
+        ModelSpec bad = new ModelSpec(missing.toString(), null, 64, 1);
+        Evaluation.Spec s = new Evaluation.Spec(List.of(), List.of("One day a bird sang."), List.of(), 0, 1, 0, 1);
+        SparkJobs.JobFailedException e = assertThrows(SparkJobs.JobFailedException.class, () -> jobs.eval(bad, s, null, null, 1));
+        assertTrue(e.getMessage().contains("cannot open the model " + missing), e.getMessage());
+        assertTrue(e.getMessage().startsWith("spark eval failed: executor "), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+}
