@@ -331,11 +331,7 @@ final class ToolEndpoints {
         set.vectors().keySet().forEach(layers::add);
         ObjectNode norms = e.putObject("norms");
         set.norms().forEach((l, n) -> norms.put(String.valueOf(l), n));
-        try {
-            e.set("provenance", json.valueToTree(set.provenance()));
-        } catch (IllegalArgumentException ex) {
-            e.put("provenance", String.valueOf(set.provenance()));
-        }
+        e.set("provenance", json.valueToTree(io.jsteer.steering.vectors.VectorSetFiles.header(set)));
     }
 
     /**
