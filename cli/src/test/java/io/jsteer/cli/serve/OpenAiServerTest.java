@@ -39,10 +39,15 @@ class OpenAiServerTest {
 
     /** A test resolver: vector "push" adds strength × e_0..e_7 at resid_post of the given layers (default 3). */
     static Hooks resolve(List<SteerSpec> specs) {
+        return push(model, specs);
+    }
+
+    /** The "push" resolver for {@code m}. */
+    static Hooks push(LoadedModel m, List<SteerSpec> specs) {
         if (specs.isEmpty()) {
             return null;
         }
-        Hooks hooks = new Hooks(model.config().nLayers());
+        Hooks hooks = new Hooks(m.config().nLayers());
         for (SteerSpec s : specs) {
             if (!s.vector().equals("push")) {
                 throw new IllegalArgumentException("no vector set named '" + s.vector() + "'");
