@@ -21,8 +21,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The OpenAI-compatible HTTP server. */
-@Command(name = "serve", description = "Serve the model over an OpenAI-compatible HTTP API "
-        + "(/v1/chat/completions, /v1/completions, /v1/models) with per-request steering.",
+@Command(name = "serve", description = "Serve the model over an OpenAI- and llama-server-compatible HTTP API "
+        + "(/v1/chat/completions, /v1/completions, /v1/models, /v1/embeddings, /tokenize, /detokenize, /health, /metrics) "
+        + "with per-request steering, vector sets managed at run time (/v1/steering/...) and activations (/v1/activations).",
         footer = {"", "Example:", "  jsteer serve --model stories260K --port 8080",
                 "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
                 "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'",

@@ -408,7 +408,13 @@ final class ToolEndpoints {
 
     private void unloadVector(Context ctx) {
         String name = ctx.pathParam("name");
-        if (!vectors().unload(name)) {
+        VectorSteering v = vectors();
+        if (service.defaultSteering().stream().anyMatch(s -> s.vector().equals(name))) {
+            // unloading it would make every request without 'steering' fail: change the default first
+            throw new ApiException(409, "invalid_request_error", "name", "vector set '" + name + "' is in the default steering "
+                    + "(PUT /v1/steering/default without it first)");
+        }
+        if (!v.unload(name)) {
             throw new ApiException(404, "invalid_request_error", "name", "no vector set named '" + name + "' is loaded");
         }
         ctx.json(json.createObjectNode().put("id", name).put("object", "steering.vector").put("deleted", true));

@@ -140,6 +140,9 @@ class SteeringAdminTest {
             assertEquals("happy:4@2", r.json().at("/jsteer/steering").asText());
             assertTrue(r.json().at("/jsteer/steered").asBoolean());
             assertEquals(plain, complete(port, "[]")); // a request may still opt out
+            Reply busy = send(port, "DELETE", "/v1/steering/vectors/happy", HttpRequest.BodyPublishers.noBody(), null);
+            assertEquals(409, busy.status()); // in use by the default: not unloaded under its feet
+            assertTrue(busy.json().at("/error/message").asText().contains("default steering"), busy.json().toString());
             Reply wrong = json(port, "PUT", "/v1/steering/default", "{\"steering\": [\"nobody:1\"]}");
             assertEquals(400, wrong.status());
             assertTrue(wrong.json().at("/error/message").asText().contains("nobody"), wrong.json().toString());
