@@ -236,6 +236,8 @@ class ServerLimitsTest {
              OpenAiServer server = new OpenAiServer(service, 8, log::add, ServerOptions.DEFAULT).start("127.0.0.1", 0)) {
             for (boolean stream : new boolean[] {false, true}) {
                 long ms = leaveMidway(service, server.port(), stream);
+                System.err.println("ServerLimitsTest: " + (stream ? "stream" : "plain") + " request's slot free " + ms
+                        + " ms after its client left (" + SLOW_MS + " ms per token)");
                 // a token takes SLOW_MS plus the forward pass; the slot is free within about one of them
                 // (a stream notices at its next write, which may be held back by a few tokens of UTF-8 or stop-string look-ahead)
                 assertTrue(ms < 10 * SLOW_MS, (stream ? "stream" : "plain") + ": slot free " + ms + " ms after the client left");
