@@ -103,7 +103,7 @@ public final class OpenAiServer implements AutoCloseable {
         app.post("/completions", ctx -> complete(ctx, false));
         app.post("/v1/chat/completions", ctx -> complete(ctx, true));
         app.post("/chat/completions", ctx -> complete(ctx, true));
-        new ToolEndpoints(service, json, parser, this::body, log).register(app);
+        new ToolEndpoints(service, modelId(), json, parser, this::body, log).register(app);
         app.exception(ApiException.class, (e, ctx) -> {
             logFailure(ctx, e.status(), e.getMessage());
             if (e.retryAfter() > 0) {

@@ -42,10 +42,13 @@ final class ToolEndpoints {
     private final RequestParser parser;
     private final Function<Context, String> body;
     private final Consumer<String> log;
+    /** The model id answers report (--alias, else the file's name). */
+    private final String modelId;
 
-    ToolEndpoints(GenerationService service, ObjectMapper json, RequestParser parser, Function<Context, String> body,
-                  Consumer<String> log) {
+    ToolEndpoints(GenerationService service, String modelId, ObjectMapper json, RequestParser parser,
+                  Function<Context, String> body, Consumer<String> log) {
         this.service = service;
+        this.modelId = modelId;
         this.json = json;
         this.parser = parser;
         this.body = body;
@@ -169,7 +172,7 @@ final class ToolEndpoints {
                 for (float x : v) arr.add(x);
             }
         }
-        out.put("model", service.modelName());
+        out.put("model", modelId);
         out.putObject("usage").put("prompt_tokens", total).put("total_tokens", total);
         ctx.json(out);
         log.accept(String.format(Locale.ROOT, "jsteer serve: embeddings %d input(s), %d tokens, %s-pooled %s, %d ms",
@@ -266,7 +269,7 @@ final class ToolEndpoints {
                     + " per request (fewer texts or layers, or pooling)");
         }
         List<Site> sites = layers.stream().map(l -> new Site(kind, l)).toList();
-        ObjectNode out = json.createObjectNode().put("object", "list").put("model", service.modelName()).put("pooling", pooling);
+        ObjectNode out = json.createObjectNode().put("object", "list").put("model", modelId).put("pooling", pooling);
         ArrayNode data = out.putArray("data");
         for (int i = 0; i < inputs.size(); i++) {
             int[] ids = inputs.get(i);
