@@ -95,6 +95,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "requests that may wait for a slot; more get 503 with Retry-After (default: ${DEFAULT-VALUE})")
     int queue;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "longest a request may take, its wait for a slot included: then 503 if still waiting, "
+                    + "504 if generating; 0 = no limit (default: ${DEFAULT-VALUE})")
+    long timeout;
+
     /** --api-key, else JSTEER_API_KEY (comma-separated), so a key need not appear in the process list. */
     private List<String> keys() {
         if (!apiKeys.isEmpty()) {
@@ -143,6 +148,9 @@ final class ServeCommand implements Callable<Integer> {
         if (queue < 0 || queue > 100_000) {
             throw new UsageException("--queue must be between 0 and 100000, got " + queue);
         }
+        if (timeout < 0 || timeout > 86_400) {
+            throw new UsageException("--timeout must be between 0 (no limit) and 86400 seconds, got " + timeout);
+        }
         if (alias != null && alias.isBlank()) {
             throw new UsageException("--alias must not be empty");
         }
@@ -160,7 +168,9 @@ final class ServeCommand implements Callable<Integer> {
                              : VectorSteering.directory(model.config(), vectors, steerFiles),
                      steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config(), matMultiplier),
                      parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()), queue);
-             OpenAiServer server = new OpenAiServer(service, maxTokens, System.err::println, options).start(host, port)) {
+             OpenAiServer server = new OpenAiServer(service, maxTokens, System.err::println, options)) {
+            service.setRequestTimeout(java.time.Duration.ofSeconds(timeout));
+            server.start(host, port);
             System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d, queue %d); Ctrl-C stops%n",
                     server.modelId(), host, server.port(), parallel, threadsPerSlot, service.capacity(), queue);
             System.err.println("jsteer serve: " + (options.apiKeys().isEmpty() ? "no API key (anyone who can reach the port may use it)"

@@ -55,6 +55,8 @@ public final class GenerationService implements AutoCloseable {
     /** Requests holding or waiting for a slot. */
     private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong meanRequestMs = new java.util.concurrent.atomic.AtomicLong();
+    /** Longest a request may take, waiting for a slot included (--timeout); 0 = no limit. Set before serving. */
+    private volatile long timeoutNanos;
 
     /** Makes one slot's engine (the CPU engine, or the one --engine names). */
     @FunctionalInterface
@@ -216,7 +218,7 @@ public final class GenerationService implements AutoCloseable {
      * send (after stop strings) and is asked after every token whether the client is still there.
      */
     public List<Completion> complete(CompletionRequest r, int[] prompt, Hooks hooks, ChoiceSink sink) throws InterruptedException {
-        return onSlot(slot -> {
+        return onSlot((slot, deadline) -> {
             GateDecision decision = null;
             Hooks applied = hooks;
             if (gate != null && hooks != null) {
@@ -230,7 +232,7 @@ public final class GenerationService implements AutoCloseable {
             List<Completion> out = new ArrayList<>();
             for (int i = 0; i < r.n(); i++) {
                 Completion c = choice(slot, r, prompt, i, seed + i * SEED_STEP, i == 0 ? 0 : prompt.length - 1, applied != null,
-                        decision, sink);
+                        decision, sink, deadline);
                 out.add(c);
                 if (c == null) {
                     return null; // the client went away
@@ -245,7 +247,7 @@ public final class GenerationService implements AutoCloseable {
 
     /** One choice; null when the client went away during it. */
     private Completion choice(Slot slot, CompletionRequest r, int[] prompt, int index, long seed, int cached, boolean steered,
-                              GateDecision decision, ChoiceSink sink) {
+                              GateDecision decision, ChoiceSink sink, long deadline) {
         Tokenizer tok = model.tokenizer();
         int[] stops = r.chat() ? template.stopTokens() : new int[0];
         StopStrings stopStrings = new StopStrings(r.stop());
@@ -255,11 +257,13 @@ public final class GenerationService implements AutoCloseable {
         boolean[] clientGone = {false};
         List<Sampler.TokenLogprob> logprobs = r.logprobs() >= 0 ? new ArrayList<>() : null;
         int[] sent = {0}; // logprobs already handed to the sink with their text
+        int[] made = {0}; // tokens generated so far
         GenerationResult result;
         try {
             result = new Generator(slot.engine()).generateUntil(prompt, cached, r.maxTokens(), sampler,
                     t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
                     (prev, next) -> {
+                        made[0]++;
                         if (logprobs != null) {
                             logprobs.add(sampler.lastLogprob());
                         }
@@ -271,6 +275,10 @@ public final class GenerationService implements AutoCloseable {
                         }
                         if (!sink.accept(index, ready, with)) {
                             clientGone[0] = true;
+                        }
+                        if (System.nanoTime() > deadline) { // checked after each token: the limit is kept to one token's time
+                            throw new ApiException(504, "server_error", null, "the request ran longer than --timeout ("
+                                    + timeoutNanos / 1_000_000_000L + " s); it was stopped after " + made[0] + " tokens");
                         }
                         return !stopStrings.stopped() && !clientGone[0];
                     });
@@ -308,7 +316,7 @@ public final class GenerationService implements AutoCloseable {
         if (tokens.length > capacity) {
             throw ApiException.badRequest("input", "the input has " + tokens.length + " tokens but the context holds " + capacity);
         }
-        return onSlot(slot -> {
+        return onSlot((slot, deadline) -> {
             int dim = model.config().dim(); // every site is dim wide (attn_heads: nHeads × headSize = dim)
             float[][][] out = new float[sites.size()][tokens.length][dim];
             Hooks capture = new Hooks(model.config().nLayers());
@@ -332,7 +340,8 @@ public final class GenerationService implements AutoCloseable {
     /** Work that needs a slot's engine; its hooks are cleared afterwards. */
     @FunctionalInterface
     private interface SlotJob<T> {
-        T run(Slot slot) throws InterruptedException;
+        /** @param deadline System.nanoTime() by which the request must be done; Long.MAX_VALUE for none */
+        T run(Slot slot, long deadline) throws InterruptedException;
     }
 
     /**
@@ -349,16 +358,23 @@ public final class GenerationService implements AutoCloseable {
                     + queueLimit + " request(s) waiting already (--parallel, --queue); retry in " + Math.max(1, wait) + " s")
                     .retryAfter(Math.max(1, wait));
         }
+        long arrived = System.nanoTime(), limit = timeoutNanos;
+        long deadline = limit == 0 ? Long.MAX_VALUE : arrived + limit;
         Slot slot;
         try {
-            slot = free.take();
+            slot = limit == 0 ? free.take() : free.poll(limit, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             admitted.decrementAndGet();
             throw e;
         }
+        if (slot == null) {
+            admitted.decrementAndGet();
+            throw new ApiException(503, "server_error", null, "the request waited " + limit / 1_000_000_000L
+                    + " s (--timeout) without a free slot; retry later").retryAfter(Math.max(1, meanRequestMs.get() / 1000));
+        }
         long started = System.nanoTime();
         try {
-            return job.run(slot);
+            return job.run(slot, deadline);
         } finally {
             slot.engine().setHooks(null);
             free.put(slot);
@@ -366,6 +382,17 @@ public final class GenerationService implements AutoCloseable {
             long ms = (System.nanoTime() - started) / 1_000_000;
             meanRequestMs.updateAndGet(m -> m == 0 ? ms : (7 * m + ms) / 8); // a moving average of the last few
         }
+    }
+
+    /**
+     * Bounds each request's time, its wait for a slot included: a request still waiting then gets
+     * 503, one still generating is stopped with 504 (an error event when streamed). 0 = no limit.
+     */
+    public void setRequestTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("--timeout must be 0 (none) or more, got " + timeout.toSeconds());
+        }
+        this.timeoutNanos = timeout.toNanos();
     }
 
     /** Requests waiting for a slot now. */

@@ -249,4 +249,36 @@ class ServerLimitsTest {
             assertTrue(send(server.port(), "GET", "/metrics", null).body().contains("jsteer_client_disconnects_total 2"));
         }
     }
+
+    @Test
+    void theTimeoutBoundsGeneratingAndWaiting() throws Exception {
+        try (GenerationService service = service(1, 4);
+             OpenAiServer server = new OpenAiServer(service, 8, line -> {}, ServerOptions.DEFAULT).start("127.0.0.1", 0);
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            service.setRequestTimeout(java.time.Duration.ofMillis(300));
+            int port = server.port();
+            // generating past the limit: 504 naming --timeout, within a token of it
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = send(port, "POST", "/v1/completions",
+                    "{\"prompt\": \"Once\", \"max_tokens\": 1000, \"steering\": [\"slow\"]}");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(504, r.statusCode(), r.body());
+            assertTrue(JSON.readTree(r.body()).at("/error/message").asText().contains("--timeout"), r.body());
+            assertTrue(ms >= 300 && ms < 300 + 20 * SLOW_MS, ms + " ms");
+            // streamed: the stream ends with the error event
+            HttpResponse<String> s = send(port, "POST", "/v1/completions",
+                    "{\"prompt\": \"Once\", \"max_tokens\": 1000, \"stream\": true, \"steering\": [\"slow\"]}");
+            assertEquals(200, s.statusCode());
+            assertTrue(s.body().contains("--timeout") && s.body().endsWith("data: [DONE]\n\n"), s.body());
+            // waiting past the limit: a long prompt holds the slot (prefill is not cut short), the next request gets 503
+            Future<HttpResponse<String>> holder = pool.submit(() -> send(port, "POST", "/v1/completions",
+                    "{\"prompt\": \"" + "Once upon a time there was a cat. ".repeat(4) + "\", \"max_tokens\": 1, \"steering\": [\"slow\"]}"));
+            await(service, 1, 0);
+            HttpResponse<String> waited = send(port, "POST", "/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 1}");
+            assertEquals(503, waited.statusCode(), waited.body());
+            assertTrue(waited.body().contains("waited") && waited.headers().firstValue("Retry-After").isPresent(), waited.body());
+            assertEquals(504, holder.get().statusCode());
+            await(service, 0, 0);
+        }
+    }
 }
