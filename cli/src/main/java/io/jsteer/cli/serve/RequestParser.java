@@ -75,7 +75,9 @@ public final class RequestParser {
         try {
             root = json.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest(null, "the request body is not valid JSON: " + e.getOriginalMessage()
+            String why = e.getOriginalMessage().startsWith("Trailing token")
+                    ? "something follows the JSON object (one object per request)" : e.getOriginalMessage();
+            throw ApiException.badRequest(null, "the request body is not valid JSON: " + why
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"));
         }

@@ -213,7 +213,7 @@ class OpenAiServerTest {
                 + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]}"), 400, "tools", "not supported");
         assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
                 + "\"response_format\": {\"type\": \"json_object\"}}"), 400, "response_format", "not supported");
-        assertError(post("/v1/completions", "{\"prompt\": \"x\"} {\"prompt\": \"y\"}"), 400, null, "not valid JSON");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\"} {\"prompt\": \"y\"}"), 400, null, "something follows the JSON object");
         assertError(post("/v1/completions", "{\"prompt\": \"x\"} garbage"), 400, null, "not valid JSON");
         assertError(post("/v1/completions", "[".repeat(100_000) + "]".repeat(100_000)), 400, null, "nesting depth");
         assertError(post("/v1/completions", "{\"prompt\": \"x\", \"a\": " + "{\"b\": ".repeat(70) + "1" + "}".repeat(71)), 400,
