@@ -2,6 +2,7 @@ package io.jsteer.cli;
 
 import io.jsteer.cli.serve.GenerationService;
 import io.jsteer.cli.serve.OpenAiServer;
+import io.jsteer.cli.serve.ServerOptions;
 import io.jsteer.cli.serve.SteerSpec;
 import io.jsteer.cli.serve.SteeringResolver;
 import io.jsteer.cli.serve.VectorSteering;
@@ -19,12 +20,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The OpenAI-compatible HTTP server. */
-@Command(name = "serve", description = "Serve the model over an OpenAI-compatible HTTP API "
-        + "(/v1/chat/completions, /v1/completions, /v1/models) with per-request steering.",
+@Command(name = "serve", description = "Serve the model over an OpenAI- and llama-server-compatible HTTP API "
+        + "(/v1/chat/completions, /v1/completions, /v1/models, /v1/embeddings, /tokenize, /detokenize, /health, /metrics) "
+        + "with per-request steering, vector sets managed at run time (/v1/steering/...) and activations (/v1/activations).",
         footer = {"", "Example:", "  jsteer serve --model stories260K --port 8080",
                 "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
                 "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'",
                 "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"]",
+                "  JSTEER_API_KEY=secret jsteer serve --alias gpt-3.5-turbo --cors-origin http://localhost:3000",
                 "  jsteer serve --mat runs/story     # MAT-Steer on every request; \"mat\": false turns it off",
                 "  jsteer serve --vectors vectors/ --lora kts-run/adapter --gate kts-run/gate.json   # KTS: steer flagged prompts only"})
 final class ServeCommand implements Callable<Integer> {
@@ -75,6 +78,38 @@ final class ServeCommand implements Callable<Integer> {
             + "else a built-in one for its vocabulary), model, llama3, chatml, llama2, or a .jinja file")
     String template;
 
+    @Option(names = "--alias", paramLabel = "NAME",
+            description = "model id the API reports (default: the model file's name); requests may name any model")
+    String alias;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "require 'Authorization: Bearer KEY' on every endpoint but /health; repeatable "
+                    + "(default: the comma-separated keys in JSTEER_API_KEY, else none)")
+    List<String> apiKeys = new java.util.ArrayList<>();
+
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN",
+            description = "let browser pages from ORIGIN (e.g. http://localhost:3000, or *) call the API; repeatable (default: off)")
+    List<String> corsOrigins = new java.util.ArrayList<>();
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
+            description = "requests that may wait for a slot; more get 503 with Retry-After (default: ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "longest a request may take, its wait for a slot included: then 503 if still waiting, "
+                    + "504 if generating; 0 = no limit (default: ${DEFAULT-VALUE})")
+    long timeout;
+
+    /** --api-key, else JSTEER_API_KEY (comma-separated), so a key need not appear in the process list. */
+    private List<String> keys() {
+        if (!apiKeys.isEmpty()) {
+            return apiKeys;
+        }
+        String env = System.getenv("JSTEER_API_KEY");
+        return env == null || env.isBlank() ? List.of()
+                : java.util.Arrays.stream(env.split(",")).map(String::trim).filter(k -> !k.isEmpty()).toList();
+    }
+
     /** Slot engines of --engine, each with the --lora adapter (read once, shared read-only by the slots). */
     private GenerationService.EngineFactory adapterEngines(LoadedModel model) {
         var adapter = adapters.adapter(model.config());
@@ -110,6 +145,21 @@ final class ServeCommand implements Callable<Integer> {
         if (ctxSize < 2) {
             throw new UsageException("--ctx-size must be at least 2, got " + ctxSize);
         }
+        if (queue < 0 || queue > 100_000) {
+            throw new UsageException("--queue must be between 0 and 100000, got " + queue);
+        }
+        if (timeout < 0 || timeout > 86_400) {
+            throw new UsageException("--timeout must be between 0 (no limit) and 86400 seconds, got " + timeout);
+        }
+        if (alias != null && alias.isBlank()) {
+            throw new UsageException("--alias must not be empty");
+        }
+        ServerOptions options;
+        try {
+            options = new ServerOptions(alias, keys(), corsOrigins, Math.max(1024, queue + parallel));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
         int threadsPerSlot = Math.max(1, common.threadCount() / parallel);
         Map<String, Path> steerFiles = steerFiles();
         try (LoadedModel model = common.load();
@@ -117,10 +167,15 @@ final class ServeCommand implements Callable<Integer> {
                      vectors == null && steerFiles.isEmpty() ? SteeringResolver.none()
                              : VectorSteering.directory(model.config(), vectors, steerFiles),
                      steer.stream().map(SteerSpec::parse).toList(), mat == null ? null : SteerOptions.matEdit(mat, model.config(), matMultiplier),
-                     parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()));
-             OpenAiServer server = new OpenAiServer(service, maxTokens).start(host, port)) {
-            System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d); Ctrl-C stops%n",
-                    service.modelName(), host, server.port(), parallel, threadsPerSlot, service.capacity());
+                     parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()), queue);
+             OpenAiServer server = new OpenAiServer(service, maxTokens, System.err::println, options)) {
+            service.setRequestTimeout(java.time.Duration.ofSeconds(timeout));
+            server.start(host, port);
+            System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d, queue %d); Ctrl-C stops%n",
+                    server.modelId(), host, server.port(), parallel, threadsPerSlot, service.capacity(), queue);
+            System.err.println("jsteer serve: " + (options.apiKeys().isEmpty() ? "no API key (anyone who can reach the port may use it)"
+                    : options.apiKeys().size() + " API key(s) required") + "; CORS " + (corsOrigins.isEmpty() ? "off"
+                    : "for " + String.join(", ", corsOrigins)));
             if (service.capacity() < ctxSize) {
                 System.err.printf("jsteer serve: --ctx-size %d capped at the model's context length %d%n", ctxSize, service.capacity());
             }

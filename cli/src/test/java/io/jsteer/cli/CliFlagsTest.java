@@ -66,6 +66,10 @@ class CliFlagsTest {
                 new Case(2, "--top-p", List.of("run", "-m", gguf(), "--top-p", "1.5")),
                 new Case(2, "--ctx-size", List.of("chat", "-m", gguf(), "-c", "0")),
                 new Case(2, "--port", List.of("serve", "-m", gguf(), "--port", "70000")),
+                new Case(2, "--queue", List.of("serve", "-m", gguf(), "--queue", "-1")),
+                new Case(2, "--timeout", List.of("serve", "-m", gguf(), "--timeout", "-5")),
+                new Case(2, "--api-key", List.of("serve", "-m", gguf(), "--api-key", "two words")),
+                new Case(2, "--alias", List.of("serve", "-m", gguf(), "--alias", " ")),
                 new Case(2, "--method", List.of("extract", "-m", gguf(), "--data", gguf(), "--method", "magic", "--out", dir.resolve("x").toString())),
                 new Case(2, "--mat-multiplier", List.of("run", "-m", gguf(), "--mat-multiplier", "2")),
                 new Case(1, "nope.gguf", List.of("run", "-m", dir.resolve("nope.gguf").toString())))) {

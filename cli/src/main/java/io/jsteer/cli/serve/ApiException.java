@@ -9,6 +9,8 @@ public final class ApiException extends RuntimeException {
     private final int status;
     private final String param;
     private final String type;
+    /** Seconds a client should wait before retrying (the Retry-After header), or 0 for none. */
+    private long retryAfter;
 
     public ApiException(int status, String type, String param, String message) {
         super(message);
@@ -21,6 +23,14 @@ public final class ApiException extends RuntimeException {
     public static ApiException badRequest(String param, String message) {
         return new ApiException(400, "invalid_request_error", param, message);
     }
+
+    /** This exception with a Retry-After of {@code seconds}. */
+    public ApiException retryAfter(long seconds) {
+        this.retryAfter = seconds;
+        return this;
+    }
+
+    public long retryAfter() { return retryAfter; }
 
     public int status() { return status; }
 

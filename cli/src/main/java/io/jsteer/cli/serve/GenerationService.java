@@ -10,6 +10,7 @@ import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.model.intervene.ActivationHook;
 import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.Site;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
@@ -25,10 +26,14 @@ import java.util.concurrent.BlockingQueue;
  */
 public final class GenerationService implements AutoCloseable {
 
-    /** Receives text as it is generated; returns false when the client has gone (generation stops). */
+    /**
+     * Receives each choice's text as it becomes safe to send (possibly empty: it is called after
+     * every token) with the log-probabilities of the tokens that text completes (empty unless the
+     * request asked for them); returns false when the client has gone, which stops generation.
+     */
     @FunctionalInterface
-    public interface TextSink {
-        boolean accept(String text);
+    public interface ChoiceSink {
+        boolean accept(int choice, String text, List<Sampler.TokenLogprob> logprobs);
     }
 
     private record Slot(Parallel parallel, InferenceEngine engine) {}
@@ -37,13 +42,21 @@ public final class GenerationService implements AutoCloseable {
     private final ModelFileWatch modelFile;
     private final ChatTemplate template;
     private final SteeringResolver steering;
-    private final List<SteerSpec> defaultSteering;
+    /** Steering for requests without a 'steering' field; replaced at run time through the API. */
+    private volatile List<SteerSpec> defaultSteering;
     /** The server's MAT-Steer module (null: none), compiled once; the hook keeps no state, so slots share it. */
     private final GatedEdit mat;
     private final ActivationHook matHook;
     private final BlockingQueue<Slot> free;
     private final List<Slot> all = new ArrayList<>();
     private final int capacity;
+    /** Requests that may wait for a slot; more are refused with 503 (see {@link #onSlot}). */
+    private final int queueLimit;
+    /** Requests holding or waiting for a slot. */
+    private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong meanRequestMs = new java.util.concurrent.atomic.AtomicLong();
+    /** Longest a request may take, waiting for a slot included (--timeout); 0 = no limit. Set before serving. */
+    private volatile long timeoutNanos;
 
     /** Makes one slot's engine (the CPU engine, or the one --engine names). */
     @FunctionalInterface
@@ -80,6 +93,20 @@ public final class GenerationService implements AutoCloseable {
     public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
                              List<SteerSpec> defaultSteering, GatedEdit mat, int slots, int threadsPerSlot, int contextLength,
                              EngineFactory engines, PromptGate gate) {
+        this(model, template, steering, defaultSteering, mat, slots, threadsPerSlot, contextLength, engines, gate, DEFAULT_QUEUE);
+    }
+
+    /** Requests that may wait for a slot unless --queue says otherwise. */
+    public static final int DEFAULT_QUEUE = 64;
+
+    /** As above, with at most {@code queueLimit} requests waiting for a slot (more get 503). */
+    public GenerationService(LoadedModel model, ChatTemplate template, SteeringResolver steering,
+                             List<SteerSpec> defaultSteering, GatedEdit mat, int slots, int threadsPerSlot, int contextLength,
+                             EngineFactory engines, PromptGate gate, int queueLimit) {
+        if (queueLimit < 0) {
+            throw new IllegalArgumentException("--queue must be 0 or more, got " + queueLimit);
+        }
+        this.queueLimit = queueLimit;
         this.engines = engines;
         this.gate = gate;
         if (slots < 1) {
@@ -136,6 +163,19 @@ public final class GenerationService implements AutoCloseable {
         return hooks;
     }
 
+    /** The steering requests without a 'steering' field get. */
+    public List<SteerSpec> defaultSteering() { return defaultSteering; }
+
+    /** Replaces the default steering after checking that it resolves (400 naming what is wrong otherwise). */
+    public void setDefaultSteering(List<SteerSpec> specs) {
+        try {
+            steering.resolve(specs);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("steering", e.getMessage());
+        }
+        defaultSteering = List.copyOf(specs);
+    }
+
     /** KV-cache positions per slot: the --ctx-size asked for, capped at the model's own context. */
     public int capacity() { return capacity; }
 
@@ -154,7 +194,12 @@ public final class GenerationService implements AutoCloseable {
 
     public int[] promptTokens(CompletionRequest r) {
         Tokenizer tok = model.tokenizer();
-        int[] ids = r.chat() ? template.encode(r.messages(), true) : tok.encode(r.prompt(), true);
+        int[] ids;
+        try {
+            ids = r.chat() ? template.encode(r.messages(), true) : tok.encode(r.prompt(), true);
+        } catch (IllegalArgumentException e) { // roles out of the order the chat template knows
+            throw ApiException.badRequest("messages", "'messages' cannot be put in the model's chat template: " + e.getMessage());
+        }
         if (ids.length == 0) {
             ids = new int[] {tok.bos()};
         }
@@ -167,54 +212,198 @@ public final class GenerationService implements AutoCloseable {
         return ids;
     }
 
-    public Completion complete(CompletionRequest r, int[] prompt, Hooks hooks, TextSink sink) throws InterruptedException {
-        Tokenizer tok = model.tokenizer();
-        int[] stops = r.chat() ? template.stopTokens() : new int[0];
-        StopStrings stopStrings = new StopStrings(r.stop());
-        Sampler sampler = r.temperature() == 0f ? Sampler.greedy()
-                : new Sampler(r.temperature(), r.topP(), r.seed() != null ? r.seed() : System.nanoTime());
-        Slot slot = free.take();
-        try {
+    /**
+     * Generates the request's {@code n} choices one after the other on one slot; choices after the
+     * first reuse the prompt's KV cache. {@code sink} sees each choice's text as it becomes safe to
+     * send (after stop strings) and is asked after every token whether the client is still there.
+     */
+    public List<Completion> complete(CompletionRequest r, int[] prompt, Hooks hooks, ChoiceSink sink) throws InterruptedException {
+        return onSlot((slot, deadline) -> {
             GateDecision decision = null;
+            Hooks applied = hooks;
             if (gate != null && hooks != null) {
                 decision = gate.decide(slot.engine(), prompt); // runs the prompt unsteered on this slot
                 if (!decision.steer()) {
-                    hooks = null;
+                    applied = null;
                 }
             }
-            slot.engine().setHooks(hooks);
-            StreamingDecoder decoder = tok.newDecoder();
-            boolean[] clientGone = {false};
-            GenerationResult result;
-            try {
-                result = new Generator(slot.engine()).generateUntil(prompt, r.maxTokens(), sampler,
-                        t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
-                        (prev, next) -> {
-                            String ready = stopStrings.add(decoder.accept(next));
-                            if (!ready.isEmpty() && !sink.accept(ready)) {
-                                clientGone[0] = true;
-                            }
-                            return !stopStrings.stopped() && !clientGone[0];
-                        });
-            } catch (NonFiniteLogitsException e) {
-                // garbage tokens must not be returned as a completion: steered requests get a 400 about their
-                // steering, unsteered ones a 500 (the weights themselves are at fault)
-                throw hooks != null ? ApiException.badRequest("steering", e.getMessage())
-                        : new ApiException(500, "server_error", null, e.getMessage());
+            slot.engine().setHooks(applied);
+            long seed = r.seed() != null ? r.seed() : System.nanoTime();
+            List<Completion> out = new ArrayList<>();
+            for (int i = 0; i < r.n(); i++) {
+                Completion c = choice(slot, r, prompt, i, seed + i * SEED_STEP, i == 0 ? 0 : prompt.length - 1, applied != null,
+                        decision, sink, deadline);
+                out.add(c);
+                if (c == null) {
+                    return null; // the client went away
+                }
             }
-            String rest = stopStrings.finish(decoder.flush());
-            if (!rest.isEmpty()) {
-                sink.accept(rest);
+            return out;
+        });
+    }
+
+    /** Seeds of successive choices: far apart in SplittableRandom's sequence (the golden-ratio increment). */
+    private static final long SEED_STEP = 0x9E3779B97F4A7C15L;
+
+    /** One choice; null when the client went away during it. */
+    private Completion choice(Slot slot, CompletionRequest r, int[] prompt, int index, long seed, int cached, boolean steered,
+                              GateDecision decision, ChoiceSink sink, long deadline) {
+        Tokenizer tok = model.tokenizer();
+        int[] stops = r.chat() ? template.stopTokens() : new int[0];
+        StopStrings stopStrings = new StopStrings(r.stop());
+        Sampler sampler = new Sampler(r.sampling(), seed);
+        sampler.prime(prompt);
+        StreamingDecoder decoder = tok.newDecoder();
+        boolean[] clientGone = {false};
+        List<Sampler.TokenLogprob> logprobs = r.logprobs() >= 0 ? new ArrayList<>() : null;
+        int[] sent = {0}; // logprobs already handed to the sink with their text
+        int[] made = {0}; // tokens generated so far
+        GenerationResult result;
+        try {
+            result = new Generator(slot.engine()).generateUntil(prompt, cached, r.maxTokens(), sampler,
+                    t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
+                    (prev, next) -> {
+                        made[0]++;
+                        if (logprobs != null) {
+                            logprobs.add(sampler.lastLogprob());
+                        }
+                        String ready = stopStrings.add(decoder.accept(next));
+                        List<Sampler.TokenLogprob> with = List.of();
+                        if (!ready.isEmpty() && logprobs != null) {
+                            with = List.copyOf(logprobs.subList(sent[0], logprobs.size()));
+                            sent[0] = logprobs.size();
+                        }
+                        if (!sink.accept(index, ready, with)) {
+                            clientGone[0] = true;
+                        }
+                        if (System.nanoTime() > deadline) { // checked after each token: the limit is kept to one token's time
+                            throw new ApiException(504, "server_error", null, "the request ran longer than --timeout ("
+                                    + timeoutNanos / 1_000_000_000L + " s); it was stopped after " + made[0] + " tokens");
+                        }
+                        return !stopStrings.stopped() && !clientGone[0];
+                    });
+        } catch (NonFiniteLogitsException e) {
+            // garbage tokens must not be returned as a completion: steered requests get a 400 about their
+            // steering, unsteered ones a 500 (the weights themselves are at fault)
+            throw steered ? ApiException.badRequest("steering", e.getMessage())
+                    : new ApiException(500, "server_error", null, e.getMessage());
+        }
+        if (clientGone[0]) {
+            return null;
+        }
+        String rest = stopStrings.finish(decoder.flush());
+        if (!rest.isEmpty()) {
+            sink.accept(index, rest, logprobs == null ? List.of() : List.copyOf(logprobs.subList(sent[0], logprobs.size())));
+        }
+        int generated = result.generatedCount();
+        boolean hitLength = !stopStrings.stopped() && (generated >= r.maxTokens()
+                || result.tokens().length >= slot.engine().capacity());
+        return new Completion(index, stopStrings.text(), hitLength ? "length" : "stop", prompt.length, generated,
+                logprobs == null ? null : List.copyOf(logprobs), decision);
+    }
+
+    /**
+     * The activations at each of {@code sites} for every position of {@code tokens},
+     * {@code [site][token][dim]}, from the unsteered model (the slot's adapter, if any, applies).
+     */
+    public float[][][] activations(int[] tokens, List<Site> sites) throws InterruptedException {
+        for (Site site : sites) {
+            if (site.layer() >= model.config().nLayers()) {
+                throw ApiException.badRequest("site", "site " + site + " does not exist: the model has " + model.config().nLayers()
+                        + " blocks (0 to " + (model.config().nLayers() - 1) + ")");
             }
-            int generated = result.generatedCount();
-            boolean hitLength = !stopStrings.stopped() && (generated >= r.maxTokens()
-                    || result.tokens().length >= slot.engine().capacity());
-            return new Completion(stopStrings.text(), hitLength ? "length" : "stop", prompt.length, generated, decision);
+        }
+        if (tokens.length > capacity) {
+            throw ApiException.badRequest("input", "the input has " + tokens.length + " tokens but the context holds " + capacity);
+        }
+        return onSlot((slot, deadline) -> {
+            int dim = model.config().dim(); // every site is dim wide (attn_heads: nHeads × headSize = dim)
+            float[][][] out = new float[sites.size()][tokens.length][dim];
+            Hooks capture = new Hooks(model.config().nLayers());
+            for (int i = 0; i < sites.size(); i++) {
+                float[][] into = out[i];
+                capture.add(sites.get(i), (s, pos, inPrompt, x) -> {
+                    if (pos < into.length) {
+                        System.arraycopy(x, 0, into[pos], 0, dim);
+                    }
+                });
+            }
+            slot.engine().setHooks(capture);
+            slot.engine().prefill(tokens, 0);
+            return out;
+        });
+    }
+
+    /** What turns a request's steering names into hooks (a {@link VectorSteering} for servers with vector sets). */
+    public SteeringResolver steering() { return steering; }
+
+    /** Work that needs a slot's engine; its hooks are cleared afterwards. */
+    @FunctionalInterface
+    private interface SlotJob<T> {
+        /** @param deadline System.nanoTime() by which the request must be done; Long.MAX_VALUE for none */
+        T run(Slot slot, long deadline) throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code job} on a free slot, waiting for one if all are busy, unless {@code queueLimit}
+     * requests are already waiting: then 503 with a Retry-After from the recent request times.
+     */
+    private <T> T onSlot(SlotJob<T> job) throws InterruptedException {
+        int ahead = admitted.incrementAndGet() - all.size();
+        if (ahead > queueLimit) {
+            admitted.decrementAndGet();
+            long typicalMs = Math.max(1, meanRequestMs.get());
+            long wait = (long) Math.ceil((ahead * typicalMs) / 1000.0 / all.size());
+            throw new ApiException(503, "server_error", null, "the server is busy: " + all.size() + " slot(s) generating and "
+                    + queueLimit + " request(s) waiting already (--parallel, --queue); retry in " + Math.max(1, wait) + " s")
+                    .retryAfter(Math.max(1, wait));
+        }
+        long arrived = System.nanoTime(), limit = timeoutNanos;
+        long deadline = limit == 0 ? Long.MAX_VALUE : arrived + limit;
+        Slot slot;
+        try {
+            slot = limit == 0 ? free.take() : free.poll(limit, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            admitted.decrementAndGet();
+            throw e;
+        }
+        if (slot == null) {
+            admitted.decrementAndGet();
+            throw new ApiException(503, "server_error", null, "the request waited " + limit / 1_000_000_000L
+                    + " s (--timeout) without a free slot; retry later").retryAfter(Math.max(1, meanRequestMs.get() / 1000));
+        }
+        long started = System.nanoTime();
+        try {
+            return job.run(slot, deadline);
         } finally {
             slot.engine().setHooks(null);
             free.put(slot);
+            admitted.decrementAndGet();
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            meanRequestMs.updateAndGet(m -> m == 0 ? ms : (7 * m + ms) / 8); // a moving average of the last few
         }
     }
+
+    /**
+     * Bounds each request's time, its wait for a slot included: a request still waiting then gets
+     * 503, one still generating is stopped with 504 (an error event when streamed). 0 = no limit.
+     */
+    public void setRequestTimeout(java.time.Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("--timeout must be 0 (none) or more, got " + timeout.toSeconds());
+        }
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    /** Requests waiting for a slot now. */
+    public int waiting() { return Math.max(0, admitted.get() - all.size()); }
+
+    /** Slots generating now. */
+    public int busy() { return all.size() - free.size(); }
+
+    public int slots() { return all.size(); }
+
+    public LoadedModel model() { return model; }
 
     private static boolean contains(int[] ids, int t) {
         for (int id : ids) {

@@ -1,8 +1,11 @@
 package io.jsteer.cli.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.Message;
 import io.jsteer.model.intervene.Strength;
 import java.util.ArrayList;
@@ -12,10 +15,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads OpenAI-style request bodies and checks every field the server acts on; a field of the
- * wrong type or out of range is refused with 400 and the field's name, never guessed at. Fields
- * OpenAI clients send that do not change greedy/top-p generation (user, logit_bias of null, ...)
- * are ignored; ones that would change the result and are not supported are refused.
+ * Reads OpenAI-style request bodies (and llama-server's names for the same settings) and checks
+ * every field the server acts on; a field of the wrong type or out of range is refused with 400 and
+ * the field's name, never guessed at. Fields that do not change the result (user, metadata, ...) are
+ * ignored; ones that would change it and are not supported (tools, response_format, ...) are refused.
  */
 public final class RequestParser {
 
@@ -25,32 +28,67 @@ public final class RequestParser {
      */
     public static final int MAX_STEERING_ENTRIES = 64;
 
+    /** At most this many choices per request ({@code n}): each is a whole generation. */
+    public static final int MAX_CHOICES = 16;
+
+    /** At most this many alternatives per token ({@code top_logprobs}, completions' {@code logprobs}). */
+    public static final int MAX_TOP_LOGPROBS = 20;
+
+    /** At most this many chat messages: far beyond any context a served model has, and cheap to check. */
+    public static final int MAX_MESSAGES = 4096;
+
+    /** Request JSON nested deeper than this is refused while parsing (OpenAI bodies nest 4 or 5 deep). */
+    static final int MAX_NESTING = 64;
+
     /** Fields that would change the output and that this server does not implement. */
-    private static final Set<String> UNSUPPORTED = Set.of("logprobs", "top_logprobs", "echo", "best_of", "suffix",
-            "tools", "functions", "tool_choice", "function_call", "response_format", "presence_penalty",
-            "frequency_penalty", "logit_bias");
+    private static final Set<String> UNSUPPORTED = Set.of("echo", "suffix", "tools", "functions", "tool_choice",
+            "function_call", "response_format", "audio", "modalities", "prediction", "web_search_options", "grammar",
+            "json_schema");
 
     private final ObjectMapper json;
     private final String modelName;
     private final int defaultMaxTokens;
+    private final int vocabSize;
 
     public RequestParser(ObjectMapper json, String modelName, int defaultMaxTokens) {
-        this.json = json;
-        this.modelName = modelName;
-        this.defaultMaxTokens = defaultMaxTokens;
+        this(json, modelName, defaultMaxTokens, Integer.MAX_VALUE);
     }
 
-    public CompletionRequest parse(String body, boolean chat) {
+    /** @param vocabSize token ids in {@code logit_bias} must be below this */
+    public RequestParser(ObjectMapper json, String modelName, int defaultMaxTokens, int vocabSize) {
+        this.json = strict(json);
+        this.modelName = modelName;
+        this.defaultMaxTokens = defaultMaxTokens;
+        this.vocabSize = vocabSize;
+    }
+
+    /** A copy of {@code json} that refuses what follows the object and JSON nested absurdly deep. */
+    static ObjectMapper strict(ObjectMapper json) {
+        ObjectMapper m = json.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        m.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build());
+        return m;
+    }
+
+    /** The body as a JSON object, or a 400 saying why not. */
+    JsonNode object(String body) {
         JsonNode root;
         try {
             root = json.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest(null, "the request body is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            String why = e.getOriginalMessage().startsWith("Trailing token")
+                    ? "something follows the JSON object (one object per request)" : e.getOriginalMessage();
+            throw ApiException.badRequest(null, "the request body is not valid JSON: " + why
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"));
         }
         if (root == null || !root.isObject()) {
             throw ApiException.badRequest(null, "the request body must be a JSON object");
         }
+        return root;
+    }
+
+    public CompletionRequest parse(String body, boolean chat) {
+        JsonNode root = object(body);
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             if (UNSUPPORTED.contains(f.getKey()) && !isOff(f.getValue())) {
@@ -58,17 +96,13 @@ public final class RequestParser {
             }
         }
         JsonNode model = root.get("model");
-        if (model != null && !model.isNull()) {
-            if (!model.isTextual()) {
-                throw ApiException.badRequest("model", "'model' must be a string");
-            }
-            if (!model.asText().equals(modelName)) {
-                throw new ApiException(404, "invalid_request_error", "model",
-                        "model '" + model.asText() + "' is not served here (this server serves '" + modelName + "')");
-            }
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw ApiException.badRequest("model", "'model' must be a string");
         }
-        if (root.hasNonNull("n") && !(root.get("n").isIntegralNumber() && root.get("n").asLong() == 1)) {
-            throw ApiException.badRequest("n", "only 'n': 1 is supported (one choice per request)");
+        // any model name is accepted: this server serves one model, and clients send whatever name they know
+        int n = intField(root, "n", 1, 1, MAX_CHOICES);
+        if (root.hasNonNull("best_of") && intField(root, "best_of", 1, 1, MAX_CHOICES) != n) {
+            throw ApiException.badRequest("best_of", "'best_of' other than n is not supported (every choice is returned)");
         }
         List<Message> messages = null;
         String prompt = null;
@@ -77,23 +111,112 @@ public final class RequestParser {
         } else {
             prompt = prompt(root);
         }
-        int maxTokens = intField(root, root.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
-                defaultMaxTokens, 0, 1_000_000);
-        float temperature = (float) numberField(root, "temperature", 1.0, 0, 2);
-        float topP = (float) numberField(root, "top_p", 1.0, 0, 1);
-        if (root.has("top_p") && topP == 0f) {
-            throw ApiException.badRequest("top_p", "'top_p' must be greater than 0");
+        // OpenAI's newer name first, then its older one, then llama-server's (where −1 means "to the end of the context")
+        String lengthField = root.hasNonNull("max_completion_tokens") ? "max_completion_tokens"
+                : root.hasNonNull("max_tokens") ? "max_tokens" : "n_predict";
+        int maxTokens = intField(root, lengthField, defaultMaxTokens, lengthField.equals("n_predict") ? -1 : 0, MAX_TOKENS);
+        if (maxTokens < 0) {
+            maxTokens = MAX_TOKENS; // the context's end comes first
         }
-        Long seed = root.hasNonNull("seed") ? (long) intLikeField(root, "seed") : null;
+        Sampler.Params sampling = sampling(root, chat);
+        Long seed = root.hasNonNull("seed") ? intLikeField(root, "seed") : null;
         boolean stream = booleanField(root, "stream");
+        boolean includeUsage = false;
+        JsonNode options = root.get("stream_options");
+        if (options != null && !options.isNull()) {
+            if (!stream) {
+                throw ApiException.badRequest("stream_options", "'stream_options' is only allowed with \"stream\": true");
+            }
+            if (!options.isObject()) {
+                throw ApiException.badRequest("stream_options", "'stream_options' must be an object like {\"include_usage\": true}");
+            }
+            includeUsage = booleanField(options, "include_usage", "stream_options.include_usage");
+        }
         List<String> stop = stop(root);
         List<SteerSpec> steering = steering(root);
         Boolean mat = root.hasNonNull("mat") ? booleanField(root, "mat") : null;
-        return new CompletionRequest(chat, messages, prompt, maxTokens, temperature, topP, seed, stop, stream, steering, mat);
+        return new CompletionRequest(chat, messages, prompt, maxTokens, sampling, seed, stop, stream, steering, mat, n,
+                sampling.topLogprobs(), includeUsage);
     }
 
+    /** The most new tokens a request may ask for (the context ends generation long before). */
+    static final int MAX_TOKENS = 1_000_000;
+
+    /** The sampling fields of both APIs (OpenAI's and llama-server's), each checked against its range. */
+    private Sampler.Params sampling(JsonNode root, boolean chat) {
+        float temperature = (float) numberField(root, "temperature", 1.0, 0, 2);
+        float topP = (float) numberField(root, "top_p", 1.0, 0, 1);
+        if (root.hasNonNull("top_p") && topP == 0f) {
+            throw ApiException.badRequest("top_p", "'top_p' must be greater than 0");
+        }
+        int topK = intField(root, "top_k", 0, 0, 1_000_000);
+        float minP = (float) numberField(root, "min_p", 0, 0, 1);
+        float repeat = (float) numberField(root, "repeat_penalty", 1, 0, 10);
+        if (repeat == 0f) {
+            throw ApiException.badRequest("repeat_penalty", "'repeat_penalty' must be greater than 0 (1 = off)");
+        }
+        float presence = (float) numberField(root, "presence_penalty", 0, -2, 2);
+        float frequency = (float) numberField(root, "frequency_penalty", 0, -2, 2);
+        int window = intField(root, "repeat_last_n", 64, -1, 1_000_000);
+        return new Sampler.Params(temperature, topP, topK, minP, repeat, presence, frequency, window, logitBias(root),
+                logprobs(root, chat));
+    }
+
+    /** {@code {"token id": bias}}, bias in [−100, 100] as OpenAI's; ids must be in the vocabulary. */
+    private Map<Integer, Float> logitBias(JsonNode root) {
+        JsonNode b = root.get("logit_bias");
+        if (b == null || b.isNull()) {
+            return Map.of();
+        }
+        if (!b.isObject()) {
+            throw ApiException.badRequest("logit_bias", "'logit_bias' must be an object mapping token ids to biases, e.g. {\"50256\": -100}");
+        }
+        Map<Integer, Float> out = new java.util.HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = b.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                throw ApiException.badRequest("logit_bias", "'logit_bias' key '" + truncate(e.getKey()) + "' is not a token id");
+            }
+            if (id < 0 || id >= vocabSize) {
+                throw ApiException.badRequest("logit_bias", "'logit_bias' token id " + id + " is not in the vocabulary (0 to "
+                        + (vocabSize - 1) + ")");
+            }
+            if (!e.getValue().isNumber() || !(Math.abs(e.getValue().asDouble()) <= 100)) {
+                throw ApiException.badRequest("logit_bias", "'logit_bias' of token " + id + " must be a number between -100 and 100");
+            }
+            out.put(id, (float) e.getValue().asDouble());
+        }
+        return out;
+    }
+
+    /**
+     * Chat: {@code logprobs: true} with {@code top_logprobs: k}; completions: {@code logprobs: k}.
+     * −1 when log-probabilities are not asked for.
+     */
+    private static int logprobs(JsonNode root, boolean chat) {
+        if (chat) {
+            boolean on = booleanField(root, "logprobs");
+            if (root.hasNonNull("top_logprobs") && !on) {
+                throw ApiException.badRequest("top_logprobs", "'top_logprobs' needs \"logprobs\": true");
+            }
+            return on ? intField(root, "top_logprobs", 0, 0, MAX_TOP_LOGPROBS) : -1;
+        }
+        if (root.hasNonNull("logprobs") && root.get("logprobs").isBoolean()) { // some clients send the chat form here too
+            return root.get("logprobs").asBoolean() ? intField(root, "top_logprobs", 0, 0, MAX_TOP_LOGPROBS) : -1;
+        }
+        return intField(root, "logprobs", -1, 0, MAX_TOP_LOGPROBS);
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** Whether an unsupported field is sent with a value that asks for nothing ({@code response_format: {type: text}} too). */
     private static boolean isOff(JsonNode v) {
-        return v.isNull() || (v.isBoolean() && !v.asBoolean()) || (v.isNumber() && v.asDouble() == 0)
+        return v.isNull() || (v.isObject() && v.size() == 1 && "text".equals(v.path("type").asText(null))) || (v.isBoolean() && !v.asBoolean()) || (v.isNumber() && v.asDouble() == 0)
                 || (v.isObject() && v.isEmpty()) || (v.isArray() && v.isEmpty());
     }
 
@@ -101,6 +224,10 @@ public final class RequestParser {
         JsonNode arr = root.get("messages");
         if (arr == null || !arr.isArray() || arr.isEmpty()) {
             throw ApiException.badRequest("messages", "'messages' must be a non-empty array of {role, content}");
+        }
+        if (arr.size() > MAX_MESSAGES) {
+            throw ApiException.badRequest("messages", "'messages' has " + arr.size() + " entries; at most " + MAX_MESSAGES
+                    + " are allowed");
         }
         List<Message> out = new ArrayList<>();
         for (int i = 0; i < arr.size(); i++) {
@@ -244,7 +371,7 @@ public final class RequestParser {
         return v.asText();
     }
 
-    private static int intField(JsonNode root, String name, int dflt, int min, int max) {
+    static int intField(JsonNode root, String name, int dflt, int min, int max) {
         if (!root.hasNonNull(name)) {
             return dflt;
         }
@@ -255,7 +382,7 @@ public final class RequestParser {
         return (int) v;
     }
 
-    private static long intLikeField(JsonNode root, String name) {
+    static long intLikeField(JsonNode root, String name) {
         JsonNode v = root.get(name);
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
             throw ApiException.badRequest(name, "'" + name + "' must be an integer");
@@ -263,7 +390,7 @@ public final class RequestParser {
         return v.asLong();
     }
 
-    private static double numberField(JsonNode root, String name, double dflt, double min, double max) {
+    static double numberField(JsonNode root, String name, double dflt, double min, double max) {
         if (!root.hasNonNull(name)) {
             return dflt;
         }
@@ -274,12 +401,17 @@ public final class RequestParser {
         return v.asDouble();
     }
 
-    private static boolean booleanField(JsonNode root, String name) {
+    static boolean booleanField(JsonNode root, String name) {
+        return booleanField(root, name, name);
+    }
+
+    /** @param label the field's full name for the error (e.g. {@code stream_options.include_usage}) */
+    static boolean booleanField(JsonNode root, String name, String label) {
         if (!root.hasNonNull(name)) {
             return false;
         }
         if (!root.get(name).isBoolean()) {
-            throw ApiException.badRequest(name, "'" + name + "' must be true or false");
+            throw ApiException.badRequest(label, "'" + label + "' must be true or false");
         }
         return root.get(name).asBoolean();
     }

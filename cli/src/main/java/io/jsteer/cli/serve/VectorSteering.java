@@ -28,10 +28,21 @@ public final class VectorSteering implements SteeringResolver {
     private final LlamaConfig config;
     private final Function<String, Path> locate;
     private final Map<Path, VectorSet> sets = new ConcurrentHashMap<>();
+    /** The --vectors directory of a server (null: none, or names are paths). */
+    private final Path dir;
+    /** Sets loaded at run time (uploaded, or read from a file under {@code dir}) by the name they were given. */
+    private final Map<String, VectorSet> loaded = new ConcurrentHashMap<>();
+    /** Names unloaded at run time: refused until they are loaded again, even when {@code dir} has such a file. */
+    private final java.util.Set<String> unloaded = ConcurrentHashMap.newKeySet();
 
     private VectorSteering(LlamaConfig config, Function<String, Path> locate) {
+        this(config, locate, null);
+    }
+
+    private VectorSteering(LlamaConfig config, Function<String, Path> locate, Path dir) {
         this.config = config;
         this.locate = locate;
+        this.dir = dir;
     }
 
     /** Names are file paths (the command line: {@code --steer happy.json:4@3}). */
@@ -95,7 +106,7 @@ public final class VectorSteering implements SteeringResolver {
                 throw new IllegalArgumentException("no vector set named '" + name + "' (the server has: " + names(dir) + ")");
             }
             return set;
-        });
+        }, dir);
     }
 
     /** The names of the sets in {@code dir}, for messages and listings. */
@@ -110,8 +121,82 @@ public final class VectorSteering implements SteeringResolver {
 
     /** The vector set a name stands for, read and checked once. */
     public VectorSet set(String name) {
+        VectorSet set = loaded.get(name);
+        if (set != null) {
+            return set;
+        }
+        if (unloaded.contains(name)) {
+            throw new IllegalArgumentException("vector set '" + name + "' was unloaded (POST /v1/steering/vectors loads it again)");
+        }
         Path path = locate.apply(name).toAbsolutePath().normalize();
         return sets.computeIfAbsent(path, p -> VectorSetFiles.read(p, config));
+    }
+
+    /**
+     * Loads {@code set} under {@code name} (replacing a set of that name) after checking it fits
+     * the model. Names follow the rule for files in --vectors.
+     */
+    public void load(String name, VectorSet set) {
+        if (!isBareName(name)) {
+            throw new IllegalArgumentException("vector name '" + name + "' may hold only letters, digits, '.', '_' and '-'");
+        }
+        set.requireFits(config, "vector set '" + name + "'");
+        loaded.put(name, set);
+        unloaded.remove(name);
+    }
+
+    /**
+     * Reads a vector set ({@code NAME.safetensors}) or a llama.cpp control vector ({@code .gguf})
+     * from {@code relative}, a path inside --vectors: a client can never make the server read
+     * outside that directory.
+     */
+    public VectorSet readInside(String relative) {
+        if (dir == null) {
+            throw new IllegalArgumentException("this server has no --vectors directory to load vector sets from");
+        }
+        Path root = dir.toAbsolutePath().normalize();
+        Path file = root.resolve(relative).normalize();
+        if (relative.isEmpty() || Path.of(relative).isAbsolute() || !file.startsWith(root) || file.equals(root)) {
+            throw new IllegalArgumentException("path '" + relative + "' must name a file inside the --vectors directory");
+        }
+        try {
+            if (!file.toRealPath().startsWith(root.toRealPath())) { // a symbolic link pointing out
+                throw new IllegalArgumentException("path '" + relative + "' leads outside the --vectors directory");
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("path '" + relative + "': no such file in the --vectors directory");
+        }
+        return file.getFileName().toString().endsWith(".gguf") ? io.jsteer.steering.vectors.ControlVectors.importFile(file)
+                : VectorSetFiles.read(file, config);
+    }
+
+    /** Unloads a set; true when the name was one this server knew (loaded, or a file in --vectors). */
+    public boolean unload(String name) {
+        boolean known = loaded.remove(name) != null;
+        if (!known && !unloaded.contains(name)) {
+            try {
+                set(name);
+                known = true;
+            } catch (RuntimeException e) {
+                // not a set this server has
+            }
+        }
+        if (known) {
+            unloaded.add(name);
+            sets.clear(); // file-backed sets are read again if loaded again: the file may have changed
+        }
+        return known;
+    }
+
+    /** The names a request may use now: sets in --vectors and sets loaded at run time, minus unloaded ones. */
+    public java.util.SortedSet<String> available() {
+        SortedSet<String> names = new TreeSet<>(loaded.keySet());
+        if (dir != null) {
+            names.addAll(names(dir));
+        }
+        names.removeAll(unloaded);
+        names.addAll(loaded.keySet());
+        return names;
     }
 
     public InterventionSet interventions(List<SteerSpec> specs) {

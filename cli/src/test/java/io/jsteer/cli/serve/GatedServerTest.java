@@ -129,9 +129,11 @@ class GatedServerTest {
                 assertEquals(Math.min(scoreA, scoreB), b.at("/jsteer/gate_score").asDouble(), 1e-6);
                 assertEquals(direct(model, adapter, benign, null), b.at("/choices/0/text").asText());
 
-                // no steering asked: no gate run, no 'jsteer' field; the adapter is still on
+                // no steering asked: no gate run (the 'jsteer' field says none, unsteered); the adapter is still on
                 JsonNode plain = post(server.port(), flagged, false);
-                assertTrue(plain.at("/jsteer").isMissingNode(), plain.toString());
+                assertTrue(plain.at("/jsteer/gate_score").isMissingNode(), plain.toString());
+                assertEquals("none", plain.at("/jsteer/steering").asText(), plain.toString());
+                assertFalse(plain.at("/jsteer/steered").asBoolean(), plain.toString());
                 assertEquals(direct(model, adapter, flagged, null), plain.at("/choices/0/text").asText());
             }
         }

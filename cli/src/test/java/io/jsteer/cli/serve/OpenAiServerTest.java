@@ -39,10 +39,15 @@ class OpenAiServerTest {
 
     /** A test resolver: vector "push" adds strength × e_0..e_7 at resid_post of the given layers (default 3). */
     static Hooks resolve(List<SteerSpec> specs) {
+        return push(model, specs);
+    }
+
+    /** The "push" resolver for {@code m}. */
+    static Hooks push(LoadedModel m, List<SteerSpec> specs) {
         if (specs.isEmpty()) {
             return null;
         }
-        Hooks hooks = new Hooks(model.config().nLayers());
+        Hooks hooks = new Hooks(m.config().nLayers());
         for (SteerSpec s : specs) {
             if (!s.vector().equals("push")) {
                 throw new IllegalArgumentException("no vector set named '" + s.vector() + "'");
@@ -182,13 +187,42 @@ class OpenAiServerTest {
         assertError(post("/v1/completions", "[1, 2]"), 400, null, "JSON object");
         assertError(post("/v1/completions", "{\"prompt\": \"x\", \"temperature\": \"hot\"}"), 400, "temperature", "between 0");
         assertError(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": -5}"), 400, "max_tokens", "between 0");
-        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 3}"), 400, "n", "n");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 17}"), 400, "n", "between 1 and 16");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"n\": -1}"), 400, "n", "between 1 and 16");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 1e40}"), 400, "max_tokens", "integer");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": 99999999999999999999}"), 400, "max_tokens", "integer");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"top_k\": -3}"), 400, "top_k", "between 0");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"min_p\": 2}"), 400, "min_p", "between 0");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"presence_penalty\": 3}"), 400, "presence_penalty", "between -2");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"frequency_penalty\": \"high\"}"), 400, "frequency_penalty", "number");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"repeat_penalty\": 0}"), 400, "repeat_penalty", "greater than 0");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"repeat_last_n\": -7}"), 400, "repeat_last_n", "between -1");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"logit_bias\": {\"512\": 5}}"), 400, "logit_bias", "vocabulary");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"logit_bias\": {\"abc\": 5}}"), 400, "logit_bias", "not a token id");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"logit_bias\": {\"5\": 500}}"), 400, "logit_bias", "between -100");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"logit_bias\": [1]}"), 400, "logit_bias", "object");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"seed\": 1.5}"), 400, "seed", "integer");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 21}"), 400, "logprobs", "between 0 and 20");
+        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_logprobs\": 2}"),
+                400, "top_logprobs", "needs");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"stream_options\": {\"include_usage\": true}}"), 400,
+                "stream_options", "stream");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"stream\": true, \"stream_options\": {\"include_usage\": 1}}"),
+                400, "stream_options.include_usage", "true or false");
+        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                + "\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]}"), 400, "tools", "not supported");
+        assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                + "\"response_format\": {\"type\": \"json_object\"}}"), 400, "response_format", "not supported");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\"} {\"prompt\": \"y\"}"), 400, null, "something follows the JSON object");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\"} garbage"), 400, null, "not valid JSON");
+        assertError(post("/v1/completions", "[".repeat(100_000) + "]".repeat(100_000)), 400, null, "nesting depth");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"a\": " + "{\"b\": ".repeat(70) + "1" + "}".repeat(71)), 400,
+                null, "nesting depth");
         assertError(post("/v1/completions", "{\"prompt\": 42}"), 400, "prompt", "string");
         assertError(post("/v1/chat/completions", "{\"messages\": []}"), 400, "messages", "non-empty");
         assertError(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}"), 400,
                 "messages[0].role", "robot");
-        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"model\": \"gpt-4\"}"), 404, "model", "stories260K");
-        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"logprobs\": 5}"), 400, "logprobs", "not supported");
+        assertError(post("/v1/completions", "{\"prompt\": \"x\", \"model\": 7}"), 400, "model", "string");
         assertError(post("/v1/completions", "{\"prompt\": \"x\", \"steering\": [{\"vector\": \"nope\"}]}"), 400, "steering", "nope");
         assertError(post("/v1/completions", "{\"prompt\": \"x\", \"steering\": [\"push:strong\"]}"), 400, "steering[0]", "strong");
         assertError(post("/v1/completions", "{\"prompt\": \"" + "word ".repeat(400) + "\"}"), 400, "prompt", "context holds 256");

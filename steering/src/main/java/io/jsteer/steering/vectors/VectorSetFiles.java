@@ -107,7 +107,8 @@ public final class VectorSetFiles {
         AtomicFileWriter.write(jsonPath(path), w -> w.bytes(json));
     }
 
-    static Map<String, Object> header(VectorSet set) {
+    /** A set's metadata as written in its header and .json (the server lists sets with it). */
+    public static Map<String, Object> header(VectorSet set) {
         Provenance p = set.provenance();
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("format", FORMAT);
