@@ -228,8 +228,8 @@ public final class DjlLlamaPeer implements Peer {
                 NDArray act = Activation.sigmoid(gate).mul(gate).mul(linear(h, wUp[l])); // silu(gate)·up
                 x = x.add(linear(act, wDown[l]));
             }
-            NDArray last = n == 1 ? x : x.get(new NDIndex("{}:", n - 1));
-            NDArray logits = linear(rmsnorm(last, finalNorm), classifier); // [1, vocab]
+            NDArray lastRow = n == 1 ? x : x.get(new NDIndex("{}:", n - 1));
+            NDArray logits = linear(rmsnorm(lastRow, finalNorm), classifier); // [1, vocab]
             last = logits.toFloatArray();
             return (int) logits.argMax().getLong();
         }

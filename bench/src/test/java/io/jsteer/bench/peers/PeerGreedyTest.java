@@ -63,7 +63,7 @@ class PeerGreedyTest {
         // a check that a constant output would pass is no check: the reference must vary
         Path gguf = TinyModels.gguf(tmp, TinyModels.shape(false, null), 12);
         int[] t = jsteer(gguf);
-        assertTrue(Arrays.stream(t).distinct().count() > 3, Arrays.toString(t));
+        assertTrue(Arrays.stream(t).distinct().count() >= 3, Arrays.toString(t));
         assertEquals(N, t.length);
     }
 
