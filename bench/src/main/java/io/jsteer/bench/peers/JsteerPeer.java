@@ -22,10 +22,12 @@ public final class JsteerPeer implements Peer {
     private final Parallel parallel;
     private final CpuEngine engine;
     private final String name;
+    private final io.jsteer.model.intervene.Hooks steering;
+    private boolean steered;
 
     /**
-     * @param steerLayer {@code >= 0}: add a random unit-norm vector (strength 4) at {@code resid_post[steerLayer]}
-     *                   on every token, as a CAA vector would; {@code < 0}: no steering
+     * @param steerLayer {@code >= 0}: prepare a random unit-norm vector (strength 4) at {@code resid_post[steerLayer]}
+     *                   on every token, as a CAA vector would, switched on by {@link #steer}; {@code < 0}: none
      */
     public JsteerPeer(Path model, int threads, int context, int steerLayer) {
         file = ModelFiles.open(model);
@@ -38,13 +40,26 @@ public final class JsteerPeer implements Peer {
                 Site site = new Site(SiteKind.RESID_POST, steerLayer);
                 InterventionSet set = InterventionSet.of(AddVector.of(site, unitVector(c.dim()), 4.0, Positions.ALL));
                 set.validate(c);
-                engine.setHooks(set.toHooks(c));
+                steering = set.toHooks(c);
+            } else {
+                steering = null;
             }
         } catch (RuntimeException e) {
             file.close();
             throw e;
         }
-        name = steerLayer >= 0 ? "jsteer+steer" : "jsteer";
+        name = "jsteer";
+    }
+
+    /** Turns the steering vector on or off. */
+    public void steer(boolean on) {
+        if (on && steering == null) {
+            throw new IllegalStateException("this engine was built without a steering vector");
+        }
+        if (on != steered) {
+            steered = on;
+            engine.setHooks(on ? steering : null);
+        }
     }
 
     private static float[] unitVector(int dim) {
@@ -61,12 +76,31 @@ public final class JsteerPeer implements Peer {
         return v;
     }
 
+    /**
+     * This engine with the steering vector on or off: two {@link Peer}s over one engine and one set of
+     * weights, so that the two can be timed turn by turn. Closing a view does nothing.
+     */
+    public Peer view(boolean steered) {
+        if (steered && steering == null) {
+            throw new IllegalStateException("this engine was built without a steering vector");
+        }
+        JsteerPeer engine = this;
+        return new Peer() {
+            @Override public String name() { return steered ? "jsteer+steer" : "jsteer"; }
+            @Override public String weights() { return engine.weights(); }
+            @Override public int prefill(int[] prompt) { engine.steer(steered); return engine.prefill(prompt); }
+            @Override public int decode(int token, int pos) { engine.steer(steered); return engine.decode(token, pos); }
+            @Override public float[] lastLogits() { return engine.lastLogits(); }
+            @Override public void close() {}
+        };
+    }
+
     public LlamaConfig config() {
         return engine.config();
     }
 
     @Override
-    public String name() { return name; }
+    public String name() { return steered ? name + "+steer" : name; }
 
     @Override
     public String weights() {

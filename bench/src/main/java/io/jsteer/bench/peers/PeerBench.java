@@ -115,53 +115,50 @@ public final class PeerBench {
         }
     }
 
-    /** The whole comparison: every shape, jsteer first, then each peer. */
+    /**
+     * The whole comparison. Per shape: jsteer F32 gives the reference tokens and logits; with and
+     * without the steering vector it is timed alternately on one engine. Each peer is then loaded next to
+     * the jsteer engine of the matching format, checked, and the two are timed alternately (repeat by
+     * repeat), so that both see the same load on a shared machine; the ratio comes from that pairing.
+     */
     public static List<Row> run(Options o) throws IOException {
         List<Row> rows = new ArrayList<>();
         int context = Math.max(o.promptTokens(), CHECK_PROMPT + CHECK_TOKENS) + o.tokens() + 8;
         for (String shape : o.shapes()) {
             Path gguf = BenchModels.ensure(shape, "f32");
             Path hf = o.peers().isEmpty() ? null : PeerModels.ensureHf(shape);
-            int vocab;
-            int[] reference;
-            float[] referenceLogits;
-            Timing f32;
-            try (JsteerPeer j = new JsteerPeer(gguf, o.threads(), context, -1)) {
-                vocab = j.config().vocabSize();
-                reference = j.greedy(prompt(CHECK_PROMPT, vocab), CHECK_TOKENS);
-                referenceLogits = j.lastLogits();
-                f32 = time(j, o, vocab);
-                rows.add(row(shape, "f32", j, "reference", f32, f32));
-            }
-            if (o.steering()) {
-                try (JsteerPeer j = new JsteerPeer(gguf, o.threads(), context, 0)) {
-                    Timing t = time(j, o, vocab);
-                    rows.add(row(shape, "f32", j, "steered: resid_post[0] += 4·v", t, f32));
-                }
-            }
-            for (String peer : o.peers()) {
-                if (peer.equals("djl")) {
-                    rows.add(peerRow(shape, "f32", () -> new DjlLlamaPeer(hf, o.threads(), context), reference, referenceLogits, true, f32, o, vocab));
+            try (JsteerPeer j = new JsteerPeer(gguf, o.threads(), context, o.steering() ? 0 : -1)) {
+                int vocab = j.config().vocabSize();
+                int[] reference = j.greedy(prompt(CHECK_PROMPT, vocab), CHECK_TOKENS);
+                float[] referenceLogits = j.lastLogits();
+                Peer plain = j.view(false);
+                if (o.steering()) {
+                    Peer steered = j.view(true);
+                    Timing[] t = timeAlternately(o, vocab, plain, steered);
+                    rows.add(row(shape, "f32", plain, "reference", t[0], t[0]));
+                    rows.add(row(shape, "f32", steered, "steered: resid_post[0] += 4·v, same engine", t[1], t[0]));
                 } else {
+                    Timing t = timeAlternately(o, vocab, plain)[0];
+                    rows.add(row(shape, "f32", plain, "reference", t, t));
+                }
+                for (String peer : o.peers()) {
+                    if (peer.equals("djl")) {
+                        rows.addAll(pair(shape, "f32", plain, () -> new DjlLlamaPeer(hf, o.threads(), context), reference,
+                                referenceLogits, true, o, vocab));
+                        continue;
+                    }
                     for (String f : o.jlamaFormats()) {
                         JlamaPeer.Format format = JlamaPeer.Format.parse(f);
-                        String dtype = switch (format) {
-                            case F32 -> "f32";
-                            case Q8 -> "q8_0";
-                            case Q4 -> "q4_0";
-                        };
-                        Timing own = f32;
-                        int[] ownReference = reference;
-                        if (format != JlamaPeer.Format.F32) {
-                            // the ratio is against jsteer in the nearest format of its own (GGML Q8_0 / Q4_0, blocks of 32)
-                            try (JsteerPeer j = new JsteerPeer(BenchModels.ensure(shape, dtype), o.threads(), context, -1)) {
-                                ownReference = j.greedy(prompt(CHECK_PROMPT, vocab), CHECK_TOKENS);
-                                own = time(j, o, vocab);
-                                rows.add(row(shape, dtype, j, "agrees with f32 on " + agreement(reference, ownReference), own, own));
-                            }
+                        Supplier<Peer> jlama = () -> new JlamaPeer(hf, format, o.threads());
+                        if (format == JlamaPeer.Format.F32) {
+                            rows.addAll(pair(shape, "f32", plain, jlama, reference, referenceLogits, true, o, vocab));
+                            continue;
                         }
-                        rows.add(peerRow(shape, dtype, () -> new JlamaPeer(hf, format, o.threads()), reference, referenceLogits,
-                                format == JlamaPeer.Format.F32, own, o, vocab));
+                        // against jsteer in the nearest format of its own (GGML Q8_0 / Q4_0: blocks of 32, f16 scale)
+                        String dtype = format == JlamaPeer.Format.Q8 ? "q8_0" : "q4_0";
+                        try (JsteerPeer q = new JsteerPeer(BenchModels.ensure(shape, dtype), o.threads(), context, -1)) {
+                            rows.addAll(pair(shape, dtype, q, jlama, reference, referenceLogits, false, o, vocab));
+                        }
                     }
                 }
             }
@@ -175,8 +172,9 @@ public final class PeerBench {
      */
     static final double LOGIT_TOLERANCE = 1e-3;
 
-    private static Row peerRow(String shape, String dtype, Supplier<Peer> open, int[] reference, float[] referenceLogits,
-                               boolean exact, Timing jsteer, Options o, int vocab) {
+    /** Loads a peer, checks it against the reference, times it alternately with {@code jsteer}: two rows. */
+    private static List<Row> pair(String shape, String dtype, Peer jsteer, Supplier<Peer> open, int[] reference,
+                                  float[] referenceLogits, boolean exact, Options o, int vocab) {
         System.err.println("jsteer bench: " + shape + " " + dtype + ": loading a peer ...");
         try (Peer p = open.get()) {
             int[] got = p.greedy(prompt(CHECK_PROMPT, vocab), CHECK_TOKENS);
@@ -190,15 +188,20 @@ public final class PeerBench {
                             + " vs jsteer's " + Arrays.toString(reference) + ", last logits differ by " + rel
                             + " of their range: not the same model, not timed");
                 }
-                check = String.format(Locale.ROOT, "greedy = jsteer (%d/%d), logits within %.1e", CHECK_TOKENS, CHECK_TOKENS, rel);
+                check = String.format(Locale.ROOT, "greedy = jsteer f32 (%d/%d), logits within %.1e", CHECK_TOKENS, CHECK_TOKENS, rel);
             } else {
-                check = "agrees with jsteer f32 on " + agreement(reference, got);
+                check = String.format(Locale.ROOT, "vs jsteer f32: greedy %s, logits within %.1e", agreement(reference, got), rel);
             }
-            Timing t = time(p, o, vocab);
-            return row(shape, dtype, p, check, t, jsteer);
+            String ownCheck = "paired with " + p.name();
+            if (!exact) {
+                int[] own = jsteer.greedy(prompt(CHECK_PROMPT, vocab), CHECK_TOKENS);
+                ownCheck += String.format(Locale.ROOT, "; vs jsteer f32: greedy %s, logits within %.1e", agreement(reference, own),
+                        relativeDifference(referenceLogits, jsteer.lastLogits()));
+            }
+            Timing[] t = timeAlternately(o, vocab, jsteer, p);
+            return List.of(row(shape, dtype, jsteer, ownCheck, t[0], t[0]), row(shape, dtype, p, check, t[1], t[0]));
         }
     }
-
     /** max |a−b| / max |a|. */
     static double relativeDifference(float[] a, float[] b) {
         if (a.length != b.length) {
@@ -240,26 +243,38 @@ public final class PeerBench {
 
     record Timing(double prefill, double decode) {}
 
-    /** Median over repeats of: an N-token prompt prefilled from an empty cache, then T greedy tokens decoded. */
-    static Timing time(Peer p, Options o, int vocab) {
+    /**
+     * Per engine, the median over repeats of: an N-token prompt prefilled from an empty cache, then T
+     * greedy tokens decoded. The engines take turns within each repeat.
+     */
+    static Timing[] timeAlternately(Options o, int vocab, Peer... engines) {
         int[] prompt = prompt(o.promptTokens(), vocab);
-        int next = p.prefill(prompt); // warm-up: JIT, allocator, page cache
-        for (int i = 0; i < 8; i++) {
-            next = p.decode(next, prompt.length + i);
-        }
-        double[] pre = new double[o.repeats()], dec = new double[o.repeats()];
-        for (int r = 0; r < o.repeats(); r++) {
-            long t0 = System.nanoTime();
-            next = p.prefill(prompt);
-            long t1 = System.nanoTime();
-            for (int i = 0; i < o.tokens(); i++) {
+        for (Peer p : engines) { // warm-up: JIT, allocator, page cache
+            int next = p.prefill(prompt);
+            for (int i = 0; i < 8; i++) {
                 next = p.decode(next, prompt.length + i);
             }
-            long t2 = System.nanoTime();
-            pre[r] = prompt.length * 1e9 / (t1 - t0);
-            dec[r] = o.tokens() * 1e9 / (t2 - t1);
         }
-        return new Timing(median(pre), median(dec));
+        double[][] pre = new double[engines.length][o.repeats()], dec = new double[engines.length][o.repeats()];
+        for (int r = 0; r < o.repeats(); r++) {
+            for (int e = 0; e < engines.length; e++) {
+                Peer p = engines[e];
+                long t0 = System.nanoTime();
+                int next = p.prefill(prompt);
+                long t1 = System.nanoTime();
+                for (int i = 0; i < o.tokens(); i++) {
+                    next = p.decode(next, prompt.length + i);
+                }
+                long t2 = System.nanoTime();
+                pre[e][r] = prompt.length * 1e9 / (t1 - t0);
+                dec[e][r] = o.tokens() * 1e9 / (t2 - t1);
+            }
+        }
+        Timing[] out = new Timing[engines.length];
+        for (int e = 0; e < engines.length; e++) {
+            out[e] = new Timing(median(pre[e]), median(dec[e]));
+        }
+        return out;
     }
 
     private static double median(double[] v) {

@@ -84,6 +84,7 @@ class PeerGreedyTest {
         }
         // the steered engine computes another function: the check would catch a peer that did
         try (JsteerPeer s = new JsteerPeer(gguf, THREADS, 64, 0)) {
+            s.steer(true);
             s.greedy(PROMPT, 5);
             assertTrue(PeerBench.relativeDifference(expected, s.lastLogits()) > PeerBench.LOGIT_TOLERANCE);
         }
