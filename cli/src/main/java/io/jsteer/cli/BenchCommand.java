@@ -68,8 +68,8 @@ final class BenchCommand implements Callable<Integer> {
                             + "after checking their greedy tokens and logits against jsteer's; needs bench/target/peers-lib (built by ./mvnw package)"})
     List<String> against;
 
-    @Option(names = "--jlama-formats", split = ",", defaultValue = "f32,q8,q4", paramLabel = "f32|q8|q4",
-            description = "with --against jlama: Jlama's weight formats, each against jsteer's f32/q8_0/q4_0 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--jlama-formats", split = ",", defaultValue = "f32,bf16,q4", paramLabel = "f32|bf16|q4",
+            description = "with --against jlama: Jlama's weight formats, each against jsteer's f32/bf16/q4_0 (default: ${DEFAULT-VALUE})")
     List<String> jlamaFormats;
 
     @Option(names = "--no-steering", description = "with --against jlama/djl: skip the jsteer row with an additive steering vector")

@@ -13,9 +13,9 @@ import java.util.UUID;
 
 /**
  * Jlama 0.8.4 (pure Java, Vector API) on the HF directory of {@link PeerModels}, loaded by its own
- * {@code ModelSupport.loadModel}: working memory F32; weights kept F32 ({@link Format#F32}) or
- * quantized by Jlama at load time into its own block formats ({@link Format#Q8}, {@link Format#Q4}),
- * with activations quantized to int8 for the quantized matmuls, as Jlama's own CLI does. Greedy decode
+ * {@code ModelSupport.loadModel}: F32 weights and working memory ({@link Format#F32}), or weights
+ * quantized by Jlama's own quantizer into its formats ({@link Format#BF16}; {@link Format#Q4} with
+ * activations quantized to int8, as Jlama's CLI runs its Q4 models). Greedy decode
  * goes through Jlama's {@code forward} (one token, its KV cache) and {@code sample} at temperature 0;
  * prefill through its {@code batchForward}.
  *
@@ -29,7 +29,8 @@ public final class JlamaPeer implements Peer {
     /** The weight formats Jlama computes in. */
     public enum Format {
         F32(null, "F32"),
-        Q8(DType.I8, "Jlama Q8: int8, blocks of 32 with one f32 scale; int8 activations"),
+        /** Jlama's Panama kernels multiply bf16 by bf16 only, so activations are bf16 too. */
+        BF16(DType.BF16, "Jlama BF16: bf16 weights and activations"),
         Q4(DType.Q4, "Jlama Q4: 4-bit, blocks of 32 with one f32 scale; int8 activations");
 
         final DType modelType;
@@ -46,7 +47,12 @@ public final class JlamaPeer implements Peer {
                     return f;
                 }
             }
-            throw new IllegalArgumentException("unknown Jlama format '" + s + "' (f32, q8, q4)");
+            if (s.equalsIgnoreCase("q8")) {
+                // its int8 tensor type exists, but its matmul kernels take int8 only as activations against Q4 weights
+                throw new IllegalArgumentException("Jlama 0.8.4 has no 8-bit weight matmul (int8 is its activation type for Q4): "
+                        + "use f32, bf16 or q4");
+            }
+            throw new IllegalArgumentException("unknown Jlama format '" + s + "' (f32, bf16, q4)");
         }
     }
 
@@ -60,9 +66,20 @@ public final class JlamaPeer implements Peer {
         System.setProperty("jlama.force_panama_tensor_operations", "true");
         useThreads(threads);
         this.format = format;
-        DType workingQ = format == Format.F32 ? DType.F32 : DType.I8;
-        model = ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, hfDir.toFile(), null, DType.F32, workingQ,
-                Optional.ofNullable(format.modelType), Optional.empty(), Optional.empty(), SafeTensorSupport::loadWeights);
+        Path dir;
+        try {
+            dir = format == Format.F32 ? hfDir : PeerModels.ensureJlamaQuantized(hfDir, format.modelType);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot quantize " + hfDir + " for Jlama", e);
+        }
+        DType working = format == Format.BF16 ? DType.BF16 : DType.F32;
+        DType workingQ = switch (format) {
+            case F32 -> DType.F32;
+            case BF16 -> DType.BF16;
+            case Q4 -> DType.I8;
+        };
+        model = ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, dir.toFile(), null, working, workingQ,
+                Optional.empty(), Optional.empty(), Optional.empty(), SafeTensorSupport::loadWeights);
         caches = new KvBufferCache(model);
         logits = model.makeDenseTensor(model.getConfig().vocabularySize);
     }

@@ -97,7 +97,7 @@ public final class PeerBench {
             }
         }
         return new Options(split(m.getOrDefault("--shape", "llama2-110m")), split(m.getOrDefault("--against", "jlama,djl")),
-                split(m.getOrDefault("--jlama-formats", "f32,q8,q4")), intArg(m, "--threads", 2), intArg(m, "--tokens", 64),
+                split(m.getOrDefault("--jlama-formats", "f32,bf16,q4")), intArg(m, "--threads", 2), intArg(m, "--tokens", 64),
                 intArg(m, "--prompt-tokens", 128), intArg(m, "--repeats", 3),
                 Boolean.parseBoolean(m.getOrDefault("--steering", "true")), json);
     }
@@ -154,8 +154,8 @@ public final class PeerBench {
                             rows.addAll(pair(shape, "f32", plain, jlama, reference, referenceLogits, true, o, vocab));
                             continue;
                         }
-                        // against jsteer in the nearest format of its own (GGML Q8_0 / Q4_0: blocks of 32, f16 scale)
-                        String dtype = format == JlamaPeer.Format.Q8 ? "q8_0" : "q4_0";
+                        // against jsteer in the nearest format of its own (BF16; GGML Q4_0: blocks of 32, f16 scale)
+                        String dtype = format == JlamaPeer.Format.BF16 ? "bf16" : "q4_0";
                         try (JsteerPeer q = new JsteerPeer(BenchModels.ensure(shape, dtype), o.threads(), context, -1)) {
                             rows.addAll(pair(shape, dtype, q, jlama, reference, referenceLogits, false, o, vocab));
                         }

@@ -38,8 +38,34 @@ public final class PeerModels {
             vocab = w.tensor(io.jsteer.weights.LlamaKeys.TOKEN_EMBD).shape()[0];
             HfModelWriter.write(w, dir);
         }
+        writeReadme(dir);
         // last, so that a directory with tokenizer.json is complete
         AtomicFileWriter.write(dir.resolve("tokenizer.json"), out -> out.bytes(placeholderTokenizer(vocab)));
+    }
+
+    /** Jlama's quantizer copies a README.md along with the config and fails without one. */
+    private static void writeReadme(Path dir) throws IOException {
+        AtomicFileWriter.write(dir.resolve("README.md"), out -> out.bytes(
+                "Random-weight llama written by jsteer for the peer benchmarks.\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The HF directory quantized by Jlama's own quantizer ({@code SafeTensorSupport.quantizeModel}, what
+     * its {@code quantize} command runs), written once next to it as {@code <dir>-J<TYPE>}. Jlama reads
+     * quantized weights only from such files: asked to quantize at load time it leaves the projection
+     * weights it loads row-split in F32.
+     */
+    public static Path ensureJlamaQuantized(Path hfDir, com.github.tjake.jlama.safetensors.DType type) throws IOException {
+        Path out = hfDir.resolveSibling(hfDir.getFileName() + "-J" + type.name());
+        if (!Files.isRegularFile(out.resolve("model.safetensors"))) {
+            if (!Files.isRegularFile(hfDir.resolve("README.md"))) {
+                writeReadme(hfDir);
+            }
+            System.err.println("jsteer bench: quantizing " + hfDir.getFileName() + " with Jlama's quantizer to " + out + " (once)");
+            AtomicFileWriter.writeDirectory(out, tmp -> com.github.tjake.jlama.safetensors.SafeTensorSupport.quantizeModel(
+                    hfDir, type, null, null, java.util.Optional.of(tmp)));
+        }
+        return out;
     }
 
     /**
