@@ -57,6 +57,7 @@ public final class JlamaPeer implements Peer {
     }
 
     private final AbstractModel model;
+    private final String deviation;
     private final Format format;
     private final KvBufferCache caches;
     private final AbstractTensor logits;
@@ -81,6 +82,9 @@ public final class JlamaPeer implements Peer {
         model = ModelSupport.loadModel(AbstractModel.InferenceType.FULL_GENERATION, dir.toFile(), null, working, workingQ,
                 Optional.empty(), Optional.empty(), Optional.empty(), SafeTensorSupport::loadWeights);
         caches = new KvBufferCache(model);
+        io.jsteer.weights.safetensors.HfConfig hf = io.jsteer.weights.safetensors.HfConfig.read(hfDir.resolve("config.json"));
+        deviation = hf.ropeScaling() != null && !"linear".equals(hf.ropeScaling().type())
+                ? "Jlama 0.8.4 ignores " + hf.ropeScaling().type() + " rope_scaling" : null;
         logits = model.makeDenseTensor(model.getConfig().vocabularySize);
     }
 
@@ -99,6 +103,9 @@ public final class JlamaPeer implements Peer {
 
     @Override
     public String name() { return "jlama"; }
+
+    @Override
+    public String knownDeviation() { return deviation; }
 
     @Override
     public String weights() { return format.description; }

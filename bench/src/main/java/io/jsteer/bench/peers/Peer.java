@@ -22,6 +22,15 @@ public interface Peer extends AutoCloseable {
     /** The logits [vocab] behind the token that the last {@link #prefill} or {@link #decode} returned. */
     float[] lastLogits();
 
+    /**
+     * A known way in which this engine computes another function than jsteer on this model (e.g. a
+     * config field it ignores), or null. With one, equal greedy tokens pass the F32 check and the logit
+     * difference is reported instead of enforced.
+     */
+    default String knownDeviation() {
+        return null;
+    }
+
     @Override
     void close();
 

@@ -176,6 +176,18 @@ public final class PeerBench {
     private static List<Row> pair(String shape, String dtype, Peer jsteer, Supplier<Peer> open, int[] reference,
                                   float[] referenceLogits, boolean exact, Options o, int vocab) {
         System.err.println("jsteer bench: " + shape + " " + dtype + ": loading a peer ...");
+        try {
+            return checkedPair(shape, dtype, jsteer, open, reference, referenceLogits, exact, o, vocab);
+        } catch (RuntimeException e) {
+            // one peer that cannot run or computes another function must not cost the rest of the table
+            System.err.println("jsteer bench: " + e.getMessage());
+            return List.of(new Row(shape, dtype, "(peer)", "-", "not timed: " + e.getMessage(), Double.NaN, Double.NaN,
+                    Double.NaN, Double.NaN));
+        }
+    }
+
+    private static List<Row> checkedPair(String shape, String dtype, Peer jsteer, Supplier<Peer> open, int[] reference,
+                                         float[] referenceLogits, boolean exact, Options o, int vocab) {
         try (Peer p = open.get()) {
             int[] got = p.greedy(prompt(CHECK_PROMPT, vocab), CHECK_TOKENS);
             double rel = relativeDifference(referenceLogits, p.lastLogits());
@@ -183,12 +195,14 @@ public final class PeerBench {
             if (exact) {
                 // greedy tokens alone are weak on tied random models (they tend to echo the last token), so the
                 // logits of the last step are compared too
-                if (!Arrays.equals(got, reference) || !(rel < LOGIT_TOLERANCE)) {
+                boolean explained = p.knownDeviation() != null && Arrays.equals(got, reference);
+                if (!Arrays.equals(got, reference) || !(rel < LOGIT_TOLERANCE || explained)) {
                     throw new IllegalStateException(p.name() + " on " + shape + " " + dtype + ": greedy tokens " + Arrays.toString(got)
                             + " vs jsteer's " + Arrays.toString(reference) + ", last logits differ by " + rel
                             + " of their range: not the same model, not timed");
                 }
-                check = String.format(Locale.ROOT, "greedy = jsteer f32 (%d/%d), logits within %.1e", CHECK_TOKENS, CHECK_TOKENS, rel);
+                check = String.format(Locale.ROOT, "greedy = jsteer f32 (%d/%d), logits within %.1e", CHECK_TOKENS, CHECK_TOKENS, rel)
+                        + (rel < LOGIT_TOLERANCE ? "" : " (" + p.knownDeviation() + ")");
             } else {
                 check = String.format(Locale.ROOT, "vs jsteer f32: greedy %s, logits within %.1e", agreement(reference, got), rel);
             }

@@ -34,6 +34,18 @@ class PeerBenchOptionsTest {
     }
 
     @Test
+    void jsonCarriesEveryRowAndTheSettings() throws Exception {
+        PeerBench.Options o = PeerBench.parse(new String[] {"--threads", "2", "--json"});
+        var rows = List.of(new PeerBench.Row("llama2-110m", "f32", "jsteer", "F32", "reference", 100, 50, 1, 1),
+                new PeerBench.Row("llama2-110m", "f32", "djl", "F32 (PyTorch 2.7.1, 2 threads)", "greedy = jsteer f32", 50, 10, 2, 5));
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(PeerBench.toJson(o, rows));
+        assertEquals(2, doc.get("threads").asInt());
+        assertEquals(2, doc.get("rows").size());
+        assertEquals("djl", doc.get("rows").get(1).get("engine").asText());
+        assertEquals(5.0, doc.get("rows").get(1).get("decodeRatio").asDouble());
+    }
+
+    @Test
     void agreementIsTheCommonPrefix() {
         assertEquals("2/4 tokens", PeerBench.agreement(new int[] {1, 2, 3, 4}, new int[] {1, 2, 9, 4}));
         assertEquals(0.5, PeerBench.relativeDifference(new float[] {2, -1}, new float[] {1, -1}), 1e-12);
