@@ -35,7 +35,13 @@ public final class PeerBench {
 
     /** One line of the table; ratios are jsteer's figure over this engine's (same shape and dtype class). */
     public record Row(String shape, String dtype, String engine, String weights, String check, double prefill, double decode,
-                      double prefillRatio, double decodeRatio) {}
+                      double prefillRatio, double decodeRatio, double ttftMs) {
+
+        public Row(String shape, String dtype, String engine, String weights, String check, double prefill, double decode,
+                   double prefillRatio, double decodeRatio) {
+            this(shape, dtype, engine, weights, check, prefill, decode, prefillRatio, decodeRatio, Double.NaN);
+        }
+    }
 
     /** The options (the CLI's names). */
     public record Options(List<String> shapes, List<String> peers, List<String> jlamaFormats, int threads, int tokens,
@@ -240,7 +246,7 @@ public final class PeerBench {
 
     private static Row row(String shape, String dtype, Peer p, String check, Timing t, Timing jsteer) {
         Row r = new Row(shape, dtype, p.name(), p.weights(), check, t.prefill(), t.decode(), jsteer.prefill() / t.prefill(),
-                jsteer.decode() / t.decode());
+                jsteer.decode() / t.decode(), t.ttftMs());
         System.err.printf(Locale.ROOT, "jsteer bench: %s %s %s: prefill %.2f tok/s, decode %.2f tok/s (%s)%n", shape, dtype, p.name(),
                 t.prefill(), t.decode(), check);
         return r;
@@ -255,7 +261,8 @@ public final class PeerBench {
         return p;
     }
 
-    record Timing(double prefill, double decode) {}
+    /** Medians; {@code ttftMs}: the prefill of the prompt, which yields the first token. */
+    record Timing(double prefill, double decode, double ttftMs) {}
 
     /**
      * Per engine, the median over repeats of: an N-token prompt prefilled from an empty cache, then T
@@ -270,6 +277,7 @@ public final class PeerBench {
             }
         }
         double[][] pre = new double[engines.length][o.repeats()], dec = new double[engines.length][o.repeats()];
+        double[][] ttft = new double[engines.length][o.repeats()];
         for (int r = 0; r < o.repeats(); r++) {
             for (int e = 0; e < engines.length; e++) {
                 Peer p = engines[e];
@@ -281,12 +289,13 @@ public final class PeerBench {
                 }
                 long t2 = System.nanoTime();
                 pre[e][r] = prompt.length * 1e9 / (t1 - t0);
+                ttft[e][r] = (t1 - t0) / 1e6;
                 dec[e][r] = o.tokens() * 1e9 / (t2 - t1);
             }
         }
         Timing[] out = new Timing[engines.length];
         for (int e = 0; e < engines.length; e++) {
-            out[e] = new Timing(median(pre[e]), median(dec[e]));
+            out[e] = new Timing(median(pre[e]), median(dec[e]), median(ttft[e]));
         }
         return out;
     }
@@ -300,12 +309,12 @@ public final class PeerBench {
     static void print(Options o, List<Row> rows) {
         System.out.printf(Locale.ROOT, "jsteer bench vs JVM peers: %s, %d threads, %d-token prefill, %d decoded tokens, median of %d%n",
                 VectorSupport.describe(), o.threads(), o.promptTokens(), o.tokens(), o.repeats());
-        System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10s %10s %8s %8s  %s%n", "shape", "dtype", "engine", "prefill", "decode",
-                "jsteer÷", "jsteer÷", "weights; check");
-        System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10s %10s %8s %8s%n", "", "", "", "tok/s", "tok/s", "prefill", "decode");
+        System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10s %10s %10s %8s %8s  %s%n", "shape", "dtype", "engine", "prefill", "ttft",
+                "decode", "jsteer÷", "jsteer÷", "weights; check");
+        System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10s %10s %10s %8s %8s%n", "", "", "", "tok/s", "ms", "tok/s", "prefill", "decode");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10.2f %10.2f %8.2f %8.2f  %s; %s%n", r.shape(), r.dtype(), r.engine(),
-                    r.prefill(), r.decode(), r.prefillRatio(), r.decodeRatio(), r.weights(), r.check());
+            System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10.2f %10.1f %10.2f %8.2f %8.2f  %s; %s%n", r.shape(), r.dtype(), r.engine(),
+                    r.prefill(), r.ttftMs(), r.decode(), r.prefillRatio(), r.decodeRatio(), r.weights(), r.check());
         }
     }
 
