@@ -102,7 +102,8 @@ public final class PeerBench {
                 throw new IllegalArgumentException("unknown option " + k);
             }
         }
-        return new Options(split(m.getOrDefault("--shape", "llama2-110m")), split(m.getOrDefault("--against", "jlama,djl")),
+        return new Options(Arrays.stream(m.getOrDefault("--shape", "llama2-110m").split(",")).map(String::trim)
+                        .filter(x -> !x.isEmpty()).toList(), split(m.getOrDefault("--against", "jlama,djl")),
                 split(m.getOrDefault("--jlama-formats", "f32,bf16,q4")), intArg(m, "--threads", 2), intArg(m, "--tokens", 64),
                 intArg(m, "--prompt-tokens", 128), intArg(m, "--repeats", 3),
                 Boolean.parseBoolean(m.getOrDefault("--steering", "true")), json);
@@ -184,10 +185,13 @@ public final class PeerBench {
         System.err.println("jsteer bench: " + shape + " " + dtype + ": loading a peer ...");
         try {
             return checkedPair(shape, dtype, jsteer, open, reference, referenceLogits, exact, o, vocab);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             // one peer that cannot run or computes another function must not cost the rest of the table
-            System.err.println("jsteer bench: " + e.getMessage());
-            return List.of(new Row(shape, dtype, "(peer)", "-", "not timed: " + e.getMessage(), Double.NaN, Double.NaN,
+            // a bare exception from inside a peer says little: name where it came from
+            String why = e.getMessage() != null ? e.getMessage()
+                    : e + (e.getStackTrace().length > 0 ? " at " + e.getStackTrace()[0] : "");
+            System.err.println("jsteer bench: " + shape + " " + dtype + ": peer not timed: " + why);
+            return List.of(new Row(shape, dtype, "(peer)", "-", "not timed: " + why, Double.NaN, Double.NaN,
                     Double.NaN, Double.NaN));
         }
     }
