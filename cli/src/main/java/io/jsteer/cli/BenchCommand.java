@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
                 "  jsteer bench --shape llama2-110m --dtype f32,q8_0 --threads 2",
                 "  jsteer bench --shape llama2-110m --dtype f32 --threads 2 --runc /path/to/llama2.c/run --runc-tokenizer ../shared/models/tokenizer.bin",
                 "  jsteer bench --model r110m-q4_k_m.gguf,r110m-q8_0.gguf --threads 2 --against llamacpp=/path/to/llama-bench",
+                "  jsteer bench --shape llama2-110m,llama3.2-1b --threads 2 --against jlama,djl --json",
                 "  jsteer bench --jmh --shape llama2-110m,llama3.2-1b --dtype f32,q8_0",
                 "  jsteer bench --engine tornado --shape llama2-110m,llama3.2-1b --dtype q8_0   # needs TORNADOVM_HOME"})
 final class BenchCommand implements Callable<Integer> {
@@ -61,9 +62,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prompt-tokens", defaultValue = "128", description = "prompt length of the prefill measurement (default: ${DEFAULT-VALUE})")
     int promptTokens;
 
-    @Option(names = "--against", paramLabel = "llamacpp=PATH",
-            description = "with --model: also run llama.cpp's llama-bench binary at PATH on the same file, threads, prompt and token counts")
-    String against;
+    @Option(names = "--against", split = ",", paramLabel = "PEER",
+            description = {"llamacpp=PATH: with --model, also run llama.cpp's llama-bench binary at PATH on the same file, threads, prompt and token counts.",
+                    "jlama, djl: on the random --shape models, also run Jlama and a DJL/PyTorch Llama port on the same weights (as safetensors), "
+                            + "after checking their greedy tokens and logits against jsteer's; needs bench/target/peers-lib (built by ./mvnw package)"})
+    List<String> against;
+
+    @Option(names = "--jlama-formats", split = ",", defaultValue = "f32,bf16,q4", paramLabel = "f32|bf16|q4",
+            description = "with --against jlama: Jlama's weight formats, each against jsteer's f32/bf16/q4_0 (default: ${DEFAULT-VALUE})")
+    List<String> jlamaFormats;
+
+    @Option(names = "--no-steering", description = "with --against jlama/djl: skip the jsteer row with an additive steering vector")
+    boolean noSteering;
+
+    @Option(names = "--json", description = "with --against jlama/djl: print the table as JSON")
+    boolean json;
 
     @Option(names = "--jmh", description = "run the JMH benchmarks (DecodeBenchmark, PrefillBenchmark) instead of the quick table")
     boolean jmh;
@@ -87,11 +100,22 @@ final class BenchCommand implements Callable<Integer> {
         if (jmh) {
             return runJmh();
         }
-        if (models != null && !models.isEmpty()) {
-            return benchFiles();
+        List<String> jvmPeers = against == null ? List.of() : against.stream().filter(a -> !a.startsWith("llamacpp=")).toList();
+        String llamacpp = against == null ? null : against.stream().filter(a -> a.startsWith("llamacpp=")).findFirst().orElse(null);
+        if (!jvmPeers.isEmpty()) {
+            if (llamacpp != null || (models != null && !models.isEmpty())) {
+                throw new UsageException("--against jlama/djl times the random --shape models; llamacpp=PATH times --model files: run them separately");
+            }
+            return PeerLauncher.run(shapes, jvmPeers, jlamaFormats, threads, tokens, promptTokens, repeats, !noSteering, json, jvmFlags());
         }
-        if (against != null) {
-            throw new IllegalArgumentException("--against needs --model FILE: llama.cpp times the very same file");
+        if (json) {
+            throw new UsageException("--json goes with --against jlama/djl");
+        }
+        if (models != null && !models.isEmpty()) {
+            return benchFiles(llamacpp);
+        }
+        if (llamacpp != null) {
+            throw new IllegalArgumentException("--against llamacpp=PATH needs --model FILE: llama.cpp times the very same file");
         }
         if (!engine.equals("cpu")) {
             Engines.requireSupported(engine);
@@ -134,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The table for user files: jsteer's decode and prefill, and llama-bench's on the same file when asked. */
-    private int benchFiles() throws Exception {
+    private int benchFiles(String against) throws Exception {
         if (promptTokens < 1) {
             throw new IllegalArgumentException("--prompt-tokens must be at least 1");
         }
@@ -256,7 +280,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The launcher's JVM flags, so that JMH's forked JVM has the Vector API too. */
-    private static String[] jvmFlags() throws Exception {
+    static String[] jvmFlags() throws Exception {
         try (var in = BenchCommand.class.getResourceAsStream("jvm.flags")) {
             List<String> flags = new ArrayList<>(Arrays.asList(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")));
             return flags.toArray(String[]::new);
