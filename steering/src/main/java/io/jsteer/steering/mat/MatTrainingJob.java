@@ -79,7 +79,8 @@ public final class MatTrainingJob {
                 result.parameters().dim(), r.site().toString(), r.site().layer(), r.tokens().label(), c.weights().mmd(), c.weights().pos(),
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
                 c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), model.name(), fingerprint, datasets,
-                result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT));
+                result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT),
+                c.normPreserve());
         float[][] caa = features.stream().map(AttributeFeatures::meanDifference).toArray(float[][]::new);
         return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, cached.isPresent(),
                 gates(init, features), gates(result.parameters(), features));
