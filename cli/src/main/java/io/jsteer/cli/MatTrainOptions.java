@@ -86,6 +86,14 @@ final class MatTrainOptions {
 
     MatTrainingJob.Request request(List<TaskSource> tasks, Path dataDir, int nLayers, Path cache) {
         MatDataOptions.positive("--ctx-size", ctxSize);
+        if (tasks.contains(io.jsteer.steering.mat.tasks.MatTask.BBQ)) {
+            List<String> missing = io.jsteer.steering.mat.tasks.Bbq.missingCategories(dataDir.resolve("bbq"));
+            if (!missing.isEmpty()) {
+                // not an error (any subset is a valid task), but the paper's numbers are over all 11 categories
+                System.err.println("mat: bbq: " + (11 - missing.size()) + " of the 11 official categories in " + dataDir.resolve("bbq")
+                        + " (the paper uses all; missing: " + String.join(", ", missing) + ")");
+            }
+        }
         return new MatTrainingJob.Request(tasks, dataDir, site(nLayers),
                 trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config(), cache,
                 TrainTokens.parse(tokens), true);
