@@ -5,14 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.LayerSelection;
-import io.jsteer.model.intervene.Site;
-import io.jsteer.steering.mat.Bandwidth;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatLayerSearch;
-import io.jsteer.steering.mat.MatLoss;
 import io.jsteer.steering.mat.MatTrainingJob;
-import io.jsteer.steering.mat.TrainTokens;
-import io.jsteer.steering.mat.TrainConfig;
 import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +64,6 @@ final class MatTrainCommand implements Callable<Integer> {
         Path checkpoint = MatCheckpoint.tensorsPath(out);
         Path cachePath = noCache ? null : cache != null ? cache
                 : checkpoint.resolveSibling(checkpoint.getFileName().toString().replaceFirst("\\.safetensors$", "") + ".features.safetensors");
-        TrainConfig config = training.config();
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", training.ctxSize), par)) {
