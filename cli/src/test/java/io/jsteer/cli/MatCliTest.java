@@ -94,7 +94,7 @@ class MatCliTest {
         assertArrayEquals(first.parameters().gateBias(), second.parameters().gateBias());
 
         CliTest.Result e = jsteer(cmd("eval", "--data-dir", shared("data").toString(), "--mat", dir.resolve("mat.safetensors").toString(),
-                "--eval-items", "3", "--json"));
+                "--eval-items", "3", "--baseline-items", "6", "--iti-heads", "4", "--json"));
         assertEquals(0, e.code(), e.err());
         JsonNode tasks = json.readTree(e.out()).get("tasks");
         assertEquals(2, tasks.size());
@@ -108,12 +108,15 @@ class MatCliTest {
             // the CAA baselines run in the same harness: the task's own vector and the ungated sum
             assertEquals(3, task.at("/baselines/caa/items").asInt());
             assertEquals(3, task.at("/baselines/sum/items").asInt());
-            for (String m : new String[] {"caa", "sum", "mat"}) {
+            // ITI and ICV, fitted on the task's train split, in the same table
+            assertEquals(3, task.at("/baselines/iti/items").asInt());
+            assertEquals(3, task.at("/baselines/icv/items").asInt());
+            for (String m : new String[] {"caa", "sum", "iti", "icv", "mat"}) {
                 assertTrue(task.at("/klOnTrueAnswers/" + m).asDouble() > 0, m + " KL on true answers");
             }
         }
         CliTest.Result text = jsteer(cmd("eval", "--data-dir", shared("data").toString(), "--mat", dir.resolve("mat").toString(),
-                "--eval-items", "2", "--tasks", "toxigen"));
+                "--eval-items", "2", "--tasks", "toxigen", "--no-baselines"));
         assertEquals(0, text.code(), text.err());
         assertTrue(text.out().contains("toxigen           2"), text.out());
 
