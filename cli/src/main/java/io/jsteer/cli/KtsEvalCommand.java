@@ -60,6 +60,11 @@ final class KtsEvalCommand implements Callable<Integer> {
     @Option(names = "--refusal-tokens", defaultValue = "48", description = "greedy answer length (default: ${DEFAULT-VALUE})")
     int refusalTokens;
 
+    @Option(names = "--refusal-system", paramLabel = "TEXT", defaultValue = RefusalEvaluation.REFERENCE_SYSTEM_PROMPT,
+            description = "system prompt of the refusal requests and of the refusal direction's prompts ('' for none; default: the "
+                    + "reference code's \"${DEFAULT-VALUE}\")")
+    String refusalSystem;
+
     @Override
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(runDir);
@@ -178,12 +183,13 @@ final class KtsEvalCommand implements Callable<Integer> {
         List<RefusalEvaluation.Point> points;
         List<Double> factors = List.of(-1.0, 0.0, 1.0);
         try (ProgressBar bar = KtsTrainCommand.bar("refusal", 2L * factors.size())) {
-            points = RefusalEvaluation.run(model.config(), model.weights(), tok, template.template(), adapter,
+            points = RefusalEvaluation.run(model.config(), model.weights(), tok, template.template(), refusalSystem, adapter,
                     pairs, harmful, summary.config().steerBlocks(), summary.config().normaliseVectors(), summary.cMax(), factors,
                     refusalTokens, par, msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("chatModel", chat);
+        r.put("systemPrompt", refusalSystem);
         r.put("prompts", harmful.size());
         r.put("directionPairs", pairs.size());
         Map<String, Double> rates = new LinkedHashMap<>();

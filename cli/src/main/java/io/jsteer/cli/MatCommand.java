@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code jsteer mat}: MAT-Steer (multi-attribute, token-gated steering; design/mat-steer.md). */
 @Command(name = "mat", mixinStandardHelpOptions = true, description = "MAT-Steer: train, apply and evaluate multi-attribute gated steering.",
-        subcommands = {MatTrainCommand.class, MatApplyCommand.class, MatEvalCommand.class, MatGatesCommand.class},
+        subcommands = {MatTrainCommand.class, MatApplyCommand.class, MatEvalCommand.class, MatGatesCommand.class, MatAblateCommand.class},
         footer = {"", "Example:",
                 "  jsteer mat train --tasks truthfulqa,bbq,toxigen --epochs 100 --out mat.safetensors",
                 "  jsteer mat eval --mat mat.safetensors"})
@@ -16,6 +16,6 @@ final class MatCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: train, apply, eval or gates");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: train, apply, eval, gates or ablate");
     }
 }

@@ -10,7 +10,11 @@ import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
+import io.jsteer.steering.mat.MatApplication;
 import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.baselines.Icv;
+import io.jsteer.steering.mat.baselines.Iti;
+import io.jsteer.steering.vectors.VectorAlgebra;
 import io.jsteer.steering.mat.tasks.TaskSource;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
@@ -61,9 +65,25 @@ final class MatEvalCommand implements Callable<Integer> {
             description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
     int ctxSize;
 
-    @Option(names = "--no-baselines", description = "skip the CAA baselines (the module's caa_vectors: own attribute's vector, "
-            + "and the ungated sum of all)")
+    @Option(names = "--no-baselines", description = "skip the baselines (CAA: the module's caa_vectors, own attribute's vector; "
+            + "sum: all of them ungated; ITI and ICV, fitted here on the task's train split)")
     boolean noBaselines;
+
+    @Option(names = "--iti-heads", paramLabel = "K", defaultValue = "48",
+            description = "ITI baseline: attention heads kept by probe accuracy (default: ${DEFAULT-VALUE}, the reference's K)")
+    int itiHeads;
+
+    @Option(names = "--iti-alpha", paramLabel = "X", defaultValue = "15",
+            description = "ITI baseline: α, the shift in units of each head's σ (default: ${DEFAULT-VALUE}, the reference's)")
+    double itiAlpha;
+
+    @Option(names = "--icv-lambda", paramLabel = "X", defaultValue = "0.8",
+            description = "ICV baseline: λ (default: ${DEFAULT-VALUE}, the ICV code's default; the paper tunes it)")
+    double icvLambda;
+
+    @Option(names = "--baseline-items", paramLabel = "N", defaultValue = "100",
+            description = "train items per task on which ITI's probes and ICV's pairs are fitted (default: ${DEFAULT-VALUE})")
+    int baselineItems;
 
     @Option(names = "--caa-strength", paramLabel = "C", defaultValue = "1",
             description = "multiplier of the baselines' mean-difference vectors (default: ${DEFAULT-VALUE})")
@@ -101,31 +121,34 @@ final class MatEvalCommand implements Callable<Integer> {
                     items = items.subList(0, cap);
                 }
                 MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
-                MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), true);
+                MatApplication how = MatApplication.of(module);
+                MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), how, t.label() + " mat");
                 Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
                 Map<String, Hooks> methodHooks = new LinkedHashMap<>();
                 float[][] caa = module.baselineVectors();
-                if (caa != null && !noBaselines) {
-                    int own = module.parameters().attributes().indexOf(t.label());
-                    float[] sum = new float[caa[0].length];
-                    for (float[] v : caa) {
-                        for (int j = 0; j < sum.length; j++) {
-                            sum[j] += (float) (caaStrength * v[j]);
+                if (!noBaselines) {
+                    if (caa != null) {
+                        int own = module.parameters().attributes().indexOf(t.label());
+                        if (own >= 0) {
+                            methodHooks.put("caa", hooks(model, module, VectorAlgebra.scale(caa[own], caaStrength)));
                         }
-                    }
-                    if (own >= 0) {
-                        float[] v = caa[own].clone();
-                        for (int j = 0; j < v.length; j++) {
-                            v[j] *= (float) caaStrength;
+                        float[] sum = new float[caa[0].length];
+                        for (float[] v : caa) {
+                            sum = VectorAlgebra.add(sum, VectorAlgebra.scale(v, caaStrength));
                         }
-                        methodHooks.put("caa", hooks(model, module, v));
+                        methodHooks.put("sum", hooks(model, module, sum));
                     }
-                    methodHooks.put("sum", hooks(model, module, sum));
+                    List<McItem> fitOn = s.train().subList(0, Math.min(MatDataOptions.positive("--baseline-items", baselineItems),
+                            s.train().size()));
+                    Iti iti = Iti.fit(engine, model.tokenizer(), fitOn, MatDataOptions.positive("--iti-heads", itiHeads), itiAlpha,
+                            splitSeed, true);
+                    methodHooks.put("iti", iti.interventions(model.config()).toHooks(model.config()));
+                    methodHooks.put("icv", Icv.fit(engine, model.tokenizer(), fitOn, icvLambda, true).hooks(model.config()));
                     for (var e : methodHooks.entrySet()) {
                         baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
                     }
                 }
-                methodHooks.put("mat", InterventionSet.of(module.gatedEdit()).toHooks(model.config()));
+                methodHooks.put("mat", how.hooks(module.parameters(), module.site(), model.config(), 0, 0, null));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -181,7 +204,9 @@ final class MatEvalCommand implements Callable<Integer> {
             p.printf(Locale.ROOT, "%-12s %6s  MAT     %s   %6.2f%%   %6.2f%%%n", "", "", percent(r.matMc1()), 100 * r.matMc2(),
                     100 * r.matAccuracy());
         }
-        p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated)");
+        p.println("(caa: the task's own mean-difference vector added at every position; sum: all attributes' vectors, ungated;");
+        p.printf(Locale.ROOT, " iti: top %d heads by probe accuracy, α %.3g × σ along the mass-mean shift; icv: λ %.3g at every layer's "
+                + "MLP output; both fitted on %d train items per task)%n", itiHeads, itiAlpha, icvLambda, baselineItems);
         if (klTexts > 0) {
             p.println();
             p.println("mean per-token KL(base ‖ method) of next-token distributions on true-answer texts (lower: less disturbance)");

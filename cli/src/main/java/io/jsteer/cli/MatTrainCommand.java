@@ -5,14 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.LayerSelection;
-import io.jsteer.model.intervene.Site;
-import io.jsteer.steering.mat.Bandwidth;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatLayerSearch;
-import io.jsteer.steering.mat.MatLoss;
 import io.jsteer.steering.mat.MatTrainingJob;
-import io.jsteer.steering.mat.TrainTokens;
-import io.jsteer.steering.mat.TrainConfig;
 import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +21,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Trains a MAT-Steer module on the last-token features of the tasks' train splits. */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train MAT-Steer on cached last-token features (stdout: loss and gate summary).",
+/** Trains a MAT-Steer module on the features of the tasks' train splits (default: every answer token, as the paper). */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train MAT-Steer on cached features of the answer tokens (stdout: loss and gate summary).",
         footer = {"", "Example:",
                 "  jsteer mat train --model stories260K --tasks truthfulqa,bbq,toxigen --site attn_heads:2 \\",
                 "      --epochs 100 --train-items 200 --out runs/mat.safetensors"})
@@ -38,11 +33,6 @@ final class MatTrainCommand implements Callable<Integer> {
 
     @Mixin
     MatDataOptions data;
-
-    @Option(names = "--site", paramLabel = "SITE",
-            description = "where gates read and edits act: attn_heads:L (o_proj input, default) or resid_post:L; "
-                    + "default layer ⌊0.44·blocks⌋ (14 of 32 as in the paper)")
-    String site;
 
     @Option(names = "--layers", paramLabel = "LAYERS",
             description = "layer search: train at every layer of LAYERS (e.g. 10-22 or 3,5,7) of the --site kind and keep the best mean dev MC2")
@@ -60,76 +50,25 @@ final class MatTrainCommand implements Callable<Integer> {
             description = "feature cache (safetensors; default: OUT.features.safetensors); reused when model, site, data and seed match")
     Path cache;
 
-    @Option(names = "--tokens", paramLabel = "last|all|answer|diff|contrast", defaultValue = "last",
-            description = "train on the last token of each sample (default, the reference code), on every token (spec §6 ALL; "
-                    + "the shared prompt tokens then fall in both pools), on the answer tokens only (answer), or on the answer tokens "
-                    + "that the item's opposite answers lack (diff: the words that carry the attribute as negatives; positives are "
-                    + "the desirable answers and the prompt), or those differing words on both sides (contrast)")
-    String tokens;
-
     @Option(names = "--no-cache", description = "neither read nor write a feature cache")
     boolean noCache;
 
-    @Option(names = "--train-items", paramLabel = "N", description = "at most N train questions per task (default: all)")
-    Integer trainItems;
-
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "100", description = "epochs (default: ${DEFAULT-VALUE})")
-    int epochs;
-
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "96",
-            description = "B; k = min(⌊B/2T⌋, smallest pool) rows per attribute and polarity (default: ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--lr", paramLabel = "X", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
-    double lr;
-
-    @Option(names = "--sigma", paramLabel = "X|median", defaultValue = "2",
-            description = "Gaussian kernel bandwidth, or 'median' for the median pairwise distance (default: ${DEFAULT-VALUE})")
-    String sigma;
-
-    @Option(names = "--lambda-mmd", paramLabel = "X", defaultValue = "1") double lambdaMmd;
-    @Option(names = "--lambda-pos", paramLabel = "X", defaultValue = "0.9") double lambdaPos;
-    @Option(names = "--lambda-sparse", paramLabel = "X", defaultValue = "0.9") double lambdaSparse;
-    @Option(names = "--lambda-ortho", paramLabel = "X", defaultValue = "0.1",
-            description = "loss weights (defaults: the paper's QA values 1, 0.9, 0.9, 0.1)") double lambdaOrtho;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "splits, initialisation and sampling (default: ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
-            description = "KV-cache positions, capped at the model's context (default: ${DEFAULT-VALUE})")
-    int ctxSize;
-
-    @Option(names = "--theta-norm", paramLabel = "X", defaultValue = "0",
-            description = "hold every steering vector at norm X during training (default 0: free, as the paper); the gate "
-                    + "penalties then cannot be met by shrinking gates and growing vectors, so a gate of 1 means the whole edit. "
-                    + "Pick X near the CAA vectors' norms (printed by mat train)")
-    double thetaNorm;
-
-    @Option(names = "--theta-init", paramLabel = "random|caa", defaultValue = "random",
-            description = "start every steering vector at random (default, the paper code's N(0, I)) or at its attribute's CAA mean "
-                    + "difference (caa): the loss treats all attributes alike, so only a start on each attribute's own direction "
-                    + "makes gate t the gate of attribute t")
-    String thetaInit;
+    @Mixin
+    MatTrainOptions training;
 
     @Option(names = "--json", description = "print the summary as JSON")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig config = new TrainConfig(new MatLoss.Weights(lambdaMmd, lambdaPos, lambdaSparse, lambdaOrtho),
-                Bandwidth.parse(sigma), batchSize, epochs, lr, seed, thetaNorm, TrainConfig.ThetaInit.parse(thetaInit));
-        MatDataOptions.positive("--ctx-size", ctxSize);
         Path checkpoint = MatCheckpoint.tensorsPath(out);
         Path cachePath = noCache ? null : cache != null ? cache
                 : checkpoint.resolveSibling(checkpoint.getFileName().toString().replaceFirst("\\.safetensors$", "") + ".features.safetensors");
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
-             InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par)) {
-            Site at = site != null ? Site.parse(site) : MatSites.defaultSite(model.config().nLayers());
-            var request = new MatTrainingJob.Request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), at,
-                    trainItems == null ? Integer.MAX_VALUE : MatDataOptions.positive("--train-items", trainItems), config,
-                    cachePath, TrainTokens.parse(tokens), true);
+             InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", training.ctxSize), par)) {
+            var request = training.request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), model.config().nLayers(),
+                    cachePath);
             MatTrainingJob.Outcome o;
             MatLayerSearch.Outcome search = null;
             if (layers != null) {

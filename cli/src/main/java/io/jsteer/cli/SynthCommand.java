@@ -12,8 +12,11 @@ import picocli.CommandLine.Option;
 
 /** Writes a random-weight model of a real shape, for benchmarks. */
 @Command(name = "synth", description = "Write a random-weight GGUF model of a real shape (for benchmarks).",
-        footer = {"", "Shapes: stories260K, stories15M, llama2-110m, llama3.2-1b.",
+        footer = {"", "Shapes: stories260K, stories15M, llama2-110m, llama3.2-1b, llama2-7b, llama3.1-8b.",
                 "Examples:", "  jsteer synth --shape llama2-110m --dtype q8_0 -o /tmp/llama2-110m-q8_0.gguf",
+                "  jsteer synth --shape llama2-7b --blocks 2 --dtype q8_0 --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/l2-7b-2.gguf",
+                "  jsteer synth --shape llama3.1-8b --blocks 2 --vocab-size 32000 --dtype q8_0 \\",
+                "      --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/l31-8b-2.gguf   (the 8B widths, the Llama 2 vocabulary)",
                 "  jsteer synth --shape llama2-110m --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/r110m-f32.gguf",
                 "  (then llama.cpp's llama-quantize /tmp/r110m-f32.gguf /tmp/r110m-q4_k_m.gguf Q4_K_M gives a file both engines run)"})
 final class SynthCommand implements Callable<Integer> {
@@ -35,12 +38,27 @@ final class SynthCommand implements Callable<Integer> {
                     + "llama.cpp can load the file too; its vocabulary size must equal the shape's")
     Path vocab;
 
+    @Option(names = "--blocks", paramLabel = "N",
+            description = "keep only the first N blocks of the shape (all widths unchanged): a real-width smoke model that fits in memory")
+    Integer blocks;
+
+    @Option(names = "--vocab-size", paramLabel = "N",
+            description = "override the shape's vocabulary size (e.g. 32000 to pair the Llama 3 widths with the Llama 2 vocabulary "
+                    + "of --vocab when no Llama 3 tokenizer is at hand); the name of the model says so")
+    Integer vocabSize;
+
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
     @Override
     public Integer call() throws Exception {
         ModelShape s = ModelShapes.byName(shape);
+        if (blocks != null) {
+            s = s.withLayers(blocks);
+        }
+        if (vocabSize != null) {
+            s = s.withVocabSize(vocabSize);
+        }
         DType t = DType.parse(dtype);
         long t0 = System.nanoTime();
         java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();

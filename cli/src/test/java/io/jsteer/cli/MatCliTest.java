@@ -47,6 +47,27 @@ class MatCliTest {
     }
 
     @Test
+    void ablateWritesTheTable3AndTable4RowsAndItsFullRowIsTheGatedModule() throws Exception {
+        CliTest.Result r = jsteer(cmd("ablate", "--data-dir", shared("data").toString(), "--tasks", "truthfulqa", "--train-items", "4",
+                "--eval-items", "2", "--epochs", "2", "--batch-size", "8", "--site", "attn_heads:2", "--json"));
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(r.out()).get("rows");
+        assertEquals(14, rows.size());
+        assertEquals("unsteered", rows.get(0).get("variant").asText());
+        assertEquals("alignment only", rows.get(1).get("variant").asText());
+        assertEquals("full - normalisation", rows.get(8).get("variant").asText());
+        assertEquals("full", rows.get(9).get("variant").asText());
+        assertEquals("gated (MAT-Steer)", rows.get(13).get("variant").asText());
+        assertEquals(rows.get(9).at("/scores/0/mc2").asDouble(), rows.get(13).at("/scores/0/mc2").asDouble(), 0);
+        for (JsonNode row : rows) {
+            assertEquals(2, row.at("/scores/0/items").asInt(), row.toString());
+        }
+        CliTest.Result bad = jsteer(cmd("ablate", "--data-dir", shared("data").toString(), "--tasks", "truthfulqa", "--split", "train"));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--split must be test or dev"), bad.err());
+    }
+
+    @Test
     void trainEvalGatesAndApplyEndToEnd(@TempDir Path dir) throws Exception {
         ObjectMapper json = new ObjectMapper();
         CliTest.Result t = jsteer(train(dir.resolve("mat")));
@@ -73,7 +94,7 @@ class MatCliTest {
         assertArrayEquals(first.parameters().gateBias(), second.parameters().gateBias());
 
         CliTest.Result e = jsteer(cmd("eval", "--data-dir", shared("data").toString(), "--mat", dir.resolve("mat.safetensors").toString(),
-                "--eval-items", "3", "--json"));
+                "--eval-items", "3", "--baseline-items", "6", "--iti-heads", "4", "--json"));
         assertEquals(0, e.code(), e.err());
         JsonNode tasks = json.readTree(e.out()).get("tasks");
         assertEquals(2, tasks.size());
@@ -87,12 +108,15 @@ class MatCliTest {
             // the CAA baselines run in the same harness: the task's own vector and the ungated sum
             assertEquals(3, task.at("/baselines/caa/items").asInt());
             assertEquals(3, task.at("/baselines/sum/items").asInt());
-            for (String m : new String[] {"caa", "sum", "mat"}) {
+            // ITI and ICV, fitted on the task's train split, in the same table
+            assertEquals(3, task.at("/baselines/iti/items").asInt());
+            assertEquals(3, task.at("/baselines/icv/items").asInt());
+            for (String m : new String[] {"caa", "sum", "iti", "icv", "mat"}) {
                 assertTrue(task.at("/klOnTrueAnswers/" + m).asDouble() > 0, m + " KL on true answers");
             }
         }
         CliTest.Result text = jsteer(cmd("eval", "--data-dir", shared("data").toString(), "--mat", dir.resolve("mat").toString(),
-                "--eval-items", "2", "--tasks", "toxigen"));
+                "--eval-items", "2", "--tasks", "toxigen", "--no-baselines"));
         assertEquals(0, text.code(), text.err());
         assertTrue(text.out().contains("toxigen           2"), text.out());
 

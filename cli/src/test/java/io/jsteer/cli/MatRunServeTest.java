@@ -37,7 +37,7 @@ class MatRunServeTest {
         MatParameters p = MatParameters.initial(List.of("happy", "animals"), d, 4);
         new MatCheckpoint(p, null, new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, p.attributes(), d, "attn_heads:2", 2, "last",
                 1, 0.9, 0.9, 0.1, "2", 2, 3.5, 96, 16, 100, 1e-3, 42, "stories260K.bin", "test", Map.of(),
-                new LossReport(1, 0.25, 0.5, 1e-3, 1.7), new LossReport(0.5, 0.01, 0.1, 1e-3, 0.6), 0, "random")).save(dir.resolve("mat" + d));
+                new LossReport(1, 0.25, 0.5, 1e-3, 1.7), new LossReport(0.5, 0.01, 0.1, 1e-3, 0.6), 0, "random", true)).save(dir.resolve("mat" + d));
         return dir.resolve("mat" + d);
     }
 

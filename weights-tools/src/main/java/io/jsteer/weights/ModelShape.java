@@ -33,6 +33,27 @@ public record ModelShape(String name, int dim, int hiddenDim, int layers, int he
 
     public int headSize() { return dim / heads; }
 
+    /**
+     * The same widths with only the first {@code n} blocks (a real-shape smoke model whose depth fits
+     * the machine); the name says so, e.g. {@code llama3.1-8b-2of32}.
+     */
+    public ModelShape withLayers(int n) {
+        if (n < 1 || n > layers) {
+            throw new IllegalArgumentException("--blocks must be 1 to " + layers + " for " + name + ", got " + n);
+        }
+        return n == layers ? this : new ModelShape(name + "-" + n + "of" + layers, dim, hiddenDim, n, heads, kvHeads, vocabSize,
+                contextLength, ropeTheta, rmsEpsilon, ropeScaling, tiedEmbeddings);
+    }
+
+    /** The same shape with another vocabulary size (a tokenizer of another size; the classifier shrinks with it). */
+    public ModelShape withVocabSize(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("--vocab-size must be at least 1, got " + n);
+        }
+        return n == vocabSize ? this : new ModelShape(name + "-v" + n, dim, hiddenDim, layers, heads, kvHeads, n, contextLength,
+                ropeTheta, rmsEpsilon, ropeScaling, tiedEmbeddings);
+    }
+
     public int kvDim() { return kvHeads * headSize(); }
 
     /** Every tensor in the order a llama GGUF lists them (embedding, blocks, final norm, classifier). */

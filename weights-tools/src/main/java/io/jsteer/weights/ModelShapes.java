@@ -27,8 +27,19 @@ public final class ModelShapes {
                 new ModelShape.Llama3RopeScaling(32f, 1f, 4f, 8192), true);
     }
 
+    /** Llama 2 7B's shape (untied classifier, no GQA, 4k context). */
+    public static ModelShape llama2_7b() {
+        return new ModelShape("llama2-7b", 4096, 11008, 32, 32, 32, 32000, 4096, 10000f, 1e-5f, null, false);
+    }
+
+    /** Llama 3.1 8B's shape (untied classifier, GQA 32/8, llama3 RoPE scaling, 128k context). */
+    public static ModelShape llama31_8b() {
+        return new ModelShape("llama3.1-8b", 4096, 14336, 32, 32, 8, 128256, 131072, 500000f, 1e-5f,
+                new ModelShape.Llama3RopeScaling(8f, 1f, 4f, 8192), false);
+    }
+
     public static List<ModelShape> all() {
-        return List.of(stories260K(), stories15M(), llama2_110m(), llama32_1b());
+        return List.of(stories260K(), stories15M(), llama2_110m(), llama32_1b(), llama2_7b(), llama31_8b());
     }
 
     /** A preset by name (case-insensitive), e.g. "stories260K", "llama3.2-1b". */

@@ -30,6 +30,25 @@ class SyntheticModelsTest {
         // Llama 3.2 1B (tied): 128256*2048 + 16*(2*2048 + 2*2048*2048 + 2*512*2048 + 3*8192*2048) + 2048
         assertEquals(1_235_814_400L, ModelShapes.llama32_1b().parameterCount());
         assertEquals(ModelShapes.stories260K(), ModelShapes.byName("STORIES260k"));
+        // Llama 2 7B: 2*32000*4096 (untied) + 32*(2*4096 + 4*4096*4096 + 3*11008*4096) + 4096 = 6,738,415,616 (HF's count)
+        assertEquals(6_738_415_616L, ModelShapes.llama2_7b().parameterCount());
+        // Llama 3.1 8B: 2*128256*4096 + 32*(2*4096 + 2*4096*4096 + 2*1024*4096 + 3*14336*4096) + 4096 = 8,030,261,248
+        assertEquals(8_030_261_248L, ModelShapes.llama31_8b().parameterCount());
+    }
+
+    @Test
+    void fewerBlocksAndAnotherVocabularyKeepEveryWidth() {
+        ModelShape full = ModelShapes.llama31_8b();
+        ModelShape cut = full.withLayers(2).withVocabSize(32000);
+        assertEquals("llama3.1-8b-2of32-v32000", cut.name());
+        assertEquals(List.of(full.dim(), full.hiddenDim(), full.heads(), full.kvHeads(), full.contextLength()),
+                List.of(cut.dim(), cut.hiddenDim(), cut.heads(), cut.kvHeads(), cut.contextLength()));
+        assertEquals(full.ropeScaling(), cut.ropeScaling());
+        // each block of 8B has 218,112,000 weights; embedding and classifier 32000*4096 each; final norm 4096
+        assertEquals(2 * 218_112_000L + 2 * 32000L * 4096 + 4096, cut.parameterCount());
+        assertEquals(full, full.withLayers(32));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> full.withLayers(33));
+        assertTrue(e.getMessage().contains("--blocks must be 1 to 32"), e.getMessage());
     }
 
     @Test

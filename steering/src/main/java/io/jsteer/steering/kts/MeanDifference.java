@@ -14,16 +14,28 @@ public final class MeanDifference {
 
     private MeanDifference() {}
 
-    /** [nLayers][dim] vectors, null rows outside {@code blocks}. */
+    /** [nLayers][dim] vectors, null rows outside {@code blocks}; each text is encoded as BOS + text. */
     public static float[][] compute(ResidualReader reader, Tokenizer tok, List<ContrastPair> pairs, Set<Integer> blocks,
                                     int nLayers, int dim) {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("a mean-difference vector needs at least one contrast pair");
         }
+        return computeIds(reader, pairs.stream().map(p -> new int[][] {tok.encode(p.positive(), true), tok.encode(p.negative(), true)})
+                .toList(), blocks, nLayers, dim);
+    }
+
+    /**
+     * The same from token ids given as {positive, negative} per pair, e.g. prompts put through a chat
+     * template, so that a direction is read under the same template it is applied with.
+     */
+    public static float[][] computeIds(ResidualReader reader, List<int[][]> pairs, Set<Integer> blocks, int nLayers, int dim) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("a mean-difference vector needs at least one contrast pair");
+        }
         double[][] sum = new double[nLayers][dim];
-        for (ContrastPair p : pairs) {
-            float[][] pos = reader.lastToken(tok.encode(p.positive(), true));
-            float[][] neg = reader.lastToken(tok.encode(p.negative(), true));
+        for (int[][] p : pairs) {
+            float[][] pos = reader.lastToken(p[0]);
+            float[][] neg = reader.lastToken(p[1]);
             for (int l = 0; l < nLayers; l++) {
                 for (int i = 0; i < dim; i++) {
                     sum[l][i] += pos[l][i] - neg[l][i];

@@ -40,12 +40,19 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
      * @param modelFingerprint see {@link Fingerprints#model}
      * @param thetaNorm    the norm θ was held at during training, 0 when free (the paper)
      * @param thetaInit    {@code random} (the paper) or {@code caa}; null in checkpoints written before it existed
+     * @param normPreserve whether the edit rescales to the original norm (the paper); false only for the
+     *                     Table 3 ablation; null in checkpoints written before it existed (= true)
      */
     public record Metadata(String format, List<String> attributes, int dim, String site, int layer, String trainTokens,
                            double lambdaMmd, double lambdaPos, double lambdaSparse, double lambdaOrtho,
                            String bandwidth, double sigma, double medianDistance, int batchSize, int k, int epochs,
                            double learningRate, long seed, String model, String modelFingerprint,
-                           Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter, double thetaNorm, String thetaInit) {}
+                           Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter, double thetaNorm, String thetaInit,
+                           Boolean normPreserve) {
+
+        /** Older checkpoints lack the field: they were all trained with norm preservation. */
+        public boolean normPreserved() { return normPreserve == null || normPreserve; }
+    }
 
     public MatCheckpoint {
         if (baselineVectors != null && (baselineVectors.length != parameters.attributeCount()
@@ -62,7 +69,14 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
     public Site site() { return Site.parse(metadata.site()); }
 
     /** The module as the shared intervention kind at its site (add it to an {@code InterventionSet}). */
-    public GatedEdit gatedEdit() { return parameters.toGatedEdit(site()); }
+    public GatedEdit gatedEdit() {
+        if (!metadata.normPreserved()) {
+            // the shared GatedEdit always renormalises: applying it would not be the module that was trained
+            throw new IllegalStateException("MAT-Steer module was trained without norm preservation (the Table 3 ablation); "
+                    + "only mat eval and mat ablate apply it (MatApplication), run/serve/chat need a normal module");
+        }
+        return parameters.toGatedEdit(site());
+    }
 
     /** {@code x.safetensors} or {@code x} → {@code x.safetensors}. */
     public static Path tensorsPath(Path p) {

@@ -44,7 +44,32 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with these hooks (null: unsteered); a progress bar named {@code label} unless null. */
     public Score score(String task, List<McItem> items, Hooks hooks, String label) {
-        engine.setHooks(hooks);
+        return score(task, items, item -> hooks, label);
+    }
+
+    /** The hooks for scoring one item (null: unsteered); ablations that edit chosen positions depend on the item. */
+    @FunctionalInterface
+    public interface ItemHooks {
+        Hooks of(McItem item);
+    }
+
+    /** Scores {@code items} with the module applied as {@code how} (the paper's way or an ablation). */
+    public Score score(String task, List<McItem> items, MatParameters mat, Site site, MatApplication how, String label) {
+        return score(task, items, item -> how.hooks(mat, site, engine.config(), questionTokens(item), item.id().hashCode(), null),
+                label);
+    }
+
+    /** Tokens of the item's question that every choice's text shares (the prefix the scorer prefills once). */
+    int questionTokens(McItem item) {
+        int n = Integer.MAX_VALUE;
+        for (int c = 0; c < item.choices().size(); c++) {
+            n = Math.min(n, MatFeatures.promptTokens(tokenizer, item, c));
+        }
+        return n;
+    }
+
+    /** Scores {@code items}, each with the hooks {@code hooks} gives for it; a progress bar named {@code label} unless null. */
+    public Score score(String task, List<McItem> items, ItemHooks hooks, String label) {
         McScorer scorer = new McScorer(engine, tokenizer);
         double mc1 = 0, mc2 = 0, acc = 0;
         int n = 0, skipped = 0, withBest = 0;
@@ -54,6 +79,7 @@ public final class MatEvaluator {
                 if (!scorer.fits(item)) {
                     skipped++;
                 } else {
+                    engine.setHooks(hooks.of(item));
                     double[] lp = scorer.logProbs(item);
                     mc2 += McMetrics.mc2(lp, item.correct());
                     acc += McMetrics.argmaxCorrect(lp, item.correct());

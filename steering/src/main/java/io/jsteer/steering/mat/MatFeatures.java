@@ -145,6 +145,28 @@ public final class MatFeatures {
         return out;
     }
 
+    /**
+     * The last-token activations at {@code sites} of every choice text of {@code items}: one row per
+     * choice, labelled 1 when the choice is true (desirable) and 0 otherwise, grouped by item (row
+     * group = index of the item in the list), for the probe- and pair-based baselines (ITI, ICV).
+     */
+    public static InMemoryActivations choiceActivations(InferenceEngine engine, Tokenizer tokenizer, List<Site> sites,
+                                                        List<McItem> items, boolean progress) {
+        List<CapturePrompt> prompts = new ArrayList<>();
+        int cap = engine.capacity();
+        for (int g = 0; g < items.size(); g++) {
+            McItem item = items.get(g);
+            for (int c = 0; c < item.choices().size(); c++) {
+                int[] ids = tokenizer.encode(item.text(c), true);
+                prompts.add(new CapturePrompt(ids.length <= cap ? ids : Arrays.copyOfRange(ids, ids.length - cap, ids.length),
+                        item.correct().get(c) ? 1 : 0, g, -1));
+            }
+        }
+        InMemoryActivations captured = new InMemoryActivations(sites, engine.config().dim());
+        new ActivationCapture(engine, sites, PositionMode.LAST).run(prompts, captured, null, progress);
+        return captured;
+    }
+
     /** Texts longer than the context keep their last tokens (then answer positions shift; such texts are rare here). */
     private static InMemoryActivations capture(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
                                                PositionMode mode, boolean progress) {

@@ -94,8 +94,23 @@ public final class MatLoss {
         return tape.sum(tape.mul(tape.square(gram), tape.constant(upper, t, t)));
     }
 
+    /**
+     * The edit without the norm preservation, {@code a' = a + Σ_t g_t θ_t} (the paper's Table 3
+     * "minus normalisation" ablation): the same gates, the sum left unrescaled.
+     */
+    public static GatedEdit.Applied unnormalisedEdit(Tape tape, Params p, Var a) {
+        Var g = gates(tape, p, a);                                   // [N, T]
+        return new GatedEdit.Applied(g, tape.add(a, tape.matmul(g, p.theta()))); // [N, d]
+    }
+
+    /** The paper's objective with norm preservation on. */
     public static Terms compute(Tape tape, Params p, Batch batch, Weights w, double sigma) {
-        GatedEdit.Applied neg = edit(tape, p, batch.negatives());
+        return compute(tape, p, batch, w, sigma, true);
+    }
+
+    /** @param normPreserve false: the edited negatives are not rescaled to their norms (ablation) */
+    public static Terms compute(Tape tape, Params p, Batch batch, Weights w, double sigma, boolean normPreserve) {
+        GatedEdit.Applied neg = normPreserve ? edit(tape, p, batch.negatives()) : unnormalisedEdit(tape, p, batch.negatives());
         Var negGates = neg.gates();
         Var mmd = mmd(tape, neg.output(), batch.mmdTargets(), sigma);
         Var pos = tape.mean(tape.square(gates(tape, p, batch.positives())));

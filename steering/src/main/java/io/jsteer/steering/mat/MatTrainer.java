@@ -94,7 +94,7 @@ public final class MatTrainer {
                 LossReport sum = new LossReport(0, 0, 0, 0, 0);
                 for (int s = 0; s < steps; s++) {
                     MatLoss.Batch batch = batch(tape, attributes, sampler.next());
-                    MatLoss.Terms terms = MatLoss.compute(tape, params, batch, config.weights(), sigma);
+                    MatLoss.Terms terms = MatLoss.compute(tape, params, batch, config.weights(), sigma, config.normPreserve());
                     LossReport r = LossReport.of(terms);
                     if (!Double.isFinite(r.total())) {
                         throw new IllegalStateException("MAT-Steer training diverged at epoch " + (epoch + 1)
@@ -153,7 +153,7 @@ public final class MatTrainer {
         try (NoGrad _ = tape.noGrad()) {
             for (int i = 0; i < EVAL_DRAWS; i++) {
                 sum = sum.plus(LossReport.of(MatLoss.compute(tape, params, batch(tape, attributes, sampler.next()),
-                        config.weights(), sigma)));
+                        config.weights(), sigma, config.normPreserve())));
             }
         }
         return sum.times(1.0 / EVAL_DRAWS);

@@ -31,12 +31,23 @@ public final class MatTrainingJob {
                           TrainTokens tokens, boolean progress) {
         public Request {
             tasks = List.copyOf(tasks);
+            java.util.Objects.requireNonNull(tokens, "tokens");
             if (tasks.isEmpty()) {
                 throw new IllegalArgumentException("--tasks: name at least one of truthfulqa, bbq, toxigen, sentiment or a FILE.jsonl");
             }
             if (trainItems < 1) {
                 throw new IllegalArgumentException("--train-items must be at least 1, got " + trainItems);
             }
+        }
+
+        /** The same request with another training config (same features). */
+        public Request with(TrainConfig c) {
+            return new Request(tasks, dataDir, site, trainItems, c, cache, tokens, progress);
+        }
+
+        /** The same request with other training tokens (other features, so another cache file). */
+        public Request with(TrainTokens t, Path otherCache) {
+            return new Request(tasks, dataDir, site, trainItems, config, otherCache, t, progress);
         }
     }
 
@@ -48,7 +59,19 @@ public final class MatTrainingJob {
 
     private MatTrainingJob() {}
 
+    /**
+     * The extracted (or cached) train features of a request, reusable by several trainings that
+     * differ only in their {@link TrainConfig} (the ablations).
+     */
+    public record Prepared(List<AttributeFeatures> features, Map<String, String> datasets, String fingerprint, String modelName,
+                           boolean cacheHit) {}
+
     public static Outcome run(LoadedModel model, InferenceEngine engine, Request r, PrintStream log) throws IOException {
+        return train(prepare(model, engine, r, log), r, log);
+    }
+
+    /** Loads and splits the tasks and extracts (or reads from the cache) the train features. */
+    public static Prepared prepare(LoadedModel model, InferenceEngine engine, Request r, PrintStream log) throws IOException {
         List<TaskSplits> splits = new ArrayList<>();
         Map<String, String> datasets = new LinkedHashMap<>();
         for (TaskSource t : r.tasks()) {
@@ -71,6 +94,12 @@ public final class MatTrainingJob {
                 FeatureCache.save(r.cache(), key, features);
             }
         }
+        return new Prepared(features, datasets, fingerprint, model.name(), cached.isPresent());
+    }
+
+    /** Trains on prepared features with the request's config and packages the checkpoint. */
+    public static Outcome train(Prepared prepared, Request r, PrintStream log) {
+        List<AttributeFeatures> features = prepared.features();
         MatTrainer trainer = new MatTrainer(r.config(), log, r.progress());
         MatTrainer.Result result = trainer.train(features);
         MatParameters init = MatParameters.initial(result.parameters().attributes(), result.parameters().dim(), r.config().seed());
@@ -78,10 +107,11 @@ public final class MatTrainingJob {
         MatCheckpoint.Metadata meta = new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, result.parameters().attributes(),
                 result.parameters().dim(), r.site().toString(), r.site().layer(), r.tokens().label(), c.weights().mmd(), c.weights().pos(),
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
-                c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), model.name(), fingerprint, datasets,
-                result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT));
+                c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), prepared.modelName(), prepared.fingerprint(),
+                prepared.datasets(), result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT),
+                c.normPreserve());
         float[][] caa = features.stream().map(AttributeFeatures::meanDifference).toArray(float[][]::new);
-        return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, cached.isPresent(),
+        return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, prepared.cacheHit(),
                 gates(init, features), gates(result.parameters(), features));
     }
 

@@ -20,9 +20,12 @@ package io.jsteer.steering.mat;
  *                  attribute's MMD sees the whole module's edit), so from a random start which
  *                  gate ends up serving which attribute is chance; starting each θ_t on its own
  *                  attribute's direction ties gate t to attribute t.
+ * @param normPreserve rescale every edited activation to its original norm (the paper, on by
+ *                  default); off is the "minus normalisation" row of the paper's Table 3 ablation
  */
 public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batchSize, int epochs,
-                          double learningRate, long seed, double thetaNorm, ThetaInit thetaInit) {
+                          double learningRate, long seed, double thetaNorm, ThetaInit thetaInit,
+                          boolean normPreserve) {
 
     /** How the steering vectors start. */
     public enum ThetaInit {
@@ -39,7 +42,13 @@ public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batc
 
     /** The paper's free, randomly initialised θ. */
     public TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batchSize, int epochs, double learningRate, long seed) {
-        this(weights, bandwidth, batchSize, epochs, learningRate, seed, 0, ThetaInit.RANDOM);
+        this(weights, bandwidth, batchSize, epochs, learningRate, seed, 0, ThetaInit.RANDOM, true);
+    }
+
+    /** With norm preservation on (the paper). */
+    public TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batchSize, int epochs, double learningRate, long seed,
+                       double thetaNorm, ThetaInit thetaInit) {
+        this(weights, bandwidth, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit, true);
     }
 
     public TrainConfig {
@@ -62,13 +71,17 @@ public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batc
         return new TrainConfig(MatLoss.Weights.QA, Bandwidth.PAPER, 96, 100, 1e-3, 42);
     }
 
-    public TrainConfig withEpochs(int n) { return new TrainConfig(weights, bandwidth, batchSize, n, learningRate, seed, thetaNorm, thetaInit); }
+    public TrainConfig withEpochs(int n) { return new TrainConfig(weights, bandwidth, batchSize, n, learningRate, seed, thetaNorm, thetaInit, normPreserve); }
 
-    public TrainConfig withBandwidth(Bandwidth b) { return new TrainConfig(weights, b, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit); }
+    public TrainConfig withBandwidth(Bandwidth b) { return new TrainConfig(weights, b, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit, normPreserve); }
 
-    public TrainConfig withSeed(long s) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, s, thetaNorm, thetaInit); }
+    public TrainConfig withSeed(long s) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, s, thetaNorm, thetaInit, normPreserve); }
 
-    public TrainConfig withThetaNorm(double n) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, n, thetaInit); }
+    public TrainConfig withThetaNorm(double n) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, n, thetaInit, normPreserve); }
 
-    public TrainConfig withThetaInit(ThetaInit i) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, thetaNorm, i); }
+    public TrainConfig withWeights(MatLoss.Weights w) { return new TrainConfig(w, bandwidth, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit, normPreserve); }
+
+    public TrainConfig withNormPreserve(boolean on) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit, on); }
+
+    public TrainConfig withThetaInit(ThetaInit i) { return new TrainConfig(weights, bandwidth, batchSize, epochs, learningRate, seed, thetaNorm, i, normPreserve); }
 }

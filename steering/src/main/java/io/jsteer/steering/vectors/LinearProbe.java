@@ -93,7 +93,7 @@ public final class LinearProbe {
     }
 
     /** true = held out. Rows with labels other than 0/1 take no part (they are marked neither way and skipped later). */
-    static boolean[] split(Activations acts, Options o) {
+    public static boolean[] split(Activations acts, Options o) {
         int rows = acts.rows();
         boolean grouped = true;
         LinkedHashSet<Integer> groups = new LinkedHashSet<>();
@@ -142,11 +142,19 @@ public final class LinearProbe {
             (heldOut[r] ? testX : trainX).add(x);
             (heldOut[r] ? testY : trainY).add(label);
         }
-        if (!trainY.contains(0) || !trainY.contains(1)) {
-            throw new IllegalArgumentException("probe at " + site + ": the training rows do not hold both classes");
+        return fit(trainX.toArray(double[][]::new), trainY.stream().mapToInt(Integer::intValue).toArray(),
+                testX.toArray(double[][]::new), testY.stream().mapToInt(Integer::intValue).toArray(), o, "probe at " + site);
+    }
+
+    /**
+     * One probe on rows already split: train {@code [n][dim]} with labels 0/1, held-out rows likewise
+     * (may be empty). The rows are centred and scaled in place. {@code where} names the probe in errors.
+     */
+    public static LayerProbe fit(double[][] xs, int[] ys, double[][] ts, int[] testLabels, Options o, String where) {
+        int dim = xs.length == 0 ? 0 : xs[0].length;
+        if (java.util.Arrays.stream(ys).noneMatch(y -> y == 0) || java.util.Arrays.stream(ys).noneMatch(y -> y == 1)) {
+            throw new IllegalArgumentException(where + ": the training rows do not hold both classes");
         }
-        double[][] xs = trainX.toArray(double[][]::new);
-        int[] ys = trainY.stream().mapToInt(Integer::intValue).toArray();
         // centre on the train mean, scale by one RMS: [n][dim]
         double[] mean = new double[dim];
         for (double[] x : xs) {
@@ -178,13 +186,12 @@ public final class LinearProbe {
         double wn = VectorAlgebra.norm(w);
         float[] direction = wn > 0 ? VectorAlgebra.scale(w, 1 / wn) : w;
         double trainAcc = accuracy(xs, ys, wb);
-        double[][] ts = testX.toArray(double[][]::new);
         for (double[] x : ts) {
             for (int i = 0; i < dim; i++) {
                 x[i] = (x[i] - mean[i]) / scale;
             }
         }
-        double testAcc = ts.length == 0 ? Double.NaN : accuracy(ts, testY.stream().mapToInt(Integer::intValue).toArray(), wb);
+        double testAcc = ts.length == 0 ? Double.NaN : accuracy(ts, testLabels, wb);
         return new LayerProbe(direction, trainAcc, testAcc, xs.length, ts.length);
     }
 

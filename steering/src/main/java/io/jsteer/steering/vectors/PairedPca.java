@@ -145,7 +145,7 @@ public final class PairedPca {
         return out;
     }
 
-    private static void centre(double[][] x) {
+    public static void centre(double[][] x) {
         int d = x[0].length;
         double[] mean = new double[d];
         for (double[] row : x) {
@@ -165,7 +165,7 @@ public final class PairedPca {
      * d×d scatter XᵀX, or, when n < d, Xᵀu for the top eigenvector u of the n×n Gram matrix XXᵀ
      * (cheaper for few pairs and wide models). {@code share[0]} gets λ₁ / Σλ.
      */
-    static float[] firstComponent(double[][] x, double[] share) {
+    public static float[] firstComponent(double[][] x, double[] share) {
         int n = x.length, d = x[0].length;
         RealMatrix m = new Array2DRowRealMatrix(x, false);
         boolean gram = n < d;

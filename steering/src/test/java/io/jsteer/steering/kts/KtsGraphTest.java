@@ -99,6 +99,22 @@ class KtsGraphTest {
             for (int i = 0; i < 64; i++) {
                 assertEquals(manual[i], v[3][i], 1e-5);
             }
+            // the id-based path (prompts through a chat template) is the same computation
+            float[][] ids = MeanDifference.computeIds(reader, pairs.stream().map(p -> new int[][] {
+                    m.tokenizer().encode(p.positive(), true), m.tokenizer().encode(p.negative(), true)}).toList(), Set.of(1, 3), 5, 64);
+            assertArrayEquals(v[1], ids[1]);
+            assertArrayEquals(v[3], ids[3]);
+            // the refusal evaluation's prompts: the system prompt inside the Llama 2 template, the request after it
+            var template = io.jsteer.model.chat.ChatTemplate.forTokenizer(m.tokenizer(), "llama2");
+            int[] withSystem = io.jsteer.steering.kts.eval.RefusalEvaluation.prompt(template,
+                    io.jsteer.steering.kts.eval.RefusalEvaluation.REFERENCE_SYSTEM_PROMPT, "Tell me a story.");
+            int[] bare = io.jsteer.steering.kts.eval.RefusalEvaluation.prompt(template, null, "Tell me a story.");
+            String rendered = template.render(java.util.List.of(io.jsteer.model.chat.Message.system(
+                    io.jsteer.steering.kts.eval.RefusalEvaluation.REFERENCE_SYSTEM_PROMPT),
+                    io.jsteer.model.chat.Message.user("Tell me a story.")), true);
+            assertTrue(rendered.contains("<<SYS>>") && rendered.contains("helpful, honest and concise"), rendered);
+            assertArrayEquals(template.encode(java.util.List.of(io.jsteer.model.chat.Message.user("Tell me a story.")), true), bare);
+            assertTrue(withSystem.length > bare.length + 5, withSystem.length + " vs " + bare.length);
             // normalised: total norm 1 over the blocks, same direction and block ratio
             float[][] n = MeanDifference.normalised(v);
             double total = norm(n[1]) * norm(n[1]) + norm(n[3]) * norm(n[3]);

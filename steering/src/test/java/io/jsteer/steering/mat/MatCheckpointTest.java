@@ -22,7 +22,7 @@ class MatCheckpointTest {
         return new MatCheckpoint(p, MatParameters.initial(p.attributes(), d, 5).theta(), new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, p.attributes(), d, site,
                 Integer.parseInt(site.substring(site.indexOf(':') + 1)), "last", 1, 0.9, 0.9, 0.1, "2", 2, 3.5, 96, 16, 100, 1e-3, 42,
                 "stories260K.bin", "sha256-head16M:ab:size:1", Map.of("bbq/Religion.jsonl", "sha256:cd"),
-                new LossReport(1, 0.25, 0.5, 1e-3, 1.7), new LossReport(0.5, 0.01, 0.1, 1e-3, 0.6), 0.75, "caa"));
+                new LossReport(1, 0.25, 0.5, 1e-3, 1.7), new LossReport(0.5, 0.01, 0.1, 1e-3, 0.6), 0.75, "caa", true));
     }
 
     @Test

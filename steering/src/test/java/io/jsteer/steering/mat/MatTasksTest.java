@@ -23,6 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 class MatTasksTest {
 
     @Test
+    void bbqNamesTheOfficialCategoriesThatAreMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        List<String> missing = io.jsteer.steering.mat.tasks.Bbq.missingCategories(Shared.data().resolve("bbq"));
+        assertEquals(9, missing.size());
+        assertFalse(missing.contains("Religion") || missing.contains("Sexual_orientation"), missing.toString());
+        assertTrue(missing.contains("Race_x_SES") && missing.contains("Age"), missing.toString());
+        for (String c : io.jsteer.steering.mat.tasks.Bbq.CATEGORIES) {
+            java.nio.file.Files.writeString(dir.resolve(c + ".jsonl"), "");
+        }
+        assertEquals(List.of(), io.jsteer.steering.mat.tasks.Bbq.missingCategories(dir));
+    }
+
+    @Test
     void truthfulQaItemsFollowTheCsv() throws Exception {
         List<McItem> items = TruthfulQa.load(Shared.data().resolve("truthfulqa/TruthfulQA.csv"));
         assertEquals(817, items.size());

@@ -15,7 +15,16 @@ import java.util.List;
  */
 public final class Bbq {
 
+    /** The official release's 11 category files ({@code data/CATEGORY.jsonl} in the BBQ repository); the paper uses all. */
+    public static final List<String> CATEGORIES = List.of("Age", "Disability_status", "Gender_identity", "Nationality",
+            "Physical_appearance", "Race_ethnicity", "Race_x_SES", "Race_x_gender", "Religion", "SES", "Sexual_orientation");
+
     private Bbq() {}
+
+    /** The official categories without a {@code CATEGORY.jsonl} in {@code dir} (e.g. ../shared/data/bbq holds two of 11). */
+    public static List<String> missingCategories(Path dir) {
+        return CATEGORIES.stream().filter(c -> !java.nio.file.Files.isRegularFile(dir.resolve(c + ".jsonl"))).toList();
+    }
 
     public static List<McItem> load(List<Path> files) throws IOException {
         ObjectMapper json = new ObjectMapper();
