@@ -29,10 +29,10 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     /** Integer lanes: at most 256 bits, so that AVX2 and AVX-512 machines run the same native shapes. */
     private static final VectorShape SHAPE = VectorShape.forBitSize(Math.min(256, VectorSupport.Species.F.vectorBitSize()));
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
-    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, SHAPE);
+    static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, SHAPE);
 
     final int blockSize;
     final int blockBytes;
@@ -85,11 +85,15 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
         /** Unpacks the n values from element {@code offset} (whole blocks). */
         void load(long offset, int n) {
+            loadRaw(offset, n);
+            unpackRow(raw, n / blockSize, q, scale, min);
+        }
+
+        /** Copies the blocks of the n values from element {@code offset} into {@link #raw}, unpacking nothing. */
+        void loadRaw(long offset, int n) {
             checkRange(offset, n);
             this.n = n;
-            int blocks = n / blockSize;
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset / blockSize * blockBytes, raw, 0, blocks * blockBytes);
-            unpackRow(raw, blocks, q, scale, min);
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset / blockSize * blockBytes, raw, 0, n / blockSize * blockBytes);
         }
 
         float value(int i) {
@@ -135,10 +139,37 @@ public abstract sealed class QuantizedTensor extends FloatTensor
     public void matvecRows(Q8Activations a, float[] out, int rowStart, int rowEnd, int cols) {
         checkActivations(a, cols);
         Row row = new Row(cols);
+        boolean fused = FUSED && hasFusedDot();
         for (int r = rowStart; r < rowEnd; r++) {
-            row.load((long) r * cols, cols);
-            out[r] = dot(row, a);
+            if (fused) {
+                row.loadRaw((long) r * cols, cols);
+                out[r] = fusedDot(row, a);
+            } else {
+                row.load((long) r * cols, cols);
+                out[r] = dot(row, a);
+            }
         }
+    }
+
+    /**
+     * The fused kernels below assume 16 short lanes (256-bit integer vectors: AVX2, AVX-512
+     * capped at 256 bits); narrower machines take the unpack-then-multiply path.
+     */
+    static final boolean FUSED = S.length() == 16;
+
+    /** Whether this type has its own {@link #fusedDot}. */
+    boolean hasFusedDot() {
+        return false;
+    }
+
+    /**
+     * The decode kernel of the types that override it: {@code row · a} straight from the packed
+     * bytes in {@code row.raw} (filled by {@link Row#loadRaw}), each block unpacked into vector
+     * registers and multiplied there, with no unpacked row written to memory and read back.
+     * Must equal {@link #dot(Row, Q8Activations)} up to float rounding.
+     */
+    float fusedDot(Row row, Q8Activations a) {
+        throw new UnsupportedOperationException(dtype() + " has no fused kernel");
     }
 
     /**
@@ -214,8 +245,17 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     /** 16-bit products of the S.length() weights (bytes) and activations (already widened) at {@code at}. */
     private static ShortVector product(byte[] q, short[] xq, int at) {
-        ShortVector w = (ShortVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2S, S, 0);
-        return w.mul(ShortVector.fromArray(S, xq, at));
+        return product(ByteVector.fromArray(B, q, at), xq, at);
+    }
+
+    /** 16-bit products of 16 weights already in a byte vector and the activations xq[at .. at + 16). */
+    static ShortVector product(ByteVector w, short[] xq, int at) {
+        return ((ShortVector) w.convertShape(VectorOperators.B2S, S, 0)).mul(ShortVector.fromArray(S, xq, at));
+    }
+
+    /** The float sums of neighbouring 16-bit lanes (8 lanes from 16). */
+    static FloatVector pairSumsF(ShortVector p) {
+        return toFloat(pairSums(p));
     }
 
     /**
@@ -223,12 +263,12 @@ public abstract sealed class QuantizedTensor extends FloatTensor
      * and (x + (x << 16)) >> 16 is hi + lo (exact while |hi + lo| < 2¹⁵: two products of 8-bit
      * values, or four when the weights have at most 6 bits).
      */
-    private static IntVector pairSums(ShortVector p) {
+    static IntVector pairSums(ShortVector p) {
         IntVector x = p.reinterpretAsInts();
         return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
-    private static FloatVector toFloat(IntVector v) {
+    static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
@@ -268,9 +308,30 @@ public abstract sealed class QuantizedTensor extends FloatTensor
         return v.and((byte) 0x0f);
     }
 
-    /** The high nibble of each lane. */
+    /**
+     * The high nibble of each lane. Shifted in 16-bit lanes: x86 has no byte shift (C2 emulates one
+     * with widening and packing), and the bits that cross from one byte into the next are masked off.
+     */
     static ByteVector high(ByteVector v) {
-        return v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f);
+        return shiftRight(v, 4).and((byte) 0x0f);
+    }
+
+    /**
+     * Each lane's bits shifted right by {@code n} (0 ≤ n < 8) in 16-bit lanes: a byte receives its
+     * upper neighbour's low bits in its top n bits, which the caller masks off.
+     */
+    static ByteVector shiftRight(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
+    }
+
+    /** Each lane's bits shifted left by {@code n} (0 ≤ n < 8) in 16-bit lanes; the caller masks off the low n bits. */
+    static ByteVector shiftLeft(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+    }
+
+    /** Bit {@code from} of each lane moved to bit 4, all other bits cleared. */
+    static ByteVector bitTo4(ByteVector v, int from) {
+        return shiftLeft(shiftRight(v, from).and((byte) 1), 4);
     }
 
     /** Per bit of the 32-bit little-endian word at raw[at]: 16 in its value's lane, else 0 (Q5_0/Q5_1 fifth bits). */
