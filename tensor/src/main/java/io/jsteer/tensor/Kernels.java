@@ -78,38 +78,32 @@ public final class Kernels {
 
     /**
      * Batched product for prefill: {@code out[b][r] = w[r] · x[b]} for every b in [0, batch).
-     * Each weight row is read from memory once and reused (from cache) for every input row, which
-     * is what makes prefill faster than one matvec per token.
+     * Rows go in tiles of {@link Gemm#ROWS}, each decoded once into floats and multiplied with
+     * every token by the register-blocked {@link Gemm} kernel. Quantized weights meet their
+     * activations quantized to 8 bits as in {@link #matvec} (each token quantized once), so that
+     * prefill computes what decode computes, up to float rounding.
      */
     public static void matmul(FloatTensor w, float[][] x, float[][] out, int batch, int rows, int cols, Parallel par) {
         checkMatrix(w, rows, cols);
-        int grain = Math.max(1, MIN_WORK_PER_TASK / (cols * batch));
+        int tiles = (rows + Gemm.ROWS - 1) / Gemm.ROWS;
+        int grain = Math.max(1, MIN_WORK_PER_TASK / (Gemm.ROWS * cols * batch));
         if (w instanceof QuantizedTensor qw) {
-            // each token quantized once; each row unpacked once and used for the whole batch
             Q8Activations[] acts = new Q8Activations[batch];
+            float[][] xq = new float[batch][cols]; // [batch][cols]: the 8-bit activations as floats
             for (int b = 0; b < batch; b++) {
                 acts[b] = Q8Activations.of(x[b], 0, cols, qw.dtype().activationBlock());
+                acts[b].dequantize(xq[b]);
             }
-            par.forRange(rows, grain, (start, end) -> qw.matmulRows(acts, out, batch, start, end, cols));
+            par.forRange(tiles, grain, (start, end) ->
+                    qw.matmulTiles(acts, xq, out, batch, start * Gemm.ROWS, Math.min(rows, end * Gemm.ROWS), cols));
             return;
         }
-        // A half-precision row would be decoded once per token by w.dot; decode it once into
-        // floats and reuse it for the whole batch instead (an F32 row needs no decoding).
-        boolean decodeOnce = w.dtype() != DType.F32 && batch > 1;
-        par.forRange(rows, grain, (start, end) -> {
-            float[] row = decodeOnce ? new float[cols] : null;
-            for (int r = start; r < end; r++) {
-                long off = (long) r * cols;
-                if (decodeOnce) {
-                    w.copyTo(off, row, 0, cols);
-                    for (int b = 0; b < batch; b++) {
-                        out[b][r] = dot(row, 0, x[b], 0, cols);
-                    }
-                } else {
-                    for (int b = 0; b < batch; b++) {
-                        out[b][r] = w.dot(off, x[b], 0, cols);
-                    }
-                }
+        par.forRange(tiles, grain, (start, end) -> {
+            float[] tile = new float[Gemm.ROWS * cols]; // [ROWS][cols]
+            for (int t = start; t < end; t++) {
+                int r0 = t * Gemm.ROWS, n = Math.min(Gemm.ROWS, rows - r0);
+                w.copyTo((long) r0 * cols, tile, 0, n * cols);
+                Gemm.multiply(tile, n, cols, x, batch, out, r0);
             }
         });
     }
