@@ -89,13 +89,12 @@ public final class Kernels {
         int grain = Math.max(1, MIN_WORK_PER_TASK / (Gemm.ROWS * cols * batch));
         if (w instanceof QuantizedTensor qw) {
             Q8Activations[] acts = new Q8Activations[batch];
-            float[][] xq = new float[batch][cols]; // [batch][cols]: the 8-bit activations as floats
             for (int b = 0; b < batch; b++) {
                 acts[b] = Q8Activations.of(x[b], 0, cols, qw.dtype().activationBlock());
-                acts[b].dequantize(xq[b]);
             }
+            float[][] xf = qw.floatActivations(acts, batch, cols);
             par.forRange(tiles, grain, (start, end) ->
-                    qw.matmulTiles(acts, xq, out, batch, start * Gemm.ROWS, Math.min(rows, end * Gemm.ROWS), cols));
+                    qw.matmulTiles(xf, out, batch, start * Gemm.ROWS, Math.min(rows, end * Gemm.ROWS), cols));
             return;
         }
         par.forRange(tiles, grain, (start, end) -> {

@@ -20,22 +20,15 @@ public final class Q5_KTensor extends QuantizedTensor {
     void unpackRow(byte[] raw, int blocks, byte[] q, float[] scale, float[] min) {
         for (int b = 0, r = 0; b < blocks; b++, r += 176) {
             kScales(raw, r, scale, min, 8 * b);
-            // as Q4_K, plus bit 2k (low nibbles) or 2k+1 (high nibbles) of qh[l] as the fifth bit
-            ByteVector h0 = ByteVector.fromArray(B16, raw, r + 16), h1 = ByteVector.fromArray(B16, raw, r + 32);
-            for (int k = 0; k < 4; k++) {
-                int src = r + 48 + 32 * k, dst = 256 * b + 64 * k;
-                ByteVector v0 = ByteVector.fromArray(B16, raw, src), v1 = ByteVector.fromArray(B16, raw, src + 16);
-                low(v0).or(bit4(h0, 2 * k)).intoArray(q, dst);
-                low(v1).or(bit4(h1, 2 * k)).intoArray(q, dst + 16);
-                high(v0).or(bit4(h0, 2 * k + 1)).intoArray(q, dst + 32);
-                high(v1).or(bit4(h1, 2 * k + 1)).intoArray(q, dst + 48);
+            // group j of 32 as in fusedDot, one per iteration (an unrolled super-block is boxed, see there)
+            for (int j = 0; j < 8; j++) {
+                int src = r + 48 + 32 * (j >> 1), dst = 256 * b + 32 * j, shift = 4 * (j & 1);
+                shiftRight(ByteVector.fromArray(B16, raw, src), shift).and((byte) 0x0f)
+                        .or(bitTo4(ByteVector.fromArray(B16, raw, r + 16), j)).intoArray(q, dst);
+                shiftRight(ByteVector.fromArray(B16, raw, src + 16), shift).and((byte) 0x0f)
+                        .or(bitTo4(ByteVector.fromArray(B16, raw, r + 32), j)).intoArray(q, dst + 16);
             }
         }
-    }
-
-    /** Bit {@code bit} of each lane moved to bit 4 (the fifth bit of a value). */
-    private static ByteVector bit4(ByteVector h, int bit) {
-        return bitTo4(h, bit);
     }
 
     @Override

@@ -23,26 +23,14 @@ public final class Q6_KTensor extends QuantizedTensor {
             for (int g = 0; g < 16; g++) {
                 scale[16 * b + g] = d * raw[r + 192 + g];
             }
-            // value 128h + 32i + l (i = 0..3): nibble of ql[64h + l] (i = 0, 2) or ql[64h + 32 + l]
-            // (i = 1, 3), low for i < 2, high otherwise; bits (2i, 2i+1) of qh[32h + l] on top
-            for (int h = 0; h < 2; h++) {
-                for (int c = 0; c < 32; c += 16) {
-                    ByteVector a = ByteVector.fromArray(B16, raw, r + 64 * h + c);
-                    ByteVector a2 = ByteVector.fromArray(B16, raw, r + 64 * h + 32 + c);
-                    ByteVector hh = ByteVector.fromArray(B16, raw, r + 128 + 32 * h + c);
-                    int dst = 256 * b + 128 * h + c;
-                    low(a).or(two(hh, 0)).sub((byte) 32).intoArray(q, dst);
-                    low(a2).or(two(hh, 2)).sub((byte) 32).intoArray(q, dst + 32);
-                    high(a).or(two(hh, 4)).sub((byte) 32).intoArray(q, dst + 64);
-                    high(a2).or(two(hh, 6)).sub((byte) 32).intoArray(q, dst + 96);
-                }
+            // group g (values 16g.., g = 8h + 2i + c) as in fusedDot, one per iteration (see there)
+            for (int g = 0; g < 16; g++) {
+                int h = g >> 3, i = (g >> 1) & 3, c = (g & 1) << 4;
+                ByteVector lo = shiftRight(ByteVector.fromArray(B16, raw, r + 64 * h + 32 * (i & 1) + c), 4 * (i >> 1)).and((byte) 0x0f);
+                ByteVector hi = shiftRight(ByteVector.fromArray(B16, raw, r + 128 + 32 * h + c), 2 * i).and((byte) 3);
+                lo.or(shiftLeft(hi, 4)).sub((byte) 32).intoArray(q, 256 * b + 16 * g);
             }
         }
-    }
-
-    /** Bits (shift, shift+1) of each lane moved to bits 4 and 5 (16-bit shifts, see {@link #shiftRight}). */
-    private static ByteVector two(ByteVector h, int shift) {
-        return shiftLeft(shiftRight(h, shift).and((byte) 3), 4);
     }
 
     @Override

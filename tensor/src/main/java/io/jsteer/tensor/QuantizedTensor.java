@@ -188,53 +188,68 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     /**
      * {@code out[b][r] = row r · xs[b]} for every b (prefill), rows [rowStart, rowEnd) of
-     * {@code [rows][cols]}: the activations are taken as floats and the rows go through
-     * {@link #matmulTiles}.
+     * {@code [rows][cols]}, through {@link #floatActivations} and {@link #matmulTiles}.
      */
     public void matmulRows(Q8Activations[] xs, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
-        float[][] xq = new float[batch][cols];
-        for (int b = 0; b < batch; b++) {
-            checkActivations(xs[b], cols);
-            xs[b].dequantize(xq[b]);
-        }
-        matmulTiles(xs, xq, out, batch, rowStart, rowEnd, cols);
+        matmulTiles(floatActivations(xs, batch, cols), out, batch, rowStart, rowEnd, cols);
     }
 
     /**
-     * Prefill's product: tiles of {@link Gemm#ROWS} rows are decoded once into floats q·s and
-     * multiplied with every token's 8-bit activations (as floats, {@code xq[b]} = {@code xs[b]}
-     * dequantized) by the register-blocked float kernel; the mins are then taken off per group
-     * with the activations' group sums, as the integer path does. The products are those of the
-     * integer path, exact in float (8-bit × 8-bit and their sums stay far below 2²⁴), so the two
-     * differ only by the order of the float additions. In floats the loop runs at two 8-lane FMAs
-     * per cycle; 16-bit integer products need about five vector instructions per 16 values.
+     * The 8-bit activations of a batch as the float rows prefill's kernel reads, each
+     * {@link #tileWidth} long: the dequantized values, then (types with mins) the group sums d·Σq
+     * that meet the mins, then zeros up to a whole vector.
      */
-    void matmulTiles(Q8Activations[] xs, float[][] xq, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+    float[][] floatActivations(Q8Activations[] xs, int batch, int cols) {
+        int groups = cols / group;
+        float[][] xf = new float[batch][tileWidth(cols)]; // [batch][width]
         for (int b = 0; b < batch; b++) {
             checkActivations(xs[b], cols);
+            xs[b].dequantize(xf[b]);
+            if (mins) {
+                System.arraycopy(group == 32 ? xs[b].sum32 : xs[b].sum16, 0, xf[b], cols, groups);
+            }
         }
-        int groups = cols / group;
+        return xf;
+    }
+
+    /** Row length of prefill's tiles: cols values, then (types with mins) one −m per group, padded to whole vectors. */
+    private int tileWidth(int cols) {
+        int width = cols + (mins ? cols / group : 0);
+        int lanes = FW.length();
+        return (width + lanes - 1) / lanes * lanes;
+    }
+
+    /**
+     * Prefill's product: tiles of {@link Gemm#ROWS} rows are decoded once into floats — q·s per
+     * value, then −m per group — and multiplied by the register-blocked float kernel with every
+     * token's row of {@link #floatActivations} (8-bit values as floats, then group sums), so the
+     * mins come out of the same dot product. The products are those of the integer path, exact
+     * in float (8-bit × 8-bit and their sums stay far below 2²⁴): the two paths differ only in
+     * the order of the float additions. In floats the loop runs at two 8-lane FMAs per cycle,
+     * where 16-bit integer products need about five vector instructions per 16 values.
+     */
+    void matmulTiles(float[][] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+        int groups = cols / group, width = tileWidth(cols);
+        for (int b = 0; b < batch; b++) {
+            if (xf[b].length != width) {
+                throw new IllegalArgumentException("prefill activations of " + xf[b].length + " floats, " + dtype()
+                        + " rows of " + cols + " need " + width);
+            }
+        }
         Row row = new Row(cols);
-        float[] tile = new float[Gemm.ROWS * cols];            // [ROWS][cols]: q·s
-        float[] tileMins = mins ? new float[Gemm.ROWS * groups] : null; // [ROWS][groups]
+        float[] tile = new float[Gemm.ROWS * width]; // [ROWS][width]
         for (int r0 = rowStart; r0 < rowEnd; r0 += Gemm.ROWS) {
             int n = Math.min(Gemm.ROWS, rowEnd - r0);
             for (int i = 0; i < n; i++) {
                 row.load((long) (r0 + i) * cols, cols);
-                row.dequantize(tile, i * cols, false);
+                row.dequantize(tile, i * width, false);
                 if (mins) {
-                    System.arraycopy(row.min, 0, tileMins, i * groups, groups);
-                }
-            }
-            Gemm.multiply(tile, n, cols, xq, batch, out, r0);
-            if (mins) {
-                for (int b = 0; b < batch; b++) {
-                    float[] sums = group == 32 ? xs[b].sum32 : xs[b].sum16;
-                    for (int i = 0; i < n; i++) {
-                        out[b][r0 + i] -= Kernels.dot(tileMins, i * groups, sums, 0, groups);
+                    for (int g = 0; g < groups; g++) {
+                        tile[i * width + cols + g] = -row.min[g];
                     }
                 }
             }
+            Gemm.multiply(tile, n, width, xf, batch, out, r0);
         }
     }
 
