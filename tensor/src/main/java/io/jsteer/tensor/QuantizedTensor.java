@@ -92,8 +92,23 @@ public abstract sealed class QuantizedTensor extends FloatTensor
         /** Copies the blocks of the n values from element {@code offset} into {@link #raw}, unpacking nothing. */
         void loadRaw(long offset, int n) {
             checkRange(offset, n);
-            this.n = n;
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset / blockSize * blockBytes, raw, 0, n / blockSize * blockBytes);
+            loadBlocks(offset / blockSize, n / blockSize);
+        }
+
+        /**
+         * Copies {@code blocks} blocks from block {@code first} into {@link #raw}: the kernels'
+         * per-row load, with no 64-bit division (tens of cycles each, per row) and the range
+         * checked once per product by {@link #checkRows}.
+         */
+        void loadBlocks(long first, int blocks) {
+            this.n = blocks * blockSize;
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, first * blockBytes, raw, 0, blocks * blockBytes);
+        }
+
+        /** {@link #loadBlocks} and unpacks them. */
+        void loadUnpacked(long first, int blocks) {
+            loadBlocks(first, blocks);
+            unpackRow(raw, blocks, q, scale, min);
         }
 
         float value(int i) {
@@ -152,14 +167,16 @@ public abstract sealed class QuantizedTensor extends FloatTensor
     /** {@code out[r] = row r · a} for rows [rowStart, rowEnd) of {@code [rows][cols]}, in integers. */
     public void matvecRows(Q8Activations a, float[] out, int rowStart, int rowEnd, int cols) {
         checkActivations(a, cols);
+        checkRows(rowStart, rowEnd, cols);
         Row row = new Row(cols);
         boolean fused = FUSED && hasFusedDot();
+        int blocks = cols / blockSize;
         for (int r = rowStart; r < rowEnd; r++) {
             if (fused) {
-                row.loadRaw((long) r * cols, cols);
+                row.loadBlocks((long) r * blocks, blocks);
                 out[r] = fusedDot(row, a);
             } else {
-                row.load((long) r * cols, cols);
+                row.loadUnpacked((long) r * blocks, blocks);
                 out[r] = dot(row, a);
             }
         }
@@ -236,12 +253,14 @@ public abstract sealed class QuantizedTensor extends FloatTensor
                         + " rows of " + cols + " need " + width);
             }
         }
+        checkRows(rowStart, rowEnd, cols);
+        int blocks = cols / blockSize;
         Row row = new Row(cols);
         float[] tile = new float[Gemm.ROWS * width]; // [ROWS][width]
         for (int r0 = rowStart; r0 < rowEnd; r0 += Gemm.ROWS) {
             int n = Math.min(Gemm.ROWS, rowEnd - r0);
             for (int i = 0; i < n; i++) {
-                row.load((long) (r0 + i) * cols, cols);
+                row.loadUnpacked((long) (r0 + i) * blocks, blocks);
                 row.dequantize(tile, i * width, false);
                 if (mins) {
                     for (int g = 0; g < groups; g++) {
@@ -250,6 +269,14 @@ public abstract sealed class QuantizedTensor extends FloatTensor
                 }
             }
             Gemm.multiply(tile, n, width, xf, batch, out, r0);
+        }
+    }
+
+    /** Rows [rowStart, rowEnd) of {@code [rows][cols]} lie inside this tensor and rows are whole blocks. */
+    private void checkRows(int rowStart, int rowEnd, int cols) {
+        checkRange((long) rowStart * cols, Math.multiplyExact(rowEnd - rowStart, cols));
+        if (cols % blockSize != 0) {
+            throw new IllegalArgumentException(dtype() + " rows must be whole blocks of " + blockSize + ", got " + cols + " columns");
         }
     }
 
