@@ -29,9 +29,9 @@ public final class Kernels {
         int grain = Math.max(1, MIN_WORK_PER_TASK / cols);
         if (w instanceof QuantizedTensor qw) {
             Q8Activations a = Q8Activations.of(x, 0, cols, qw.dtype().activationBlock());
-            par.forRange(rows, grain, (start, end) -> qw.matvecRows(a, out, start, end, cols));
+            par.forRangeBalanced(rows, grain, (start, end) -> qw.matvecRows(a, out, start, end, cols));
         } else {
-            par.forRange(rows, grain, (start, end) -> w.matvecRows(x, out, start, end, cols));
+            par.forRangeBalanced(rows, grain, (start, end) -> w.matvecRows(x, out, start, end, cols));
         }
     }
 
@@ -60,7 +60,7 @@ public final class Kernels {
                 }
             }
         }
-        par.forRange(total, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
+        par.forRangeBalanced(total, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
             int base = 0;
             for (int m = 0; m < ws.length; m++) {
                 int lo = Math.max(start, base), hi = Math.min(end, base + rows[m]);
@@ -93,11 +93,11 @@ public final class Kernels {
                 acts[b] = Q8Activations.of(x[b], 0, cols, qw.dtype().activationBlock());
             }
             float[][] xf = qw.floatActivations(acts, batch, cols);
-            par.forRange(tiles, grain, (start, end) ->
+            par.forRangeBalanced(tiles, grain, (start, end) ->
                     qw.matmulTiles(xf, out, batch, start * Gemm.ROWS, Math.min(rows, end * Gemm.ROWS), cols));
             return;
         }
-        par.forRange(tiles, grain, (start, end) -> {
+        par.forRangeBalanced(tiles, grain, (start, end) -> {
             float[] tile = new float[Gemm.ROWS * cols]; // [ROWS][cols]
             for (int t = start; t < end; t++) {
                 int r0 = t * Gemm.ROWS, n = Math.min(Gemm.ROWS, rows - r0);
