@@ -230,7 +230,7 @@ public abstract sealed class QuantizedTensor extends FloatTensor
     }
 
     /** Row length of prefill's tiles: cols values, then (types with mins) one −m per group, padded to whole vectors. */
-    private int tileWidth(int cols) {
+    int tileWidth(int cols) {
         int width = cols + (mins ? cols / group : 0);
         int lanes = FW.length();
         return (width + lanes - 1) / lanes * lanes;
