@@ -29,9 +29,9 @@ public final class Kernels {
         int grain = Math.max(1, MIN_WORK_PER_TASK / cols);
         if (w instanceof QuantizedTensor qw) {
             Q8Activations a = Q8Activations.of(x, 0, cols, qw.dtype().activationBlock());
-            par.forRange(rows, grain, (start, end) -> qw.matvecRows(a, out, start, end, cols));
+            par.forRangeBalanced(rows, grain, (start, end) -> qw.matvecRows(a, out, start, end, cols));
         } else {
-            par.forRange(rows, grain, (start, end) -> w.matvecRows(x, out, start, end, cols));
+            par.forRangeBalanced(rows, grain, (start, end) -> w.matvecRows(x, out, start, end, cols));
         }
     }
 
@@ -60,7 +60,7 @@ public final class Kernels {
                 }
             }
         }
-        par.forRange(total, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
+        par.forRangeBalanced(total, Math.max(1, MIN_WORK_PER_TASK / cols), (start, end) -> {
             int base = 0;
             for (int m = 0; m < ws.length; m++) {
                 int lo = Math.max(start, base), hi = Math.min(end, base + rows[m]);
@@ -78,40 +78,78 @@ public final class Kernels {
 
     /**
      * Batched product for prefill: {@code out[b][r] = w[r] · x[b]} for every b in [0, batch).
-     * Each weight row is read from memory once and reused (from cache) for every input row, which
-     * is what makes prefill faster than one matvec per token.
+     * Rows go in tiles of {@link Gemm#ROWS}, each decoded once into floats and multiplied with
+     * every token by the register-blocked {@link Gemm} kernel. Quantized weights meet their
+     * activations quantized to 8 bits as in {@link #matvec} (each token quantized once), so that
+     * prefill computes what decode computes, up to the order of float additions.
      */
     public static void matmul(FloatTensor w, float[][] x, float[][] out, int batch, int rows, int cols, Parallel par) {
-        checkMatrix(w, rows, cols);
-        int grain = Math.max(1, MIN_WORK_PER_TASK / (cols * batch));
-        if (w instanceof QuantizedTensor qw) {
-            // each token quantized once; each row unpacked once and used for the whole batch
-            Q8Activations[] acts = new Q8Activations[batch];
-            for (int b = 0; b < batch; b++) {
-                acts[b] = Q8Activations.of(x[b], 0, cols, qw.dtype().activationBlock());
-            }
-            par.forRange(rows, grain, (start, end) -> qw.matmulRows(acts, out, batch, start, end, cols));
+        matmuls(new FloatTensor[] {w}, x, new float[][][] {out}, batch, new int[] {rows}, cols, par);
+    }
+
+    /**
+     * Several batched products over the same inputs in one parallel region (Q, K and V, or gate
+     * and up, for a chunk of prompt tokens): {@code outs[m][b][r] = ws[m][r] · x[b]}. As
+     * {@link #matvecs}: one region instead of several, and the tokens quantized once per
+     * activation layout the weights need.
+     */
+    public static void matmuls(FloatTensor[] ws, float[][] x, float[][][] outs, int batch, int[] rows, int cols, Parallel par) {
+        if (batch == 0) {
             return;
         }
-        // A half-precision row would be decoded once per token by w.dot; decode it once into
-        // floats and reuse it for the whole batch instead (an F32 row needs no decoding).
-        boolean decodeOnce = w.dtype() != DType.F32 && batch > 1;
-        par.forRange(rows, grain, (start, end) -> {
-            float[] row = decodeOnce ? new float[cols] : null;
-            for (int r = start; r < end; r++) {
-                long off = (long) r * cols;
-                if (decodeOnce) {
-                    w.copyTo(off, row, 0, cols);
-                    for (int b = 0; b < batch; b++) {
-                        out[b][r] = dot(row, 0, x[b], 0, cols);
+        int[] firstTile = new int[ws.length + 1];
+        float[][][] xf = new float[ws.length][][]; // per matrix: the rows its kernel reads (x itself for float weights)
+        Q8Activations[][] acts = new Q8Activations[ws.length][];
+        for (int m = 0; m < ws.length; m++) {
+            checkMatrix(ws[m], rows[m], cols);
+            firstTile[m + 1] = firstTile[m] + (rows[m] + Gemm.ROWS - 1) / Gemm.ROWS;
+            if (ws[m] instanceof QuantizedTensor qw) {
+                int block = qw.dtype().activationBlock();
+                for (int k = 0; k < m && acts[m] == null; k++) {
+                    if (acts[k] != null && acts[k][0].block() == block) {
+                        acts[m] = acts[k];
+                        if (xf[k][0].length == qw.tileWidth(cols) && ws[k].dtype() == qw.dtype()) {
+                            xf[m] = xf[k];
+                        }
                     }
-                } else {
+                }
+                if (acts[m] == null) {
+                    acts[m] = new Q8Activations[batch];
                     for (int b = 0; b < batch; b++) {
-                        out[b][r] = w.dot(off, x[b], 0, cols);
+                        acts[m][b] = Q8Activations.of(x[b], 0, cols, block);
                     }
+                }
+                if (xf[m] == null) {
+                    xf[m] = qw.floatActivations(acts[m], batch, cols);
+                }
+            } else {
+                xf[m] = x;
+            }
+        }
+        int grain = Math.max(1, MIN_WORK_PER_TASK / (Gemm.ROWS * cols * batch));
+        par.forRangeBalanced(firstTile[ws.length], grain, (start, end) -> {
+            for (int m = 0; m < ws.length; m++) {
+                int lo = Math.max(start, firstTile[m]), hi = Math.min(end, firstTile[m + 1]);
+                if (lo < hi) {
+                    int r0 = (lo - firstTile[m]) * Gemm.ROWS, r1 = Math.min(rows[m], (hi - firstTile[m]) * Gemm.ROWS);
+                    matmulRows(ws[m], xf[m], outs[m], batch, r0, r1, cols);
                 }
             }
         });
+    }
+
+    /** Rows [rowStart, rowEnd) of a batched product, tile by tile; {@code xf} as {@link #matmuls} prepares it. */
+    private static void matmulRows(FloatTensor w, float[][] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+        if (w instanceof QuantizedTensor qw) {
+            qw.matmulTiles(xf, out, batch, rowStart, rowEnd, cols);
+            return;
+        }
+        float[] tile = new float[Gemm.ROWS * cols]; // [ROWS][cols]
+        for (int r0 = rowStart; r0 < rowEnd; r0 += Gemm.ROWS) {
+            int n = Math.min(Gemm.ROWS, rowEnd - r0);
+            w.copyTo((long) r0 * cols, tile, 0, n * cols);
+            Gemm.multiply(tile, n, cols, xf, batch, out, r0);
+        }
     }
 
     private static void checkMatrix(FloatTensor w, int rows, int cols) {

@@ -33,7 +33,20 @@ public final class Parallel implements AutoCloseable {
      * One parallel region, immutable and published whole through a volatile field, so that a
      * worker never mixes the parameters of two regions.
      */
-    private record Region(long id, RangeBody body, int n, int chunks) {}
+    private record Region(long id, RangeBody body, int n, int chunks, AtomicInteger next, AtomicInteger done) {
+        /** A region split into one fixed chunk per thread. */
+        Region(long id, RangeBody body, int n, int chunks) {
+            this(id, body, n, chunks, null, null);
+        }
+
+        /** Whether threads claim its chunks one by one ({@link #forRangeBalanced}). */
+        boolean balanced() {
+            return next != null;
+        }
+    }
+
+    /** Chunks per thread in {@link #forRangeBalanced}: enough to even out a slow thread, few enough to keep claims cheap. */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private volatile Region region = new Region(0, null, 0, 0);
     private volatile Throwable failure;
@@ -105,6 +118,63 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #forRange}, but in up to {@value #CHUNKS_PER_THREAD} chunks per thread that the
+     * threads claim one by one, so that a thread which starts late or runs slower (another
+     * process on its core, a worker still waking up) leaves its share to the others instead of
+     * holding up the region. The body must accept any sub-range; it runs on chunks of at least
+     * {@code minChunk} indices (all n at once when there are fewer).
+     */
+    public void forRangeBalanced(int n, int minChunk, RangeBody body) {
+        int chunks = (int) Math.min((long) threads * CHUNKS_PER_THREAD, Math.max(1, n / Math.max(1, minChunk)));
+        if (chunks <= 1 || threads == 1) {
+            body.run(0, n);
+            return;
+        }
+        regionLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("this Parallel has been closed");
+            }
+            this.failure = null;
+            Region r = new Region(region.id() + 1, body, n, chunks, new AtomicInteger(), new AtomicInteger());
+            region = r;
+            for (int i = 0; i < Math.min(workers.length, chunks - 1); i++) {
+                LockSupport.unpark(workers[i]);
+            }
+            runClaimed(r);
+            // every chunk claimed; wait for those still running elsewhere (a late worker finds none left)
+            while (r.done().get() != chunks) {
+                Thread.onSpinWait();
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        } finally {
+            regionLock.unlock();
+        }
+    }
+
+    /** Claims and runs chunks of a balanced region until none is left; a failure is kept for the caller. */
+    private void runClaimed(Region r) {
+        for (int c; (c = r.next().getAndIncrement()) < r.chunks(); ) {
+            try {
+                r.body().run(bound(r.n(), r.chunks(), c), bound(r.n(), r.chunks(), c + 1));
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                r.done().incrementAndGet();
+            }
+        }
+    }
+
     private static int bound(int n, int chunks, int c) {
         return (int) ((long) n * c / chunks);
     }
@@ -117,7 +187,9 @@ public final class Parallel implements AutoCloseable {
                 return;
             }
             seen = r.id();
-            if (chunk < r.chunks()) {
+            if (r.balanced()) {
+                runClaimed(r);
+            } else if (chunk < r.chunks()) {
                 try {
                     r.body().run(bound(r.n(), r.chunks(), chunk), bound(r.n(), r.chunks(), chunk + 1));
                 } catch (Throwable t) {

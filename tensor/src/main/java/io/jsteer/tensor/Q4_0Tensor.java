@@ -2,6 +2,8 @@ package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
 
 /** GGUF Q4_0: blocks of 32 values in 18 bytes, a float16 scale d then 16 bytes whose low
  * nibbles are elements 0..15 and high nibbles elements 16..31; x = (nibble − 8)·d. */
@@ -58,4 +60,25 @@ public final class Q4_0Tensor extends QuantizedTensor {
         }
         return out;
     }
+
+    @Override
+    boolean hasFusedDot() { return true; }
+
+    /** Per block: both nibble halves in registers, |q − 8| ≤ 8 so their products add in 16 bits. */
+    @Override
+    float fusedDot(Row row, Q8Activations a) {
+        byte[] raw = row.raw;
+        short[] xq = a.q;
+        float[] xd = a.d;
+        int blocks = row.n / BLOCK;
+        FloatVector acc = FloatVector.zero(FS);
+        for (int b = 0, r = 0; b < blocks; b++, r += BLOCK_BYTES) {
+            int x = b * BLOCK;
+            ByteVector v = ByteVector.fromArray(B16, raw, r + 2);
+            var p = product(low(v).sub((byte) 8), xq, x).add(product(high(v).sub((byte) 8), xq, x + 16));
+            acc = pairSumsF(p).fma(FloatVector.broadcast(FS, half(raw, r) * xd[b]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
 }

@@ -2,6 +2,7 @@ package io.jsteer.tensor;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** GGUF Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 bytes of
@@ -22,25 +23,45 @@ public final class Q6_KTensor extends QuantizedTensor {
             for (int g = 0; g < 16; g++) {
                 scale[16 * b + g] = d * raw[r + 192 + g];
             }
-            // value 128h + 32i + l (i = 0..3): nibble of ql[64h + l] (i = 0, 2) or ql[64h + 32 + l]
-            // (i = 1, 3), low for i < 2, high otherwise; bits (2i, 2i+1) of qh[32h + l] on top
-            for (int h = 0; h < 2; h++) {
-                for (int c = 0; c < 32; c += 16) {
-                    ByteVector a = ByteVector.fromArray(B16, raw, r + 64 * h + c);
-                    ByteVector a2 = ByteVector.fromArray(B16, raw, r + 64 * h + 32 + c);
-                    ByteVector hh = ByteVector.fromArray(B16, raw, r + 128 + 32 * h + c);
-                    int dst = 256 * b + 128 * h + c;
-                    low(a).or(two(hh, 0)).sub((byte) 32).intoArray(q, dst);
-                    low(a2).or(two(hh, 2)).sub((byte) 32).intoArray(q, dst + 32);
-                    high(a).or(two(hh, 4)).sub((byte) 32).intoArray(q, dst + 64);
-                    high(a2).or(two(hh, 6)).sub((byte) 32).intoArray(q, dst + 96);
-                }
+            // group g (values 16g.., g = 8h + 2i + c) as in fusedDot, one per iteration (see there)
+            for (int g = 0; g < 16; g++) {
+                int h = g >> 3, i = (g >> 1) & 3, c = (g & 1) << 4;
+                ByteVector lo = shiftRight(ByteVector.fromArray(B16, raw, r + 64 * h + 32 * (i & 1) + c), 4 * (i >> 1)).and((byte) 0x0f);
+                ByteVector hi = shiftRight(ByteVector.fromArray(B16, raw, r + 128 + 32 * h + c), 2 * i).and((byte) 3);
+                lo.or(shiftLeft(hi, 4)).sub((byte) 32).intoArray(q, 256 * b + 16 * g);
             }
         }
     }
 
-    /** Bits (shift, shift+1) of each lane moved to bits 4 and 5. */
-    private static ByteVector two(ByteVector h, int shift) {
-        return h.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+    @Override
+    boolean hasFusedDot() { return true; }
+
+    /**
+     * Per group of 16 values (value 16g of a super-block, g = 8h + 2i + c): its low 4 bits are
+     * nibble (i ≥ 2 ? high : low) of ql[64h + 32(i & 1) + 16c ..], its top 2 bits are bits (2i, 2i+1)
+     * of qh[32h + 16c ..]; assembled in registers, multiplied, pair-summed and scaled by its 8-bit
+     * scale; d·d_x once per super-block. One group per iteration with computed shifts: an unrolled
+     * super-block outgrows C2's inlining budget, and its vectors would be boxed.
+     */
+    @Override
+    float fusedDot(Row row, Q8Activations a) {
+        byte[] raw = row.raw;
+        short[] xq = a.q;
+        float[] xd = a.d;
+        int blocks = row.n / 256;
+        FloatVector acc = FloatVector.zero(FS);
+        for (int b = 0, r = 0; b < blocks; b++, r += 210) {
+            FloatVector blockAcc = FloatVector.zero(FS);
+            for (int g = 0; g < 16; g++) {
+                int h = g >> 3, i = (g >> 1) & 3, c = (g & 1) << 4;
+                ByteVector lo = shiftRight(ByteVector.fromArray(B16, raw, r + 64 * h + 32 * (i & 1) + c), 4 * (i >> 1)).and((byte) 0x0f);
+                ByteVector hi = shiftRight(ByteVector.fromArray(B16, raw, r + 128 + 32 * h + c), 2 * i).and((byte) 3);
+                ByteVector q = lo.or(shiftLeft(hi, 4)).sub((byte) 32);
+                blockAcc = pairSumsF(product(q, xq, 256 * b + 16 * g)).fma(FloatVector.broadcast(FS, (float) raw[r + 192 + g]), blockAcc);
+            }
+            acc = blockAcc.fma(FloatVector.broadcast(FS, half(raw, r + 208) * xd[8 * b]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
+
 }

@@ -1,5 +1,11 @@
 package io.jsteer.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * An activation vector quantized to signed 8-bit values, once per matrix-vector product, so that
  * every row of a quantized weight matrix is multiplied with it in integer arithmetic (llama.cpp's
@@ -106,6 +112,20 @@ public final class Q8Activations {
             }
         }
     }
+
+    /** dst[i] = {@link #get}(i) for every value, vectorised (prefill's float products). */
+    public void dequantize(float[] dst) {
+        for (int base = 0; base < length; base += 32) {
+            FloatVector d32 = FloatVector.broadcast(F, d[base / 32]);
+            for (int j = 0; j < 32; j += F.length()) {
+                ((FloatVector) ShortVector.fromArray(SF, q, base + j).convertShape(VectorOperators.S2F, F, 0))
+                        .mul(d32).intoArray(dst, base + j);
+            }
+        }
+    }
+
+    private static final VectorSpecies<Float> F = VectorSupport.Species.F;
+    private static final VectorSpecies<Short> SF = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
 
     /** The dequantized value at i: what the integer products actually multiply with. */
     public float get(int i) {

@@ -29,10 +29,10 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     /** Integer lanes: at most 256 bits, so that AVX2 and AVX-512 machines run the same native shapes. */
     private static final VectorShape SHAPE = VectorShape.forBitSize(Math.min(256, VectorSupport.Species.F.vectorBitSize()));
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(SHAPE.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
-    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, SHAPE);
+    static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, SHAPE);
 
     final int blockSize;
     final int blockBytes;
@@ -85,10 +85,29 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
         /** Unpacks the n values from element {@code offset} (whole blocks). */
         void load(long offset, int n) {
+            loadRaw(offset, n);
+            unpackRow(raw, n / blockSize, q, scale, min);
+        }
+
+        /** Copies the blocks of the n values from element {@code offset} into {@link #raw}, unpacking nothing. */
+        void loadRaw(long offset, int n) {
             checkRange(offset, n);
-            this.n = n;
-            int blocks = n / blockSize;
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset / blockSize * blockBytes, raw, 0, blocks * blockBytes);
+            loadBlocks(offset / blockSize, n / blockSize);
+        }
+
+        /**
+         * Copies {@code blocks} blocks from block {@code first} into {@link #raw}: the kernels'
+         * per-row load, with no 64-bit division (tens of cycles each, per row) and the range
+         * checked once per product by {@link #checkRows}.
+         */
+        void loadBlocks(long first, int blocks) {
+            this.n = blocks * blockSize;
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, first * blockBytes, raw, 0, blocks * blockBytes);
+        }
+
+        /** {@link #loadBlocks} and unpacks them. */
+        void loadUnpacked(long first, int blocks) {
+            loadBlocks(first, blocks);
             unpackRow(raw, blocks, q, scale, min);
         }
 
@@ -96,7 +115,23 @@ public abstract sealed class QuantizedTensor extends FloatTensor
             int g = i / group;
             return q[i] * scale[g] - min[g];
         }
+
+        /** dst[off + i] = q[i]·s (− m when {@code withMins}) for the n loaded values, vectorised. */
+        void dequantize(float[] dst, int off, boolean withMins) {
+            for (int g = 0, base = 0; base < n; g++, base += group) {
+                FloatVector s = FloatVector.broadcast(FW, scale[g]);
+                FloatVector m = FloatVector.broadcast(FW, withMins && mins ? -min[g] : 0f);
+                for (int j = 0; j < group; j += FW.length()) {
+                    ((FloatVector) ByteVector.fromArray(BW, q, base + j).convertShape(VectorOperators.B2F, FW, 0))
+                            .fma(s, m).intoArray(dst, off + base + j);
+                }
+            }
+        }
     }
+
+    /** Floats of the preferred width (groups of 16 and 32 are whole vectors) and bytes as many. */
+    private static final VectorSpecies<Float> FW = VectorSupport.Species.F;
+    private static final VectorSpecies<Byte> BW = VectorSpecies.of(byte.class, VectorShape.forBitSize(FW.vectorBitSize() / 4));
 
     /** A reusable row buffer for rows of up to {@code cols} values. */
     public Row newRow(int cols) {
@@ -117,9 +152,7 @@ public abstract sealed class QuantizedTensor extends FloatTensor
         for (int done = 0; done < n; done += row.q.length) {
             int len = Math.min(row.q.length, n - done);
             row.load(offset + done, len);
-            for (int i = 0; i < len; i++) {
-                dst[dstOffset + done + i] = row.value(i);
-            }
+            row.dequantize(dst, dstOffset + done, true);
         }
     }
 
@@ -134,29 +167,116 @@ public abstract sealed class QuantizedTensor extends FloatTensor
     /** {@code out[r] = row r · a} for rows [rowStart, rowEnd) of {@code [rows][cols]}, in integers. */
     public void matvecRows(Q8Activations a, float[] out, int rowStart, int rowEnd, int cols) {
         checkActivations(a, cols);
+        checkRows(rowStart, rowEnd, cols);
         Row row = new Row(cols);
+        boolean fused = FUSED && hasFusedDot();
+        int blocks = cols / blockSize;
         for (int r = rowStart; r < rowEnd; r++) {
-            row.load((long) r * cols, cols);
-            out[r] = dot(row, a);
+            if (fused) {
+                row.loadBlocks((long) r * blocks, blocks);
+                out[r] = fusedDot(row, a);
+            } else {
+                row.loadUnpacked((long) r * blocks, blocks);
+                out[r] = dot(row, a);
+            }
         }
     }
 
     /**
-     * {@code out[b][r] = row r · xs[b]} for every b: each row is unpacked once and used for the
-     * whole batch (prefill).
+     * The fused kernels below assume 16 short lanes (256-bit integer vectors: AVX2, AVX-512
+     * capped at 256 bits); narrower machines take the unpack-then-multiply path.
+     */
+    static final boolean FUSED = S.length() == 16;
+
+    /** Whether this type has its own {@link #fusedDot}. */
+    boolean hasFusedDot() {
+        return false;
+    }
+
+    /**
+     * The decode kernel of the types that override it: {@code row · a} straight from the packed
+     * bytes in {@code row.raw} (filled by {@link Row#loadRaw}), each block unpacked into vector
+     * registers and multiplied there, with no unpacked row written to memory and read back.
+     * Must equal {@link #dot(Row, Q8Activations)} up to float rounding.
+     */
+    float fusedDot(Row row, Q8Activations a) {
+        throw new UnsupportedOperationException(dtype() + " has no fused kernel");
+    }
+
+    /**
+     * {@code out[b][r] = row r · xs[b]} for every b (prefill), rows [rowStart, rowEnd) of
+     * {@code [rows][cols]}, through {@link #floatActivations} and {@link #matmulTiles}.
      */
     public void matmulRows(Q8Activations[] xs, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+        matmulTiles(floatActivations(xs, batch, cols), out, batch, rowStart, rowEnd, cols);
+    }
+
+    /**
+     * The 8-bit activations of a batch as the float rows prefill's kernel reads, each
+     * {@link #tileWidth} long: the dequantized values, then (types with mins) the group sums d·Σq
+     * that meet the mins, then zeros up to a whole vector.
+     */
+    float[][] floatActivations(Q8Activations[] xs, int batch, int cols) {
+        int groups = cols / group;
+        float[][] xf = new float[batch][tileWidth(cols)]; // [batch][width]
         for (int b = 0; b < batch; b++) {
             checkActivations(xs[b], cols);
-        }
-        // One token at a time against the unpacked row: a four-token register-blocked variant
-        // was measured 3-4x slower on JDK 25, as its vectors outgrew C2's inlining and were boxed.
-        Row row = new Row(cols);
-        for (int r = rowStart; r < rowEnd; r++) {
-            row.load((long) r * cols, cols);
-            for (int b = 0; b < batch; b++) {
-                out[b][r] = dot(row, xs[b]);
+            xs[b].dequantize(xf[b]);
+            if (mins) {
+                System.arraycopy(group == 32 ? xs[b].sum32 : xs[b].sum16, 0, xf[b], cols, groups);
             }
+        }
+        return xf;
+    }
+
+    /** Row length of prefill's tiles: cols values, then (types with mins) one −m per group, padded to whole vectors. */
+    int tileWidth(int cols) {
+        int width = cols + (mins ? cols / group : 0);
+        int lanes = FW.length();
+        return (width + lanes - 1) / lanes * lanes;
+    }
+
+    /**
+     * Prefill's product: tiles of {@link Gemm#ROWS} rows are decoded once into floats — q·s per
+     * value, then −m per group — and multiplied by the register-blocked float kernel with every
+     * token's row of {@link #floatActivations} (8-bit values as floats, then group sums), so the
+     * mins come out of the same dot product. The products are those of the integer path, exact
+     * in float (8-bit × 8-bit and their sums stay far below 2²⁴): the two paths differ only in
+     * the order of the float additions. In floats the loop runs at two 8-lane FMAs per cycle,
+     * where 16-bit integer products need about five vector instructions per 16 values.
+     */
+    void matmulTiles(float[][] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+        int groups = cols / group, width = tileWidth(cols);
+        for (int b = 0; b < batch; b++) {
+            if (xf[b].length != width) {
+                throw new IllegalArgumentException("prefill activations of " + xf[b].length + " floats, " + dtype()
+                        + " rows of " + cols + " need " + width);
+            }
+        }
+        checkRows(rowStart, rowEnd, cols);
+        int blocks = cols / blockSize;
+        Row row = new Row(cols);
+        float[] tile = new float[Gemm.ROWS * width]; // [ROWS][width]
+        for (int r0 = rowStart; r0 < rowEnd; r0 += Gemm.ROWS) {
+            int n = Math.min(Gemm.ROWS, rowEnd - r0);
+            for (int i = 0; i < n; i++) {
+                row.loadUnpacked((long) (r0 + i) * blocks, blocks);
+                row.dequantize(tile, i * width, false);
+                if (mins) {
+                    for (int g = 0; g < groups; g++) {
+                        tile[i * width + cols + g] = -row.min[g];
+                    }
+                }
+            }
+            Gemm.multiply(tile, n, width, xf, batch, out, r0);
+        }
+    }
+
+    /** Rows [rowStart, rowEnd) of {@code [rows][cols]} lie inside this tensor and rows are whole blocks. */
+    private void checkRows(int rowStart, int rowEnd, int cols) {
+        checkRange((long) rowStart * cols, Math.multiplyExact(rowEnd - rowStart, cols));
+        if (cols % blockSize != 0) {
+            throw new IllegalArgumentException(dtype() + " rows must be whole blocks of " + blockSize + ", got " + cols + " columns");
         }
     }
 
@@ -214,8 +334,17 @@ public abstract sealed class QuantizedTensor extends FloatTensor
 
     /** 16-bit products of the S.length() weights (bytes) and activations (already widened) at {@code at}. */
     private static ShortVector product(byte[] q, short[] xq, int at) {
-        ShortVector w = (ShortVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2S, S, 0);
-        return w.mul(ShortVector.fromArray(S, xq, at));
+        return product(ByteVector.fromArray(B, q, at), xq, at);
+    }
+
+    /** 16-bit products of 16 weights already in a byte vector and the activations xq[at .. at + 16). */
+    static ShortVector product(ByteVector w, short[] xq, int at) {
+        return ((ShortVector) w.convertShape(VectorOperators.B2S, S, 0)).mul(ShortVector.fromArray(S, xq, at));
+    }
+
+    /** The float sums of neighbouring 16-bit lanes (8 lanes from 16). */
+    static FloatVector pairSumsF(ShortVector p) {
+        return toFloat(pairSums(p));
     }
 
     /**
@@ -223,12 +352,12 @@ public abstract sealed class QuantizedTensor extends FloatTensor
      * and (x + (x << 16)) >> 16 is hi + lo (exact while |hi + lo| < 2¹⁵: two products of 8-bit
      * values, or four when the weights have at most 6 bits).
      */
-    private static IntVector pairSums(ShortVector p) {
+    static IntVector pairSums(ShortVector p) {
         IntVector x = p.reinterpretAsInts();
         return x.add(x.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
-    private static FloatVector toFloat(IntVector v) {
+    static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
@@ -268,9 +397,30 @@ public abstract sealed class QuantizedTensor extends FloatTensor
         return v.and((byte) 0x0f);
     }
 
-    /** The high nibble of each lane. */
+    /**
+     * The high nibble of each lane. Shifted in 16-bit lanes: x86 has no byte shift (C2 emulates one
+     * with widening and packing), and the bits that cross from one byte into the next are masked off.
+     */
     static ByteVector high(ByteVector v) {
-        return v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0f);
+        return shiftRight(v, 4).and((byte) 0x0f);
+    }
+
+    /**
+     * Each lane's bits shifted right by {@code n} (0 ≤ n < 8) in 16-bit lanes: a byte receives its
+     * upper neighbour's low bits in its top n bits, which the caller masks off.
+     */
+    static ByteVector shiftRight(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
+    }
+
+    /** Each lane's bits shifted left by {@code n} (0 ≤ n < 8) in 16-bit lanes; the caller masks off the low n bits. */
+    static ByteVector shiftLeft(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+    }
+
+    /** Bit {@code from} of each lane moved to bit 4, all other bits cleared. */
+    static ByteVector bitTo4(ByteVector v, int from) {
+        return shiftLeft(shiftRight(v, from).and((byte) 1), 4);
     }
 
     /** Per bit of the 32-bit little-endian word at raw[at]: 16 in its value's lane, else 0 (Q5_0/Q5_1 fifth bits). */

@@ -231,6 +231,32 @@ class KernelsTest {
         }
     }
 
+    /** One region over several matrices (a Q4_K_M file's mix and a float one) gives each matrix's own product, bit for bit. */
+    @Test
+    void fusedMatmulsEqualSeparateProducts() {
+        int cols = 512, batch = 5;
+        FloatTensor[] ws = {
+            QuantizedTensorTest.random(DType.Q4_K, 37L * cols, 1), QuantizedTensorTest.random(DType.Q6_K, 6L * cols, 2),
+            QuantizedTensorTest.random(DType.Q4_K, 9L * cols, 3), FloatTensor.of(randomFloats(11 * cols, 1))};
+        int[] rows = {37, 6, 9, 11};
+        float[][] x = new float[batch][];
+        for (int b = 0; b < batch; b++) x[b] = randomFloats(cols, 1);
+        for (int threads = 1; threads <= 3; threads++) {
+            try (Parallel par = new Parallel(threads)) {
+                float[][][] outs = new float[ws.length][][];
+                for (int m = 0; m < ws.length; m++) outs[m] = new float[batch][rows[m]];
+                Kernels.matmuls(ws, x, outs, batch, rows, cols, par);
+                for (int m = 0; m < ws.length; m++) {
+                    float[][] alone = new float[batch][rows[m]];
+                    Kernels.matmul(ws[m], x, alone, batch, rows[m], cols, par);
+                    for (int b = 0; b < batch; b++) {
+                        assertArrayEquals(alone[b], outs[m][b], 0f, "matrix " + m + " token " + b + " threads " + threads);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void smallKernelsMatchTheirDefinitions() {
         float[] x = randomFloats(77, 3.0);

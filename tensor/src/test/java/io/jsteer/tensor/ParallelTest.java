@@ -62,4 +62,45 @@ class ParallelTest {
         closed.close();
         assertThrows(IllegalStateException.class, () -> closed.forRange(100, 1, (s, e) -> {}));
     }
+
+    @Test
+    void balancedRegionsRunEveryIndexOnceAndReportFailures() {
+        for (int threads = 1; threads <= 3; threads++) {
+            try (Parallel par = new Parallel(threads)) {
+                for (int region = 0; region < 2000; region++) {
+                    int n = 1 + region % 53;
+                    int minChunk = 1 + region % 5;
+                    int[] hits = new int[n];
+                    AtomicLong small = new AtomicLong();
+                    par.forRangeBalanced(n, minChunk, (start, end) -> {
+                        if (end - start < Math.min(minChunk, n)) {
+                            small.incrementAndGet();
+                        }
+                        for (int i = start; i < end; i++) {
+                            hits[i]++;
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits[i], "threads " + threads + " region " + region + " index " + i);
+                    }
+                    assertEquals(0, small.get(), "a chunk below the minimum of " + minChunk + " (n " + n + ")");
+                }
+                if (threads > 1) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> par.forRangeBalanced(100, 1, (s, end) -> {
+                        if (s >= 50) {
+                            throw new IllegalStateException("a late chunk failed");
+                        }
+                    }));
+                    assertEquals("a late chunk failed", e.getMessage());
+                    int[] sum = new int[1];
+                    par.forRangeBalanced(10, 1, (s, end) -> {
+                        synchronized (sum) {
+                            sum[0] += end - s;
+                        }
+                    });
+                    assertEquals(10, sum[0], "the team is still usable after a failure");
+                }
+            }
+        }
+    }
 }
