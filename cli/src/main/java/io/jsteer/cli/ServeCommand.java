@@ -49,6 +49,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "requests generated at once, each with its own KV cache; more wait (default: ${DEFAULT-VALUE})")
     int parallel;
 
+    @Option(names = {"--cont-batching", "-cb"},
+            description = "continuous batching: the --parallel requests share one CPU engine that reads the weights once per step"
+                    + " for all of them (each keeps its own KV cache and steering); without it each slot has its own engine")
+    boolean contBatching;
+
     @Option(names = "--ctx-size", paramLabel = "N", defaultValue = "2048",
             description = "KV-cache positions per request slot, capped at the model's context (default: ${DEFAULT-VALUE})")
     int ctxSize;
@@ -170,9 +175,18 @@ final class ServeCommand implements Callable<Integer> {
                      parallel, threadsPerSlot, ctxSize, adapterEngines(model), adapters.probeGate(model.config()), queue);
              OpenAiServer server = new OpenAiServer(service, maxTokens, System.err::println, options)) {
             service.setRequestTimeout(java.time.Duration.ofSeconds(timeout));
+            if (contBatching) {
+                try {
+                    service.enableContinuousBatching(adapterEngines(model), common.threadCount());
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
             server.start(host, port);
-            System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%d slot(s) x %d thread(s), context %d, queue %d); Ctrl-C stops%n",
-                    server.modelId(), host, server.port(), parallel, threadsPerSlot, service.capacity(), queue);
+            System.err.printf("jsteer serve: %s on http://%s:%d/v1 (%s, context %d, queue %d); Ctrl-C stops%n",
+                    server.modelId(), host, server.port(), contBatching
+                            ? parallel + " slot(s) continuously batched on " + common.threadCount() + " thread(s)"
+                            : parallel + " slot(s) x " + threadsPerSlot + " thread(s)", service.capacity(), queue);
             System.err.println("jsteer serve: " + (options.apiKeys().isEmpty() ? "no API key (anyone who can reach the port may use it)"
                     : options.apiKeys().size() + " API key(s) required") + "; CORS " + (corsOrigins.isEmpty() ? "off"
                     : "for " + String.join(", ", corsOrigins)));

@@ -1,5 +1,7 @@
 package io.jsteer.cli.serve;
 
+import io.jsteer.model.BatchedGenerator;
+import io.jsteer.model.CpuEngine;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
@@ -16,6 +18,7 @@ import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -95,6 +98,39 @@ public final class GenerationService implements AutoCloseable {
                              EngineFactory engines, PromptGate gate) {
         this(model, template, steering, defaultSteering, mat, slots, threadsPerSlot, contextLength, engines, gate, DEFAULT_QUEUE);
     }
+
+    /** With --cont-batching: one CPU engine that advances every slot's request in each step (null: per-slot engines generate). */
+    private BatchedGenerator batched;
+    private CpuEngine batchEngine;
+    private Parallel batchParallel;
+
+    /**
+     * Continuous batching from now on (serve --cont-batching): completions of the {@link #slots()}
+     * concurrent requests run on one CPU engine with {@code threads} threads, each step reading the
+     * weights once for all of them, each request with its own KV cache and steering. The slots still
+     * admit, queue and time requests; their engines serve embeddings, activations and the probe gate.
+     */
+    public void enableContinuousBatching(EngineFactory engines, int threads) {
+        if (gate != null) {
+            throw new IllegalArgumentException("--cont-batching does not combine with a probe gate (--gate) yet");
+        }
+        if (all.size() > CpuEngine.maxBatch()) {
+            throw new IllegalArgumentException("--cont-batching takes --parallel up to " + CpuEngine.maxBatch() + ", got " + all.size());
+        }
+        Parallel par = new Parallel(threads);
+        InferenceEngine e = engines.create(model, capacity, par);
+        if (!(e instanceof CpuEngine cpu)) {
+            e.close();
+            par.close();
+            throw new IllegalArgumentException("--cont-batching needs the CPU engine (--engine cpu)");
+        }
+        batchParallel = par;
+        batchEngine = cpu;
+        batched = new BatchedGenerator(cpu, all.size(), capacity);
+    }
+
+    /** Whether completions run continuously batched. */
+    public boolean continuousBatching() { return batched != null; }
 
     /** Requests that may wait for a slot unless --queue says otherwise. */
     public static final int DEFAULT_QUEUE = 64;
@@ -231,7 +267,7 @@ public final class GenerationService implements AutoCloseable {
             long seed = r.seed() != null ? r.seed() : System.nanoTime();
             List<Completion> out = new ArrayList<>();
             for (int i = 0; i < r.n(); i++) {
-                Completion c = choice(slot, r, prompt, i, seed + i * SEED_STEP, i == 0 ? 0 : prompt.length - 1, applied != null,
+                Completion c = choice(slot, r, prompt, i, seed + i * SEED_STEP, i == 0 ? 0 : prompt.length - 1, applied,
                         decision, sink, deadline);
                 out.add(c);
                 if (c == null) {
@@ -242,12 +278,25 @@ public final class GenerationService implements AutoCloseable {
         });
     }
 
+    /** The batched generation's result, or what went wrong in it (a 504 from the sink, non-finite logits...). */
+    private static GenerationResult awaitBatched(java.util.concurrent.CompletableFuture<GenerationResult> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
     /** Seeds of successive choices: far apart in SplittableRandom's sequence (the golden-ratio increment). */
     private static final long SEED_STEP = 0x9E3779B97F4A7C15L;
 
     /** One choice; null when the client went away during it. */
-    private Completion choice(Slot slot, CompletionRequest r, int[] prompt, int index, long seed, int cached, boolean steered,
+    private Completion choice(Slot slot, CompletionRequest r, int[] prompt, int index, long seed, int cached, Hooks applied,
                               GateDecision decision, ChoiceSink sink, long deadline) {
+        boolean steered = applied != null;
         Tokenizer tok = model.tokenizer();
         int[] stops = r.chat() ? template.stopTokens() : new int[0];
         StopStrings stopStrings = new StopStrings(r.stop());
@@ -259,10 +308,8 @@ public final class GenerationService implements AutoCloseable {
         int[] sent = {0}; // logprobs already handed to the sink with their text
         int[] made = {0}; // tokens generated so far
         GenerationResult result;
-        try {
-            result = new Generator(slot.engine()).generateUntil(prompt, cached, r.maxTokens(), sampler,
-                    t -> t == tok.eos() || t == tok.bos() || contains(stops, t),
-                    (prev, next) -> {
+        IntPredicate stop = t -> t == tok.eos() || t == tok.bos() || contains(stops, t);
+        Generator.TokenSink tokens = (prev, next) -> {
                         made[0]++;
                         if (logprobs != null) {
                             logprobs.add(sampler.lastLogprob());
@@ -281,7 +328,13 @@ public final class GenerationService implements AutoCloseable {
                                     + timeoutNanos / 1_000_000_000L + " s); it was stopped after " + made[0] + " tokens");
                         }
                         return !stopStrings.stopped() && !clientGone[0];
-                    });
+                    };
+        try {
+            if (batched != null) { // the request's steering rides along with its row of the batch
+                result = awaitBatched(batched.generate(prompt, r.maxTokens(), sampler, stop, tokens, applied));
+            } else {
+                result = new Generator(slot.engine()).generateUntil(prompt, cached, r.maxTokens(), sampler, stop, tokens);
+            }
         } catch (NonFiniteLogitsException e) {
             // garbage tokens must not be returned as a completion: steered requests get a 400 about their
             // steering, unsteered ones a 500 (the weights themselves are at fault)
@@ -416,6 +469,11 @@ public final class GenerationService implements AutoCloseable {
 
     @Override
     public void close() {
+        if (batched != null) {
+            batched.close();
+            batchEngine.close();
+            batchParallel.close();
+        }
         for (Slot s : all) {
             s.engine().close();
             s.parallel().close();

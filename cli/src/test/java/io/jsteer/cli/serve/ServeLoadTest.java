@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The issue's reliability proof at a size for the test suite: many clients at once with mixed
@@ -30,8 +31,10 @@ class ServeLoadTest {
     private static final int CLIENTS = 8;
     private static final int REQUESTS_PER_CLIENT = 6;
 
-    @Test
-    void concurrentMixedRequestsGiveTheirSoloAnswers() throws Exception {
+    /** With continuous batching (serve --cont-batching) the three slots' requests share each step of one engine. */
+    @ParameterizedTest(name = "continuous batching {0}")
+    @ValueSource(booleans = {false, true})
+    void concurrentMixedRequestsGiveTheirSoloAnswers(boolean batching) throws Exception {
         List<String> bodies = List.of(
                 "{\"prompt\": \"Once upon a time\", \"max_tokens\": 24, \"temperature\": 0}",
                 "{\"prompt\": \"Once upon a time\", \"max_tokens\": 24, \"temperature\": 0, \"steering\": [\"push:3@2\"]}",
@@ -44,6 +47,9 @@ class ServeLoadTest {
             GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), null),
                     specs -> OpenAiServerTest.push(model, specs), List.of(), null, 3, 1, 256,
                     (m, ctx, par) -> m.newCpuEngine(ctx, par), null, CLIENTS * 2);
+            if (batching) {
+                service.enableContinuousBatching((m, ctx, par) -> m.newCpuEngine(ctx, par), 2);
+            }
             try (service; OpenAiServer server = new OpenAiServer(service, 32, line -> {}).start("127.0.0.1", 0);
                  ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 HttpClient http = HttpClient.newHttpClient();
