@@ -47,6 +47,7 @@ public final class CpuEngine implements InferenceEngine {
     private final float[] norm;    // [dim] final norm of the last row
     private final float[] logits;  // [vocab]
     private float[][] batchLogits; // [sequences][vocab], made on the first decodeBatch
+    private int tokenCount;        // ids below it are tokens; rows beyond are embedding padding
     // decode fuses the q/k/v and gate/up products into one parallel pass each
     private final FloatTensor[][] qkvWeights;    // [layer] {wq, wk, wv}
     private final FloatTensor[][] gateUpWeights; // [layer] {w1, w3}
@@ -86,12 +87,28 @@ public final class CpuEngine implements InferenceEngine {
         }
         qkvRows = new int[] {qd, kv, kv};
         gateUpRows = new int[] {hid, hid};
+        tokenCount = c.vocabSize();
         qkvOut = new float[][] {q[0], k[0], v[0]};
         gateUpOut = new float[][] {hb[0], hb2[0]};
     }
 
     @Override
     public LlamaConfig config() { return c; }
+
+    /**
+     * Only ids below {@code n} are tokens (a Hugging Face embedding padded past its tokenizer):
+     * the logits of the padding rows are set to {@value #NEVER}, so no sampler picks them and
+     * softmax gives them nothing, while every logit stays finite.
+     */
+    public void limitVocabulary(int n) {
+        if (n < 1 || n > c.vocabSize()) {
+            throw new IllegalArgumentException("a vocabulary limit must be 1.." + c.vocabSize() + ", got " + n);
+        }
+        tokenCount = n;
+    }
+
+    /** The logit of an embedding row that is no token. */
+    private static final float NEVER = -1e30f;
 
     @Override
     public int capacity() { return cache.capacity(); }
@@ -203,6 +220,9 @@ public final class CpuEngine implements InferenceEngine {
         } else {
             Kernels.matmul(w.classifier(), xb, batchLogits, n, c.vocabSize(), dim, par);
         }
+        for (int t = 0; t < n; t++) {
+            Arrays.fill(batchLogits[t], tokenCount, c.vocabSize(), NEVER);
+        }
         return batchLogits;
     }
 
@@ -253,6 +273,7 @@ public final class CpuEngine implements InferenceEngine {
         // logits[vocab] = classifier · rmsnorm(x[n-1])
         Kernels.rmsnorm(norm, x[n - 1], w.outputNorm(), dim, c.rmsEps());
         Kernels.matvec(w.classifier(), norm, logits, c.vocabSize(), dim, par);
+        Arrays.fill(logits, tokenCount, c.vocabSize(), NEVER);
         return logits;
     }
 

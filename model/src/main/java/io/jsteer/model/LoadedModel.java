@@ -18,7 +18,11 @@ public record LoadedModel(ModelWeights file, LlamaConfig config, LlamaWeights we
 
     /** A CPU engine with a KV cache of {@code contextLength} positions (capped at the model's). */
     public CpuEngine newCpuEngine(int contextLength, Parallel parallel) {
-        return new CpuEngine(config, weights, Math.min(contextLength, config.contextLength()), parallel);
+        CpuEngine e = new CpuEngine(config, weights, Math.min(contextLength, config.contextLength()), parallel);
+        if (tokenizer.vocabSize() < config.vocabSize()) { // padding rows of a Hugging Face embedding: never predicted
+            e.limitVocabulary(tokenizer.vocabSize());
+        }
+        return e;
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class ModelLoader {
             LlamaConfig config = LlamaConfig.fromMetadata(file.metadata());
             LlamaWeights weights = LlamaWeights.load(config, lookup(file));
             Tokenizer tok = tokenizer != null ? openTokenizer(tokenizer, config.vocabSize()) : findTokenizer(file, config);
-            if (tok.vocabSize() != config.vocabSize()) {
+            if (tok.vocabSize() != config.vocabSize() && !paddedEmbedding(file, config, tok)) {
                 throw new IllegalArgumentException("tokenizer " + (tokenizer != null ? tokenizer : "of " + model)
                         + " has " + tok.vocabSize() + " tokens but the model's vocabulary has " + config.vocabSize());
             }
@@ -94,6 +94,19 @@ public final class ModelLoader {
         return Tokenizers.llama2c(path, vocabHint);
     }
 
+    /** Most embedding rows a Hugging Face checkpoint may have beyond its tokenizer's tokens. */
+    static final int MAX_EMBEDDING_PADDING = 1024;
+
+    /**
+     * Whether {@code tok} is a Hugging Face checkpoint's tokenizer for an embedding padded to a round
+     * row count (Qwen2.5: 151,665 tokens, 152,064 rows): the extra rows belong to no token, and
+     * the engines never predict them ({@link CpuEngine#limitVocabulary}).
+     */
+    static boolean paddedEmbedding(ModelWeights file, LlamaConfig config, Tokenizer tok) {
+        int pad = config.vocabSize() - tok.vocabSize();
+        return file.format() == io.jsteer.weights.ModelFormat.SAFETENSORS && pad > 0 && pad <= MAX_EMBEDDING_PADDING;
+    }
+
     private static Tokenizer findTokenizer(ModelWeights file, LlamaConfig config) {
         if (file.metadata().containsKey("tokenizer.ggml.tokens")) {
             return Tokenizers.forVocabulary(Vocabulary.fromGgufMetadata(file.metadata()));
@@ -108,7 +121,7 @@ public final class ModelLoader {
             tried.add(candidate);
             if (Files.isRegularFile(p)) {
                 Tokenizer t = openTokenizer(p, config.vocabSize());
-                if (t.vocabSize() == config.vocabSize()) {
+                if (t.vocabSize() == config.vocabSize() || paddedEmbedding(file, config, t)) {
                     return t;
                 }
             }

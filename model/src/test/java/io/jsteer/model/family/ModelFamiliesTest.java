@@ -187,6 +187,53 @@ class ModelFamiliesTest {
         }
     }
 
+    /**
+     * A Hugging Face checkpoint whose embedding is padded past its tokenizer (as Qwen2.5's 152,064
+     * rows for 151,665 tokens) loads, gives the unpadded model's logits for every token, and never
+     * predicts a padding row.
+     */
+    @Test
+    void paddedHuggingFaceEmbeddingIsNeverPredicted(@TempDir Path dir) throws IOException {
+        try (LoadedModel gguf = ModelLoader.load(model(dir, "qwen2"), null)) {
+            LlamaConfig c = gguf.config();
+            int pad = 64, vocab = c.vocabSize();
+            Path hf = Files.createDirectory(dir.resolve("hf"));
+            List<SafetensorsTensor> tensors = new ArrayList<>();
+            for (TensorData t : gguf.file().tensors().values()) {
+                float[] values = t.data().toFloatArray();
+                long[] shape = t.shape();
+                if (t.name().equals("token_embd.weight")) { // padding rows with large values: they would win if not masked
+                    values = java.util.Arrays.copyOf(values, (vocab + pad) * c.dim());
+                    java.util.Arrays.fill(values, vocab * c.dim(), values.length, 0.5f);
+                    shape = new long[] {vocab + pad, c.dim()};
+                }
+                tensors.add(new SafetensorsTensor(HfTensorNames.toHf(t.name()), shape, values));
+            }
+            SafetensorsWriter.write(hf.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
+            Files.writeString(hf.resolve("config.json"), """
+                    {"model_type": "qwen2", "hidden_size": %d, "intermediate_size": %d, "num_hidden_layers": %d,
+                     "num_attention_heads": %d, "num_key_value_heads": %d, "max_position_embeddings": %d,
+                     "rms_norm_eps": 1e-06, "rope_theta": %s, "vocab_size": %d, "tie_word_embeddings": true}
+                    """.formatted(c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.contextLength(),
+                    c.ropeTheta(), vocab + pad));
+            try (LoadedModel h = ModelLoader.load(hf, TestModels.shared("models/stories260K.gguf")); Parallel par = new Parallel(2);
+                 CpuEngine a = gguf.newCpuEngine(64, par); CpuEngine b = h.newCpuEngine(64, par)) {
+                assertEquals(vocab + pad, h.config().vocabSize());
+                int token = 1;
+                for (int pos = 0; pos < 12; pos++) {
+                    float[] la = a.forward(token, pos, true).clone();
+                    float[] lb = b.forward(token, pos, true);
+                    assertArrayEquals(la, java.util.Arrays.copyOf(lb, vocab), 1e-4f, "position " + pos);
+                    for (int j = vocab; j < vocab + pad; j++) {
+                        assertEquals(-1e30f, lb[j], "padding row " + j);
+                    }
+                    token = Sampler.argmax(lb, lb.length);
+                    assertTrue(token < vocab);
+                }
+            }
+        }
+    }
+
     private static float[] toNeox(float[] normal, int rows, int cols, int headSize) {
         float[] out = new float[normal.length];
         for (int r = 0; r < rows; r++) {
