@@ -167,7 +167,9 @@ final class LensCommand implements Callable<Integer> {
         if (steered != null) {
             panels.add(panel(tok, "steered", steered, plain));
         }
-        ChartFiles.Picture pic = LensPicture.picture("logit lens: " + text, inputs, panels);
+        String heading = "logit lens: \"" + text + "\"" + (steer == null ? ""
+                : "; steered: " + SteerOptions.describe(steer).replace("steering: ", "").replace('\n', ';'));
+        ChartFiles.Picture pic = LensPicture.picture(heading, inputs, panels);
         StringBuilder b = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>jsteer lens</title>"
                 + "<style>body{font-family:sans-serif;margin:2em}</style></head><body><h2>Logit lens</h2><p>Prompt: <b>")
                 .append(SweepHtmlReport.esc(text)).append("</b>").append(steer == null ? "" : "; steering: "

@@ -30,7 +30,7 @@ public final class LensPicture {
      */
     public record Panel(String title, String[][] top, double[][] prob, double[] lastNorms, boolean[][] differs) {}
 
-    static final int CELL_W = 66, CELL_H = 30, LABEL_W = 62, NORM_W = 58, MARGIN = 14, HEAD = 92, GAP = 26;
+    static final int CELL_W = 66, CELL_H = 30, LABEL_W = 62, NORM_W = 58, MARGIN = 14, HEAD = 112, GAP = 26;
     static final Color COLD = new Color(0x2166ac);
     private static final Font CELL = new Font(Font.MONOSPACED, Font.PLAIN, 11);
     private static final Font SMALL = new Font(Font.SANS_SERIF, Font.PLAIN, 9);
@@ -56,8 +56,8 @@ public final class LensPicture {
             g.fill(new Rectangle2D.Double(0, 0, width, height));
             g.setFont(BOLD);
             g.setPaint(Color.BLACK);
-            g.drawString(heading, MARGIN, MARGIN + 12);
-            colourBar(g, width);
+            g.drawString(fit(heading, BOLD, width - 2 * MARGIN), MARGIN, MARGIN + 12);
+            colourBar(g, panels.stream().anyMatch(p -> p.differs() != null));
             for (int k = 0; k < panels.size(); k++) {
                 panel(g, panels.get(k), inputs, MARGIN + k * (panelW + GAP));
             }
@@ -104,14 +104,18 @@ public final class LensPicture {
         }
     }
 
-    private static void colourBar(Graphics2D g, int width) {
-        double x1 = width - MARGIN, x0 = Math.max(MARGIN + 300, x1 - 220), y = MARGIN + 2;
+    /** The legend under the heading: the colour scale, and what an orange border means when a panel has them. */
+    private static void colourBar(Graphics2D g, boolean borders) {
+        String label = "lens probability of the top token";
+        double y = MARGIN + 24, x0 = MARGIN + SMALL.getStringBounds(label, FRC).getWidth() + 10, x1 = x0 + 200;
+        g.setFont(SMALL);
+        g.setPaint(Color.BLACK);
+        g.drawString(label, MARGIN, (float) (y + 9));
         g.setPaint(new GradientPaint((float) x0, 0, Color.WHITE, (float) x1, 0, COLD));
         g.fill(new Rectangle2D.Double(x0, y, x1 - x0, 10));
         g.setPaint(Color.GRAY);
         g.setStroke(new BasicStroke(0.6f));
         g.draw(new Rectangle2D.Double(x0, y, x1 - x0, 10));
-        g.setFont(SMALL);
         g.setPaint(Color.BLACK);
         for (double v : new double[] {0, 0.5, 1}) {
             double x = x0 + v * (x1 - x0);
@@ -119,9 +123,10 @@ public final class LensPicture {
             String s = v == 0.5 ? "0.5" : v == 0 ? "0" : "1";
             g.drawString(s, (float) (x - SMALL.getStringBounds(s, FRC).getWidth() / 2), (float) (y + 23));
         }
-        g.drawString("lens probability of the top token", (float) (x0 - 170), (float) (y + 9));
-        g.setPaint(new Color(0xff7f0e));
-        g.drawString("orange border: top token differs from unsteered", (float) (x0 - 170), (float) (y + 35));
+        if (borders) {
+            g.setPaint(new Color(0xd95f02));
+            g.drawString("orange border: top token differs from the unsteered one", (float) (x1 + 16), (float) (y + 9));
+        }
     }
 
     /** {@code s} cut with an ellipsis so that it fits {@code w} points in {@code font}. */

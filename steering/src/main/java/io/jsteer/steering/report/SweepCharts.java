@@ -78,9 +78,16 @@ final class SweepCharts {
         renderer.setCapLength(6);
         renderer.setDefaultLinesVisible(true);
         seriesStyle(renderer, layers.size());
-        labelPoints(renderer, (d, series, item) -> SweepHtmlReport.num(d.getYValue(series, item)));
+        // labels right of the points, clear of the vertical bars; the shared baseline once (first layer's line)
+        labelPoints(renderer, (d, series, item) -> series > 0 && r.line(layers.get(series)).get(item).unsteered() ? null
+                : SweepHtmlReport.num(d.getYValue(series, item)));
+        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT));
+        renderer.setDefaultNegativeItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT));
         plot.setRenderer(renderer);
-        return chart(name + " against strength" + (bars ? " (bars: 95% bootstrap interval over samples)" : ""), plot);
+        JFreeChart chart = chart("Behaviour against steering strength", plot);
+        subtitle(chart, bars ? "bars: 95% bootstrap interval of the mean over " + r.baseline().behaviourPerSample().size()
+                + " samples per cell; points of different layers shifted sideways a little" : "no per-sample scores kept: no intervals");
+        return chart;
     }
 
     /** Another measurement against strength, one line per layer, points labelled by value. */
@@ -150,7 +157,9 @@ final class SweepCharts {
             return c.unsteered() ? "baseline" : "L" + c.layer() + " s" + SweepHtmlReport.num(c.strength());
         });
         plot.setRenderer(renderer);
-        return chart("KL on benign prompts against " + MetricNames.human(r.behaviour()) + " (labels: layer, strength)", plot);
+        JFreeChart chart = chart("Side effect (KL) against behaviour", plot);
+        subtitle(chart, "each point a cell, labelled L<layer> s<strength>; square: unsteered; ring: the best cell");
+        return chart;
     }
 
     /** A sideways shift between layers' points at one strength: 1.2% of the strength range per layer. */
@@ -179,6 +188,12 @@ final class SweepCharts {
         JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
+    }
+
+    static void subtitle(JFreeChart chart, String text) {
+        org.jfree.chart.title.TextTitle t = new org.jfree.chart.title.TextTitle(text, new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        t.setPaint(Color.DARK_GRAY);
+        chart.addSubtitle(0, t);
     }
 
     private static void seriesStyle(XYLineAndShapeRenderer renderer, int n) {

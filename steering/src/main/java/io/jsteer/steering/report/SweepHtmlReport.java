@@ -51,7 +51,7 @@ public final class SweepHtmlReport {
         Map<String, JFreeChart> m = new LinkedHashMap<>();
         m.put("behaviour-vs-strength", SweepCharts.behaviourAgainstStrength(r));
         m.put("kl-vs-behaviour", SweepCharts.klAgainstBehaviour(r, best));
-        m.put("kl-vs-strength", SweepCharts.againstStrength(r, "KL on benign prompts against strength",
+        m.put("kl-vs-strength", SweepCharts.againstStrength(r, "Side effect (KL on benign prompts) against strength",
                 "mean KL on benign prompts (nats)", SweepCell::klMean));
         if (r.baseline().degeneration() != null) {
             m.put("distinct2-vs-strength", SweepCharts.againstStrength(r, "distinct-2 against strength (lower = more repetition)",

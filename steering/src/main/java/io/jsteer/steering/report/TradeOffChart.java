@@ -78,6 +78,8 @@ public final class TradeOffChart {
             return p.factor() == 0 ? "c=0" : "c=" + String.format(java.util.Locale.ROOT, "%+g", p.factor()).replaceFirst("\\.?0+$", "");
         });
         plot.setRenderer(r);
-        return SweepCharts.chart(title, plot);
+        JFreeChart chart = SweepCharts.chart(title, plot);
+        SweepCharts.subtitle(chart, "solid: c > 0, dashed: c < 0, both from c = 0; labels: c / c_max; grey: random-vector controls");
+        return chart;
     }
 }
