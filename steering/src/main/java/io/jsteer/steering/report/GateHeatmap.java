@@ -143,7 +143,7 @@ public final class GateHeatmap {
 
     /** A gradient 0 → 1 with ticks and the threshold marked, across the top. */
     private void colourBar(Graphics2D g) {
-        double x0 = MARGIN + LABEL, x1 = WIDTH - MARGIN - 200, top = MARGIN + 14, h = 12;
+        double x0 = MARGIN + LABEL, x1 = WIDTH - MARGIN - 290, top = MARGIN + 14, h = 12;
         g.setFont(LABEL_FONT);
         g.setPaint(Color.BLACK);
         g.drawString("gate", MARGIN, (float) (top + 11));

@@ -79,8 +79,8 @@ public final class TradeOffReportWriter {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("original", "original + steer");
         labels.put("kts", "KTS + steer");
-        labels.put("original-random", "original + random vector");
-        labels.put("kts-random", "KTS + random vector");
+        labels.put("original-random", "original + same-norm random vector");
+        labels.put("kts-random", "KTS + same-norm random vector");
         List<TradeOffChart.Point> points = r.points().stream()
                 .map(p -> new TradeOffChart.Point(p.model(), p.factor(), p.benignKl(), logOdds ? p.logOddsChange() : p.happyShare()))
                 .toList();
