@@ -103,7 +103,10 @@ final class SweepCharts {
         XYPlot plot = new XYPlot(data, axis("steering strength"), axis(yLabel), null);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         seriesStyle(renderer, data.getSeriesCount());
-        labelPoints(renderer, (d, series, item) -> SweepHtmlReport.num(d.getYValue(series, item)));
+        List<Integer> layers = r.config().layers();
+        // the baseline is on every line: label it once
+        labelPoints(renderer, (d, series, item) -> series > 0 && r.line(layers.get(series)).get(item).unsteered() ? null
+                : SweepHtmlReport.num(d.getYValue(series, item)));
         plot.setRenderer(renderer);
         return chart(title, plot);
     }

@@ -114,6 +114,18 @@ class SlideChartsTest {
     }
 
     @Test
+    void perSampleScoresRoundTripThroughJsonAndOldFilesReadWithout() {
+        SweepResult r = grid(2, 4);
+        SweepResult back = SweepJson.fromJson(SweepJson.toJson(r));
+        assertEquals(r, back);
+        assertEquals(List.of(0.0, 1.0, 2.0, 2.0, 3.0, 4.0), back.baseline().behaviourPerSample());
+        // a file written before the scores were kept has no such field: the cells read with none (no bars)
+        String old = SweepJson.toJson(r).replaceAll(",\\s*\"behaviourPerSample\" : \\[[^\\]]*\\]", "");
+        assertFalse(old.contains("behaviourPerSample"));
+        assertEquals(List.of(), SweepJson.fromJson(old).baseline().behaviourPerSample());
+    }
+
+    @Test
     void edgeWarningWhenTheBestCellIsOnTheGridsEdge() {
         BestCellCriteria c = BestCellCriteria.defaults();
         SweepResult inside = grid(2, 4);
