@@ -77,9 +77,14 @@ class ExtractCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "LAYERS", description = "blocks to capture: 4, 3-6, 0,2,5-7 or all (default: all)")
     String layers;
 
-    @Option(names = "--positions", paramLabel = "last|mean|answer",
-            description = "tokens read: the last prompt token, the mean over the prompt, or the answer letter (default: answer for ab, else last)")
+    @Option(names = "--read-at", paramLabel = "last|mean|answer",
+            description = "where activations are read: the last prompt token, the mean over the prompt, or the answer letter "
+                    + "(default: answer for ab, else last)")
     String positions;
+
+    /** The old spelling of --read-at: in run/chat/sweep --positions means which tokens steering edits, so it is renamed here. */
+    @Option(names = "--positions", paramLabel = "last|mean|answer", hidden = true)
+    String positionsDeprecated;
 
     @Option(names = "--limit", paramLabel = "N", description = "use the first N items of each file (default: all)")
     Integer limit;
@@ -97,6 +102,14 @@ class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (positionsDeprecated != null) {
+            if (positions != null) {
+                throw new UsageException("give --read-at only (--positions is its deprecated old name)");
+            }
+            System.err.println("jsteer: warning: extract --positions is deprecated, use --read-at (in run, chat and sweep "
+                    + "--positions means which tokens are steered)");
+            positions = positionsDeprecated;
+        }
         Extraction.Method m = switch (method.toLowerCase(Locale.ROOT)) {
             case "mean-diff", "mean_difference", "caa" -> Extraction.Method.MEAN_DIFFERENCE;
             case "pca" -> Extraction.Method.PCA;
@@ -153,7 +166,7 @@ class ExtractCommand implements Callable<Integer> {
                 default -> throw new UsageException("--format must be ab, pairs, lines or labelled, got '" + format + "'");
             }
             if (mode == PositionMode.AT && !format.equals("ab")) {
-                throw new UsageException("--positions answer needs --format ab");
+                throw new UsageException("--read-at answer needs --format ab");
             }
             Provenance provenance = Provenance.of(model.name(), Provenance.sha256(model.file().path()), "", positionsLabel, sources);
             System.err.printf("jsteer extract: %d prompts, %s at %s:%s, %s%n", prompts.size(), m.label(), kind.label(), chosen, mode);
@@ -202,7 +215,7 @@ class ExtractCommand implements Callable<Integer> {
             case "last" -> PositionMode.LAST;
             case "mean" -> PositionMode.MEAN;
             case "answer" -> PositionMode.AT;
-            default -> throw new UsageException("--positions must be last, mean or answer, got '" + positions + "'");
+            default -> throw new UsageException("--read-at must be last, mean or answer, got '" + positions + "'");
         };
     }
 }

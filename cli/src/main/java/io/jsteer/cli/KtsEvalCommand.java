@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 
 /** The §7 trade-off (original+steer vs KTS+steer) and the probe gate of a KTS run. */
 @Command(name = "eval", description = "Measure the KTS trade-off (benign KL vs happy/sad target effect at c = k·c_max for the "
-        + "original and the KTS model) and train the probe gate; writes NAME.json and NAME.html.",
+        + "original and the KTS model) and train the probe gate; writes NAME.json, NAME.html and the charts as NAME-effect.svg/.png and NAME-happy.svg/.png.",
         footer = {"", "Example:", "  jsteer kts eval --run kts-run --out kts-run/tradeoff"})
 final class KtsEvalCommand implements Callable<Integer> {
 
@@ -85,6 +85,8 @@ final class KtsEvalCommand implements Callable<Integer> {
             }
             Path jsonFile = Path.of(base + ".json"), htmlFile = Path.of(base + ".html");
             TradeOffReportWriter.write(report, jsonFile, htmlFile);
+            List<Path> charts = TradeOffReportWriter.writeCharts(report, base);
+            System.err.println("charts: " + charts);
             Map<String, Object> gate = gate(model, par, run, eval, targeted);
             Map<String, Object> refusal = refusalData == null ? null : refusal(model, par, adapter, summary);
             KtsRunFiles.writeJson(Path.of(base + "-gate.json"), gate);

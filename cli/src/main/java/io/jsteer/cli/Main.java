@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jsteer", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "jsteer 0.1.0",
         description = "Pure-JVM Llama inference and activation steering.",
         subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, PullCommand.class, InspectCommand.class,
-                ConvertCommand.class, SynthCommand.class, BenchCommand.class, ServeCommand.class, ExtractCommand.class, CvecCommand.class, SweepCommand.class, EvalCommand.class, SparkCommand.class, MatCommand.class, KtsCommand.class, CommandLine.HelpCommand.class})
+                ConvertCommand.class, SynthCommand.class, BenchCommand.class, ServeCommand.class, ExtractCommand.class, CvecCommand.class, SweepCommand.class, LensCommand.class, EvalCommand.class, SparkCommand.class, MatCommand.class, KtsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -8,8 +8,8 @@ import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.report.GateHeatmap;
 import io.jsteer.tensor.Parallel;
-import io.jsteer.weights.AtomicFileWriter;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,7 +53,8 @@ final class MatGatesCommand implements Callable<Integer> {
     boolean eachLine;
 
     @Option(names = "--html", paramLabel = "PATH",
-            description = "also write a self-contained HTML heatmap (per text, one row per attribute)")
+            description = "also write a self-contained HTML heatmap (per text, one row per attribute, the gate under every token, "
+                    + "a colour bar) and the same picture as PATH-without-.html.svg and .png beside it")
     Path html;
 
     @Option(names = "--json", description = "print the gates as JSON")
@@ -88,9 +89,8 @@ final class MatGatesCommand implements Callable<Integer> {
         }
         List<String> names = module.parameters().attributes();
         if (html != null) {
-            byte[] page = html(mat, module, results).getBytes(StandardCharsets.UTF_8);
-            AtomicFileWriter.write(html, w -> w.bytes(page));
-            System.err.println("wrote " + html);
+            List<Path> pictures = heatmap(module, results);
+            System.err.println("wrote " + html + ", " + pictures.get(0) + ", " + pictures.get(1));
         }
         PrintStream p = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (json) {
@@ -162,43 +162,34 @@ final class MatGatesCommand implements Callable<Integer> {
     }
 
     /**
-     * One block per text: the tokens once per attribute as spans whose red intensity is that
-     * attribute's gate, then the text's mean gate per attribute and its intervened tokens.
+     * The page and its picture ({@link GateHeatmap}): the tokens once per attribute as boxes
+     * filled by the gate, the value under each, a colour bar; then per text its mean gate per
+     * attribute and how many tokens were intervened.
      */
-    static String html(Path file, MatCheckpoint module, List<TextGates> texts) {
+    private List<Path> heatmap(MatCheckpoint module, List<TextGates> texts) throws java.io.IOException {
         var meta = module.metadata();
         List<String> names = module.parameters().attributes();
-        StringBuilder b = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>MAT-Steer gates</title>"
-                + "<style>body{font-family:sans-serif;max-width:70em}span.t{white-space:pre;padding:1px 0;font-family:monospace}"
-                + "td.a{font-weight:bold;padding-right:1em;vertical-align:top}div.text{margin:1.2em 0;border-top:1px solid #ccc}"
-                + "p.s{color:#444;margin:2px 0}</style></head><body><h2>MAT-Steer gates per token</h2>");
-        b.append(String.format(Locale.ROOT, "<p>Module <code>%s</code>: %d attributes (%s) at <code>%s</code> of %s; trained on %s "
-                        + "tokens%s%s.</p>", escape(file.toString()), names.size(), escape(String.join(", ", names)),
-                escape(meta.site()), escape(meta.model()), escape(meta.trainTokens()),
+        String intro = String.format(Locale.ROOT, "<p>Module <code>%s</code>: %d attributes (%s) at <code>%s</code> of %s; trained on %s "
+                        + "tokens%s%s. A token is intervened when any gate is above %s.</p>", escape(mat.toString()), names.size(),
+                escape(String.join(", ", names)), escape(meta.site()), escape(meta.model()), escape(meta.trainTokens()),
                 meta.thetaNorm() > 0 ? String.format(Locale.ROOT, ", θ held at norm %.3g", meta.thetaNorm()) : "",
-                meta.thetaInit() != null ? ", θ started " + escape(meta.thetaInit()) : ""));
-        b.append("<p>Background: gate value (white 0 → red 1); hover a token for the number. A token is intervened when "
-                + "any gate is above ").append(GateStats.INTERVENED).append(".</p>");
+                meta.thetaInit() != null ? ", θ started " + escape(meta.thetaInit()) : "", GateStats.INTERVENED);
+        List<GateHeatmap.Text> pics = new ArrayList<>();
+        List<String> summaries = new ArrayList<>();
         for (TextGates t : texts) {
-            b.append("<div class=\"text\"><table>");
-            double[] mean = new double[names.size()];
+            double[][] g = t.tokens().stream().map(TokenGates::gates).toArray(double[][]::new);
+            pics.add(new GateHeatmap.Text(t.text(), t.tokens().stream().map(TokenGates::piece).toList(), g));
+            StringBuilder s = new StringBuilder();
             for (int a = 0; a < names.size(); a++) {
-                b.append("<tr><td class=\"a\">").append(escape(names.get(a))).append("</td><td>");
-                for (TokenGates r : t.tokens()) {
-                    double g = r.gates()[a];
-                    mean[a] += g / t.tokens().size();
-                    b.append(String.format(Locale.ROOT, "<span class=\"t\" style=\"background:rgba(220,30,30,%.3f)\" "
-                            + "title=\"%.4f\">%s</span>", g, g, escape(r.piece())));
+                double mean = 0;
+                for (double[] row : g) {
+                    mean += row[a] / g.length;
                 }
-                b.append("</td></tr>");
+                s.append(String.format(Locale.ROOT, "%s mean gate %.3f; ", names.get(a), mean));
             }
-            b.append("</table><p class=\"s\">");
-            for (int a = 0; a < names.size(); a++) {
-                b.append(String.format(Locale.ROOT, "%s mean gate %.3f; ", escape(names.get(a)), mean[a]));
-            }
-            b.append(String.format(Locale.ROOT, "%d of %d tokens intervened</p></div>", t.intervened(), t.tokens().size()));
+            summaries.add(s.append(t.intervened()).append(" of ").append(t.tokens().size()).append(" tokens intervened").toString());
         }
-        return b.append("</body></html>\n").toString();
+        return new GateHeatmap(names, GateStats.INTERVENED).write(html, intro, pics, summaries);
     }
 
     private static String escape(String s) {

@@ -34,7 +34,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Layers × strengths of one vector set → behaviour, KL, perplexity, degeneration; JSON + HTML. */
-@Command(name = "sweep", description = "Sweep a steering vector over layers x strengths; write OUT/sweep.json and a self-contained OUT/sweep.html.",
+@Command(name = "sweep", description = "Sweep a steering vector over layers x strengths; write OUT/sweep.json, a self-contained OUT/sweep.html "
+                + "and each chart as OUT/sweep-CHART.svg and .png (error bars: 95% bootstrap interval over the samples).",
         footer = {"", "Examples:",
                 "  # the README demo: happy-sad on stories260K, AFINN sentiment of 50 stories per cell",
                 "  jsteer sweep --demo sentiment --out sweep-happy",
@@ -144,9 +145,13 @@ class SweepCommand implements Callable<Integer> {
             Files.createDirectories(out);
             SweepJson.write(result, out.resolve("sweep.json"));
             BestCellCriteria criteria = new BestCellCriteria(maxKl, BestCellCriteria.defaults().minDistinct2Ratio(), true);
-            SweepHtmlReport.write(result, criteria, out.resolve("sweep.html"));
+            List<Path> charts = SweepHtmlReport.write(result, criteria, out.resolve("sweep.html"));
             print(result, criteria);
-            System.out.println("wrote " + out.resolve("sweep.json") + " and " + out.resolve("sweep.html"));
+            result.best(criteria).flatMap(b -> SweepHtmlReport.edgeWarning(result, b))
+                    .ifPresent(w -> System.err.println("jsteer: warning: " + w));
+            System.out.println("wrote " + out.resolve("sweep.json") + " and " + out.resolve("sweep.html") + ", charts as .svg and .png: "
+                    + charts.stream().filter(p -> p.toString().endsWith(".svg")).map(p -> p.getFileName().toString()
+                            .replaceFirst("\\.svg$", "")).toList());
         }
         return 0;
     }
@@ -197,13 +202,16 @@ class SweepCommand implements Callable<Integer> {
     /** A table on stdout: one row per cell, the best marked. */
     private static void print(SweepResult r, BestCellCriteria criteria) {
         var best = r.best(criteria);
-        System.out.printf("%-6s %-9s %-10s %-9s %-10s %-9s%n", "layer", "strength", "behaviour", "KL", "perplexity", "distinct2");
+        System.out.printf("%-6s %-9s %-10s %-18s %-9s %-10s %-9s%n", "layer", "strength", "behaviour", "95% interval", "KL",
+                "perplexity", "distinct2");
         List<SweepCell> rows = new ArrayList<>();
         rows.add(r.baseline());
         rows.addAll(r.cells());
         for (SweepCell c : rows) {
-            System.out.printf("%-6s %-9.3g %-10.4f %-9.4f %-10s %-9s%s%n", c.unsteered() ? "-" : String.valueOf(c.layer()), c.strength(),
-                    c.behaviour(), c.klMean(), c.perplexity() == null ? "-" : String.format("%.3f", c.perplexity()),
+            String ci = c.behaviourPerSample().size() > 1
+                    ? SweepHtmlReport.interval(io.jsteer.steering.report.BootstrapInterval.of95(c.behaviourPerSample())) : "-";
+            System.out.printf("%-6s %-9.3g %-10.4f %-18s %-9.4f %-10s %-9s%s%n", c.unsteered() ? "-" : String.valueOf(c.layer()), c.strength(),
+                    c.behaviour(), ci, c.klMean(), c.perplexity() == null ? "-" : String.format("%.3f", c.perplexity()),
                     c.degeneration() == null ? "-" : String.format("%.3f", c.degeneration().distinct2()),
                     best.isPresent() && best.get() == c ? "  <- best" : "");
         }

@@ -73,6 +73,13 @@ class KtsCommandTest {
         assertEquals(8, report.get("tradeoff").get("matchedEffect").size());
         String html = Files.readString(run.resolve("tradeoff.html"));
         assertTrue(html.contains("<svg") && html.contains("Matched target effect") && html.contains("same-norm random vector"));
+        // the two charts beside the report, for slides: positive and negative c as separate curves, labelled by c / c_max
+        for (String chart : List.of("tradeoff-effect", "tradeoff-happy")) {
+            String svg = Files.readString(run.resolve(chart + ".svg"));
+            assertTrue(svg.contains("KTS + steer, c &gt; 0") || svg.contains("KTS + steer, c > 0"), chart + " positive curve");
+            assertTrue(svg.contains(">c=+1</text>") && svg.contains(">c=-1</text>"), chart + " labelled by c / c_max");
+            assertEquals(2 * 760, javax.imageio.ImageIO.read(run.resolve(chart + ".png").toFile()).getWidth());
+        }
         assertTrue(report.get("gate").get("dev_fpr").asDouble() <= 0.05 + 1e-12);
 
         CliTest.Result a = CliTest.jsteer("kts", "apply", "--model", model, "--tokenizer", tok, "--run", run.toString(),

@@ -126,7 +126,16 @@ class MatCliTest {
         JsonNode tokens = json.readTree(g.out()).at("/texts/0/tokens");
         assertTrue(tokens.size() > 5);
         assertEquals(2, tokens.get(0).get("gates").size());
-        assertTrue(Files.readString(dir.resolve("gates.html")).contains("<td class=\"a\">toxigen</td>"));
+        // the page inlines the picture; the same picture is beside it as SVG and PNG, every gate printed in it
+        String page = Files.readString(dir.resolve("gates.html"));
+        String svg = Files.readString(dir.resolve("gates.svg"));
+        assertTrue(page.contains("toxigen</text>") && svg.contains("toxigen</text>"), "attribute row label");
+        for (JsonNode token : tokens) {
+            String shown = String.format(java.util.Locale.ROOT, ">%.2f</text>", token.get("gates").get(0).asDouble());
+            assertTrue(svg.contains(shown), "gate value " + shown + " printed");
+        }
+        var png = javax.imageio.ImageIO.read(dir.resolve("gates.png").toFile());
+        assertEquals(2 * 900, png.getWidth(), "PNG at 2x the SVG width");
         int open = 0;
         for (JsonNode token : tokens) {
             boolean any = false;

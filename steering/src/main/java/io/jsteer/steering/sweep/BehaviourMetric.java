@@ -42,7 +42,8 @@ public interface BehaviourMetric {
             @Override
             public MetricValue score(InferenceEngine steered, Tokenizer tokenizer, List<String> generations) {
                 AfinnSentiment.CorpusSentiment c = sentiment.score(generations);
-                return new MetricValue(c.meanSum(), Map.of("afinn_per_word", c.meanPerWord()));
+                List<Double> each = generations.stream().map(t -> (double) sentiment.score(t).sum()).toList();
+                return new MetricValue(c.meanSum(), Map.of("afinn_per_word", c.meanPerWord()), each);
             }
         };
     }
@@ -58,7 +59,8 @@ public interface BehaviourMetric {
 
             @Override
             public MetricValue score(InferenceEngine steered, Tokenizer tokenizer, List<String> generations) {
-                return new MetricValue(phrases.rate(generations), Map.of());
+                List<Double> each = generations.stream().map(t -> phrases.refuses(t) ? 1.0 : 0.0).toList();
+                return new MetricValue(phrases.rate(generations), Map.of(), each);
             }
         };
     }
@@ -78,8 +80,11 @@ public interface BehaviourMetric {
 
             @Override
             public MetricValue score(InferenceEngine steered, Tokenizer tokenizer, List<String> generations) {
-                AbBehaviourScore.AbResult r = new AbBehaviourScore(steered, tokenizer).score(copy);
-                return new MetricValue(r.meanMatchingProbability(), Map.of("ab_logit_difference", r.meanLogitDifference()));
+                AbBehaviourScore scorer = new AbBehaviourScore(steered, tokenizer);
+                List<AbBehaviourScore.ItemScore> each = copy.stream().map(scorer::score).toList();
+                double diff = each.stream().mapToDouble(AbBehaviourScore.ItemScore::logitDifference).average().orElseThrow();
+                return MetricValue.meanOf(each.stream().map(AbBehaviourScore.ItemScore::matchingProbability).toList(),
+                        Map.of("ab_logit_difference", diff));
             }
         };
     }

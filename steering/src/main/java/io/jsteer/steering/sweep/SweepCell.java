@@ -17,16 +17,29 @@ import java.util.Map;
  * @param degeneration     mean degeneration of the sampled texts, or null when none were sampled
  * @param meanTokens       mean generated tokens per sample (short texts mean early end-of-text)
  * @param samples          the first few sampled texts, for reading
+ * @param behaviourPerSample the behaviour score of every sampled text (or A/B item) whose mean is
+ *                         {@code behaviour}; the report bootstraps its confidence interval from
+ *                         them. Empty when the metric is not a mean of such scores (or in a file
+ *                         written before they were kept).
  *
  * <p>Serializable: a distributed sweep computes cells on other machines and sends them back.
  */
 public record SweepCell(int layer, double strength, double behaviour, Map<String, Double> behaviourDetails,
                         double klMean, double klMax, Double perplexity, DegenerationScore degeneration,
-                        double meanTokens, List<String> samples) implements java.io.Serializable {
+                        double meanTokens, List<String> samples, List<Double> behaviourPerSample)
+        implements java.io.Serializable {
 
     public SweepCell {
         behaviourDetails = Map.copyOf(behaviourDetails);
         samples = List.copyOf(samples);
+        behaviourPerSample = behaviourPerSample == null ? List.of() : List.copyOf(behaviourPerSample);
+    }
+
+    /** A cell without per-sample scores (no confidence interval in the report). */
+    public SweepCell(int layer, double strength, double behaviour, Map<String, Double> behaviourDetails,
+                     double klMean, double klMax, Double perplexity, DegenerationScore degeneration,
+                     double meanTokens, List<String> samples) {
+        this(layer, strength, behaviour, behaviourDetails, klMean, klMax, perplexity, degeneration, meanTokens, samples, List.of());
     }
 
     /** Whether this is the unsteered baseline (not named isBaseline, which JSON would take for a field). */

@@ -139,7 +139,7 @@ public final class SweepRunner {
         return new SweepCell(layer, strength, behaviour.value(), behaviour.details(), k.mean(), k.max(), ppl,
                 texts.isEmpty() ? null : Degeneration.mean(texts),
                 texts.isEmpty() ? 0 : (double) tokens / texts.size(),
-                texts.subList(0, Math.min(config.keepSamples(), texts.size())));
+                texts.subList(0, Math.min(config.keepSamples(), texts.size())), behaviour.perSample());
     }
 
     private static ProgressBar progressBar(int cells) {

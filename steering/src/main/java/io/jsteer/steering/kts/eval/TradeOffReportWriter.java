@@ -3,20 +3,16 @@ package io.jsteer.steering.kts.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.weights.AtomicFileWriter;
-import java.awt.Color;
-import java.awt.Rectangle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
-import org.jfree.chart.ChartFactory;
+import io.jsteer.steering.report.ChartFiles;
+import io.jsteer.steering.report.TradeOffChart;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
-import org.jfree.svg.SVGGraphics2D;
 
 /**
  * The trade-off as {@code NAME.json} and a self-contained {@code NAME.html} with inline SVG plots
@@ -75,30 +71,30 @@ public final class TradeOffReportWriter {
     }
 
     private static String svg(KtsEvaluation.Report r, boolean logOdds) {
-        XYSeriesCollection data = new XYSeriesCollection();
-        for (String model : KtsEvaluation.MODELS) {
-            XYSeries series = new XYSeries(switch (model) {
-                case "kts" -> "KTS + steer";
-                case "original" -> "original + steer";
-                case "kts-random" -> "KTS + same-norm random vector";
-                default -> "original + same-norm random vector";
-            }, false);
-            r.points().stream().filter(p -> p.model().equals(model))
-                    .forEach(p -> series.add(p.benignKl(), logOdds ? p.logOddsChange() : p.happyShare()));
-            data.addSeries(series);
-        }
-        JFreeChart chart = ChartFactory.createXYLineChart(null, "benign KL(p_orig ‖ p_model,c), nat/token",
-                logOdds ? "Δ log-odds happy vs sad" : "share of samples with a happy word", data,
-                PlotOrientation.VERTICAL, true, false, false);
-        chart.setBackgroundPaint(Color.WHITE);
-        XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRenderer(new XYLineAndShapeRenderer(true, true));
-        SVGGraphics2D g = new SVGGraphics2D(720, 420);
-        chart.draw(g, new Rectangle(0, 0, 720, 420));
-        return g.getSVGElement();
+        return picture(r, logOdds).svgElement(logOdds ? "effect" : "happy");
+    }
+
+    /** The chart (report.TradeOffChart): positive and negative c as separate curves, points labelled by c / c_max. */
+    static ChartFiles.Picture picture(KtsEvaluation.Report r, boolean logOdds) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("original", "original + steer");
+        labels.put("kts", "KTS + steer");
+        labels.put("original-random", "original + same-norm random vector");
+        labels.put("kts-random", "KTS + same-norm random vector");
+        List<TradeOffChart.Point> points = r.points().stream()
+                .map(p -> new TradeOffChart.Point(p.model(), p.factor(), p.benignKl(), logOdds ? p.logOddsChange() : p.happyShare()))
+                .toList();
+        JFreeChart chart = TradeOffChart.chart((logOdds ? "Target effect" : "Happy share") + " against benign KL (labels: c / c_max)",
+                logOdds ? "Δ log-odds happy vs sad" : "share of samples with a happy word", points, labels,
+                List.of("original-random", "kts-random"));
+        return ChartFiles.Picture.of(chart, TradeOffChart.WIDTH, TradeOffChart.HEIGHT);
+    }
+
+    /** Both charts as {@code STEM-effect.svg/.png} and {@code STEM-happy.svg/.png}; returns the files. */
+    public static List<Path> writeCharts(KtsEvaluation.Report r, Path stem) throws IOException {
+        List<Path> out = new java.util.ArrayList<>(picture(r, true).write(stem.resolveSibling(stem.getFileName() + "-effect")));
+        out.addAll(picture(r, false).write(stem.resolveSibling(stem.getFileName() + "-happy")));
+        return out;
     }
 
     private static String esc(String s) {
