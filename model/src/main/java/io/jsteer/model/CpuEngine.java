@@ -55,6 +55,8 @@ public final class CpuEngine implements InferenceEngine {
     private final int[] gateUpRows;
     private final float[][] qkvOut;    // {q[0], k[0], v[0]}
     private final float[][] gateUpOut; // {hb[0], hb2[0]}
+    private final float[][][] qkvRowsOut;    // {q, k, v}: the batched products' outputs
+    private final float[][][] gateUpRowsOut; // {hb, hb2}
 
     public CpuEngine(LlamaConfig config, LlamaWeights weights, int capacity, Parallel parallel) {
         if (capacity < 1) {
@@ -90,6 +92,8 @@ public final class CpuEngine implements InferenceEngine {
         tokenCount = c.vocabSize();
         qkvOut = new float[][] {q[0], k[0], v[0]};
         gateUpOut = new float[][] {hb[0], hb2[0]};
+        qkvRowsOut = new float[][][] {q, k, v};
+        gateUpRowsOut = new float[][][] {hb, hb2};
     }
 
     @Override
@@ -321,22 +325,30 @@ public final class CpuEngine implements InferenceEngine {
                 case UP -> hb2;
             };
             int rows = target.outFeatures(c), cols = target.inFeatures(c);
-            if (n > 1) {
-                Kernels.matmul(w.projection(layer, target), in, out, n, rows, cols, par);
-            } else if (target == LoraTarget.Q || target == LoraTarget.GATE) {
-                // one token: the sibling products (k, v / up) share the input, so run them in the same pass
+            boolean fused = (target == LoraTarget.K || target == LoraTarget.V) && fusedQkv == layer
+                    || target == LoraTarget.UP && fusedGateUp == layer;
+            if (target == LoraTarget.Q || target == LoraTarget.GATE) {
+                // the sibling products (k, v / up) share the input: one parallel pass for all of them,
+                // the input quantized once (the block asks for them next; they find their outputs ready)
                 boolean qkv = target == LoraTarget.Q;
-                Kernels.matvecs(qkv ? qkvWeights[layer] : gateUpWeights[layer], in[0],
-                        qkv ? qkvOut : gateUpOut,
-                        qkv ? qkvRows : gateUpRows, cols, par);
+                if (n == 1) {
+                    Kernels.matvecs(qkv ? qkvWeights[layer] : gateUpWeights[layer], in[0], qkv ? qkvOut : gateUpOut,
+                            qkv ? qkvRows : gateUpRows, cols, par);
+                } else {
+                    Kernels.matmuls(qkv ? qkvWeights[layer] : gateUpWeights[layer], in, qkv ? qkvRowsOut : gateUpRowsOut, n,
+                            qkv ? qkvRows : gateUpRows, cols, par);
+                }
                 if (qkv) {
                     fusedQkv = layer;
                 } else {
                     fusedGateUp = layer;
                 }
-            } else if (!((target == LoraTarget.K || target == LoraTarget.V) && fusedQkv == layer)
-                    && !(target == LoraTarget.UP && fusedGateUp == layer)) {
-                Kernels.matvec(w.projection(layer, target), in[0], out[0], rows, cols, par);
+            } else if (!fused) {
+                if (n == 1) {
+                    Kernels.matvec(w.projection(layer, target), in[0], out[0], rows, cols, par);
+                } else {
+                    Kernels.matmul(w.projection(layer, target), in, out, n, rows, cols, par);
+                }
             }
             float[] bias = w.bias(layer, target);
             for (int t = 0; t < n; t++) {
