@@ -44,6 +44,7 @@ public final class CpuEngine implements InferenceEngine {
     private final float[][] hb;    // [n][hidden] gate, then silu(gate) ⊙ up
     private final float[][] hb2;   // [n][hidden] up
     private final float[] att;     // [nHeads][capacity] attention scores of one row
+    private float[][] rowAtt;      // [PREFILL_CHUNK][nHeads * capacity] scores of every row of a batch, made on first use
     private final float[] norm;    // [dim] final norm of the last row
     private final float[] logits;  // [vocab]
     private float[][] batchLogits; // [sequences][vocab], made on the first decodeBatch
@@ -404,9 +405,21 @@ public final class CpuEngine implements InferenceEngine {
                 System.arraycopy(vs[t], 0, caches[t].values[layer], slot * kvDim, kvDim);
             }
             // causal: row t sees its sequence's positions up to pos[t], all of which are now cached
-            for (int t = 0; t < n; t++) {
-                attend(layer, qs[t], caches[t], pos[t], heads[t]);
+            if (n == 1) {
+                attend(layer, qs[0], caches[0], pos[0], heads[0]);
+                return heads;
             }
+            // every (row, head) pair in one parallel region, each with its own score buffer
+            if (rowAtt == null) {
+                rowAtt = new float[PREFILL_CHUNK][c.nHeads() * cache.capacity()];
+            }
+            int nHeads = c.nHeads();
+            par.forRange(n * nHeads, 1, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    int t = i / nHeads;
+                    attendHead(layer, qs[t], caches[t], pos[t], i % nHeads, rowAtt[t], heads[t]);
+                }
+            });
             return heads;
         }
 
@@ -433,25 +446,31 @@ public final class CpuEngine implements InferenceEngine {
      * reads KV head h / kvGroup (grouped-query attention).
      */
     private void attend(int l, float[] query, KvCache kv, int pos, float[] out) {
-        int hs = c.headSize(), kvDim = c.kvDim(), group = c.kvGroup(), cap = cache.capacity();
+        int seen = pos - c.firstVisible(pos) + 1;
+        par.forRange(c.nHeads(), Math.max(1, Kernels.MIN_WORK_PER_TASK / (2 * seen * c.headSize())), (h0, h1) -> {
+            for (int h = h0; h < h1; h++) {
+                attendHead(l, query, kv, pos, h, att, out);
+            }
+        });
+    }
+
+    /** Head h of one query: scores into {@code scores[h*capacity ..]}, its output into {@code out[h*hs ..]}. */
+    private void attendHead(int l, float[] query, KvCache kv, int pos, int h, float[] scores, float[] out) {
+        int hs = c.headSize(), kvDim = c.kvDim(), cap = cache.capacity();
         int first = c.firstVisible(pos), seen = pos - first + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] keys = kv.keys[l], values = kv.values[l];
-        par.forRange(c.nHeads(), Math.max(1, Kernels.MIN_WORK_PER_TASK / (2 * seen * hs)), (h0, h1) -> {
-            for (int h = h0; h < h1; h++) {
-                int qo = h * hs;
-                int kvo = (h / group) * hs;
-                int ao = h * cap;
-                for (int i = 0; i < seen; i++) {
-                    att[ao + i] = Kernels.dot(query, qo, keys, kv.slot(first + i) * kvDim + kvo, hs) * scale;
-                }
-                Kernels.softmax(att, ao, seen);
-                Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
-                for (int i = 0; i < seen; i++) {
-                    Kernels.axpy(att[ao + i], values, kv.slot(first + i) * kvDim + kvo, out, h * hs, hs);
-                }
-            }
-        });
+        int qo = h * hs;
+        int kvo = (h / c.kvGroup()) * hs;
+        int ao = h * cap;
+        for (int i = 0; i < seen; i++) {
+            scores[ao + i] = Kernels.dot(query, qo, keys, kv.slot(first + i) * kvDim + kvo, hs) * scale;
+        }
+        Kernels.softmax(scores, ao, seen);
+        Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
+        for (int i = 0; i < seen; i++) {
+            Kernels.axpy(scores[ao + i], values, kv.slot(first + i) * kvDim + kvo, out, h * hs, hs);
+        }
     }
 
     @Override
