@@ -78,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "with --against jlama/djl: print the table as JSON")
     boolean json;
 
+    @Option(names = "--batch", split = ",", paramLabel = "B",
+            description = "also time continuous-batching decode (serve --cont-batching): B sequences per step in one pass over"
+                    + " the weights, aggregate tok/s and the ratio to one sequence, e.g. --batch 4,16")
+    List<Integer> batches;
+
     @Option(names = "--jmh", description = "run the JMH benchmarks (DecodeBenchmark, PrefillBenchmark) instead of the quick table")
     boolean jmh;
 
@@ -99,6 +104,16 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (jmh) {
             return runJmh();
+        }
+        if (batches != null) {
+            for (int b : batches) {
+                if (b < 1 || b > io.jsteer.model.CpuEngine.maxBatch()) {
+                    throw new UsageException("--batch takes 1.." + io.jsteer.model.CpuEngine.maxBatch() + " sequences, got " + b);
+                }
+            }
+            if (models != null && !models.isEmpty() || against != null || !engine.equals("cpu")) {
+                throw new UsageException("--batch goes with the random --shape table of the CPU engine");
+            }
         }
         List<String> jvmPeers = against == null ? List.of() : against.stream().filter(a -> !a.startsWith("llamacpp=")).toList();
         String llamacpp = against == null ? null : against.stream().filter(a -> a.startsWith("llamacpp=")).findFirst().orElse(null);
@@ -137,13 +152,18 @@ final class BenchCommand implements Callable<Integer> {
         for (String shape : shapes) {
             for (String dtype : dtypes) {
                 double[] decode = new double[repeats], prefill = new double[repeats], peer = new double[repeats];
+                List<Integer> bs = batches == null ? List.of() : batches;
+                double[][] batched = new double[bs.size()][repeats];
                 Path bin = runc != null && dtype.equalsIgnoreCase("f32") ? llama2cCopy(shape) : null;
                 try (ModelBenchState s = new ModelBenchState(shape, dtype, threads, tokens + 8)) {
-                    measure(s, 16); // warm-up: JIT and page cache
+                    measure(s, Math.min(16, s.engine.capacity())); // warm-up: JIT and page cache
                     for (int r = 0; r < repeats; r++) {
-                        // alternate the two engines so that both see the same machine state
+                        // alternate the measurements so that all see the same machine state
                         decode[r] = measure(s, tokens);
                         prefill[r] = prefill(s);
+                        for (int i = 0; i < bs.size(); i++) {
+                            batched[i][r] = measureBatch(s, bs.get(i), tokens);
+                        }
                         if (bin != null) {
                             peer[r] = runRunc(bin);
                         }
@@ -152,6 +172,10 @@ final class BenchCommand implements Callable<Integer> {
                 double d = median(decode), p = median(prefill), c = bin != null ? median(peer) : Double.NaN;
                 System.out.printf("%-12s %-5s %12.2f %12.2f %14s %8s%n", shape, dtype, d, p,
                         bin != null ? String.format("%.2f", c) : "-", bin != null ? String.format("%.2f", d / c) : "-");
+                for (int i = 0; i < bs.size(); i++) {
+                    double agg = median(batched[i]);
+                    System.out.printf("%-12s %-5s   batch %2d: %9.2f tok/s in all (%.2fx one sequence)%n", "", "", bs.get(i), agg, agg / d);
+                }
             }
         }
         return 0;
@@ -175,7 +199,7 @@ final class BenchCommand implements Callable<Integer> {
             try (ModelBenchState s = new ModelBenchState(model, threads, Math.max(tokens, promptTokens) + 8)) {
                 types = s.file.tensors().values().stream().filter(t -> t.rank() == 2).map(t -> t.dtype().label())
                         .distinct().sorted().collect(java.util.stream.Collectors.joining("+"));
-                measure(s, 16);
+                measure(s, Math.min(16, s.engine.capacity()));
                 prefill(s, promptTokens);
                 for (int r = 0; r < repeats; r++) {
                     // alternate the engines so that both see the same machine state
@@ -206,6 +230,25 @@ final class BenchCommand implements Callable<Integer> {
             s.engine.forward(s.tokenAt(pos), pos, pos == 0);
         }
         return n * 1e9 / (System.nanoTime() - t0);
+    }
+
+    /** Aggregate tok/s of {@code b} sequences decoded together for {@code steps} steps, each on its own cache. */
+    private static double measureBatch(ModelBenchState s, int b, int steps) {
+        io.jsteer.model.KvCache[] caches = new io.jsteer.model.KvCache[b];
+        int[] tok = new int[b], pos = new int[b];
+        for (int i = 0; i < b; i++) {
+            caches[i] = s.engine.newCache(s.engine.capacity());
+            tok[i] = s.tokenAt(i);
+        }
+        long t0 = System.nanoTime();
+        for (int step = 0; step < steps; step++) {
+            s.engine.decodeBatch(caches, null, tok, pos);
+            for (int i = 0; i < b; i++) {
+                tok[i] = s.tokenAt(step + i + 1);
+                pos[i]++;
+            }
+        }
+        return (double) b * steps * 1e9 / (System.nanoTime() - t0);
     }
 
     private static double prefill(ModelBenchState s) {
