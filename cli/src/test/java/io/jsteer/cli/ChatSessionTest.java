@@ -141,56 +141,90 @@ class ChatSessionTest {
         assertFalse(i.endReply(), "a new reply starts unstopped");
     }
 
+    /**
+     * A real Ctrl-C: the chat runs in its own JVM (as ./jsteer starts it) and gets SIGINT from
+     * {@code kill -INT} while it waits at its prompt; it prints the hint and goes on, and the
+     * conversation continues. A child process keeps the signal away from the test JVM and from
+     * whatever handlers other tests' libraries left there.
+     */
     @Test
-    void theChatHandlesSigintItselfAndGivesTheHandlerBack() throws Exception {
-        AtomicInteger outer = new AtomicInteger();
-        sun.misc.Signal sigint = new sun.misc.Signal("INT");
-        // a safety net: were the chat's handler missing, SIGINT would otherwise end the test JVM
-        sun.misc.SignalHandler before = sun.misc.Signal.handle(sigint, s -> outer.incrementAndGet());
-        java.io.InputStream oldIn = System.in;
-        PrintStream oldErr = System.err, oldOut = System.out;
-        java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
+    void sigintAtThePromptPrintsTheHintAndTheChatGoesOn() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process chat = new ProcessBuilder(java, "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "io.jsteer.cli.Main", "chat", "-m", shared("models/stories260K.gguf").toString(), "--template", "llama2",
+                "--temp", "0", "-n", "6", "-t", "1").start();
         ByteArrayOutputStream err = new ByteArrayOutputStream(), out = new ByteArrayOutputStream();
-        try {
-            System.setIn(new java.io.PipedInputStream(typing));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            int[] code = {-1};
-            Thread chat = Thread.ofPlatform().start(() -> code[0] = Main.execute("chat", "-m", shared("models/stories260K.gguf").toString(),
-                    "--template", "llama2", "--temp", "0", "-n", "6", "-t", "1"));
+        Thread errCopy = Thread.ofPlatform().start(() -> copy(chat.getErrorStream(), err));
+        Thread outCopy = Thread.ofPlatform().start(() -> copy(chat.getInputStream(), out));
+        try (var typing = chat.getOutputStream()) {
             typing.write("Tell me a story.\n".getBytes(StandardCharsets.UTF_8));
             typing.flush();
             waitFor(err, "generated");
-            Thread.sleep(100); // the chat is back at its prompt, reading
-            sun.misc.Signal.raise(sigint);
+            waitFor(err, "generated\n> "); // back at its prompt, reading
+            assertEquals(0, new ProcessBuilder("kill", "-INT", String.valueOf(chat.pid())).start().waitFor());
             waitFor(err, "Ctrl-C again quickly to quit");
             typing.write("Tell me a story.\n/exit\n".getBytes(StandardCharsets.UTF_8));
             typing.flush();
-            chat.join(TimeUnit.SECONDS.toMillis(60));
-            assertFalse(chat.isAlive());
-            assertEquals(0, code[0], err.toString(StandardCharsets.UTF_8));
-            assertEquals(2, out.toString(StandardCharsets.UTF_8).strip().split("\n").length, "the chat went on after Ctrl-C");
-            assertEquals(0, outer.get(), "the chat's own handler took the signal");
+        }
+        assertTrue(chat.waitFor(60, TimeUnit.SECONDS), err.toString(StandardCharsets.UTF_8));
+        errCopy.join(10_000);
+        outCopy.join(10_000);
+        assertEquals(0, chat.exitValue(), contents(err));
+        // a second turn after Ctrl-C: the conversation went on
+        assertEquals(2, countOf(contents(err), " generated\n"), contents(err));
+    }
+
+    /** The chat puts back the SIGINT handler it found (checked by identity: no signal needed). */
+    @Test
+    void theChatGivesTheSigintHandlerBack() {
+        sun.misc.Signal sigint = new sun.misc.Signal("INT");
+        sun.misc.SignalHandler mine = s -> { };
+        sun.misc.SignalHandler before = sun.misc.Signal.handle(sigint, mine);
+        try {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ReplyInterrupt interrupt = new ReplyInterrupt(System::nanoTime, () -> { }, new PrintStream(err)).install();
+            sun.misc.SignalHandler during = sun.misc.Signal.handle(sigint, mine); // the chat's, swapped out for a moment
+            sun.misc.Signal.handle(sigint, during);
+            interrupt.close();
+            assertTrue(during != mine, "the chat's handler was installed");
+            assertTrue(sun.misc.Signal.handle(sigint, mine) == mine, "the handler found was put back");
         } finally {
-            System.setIn(oldIn);
-            System.setErr(oldErr);
-            System.setOut(oldOut);
+            sun.misc.Signal.handle(sigint, before);
         }
-        // the chat restored the handler it found
-        sun.misc.Signal.raise(sigint);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (outer.get() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
+    }
+
+    private static void copy(java.io.InputStream in, ByteArrayOutputStream to) {
+        try {
+            byte[] buf = new byte[4096];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                synchronized (to) {
+                    to.write(buf, 0, n);
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the child is gone: what it wrote is in 'to'
         }
-        sun.misc.Signal.handle(sigint, before);
-        assertEquals(1, outer.get());
+    }
+
+    private static int countOf(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     private static void waitFor(ByteArrayOutputStream err, String text) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!err.toString(StandardCharsets.UTF_8).contains(text)) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for '" + text + "' in: " + err.toString(StandardCharsets.UTF_8));
+        while (!contents(err).contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for '" + text + "' in: " + contents(err));
             Thread.sleep(10);
+        }
+    }
+
+    private static String contents(ByteArrayOutputStream err) {
+        synchronized (err) {
+            return err.toString(StandardCharsets.UTF_8);
         }
     }
 }
