@@ -103,16 +103,7 @@ public final class Parallel implements AutoCloseable {
             while (pending.get() != 0) {
                 Thread.onSpinWait();
             }
-            Throwable t = mine != null ? mine : failure;
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            if (t != null) {
-                throw new IllegalStateException(t);
-            }
+            rethrow(mine != null ? mine : failure);
         } finally {
             regionLock.unlock();
         }
@@ -147,18 +138,22 @@ public final class Parallel implements AutoCloseable {
             while (r.done().get() != chunks) {
                 Thread.onSpinWait();
             }
-            Throwable t = failure;
-            if (t instanceof RuntimeException e) {
-                throw e;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            if (t != null) {
-                throw new IllegalStateException(t);
-            }
+            rethrow(failure);
         } finally {
             regionLock.unlock();
+        }
+    }
+
+    /** Throws a region's failure (if any) in the caller, unchecked ones as they are. */
+    private static void rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new IllegalStateException(t);
         }
     }
 
