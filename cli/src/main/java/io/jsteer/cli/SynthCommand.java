@@ -12,12 +12,15 @@ import picocli.CommandLine.Option;
 
 /** Writes a random-weight model of a real shape, for benchmarks. */
 @Command(name = "synth", description = "Write a random-weight GGUF model of a real shape (for benchmarks).",
-        footer = {"", "Shapes: stories260K, stories15M, llama2-110m, llama3.2-1b, llama2-7b, llama3.1-8b.",
+        footer = {"", "Shapes: stories260K, stories15M, llama2-110m, llama3.2-1b, llama2-7b, llama3.1-8b, mistral-7b-v0.1 (sliding window),",
+                "  tinyllama-1.1b, smollm2-135m, qwen2.5-0.5b (arch qwen2: q/k/v biases), qwen3-0.6b (arch qwen3: q/k norms, wide heads).",
                 "Examples:", "  jsteer synth --shape llama2-110m --dtype q8_0 -o /tmp/llama2-110m-q8_0.gguf",
                 "  jsteer synth --shape llama2-7b --blocks 2 --dtype q8_0 --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/l2-7b-2.gguf",
                 "  jsteer synth --shape llama3.1-8b --blocks 2 --vocab-size 32000 --dtype q8_0 \\",
                 "      --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/l31-8b-2.gguf   (the 8B widths, the Llama 2 vocabulary)",
                 "  jsteer synth --shape llama2-110m --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/r110m-f32.gguf",
+                "  jsteer synth --shape qwen3-0.6b --blocks 4 --vocab-size 32000 --vocab ../shared/models/ggml-vocab-llama-spm.gguf -o /tmp/q3.gguf",
+                "  jsteer synth --shape llama2-110m --arch qwen2 -o /tmp/r110m-qwen2.gguf   (the 110m widths with qwen2's biases)",
                 "  (then llama.cpp's llama-quantize /tmp/r110m-f32.gguf /tmp/r110m-q4_k_m.gguf Q4_K_M gives a file both engines run)"})
 final class SynthCommand implements Callable<Integer> {
 
@@ -47,6 +50,11 @@ final class SynthCommand implements Callable<Integer> {
                     + "of --vocab when no Llama 3 tokenizer is at hand); the name of the model says so")
     Integer vocabSize;
 
+    @Option(names = {"--arch", "--family"}, paramLabel = "ARCH",
+            description = "lay the shape out as this architecture: llama, qwen2 (q/k/v biases) or qwen3 (per-head q/k norms); "
+                    + "default: the shape's own")
+    String arch;
+
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
@@ -58,6 +66,12 @@ final class SynthCommand implements Callable<Integer> {
         }
         if (vocabSize != null) {
             s = s.withVocabSize(vocabSize);
+        }
+        if (arch != null) {
+            if (!ModelShape.ARCHITECTURES.contains(arch)) {
+                throw new UsageException("--arch must be one of " + ModelShape.ARCHITECTURES + ", got '" + arch + "'");
+            }
+            s = s.withArchitecture(arch);
         }
         DType t = DType.parse(dtype);
         long t0 = System.nanoTime();

@@ -38,8 +38,37 @@ public final class ModelShapes {
                 new ModelShape.Llama3RopeScaling(8f, 1f, 4f, 8192), false);
     }
 
+    /** Mistral 7B v0.1's shape: llama's block with GQA 32/8 and a 4096-token sliding window. */
+    public static ModelShape mistral7b() {
+        return new ModelShape("mistral-7b-v0.1", 4096, 14336, 32, 32, 8, 32000, 32768, 10000f, 1e-5f, null, false,
+                "llama", 0, 4096);
+    }
+
+    /** TinyLlama 1.1B's shape (GQA 32/4, untied). */
+    public static ModelShape tinyLlama() {
+        return new ModelShape("tinyllama-1.1b", 2048, 5632, 22, 32, 4, 32000, 2048, 10000f, 1e-5f, null, false);
+    }
+
+    /** SmolLM2 135M's shape (30 narrow blocks, GQA 9/3, tied, RoPE base 1e5). */
+    public static ModelShape smolLm2() {
+        return new ModelShape("smollm2-135m", 576, 1536, 30, 9, 3, 49152, 8192, 100000f, 1e-5f, null, true);
+    }
+
+    /** Qwen2.5 0.5B's shape: qwen2 (q/k/v biases), GQA 14/2, tied, RoPE base 1e6. */
+    public static ModelShape qwen25_05b() {
+        return new ModelShape("qwen2.5-0.5b", 896, 4864, 24, 14, 2, 151936, 32768, 1_000_000f, 1e-6f, null, true,
+                "qwen2", 0, 0);
+    }
+
+    /** Qwen3 0.6B's shape: qwen3 (per-head q/k norms), heads of 128 (16 x 128 = 2048 wider than the 1024 stream), tied. */
+    public static ModelShape qwen3_06b() {
+        return new ModelShape("qwen3-0.6b", 1024, 3072, 28, 16, 8, 151936, 40960, 1_000_000f, 1e-6f, null, true,
+                "qwen3", 128, 0);
+    }
+
     public static List<ModelShape> all() {
-        return List.of(stories260K(), stories15M(), llama2_110m(), llama32_1b(), llama2_7b(), llama31_8b());
+        return List.of(stories260K(), stories15M(), llama2_110m(), llama32_1b(), llama2_7b(), llama31_8b(),
+                mistral7b(), tinyLlama(), smolLm2(), qwen25_05b(), qwen3_06b());
     }
 
     /** A preset by name (case-insensitive), e.g. "stories260K", "llama3.2-1b". */

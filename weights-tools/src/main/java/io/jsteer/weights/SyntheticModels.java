@@ -19,7 +19,7 @@ import java.util.stream.IntStream;
  * benchmarks of shapes whose real weights are not at hand. Weights are N(0, 0.02²), the
  * residual-stream output projections ({@code attn_output}, {@code ffn_down}) further scaled by
  * 1/sqrt(2·layers) as in GPT-2's initialisation so activations stay bounded through depth; norms
- * are 1. Each row has its own generator seeded from (seed, tensor, row), so rows are generated in
+ * are 1 and biases N(0, 0.02²). Each row has its own generator seeded from (seed, tensor, row), so rows are generated in
  * parallel and the file is the same for the same seed whatever the core count.
  */
 public final class SyntheticModels {
@@ -58,9 +58,11 @@ public final class SyntheticModels {
             double std = std(shape, t.name());
             specs.add(new GgufTensorSpec(t.name(), type, s, sink -> {
                 if (s.length == 1) {
-                    float[] ones = new float[(int) s[0]];
-                    java.util.Arrays.fill(ones, 1f);
-                    sink.writeFloats(ones, 0, ones.length);
+                    float[] v = t.name().endsWith(".bias") ? randomRow(tensorSeed, 0, (int) s[0], std) : new float[(int) s[0]];
+                    if (!t.name().endsWith(".bias")) {
+                        java.util.Arrays.fill(v, 1f); // norm weights
+                    }
+                    sink.writeFloats(v, 0, v.length);
                     return;
                 }
                 int cols = (int) s[1];

@@ -2,6 +2,8 @@ package io.jsteer.model.family;
 
 import io.jsteer.model.TestModels;
 import io.jsteer.tensor.DType;
+import io.jsteer.weights.ModelShape;
+import io.jsteer.weights.SyntheticModels;
 import io.jsteer.weights.gguf.GgufReader;
 import io.jsteer.weights.gguf.GgufTensorSpec;
 import io.jsteer.weights.gguf.GgufWriter;
@@ -126,7 +128,32 @@ public final class FamilyFixtureModel {
         specs.add(new GgufTensorSpec(name, DType.F32, shape, sink -> sink.writeFloats(values, 0, values.length)));
     }
 
+    /**
+     * The same small widths written by {@code jsteer synth}'s writer ({@link SyntheticModels}) as
+     * architecture {@code arch}: checks that synth lays out every family as llama.cpp expects.
+     */
+    public static ModelShape syntheticShape(String arch) {
+        return new ModelShape("synth-" + arch, DIM, HIDDEN, LAYERS, HEADS, KV_HEADS, 512, CONTEXT,
+                arch.equals("llama") ? 10000f : 1_000_000f, 1e-6f, null, false, arch,
+                arch.equals("qwen3") ? 32 : 0, 0);
+    }
+
+    public static void writeSynthetic(String arch, Path out) throws IOException {
+        Map<String, Object> tokenizer = new LinkedHashMap<>();
+        GgufReader.readHeader(TestModels.shared("models/stories260K.gguf")).metadata().forEach((k, v) -> {
+            if (k.startsWith("tokenizer.")) {
+                tokenizer.put(k, v);
+            }
+        });
+        SyntheticModels.write(syntheticShape(arch), DType.F32, SEED, tokenizer, out);
+    }
+
+    /** {@code FAMILY OUT.gguf}, or {@code synth-ARCH OUT.gguf} for {@link #writeSynthetic}. */
     public static void main(String[] args) throws IOException {
-        write(args[0], Path.of(args[1]));
+        if (args[0].startsWith("synth-")) {
+            writeSynthetic(args[0].substring("synth-".length()), Path.of(args[1]));
+        } else {
+            write(args[0], Path.of(args[1]));
+        }
     }
 }
