@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Converts llama2.c .bin, safetensors or GGUF to GGUF, optionally quantizing. */
-@Command(name = "convert", description = "Convert a model to GGUF (f32, f16, bf16, q8_0, q4_0), embedding its tokenizer.",
+@Command(name = "convert", description = "Convert a model to GGUF (f32, f16, bf16, q8_0, q4_0, q4_k, q6_k), embedding its tokenizer.",
         footer = {"", "Example:", "  jsteer convert ../shared/models/stories260K.bin stories260K-q8_0.gguf --dtype q8_0 --tokenizer ../shared/models/tok512.bin"})
 final class ConvertCommand implements Callable<Integer> {
 
@@ -28,7 +28,8 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "output .gguf (written atomically)")
     Path out;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "type of 2-D weights: f32, f16, bf16, q8_0, q4_0 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "f32", description = "type of 2-D weights: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k (K-quants need rows of a multiple of 256; "
+            + "shorter rows fall back to q8_0 and stderr says so) (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "tokenizer to embed when the input carries none")
@@ -47,6 +48,13 @@ final class ConvertCommand implements Callable<Integer> {
                 extra.putAll(vocabularyMetadata(model.tokenizer()));
             }
             long t0 = System.nanoTime();
+            var fallback = w.tensors().values().stream()
+                    .filter(t -> t.rank() == 2 && GgufConverter.storedType(t, target) != target).toList();
+            if (!fallback.isEmpty() && fallback.size() < w.tensors().values().stream().filter(t -> t.rank() == 2).count()) {
+                System.err.printf("jsteer: %d of the weights have rows that are not whole %s blocks of %d; they are written as %s (e.g. %s, rows of %d)%n",
+                        fallback.size(), target.label(), target.blockSize(), GgufConverter.storedType(fallback.get(0), target).label(),
+                        fallback.get(0).name(), fallback.get(0).cols());
+            }
             GgufConverter.convert(w, target, extra, out);
             System.err.printf("jsteer: wrote %s (%s, %.1f MiB) in %.1f s%n", out, target.label(),
                     java.nio.file.Files.size(out) / 1048576.0, (System.nanoTime() - t0) / 1e9);

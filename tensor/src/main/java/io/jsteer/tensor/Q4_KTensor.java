@@ -32,6 +32,11 @@ public final class Q4_KTensor extends QuantizedTensor {
         }
     }
 
+    /** Quantizes {@code values} (a whole number of 256-value super-blocks) into this layout ({@link KQuantizer}). */
+    public static byte[] quantize(float[] values) {
+        return KQuantizer.q4K(values);
+    }
+
     @Override
     boolean hasFusedDot() { return true; }
 

@@ -33,6 +33,11 @@ public final class Q6_KTensor extends QuantizedTensor {
         }
     }
 
+    /** Quantizes {@code values} (a whole number of 256-value super-blocks) into this layout ({@link KQuantizer}). */
+    public static byte[] quantize(float[] values) {
+        return KQuantizer.q6K(values);
+    }
+
     @Override
     boolean hasFusedDot() { return true; }
 

@@ -57,8 +57,15 @@ class QuantFixturesTest {
     @ParameterizedTest
     @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void dequantizationEqualsLlamaCpp(String file) {
-        JsonNode expected = reference.get(file);
-        try (ModelWeights w = ModelFiles.open(resource("q256-" + file + ".gguf"))) {
+        assertDequantizedAs(resource("q256-" + file + ".gguf"), reference.get(file), file);
+    }
+
+    /**
+     * Every tensor of {@code model} dequantizes to llama.cpp's values in {@code expected} (one
+     * entry of a dequantized.json: type, count, sum, sum of squares and sampled values).
+     */
+    static void assertDequantizedAs(Path model, JsonNode expected, String file) {
+        try (ModelWeights w = ModelFiles.open(model)) {
             assertEquals(expected.size(), w.tensors().size());
             for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
@@ -99,7 +106,7 @@ class QuantFixturesTest {
         assertSameText(f32, resource("q256-f32.llama-simple.bin"));
     }
 
-    private static void assertSameText(Path model, Path expectedBytes) throws IOException {
+    static void assertSameText(Path model, Path expectedBytes) throws IOException {
         LlamaCppText.assertSameText(model, expectedBytes, TOKENS, TIE_PER_POSITION);
     }
 

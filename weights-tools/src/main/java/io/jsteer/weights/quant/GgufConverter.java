@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * Converts any readable model into a GGUF file: 2-D (and higher) weights in the target dtype,
- * 1-D norms in F32; weights whose rows are not whole blocks of a quantized target stay F32 (as
- * llama.cpp does for such rows). A model stored for neox RoPE (Hugging Face) gets its Q and K rows
+ * 1-D norms in F32; weights whose rows are not whole blocks of a quantized target stay F32, or
+ * Q8_0 under a K-quant target when their rows hold blocks of 32 (llama.cpp also falls back for
+ * such rows); a K-quant target that no weight can hold is refused. A model stored for neox RoPE (Hugging Face) gets its Q and K rows
  * permuted into GGUF's adjacent-pair layout and is recorded as {@code jsteer.rope.style=normal}.
  * Tensors are streamed one at a time; unchanged ones are copied byte for byte.
  */
@@ -42,6 +43,12 @@ public final class GgufConverter {
         }
         metadata.putAll(extraMetadata);
 
+        if (target.blockSize() == 256 && in.tensors().values().stream().noneMatch(t -> storedType(t, target) == target)) {
+            long cols = in.tensors().values().stream().filter(t -> t.rank() == 2).mapToLong(TensorData::cols).max().orElse(0);
+            throw new WeightFormatException(in.path(), "--dtype " + target.label(), "no weight of this model has rows that hold "
+                    + target.label() + "'s super-blocks of 256 values (its longest rows have " + cols
+                    + "); write q8_0 or q4_0 instead");
+        }
         List<GgufTensorSpec> specs = new ArrayList<>();
         for (TensorData t : in.tensors().values()) {
             DType type = storedType(t, target);
@@ -73,7 +80,11 @@ public final class GgufConverter {
         if (rank < 2) {
             return DType.F32; // norms are tiny and precision-sensitive
         }
-        return cols % target.blockSize() == 0 ? target : DType.F32;
+        if (cols % target.blockSize() == 0) {
+            return target;
+        }
+        // rows too short for a K-quant's super-blocks: 8-bit blocks of 32 where they fit (llama.cpp also falls back to a legacy type)
+        return target.blockSize() == 256 && cols % 32 == 0 ? DType.Q8_0 : DType.F32;
     }
 
     /** ggml's llama_ftype for a model that is mostly {@code type}. */
@@ -83,8 +94,10 @@ public final class GgufConverter {
             case F16 -> 1;
             case Q4_0 -> 2;
             case Q8_0 -> 7;
+            case Q4_K -> 14; // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K
+            case Q6_K -> 18;
             case BF16 -> 32;
-            default -> throw new IllegalArgumentException("jsteer writes f32, f16, bf16, q8_0 and q4_0 models, not "
+            default -> throw new IllegalArgumentException("jsteer writes f32, f16, bf16, q8_0, q4_0, q4_k and q6_k models, not "
                     + type.label() + " (read it, then convert to one of those)");
         };
     }

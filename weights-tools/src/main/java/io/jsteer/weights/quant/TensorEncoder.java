@@ -2,6 +2,8 @@ package io.jsteer.weights.quant;
 
 import io.jsteer.tensor.DType;
 import io.jsteer.tensor.Q4_0Tensor;
+import io.jsteer.tensor.Q4_KTensor;
+import io.jsteer.tensor.Q6_KTensor;
 import io.jsteer.tensor.Q8_0Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,7 +45,9 @@ public final class TensorEncoder {
             }
             case Q8_0 -> Q8_0Tensor.quantize(slice(values, off, n));
             case Q4_0 -> Q4_0Tensor.quantize(slice(values, off, n));
-            default -> throw new IllegalArgumentException("jsteer writes f32, f16, bf16, q8_0 and q4_0, not " + type.label()
+            case Q4_K -> Q4_KTensor.quantize(slice(values, off, n));
+            case Q6_K -> Q6_KTensor.quantize(slice(values, off, n));
+            default -> throw new IllegalArgumentException("jsteer writes f32, f16, bf16, q8_0, q4_0, q4_k and q6_k, not " + type.label()
                     + " (llama.cpp's llama-quantize writes the other types; jsteer reads them all)");
         };
     }
