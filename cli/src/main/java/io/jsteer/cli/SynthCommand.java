@@ -27,7 +27,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", required = true, description = "model shape")
     String shape;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32, f16, bf16, q8_0, q4_0 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "f32", description = "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "output .gguf")
