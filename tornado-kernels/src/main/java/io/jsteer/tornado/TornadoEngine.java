@@ -97,7 +97,8 @@ public final class TornadoEngine implements InferenceEngine {
     private final int blocksPerGraph;
     private final boolean cudaGraph;
     private final float[] embeddingRow;
-    private final float[] hookBuffer;
+    private final float[] hookBuffer;  // [dim]: what Java hooks see at the stream's sites
+    private final float[] headsBuffer; // [qDim]: at attn_heads
     private final float[] logits;
 
     private Hooks hooks;
@@ -161,7 +162,8 @@ public final class TornadoEngine implements InferenceEngine {
         att = new FloatArray(c.nHeads() * capacity);
         logitsOnDevice = new FloatArray(c.vocabSize());
         embeddingRow = new float[dim];
-        hookBuffer = new float[Math.max(dim, qDim)];
+        hookBuffer = new float[dim];
+        headsBuffer = new float[qDim];
         logits = new float[c.vocabSize()];
     }
 
@@ -423,7 +425,7 @@ public final class TornadoEngine implements InferenceEngine {
     }
 
     private void runHooks(HostStep h, int pos, boolean inPrompt) {
-        float[] values = hookBuffer.length == h.width ? hookBuffer : java.util.Arrays.copyOf(hookBuffer, h.width);
+        float[] values = h.width == c.dim() ? hookBuffer : headsBuffer;
         MemorySegment.copy(h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, values, 0, h.width);
         hooks.run(h.kind, h.layer, pos, inPrompt, values);
         MemorySegment.copy(values, 0, h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, h.width);
