@@ -78,10 +78,16 @@ class TornadoKernelsTest {
         }
     }
 
+    /**
+     * The CPU product with float activations, the device kernels' arithmetic: quantized weights are
+     * dequantized first, since the CPU's own quantized kernels also round x to 8 bits (as llama.cpp
+     * does), which the device kernels do not.
+     */
     private static float[] cpuMatvec(FloatTensor w, float[] x, int rows, int cols) {
         float[] out = new float[rows];
+        FloatTensor f = w.dtype() == DType.F32 ? w : FloatTensor.of(w.toFloatArray());
         try (Parallel par = new Parallel(1)) {
-            Kernels.matvec(w, x, out, rows, cols, par);
+            Kernels.matvec(f, x, out, rows, cols, par);
         }
         return out;
     }

@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
-import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
-import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.Parallel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -35,21 +33,6 @@ class TornadoQuantTest {
             throw new IllegalStateException("missing quantization fixture " + p.toAbsolutePath());
         }
         return p;
-    }
-
-    private static FloatTensor[] dequantized(FloatTensor[] ts) {
-        FloatTensor[] out = new FloatTensor[ts.length];
-        for (int i = 0; i < ts.length; i++) {
-            out[i] = FloatTensor.of(ts[i].toFloatArray());
-        }
-        return out;
-    }
-
-    /** The same model with every matrix dequantized to F32 on the host (what the device holds). */
-    private static LlamaWeights dequantized(LlamaWeights w) {
-        return new LlamaWeights(w.tokenEmbedding(), w.attnNorm(), dequantized(w.wq()), dequantized(w.wk()), dequantized(w.wv()),
-                dequantized(w.wo()), w.ffnNorm(), dequantized(w.w1()), dequantized(w.w2()), dequantized(w.w3()), w.outputNorm(),
-                FloatTensor.of(w.classifier().toFloatArray()), w.qBias(), w.kBias(), w.vBias(), w.qNorm(), w.kNorm(), w.ropeFactors());
     }
 
     private static int argmax(float[] a) {
@@ -86,7 +69,7 @@ class TornadoQuantTest {
                     }
                 }
             }
-            try (CpuEngine e = new CpuEngine(c, dequantized(m.weights()), 64, par)) {
+            try (CpuEngine e = new CpuEngine(c, F32Reference.of(m.weights()), 64, par)) {
                 for (int p = 0; p < TOKENS; p++) {
                     f32Cpu.add(e.forward(tokens[p], p, p == 0).clone());
                 }
