@@ -45,39 +45,44 @@ class TornadoQuantTest {
         return best;
     }
 
+    /** Greedy continuation of token 1, the logits of every position in {@code logits}. */
+    private static int[] greedy(io.jsteer.model.InferenceEngine e, List<float[]> logits) {
+        int[] tokens = new int[TOKENS];
+        tokens[0] = 1;
+        for (int p = 0; p < TOKENS; p++) {
+            float[] l = e.forward(tokens[p], p, p == 0).clone();
+            logits.add(l);
+            if (p + 1 < TOKENS) {
+                tokens[p + 1] = argmax(l);
+            }
+        }
+        return tokens;
+    }
+
     /**
-     * Q4_K_M (Q4_K + Q6_K tensors) and Q6_K: (1) the device's logits equal, within 1e-4, the CPU
-     * engine's on the same weights dequantized on the host, so the load-time conversion is exact;
-     * (2) the greedy tokens equal the CPU engine's on the quantized file, which quantizes the
-     * activations to 8 bits as llama.cpp does (so its logits differ from the device's float path by
-     * that rounding, printed); (3) stderr names each converted type and its device memory.
+     * Q4_K_M (Q4_K + Q6_K tensors) and Q6_K, as llama.cpp wrote them: (1) the device's greedy
+     * tokens equal the CPU engine's on the same weights dequantized on the host (the device's own
+     * arithmetic: float activations), and its logits are within 1e-4 of them at every position, so
+     * the load-time conversion and the device pass are exact; (2) stderr names each converted type
+     * with its device memory. Against the CPU engine on the quantized file itself, which rounds
+     * the activations to 8 bits as llama.cpp does, the tokens agree only until a near-tie flips
+     * (this random model's top-2 gaps are small): that shared prefix is printed, not asserted.
      */
     @ParameterizedTest
     @ValueSource(strings = {"Q4_K_M", "Q6_K"})
-    void kQuantFileRunsOnTheDeviceWithTheCpuEnginesTokens(String type) throws Exception {
+    void kQuantFileRunsOnTheDeviceWithItsF32CopysTokens(String type) throws Exception {
         try (LoadedModel m = ModelLoader.load(fixture(type), null); Parallel par = new Parallel(2)) {
             var c = m.config();
-            int[] tokens = new int[TOKENS];
-            tokens[0] = 1;
             List<float[]> quantCpu = new ArrayList<>(), f32Cpu = new ArrayList<>(), device = new ArrayList<>();
+            int[] quantTokens, f32Tokens, deviceTokens;
             try (CpuEngine e = m.newCpuEngine(64, par)) {
-                for (int p = 0; p < TOKENS; p++) {
-                    float[] l = e.forward(tokens[p], p, p == 0).clone();
-                    quantCpu.add(l);
-                    if (p + 1 < TOKENS) {
-                        tokens[p + 1] = argmax(l);
-                    }
-                }
+                quantTokens = greedy(e, quantCpu);
             }
             try (CpuEngine e = new CpuEngine(c, F32Reference.of(m.weights()), 64, par)) {
-                for (int p = 0; p < TOKENS; p++) {
-                    f32Cpu.add(e.forward(tokens[p], p, p == 0).clone());
-                }
+                f32Tokens = greedy(e, f32Cpu);
             }
             PrintStream err = System.err;
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            int[] deviceTokens = new int[TOKENS];
-            deviceTokens[0] = 1;
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             TornadoEngine g;
             try {
@@ -86,13 +91,7 @@ class TornadoQuantTest {
                 System.setErr(err);
             }
             try (g) {
-                for (int p = 0; p < TOKENS; p++) {
-                    float[] l = g.forward(deviceTokens[p], p, p == 0).clone();
-                    device.add(l);
-                    if (p + 1 < TOKENS) {
-                        deviceTokens[p + 1] = argmax(l);
-                    }
-                }
+                deviceTokens = greedy(g, device);
             }
             String note = captured.toString(StandardCharsets.UTF_8);
             err.print(note);
@@ -100,12 +99,17 @@ class TornadoQuantTest {
             if (type.equals("Q4_K_M")) {
                 assertTrue(note.contains("no q4_k kernel"), note);
             }
-            System.out.printf(Locale.ROOT, "%s: device vs CPU on dequantized F32 max |diff| %.3g; vs CPU on the quantized file %.3g%n",
-                    type, TornadoFamiliesTest.maxDiff(f32Cpu, device), TornadoFamiliesTest.maxDiff(quantCpu, device));
-            for (int p = 0; p < TOKENS; p++) {
-                assertArrayEquals(f32Cpu.get(p), device.get(p), 1e-4f, type + " logits vs the dequantized CPU run at position " + p);
+            int shared = 0;
+            while (shared < TOKENS && quantTokens[shared] == deviceTokens[shared]) {
+                shared++;
             }
-            assertArrayEquals(tokens, deviceTokens, type + " greedy tokens vs the CPU engine on the quantized file");
+            System.out.printf(Locale.ROOT, "%s: device vs CPU on the F32 copy: %d equal greedy tokens, max |logit diff| %.3g;"
+                    + " vs CPU on the quantized file (8-bit activations): first %d tokens equal%n",
+                    type, TOKENS, TornadoFamiliesTest.maxDiff(f32Cpu, device), shared);
+            assertArrayEquals(f32Tokens, deviceTokens, type + " greedy tokens vs the CPU engine on the F32 copy");
+            for (int p = 0; p < TOKENS; p++) {
+                assertArrayEquals(f32Cpu.get(p), device.get(p), 1e-4f, type + " logits vs the F32 copy at position " + p);
+            }
         }
     }
 }
