@@ -25,7 +25,7 @@ final class DeviceMemory {
         }
         long cache = 2L * c.nLayers() * capacity * c.kvDim() * Float.BYTES;
         long rope = (long) capacity * c.headSize() * Float.BYTES;
-        long buffers = 4L * (6L * c.dim() + 2L * c.hiddenDim() + (long) c.nHeads() * capacity + c.vocabSize()
+        long buffers = 4L * (6L * c.dim() + 3L * c.qDim() + 2L * c.hiddenDim() + (long) c.nHeads() * capacity + c.vocabSize()
                 + 2L * c.nLayers() * c.dim());
         long total = weights + cache + rope + buffers;
         return total + total / 4 + 256 * MIB;

@@ -1,12 +1,17 @@
 package io.jsteer.tornado;
 
+import io.jsteer.model.BlockOps;
 import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.LlamaBlock;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.RopeStyle;
 import io.jsteer.model.RopeTable;
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.SiteKind;
+import io.jsteer.model.lora.LoraAdapter;
+import io.jsteer.model.lora.LoraTarget;
+import io.jsteer.tornado.DeviceVectors.Vector;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -29,10 +34,11 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The Llama forward pass on a TornadoVM device: the same function as {@link io.jsteer.model.CpuEngine}
- * (same hooks semantics), with weights, norms, RoPE tables and the KV cache sent to the device once
- * and kept there. A token costs one upload of its embedding row and position and one download of
- * the logits.
+ * The forward pass of every model family on a TornadoVM device: the same function as
+ * {@link io.jsteer.model.CpuEngine} (same hooks semantics), with weights, norms, biases, RoPE tables
+ * and the KV cache sent to the device once and kept there. A token costs one upload of its
+ * embedding row and position and one download of the logits. The plan is laid out by walking the
+ * one block definition, {@link LlamaBlock#forward}, with steps that append device tasks.
  *
  * <p>Without Java hooks a forward pass is a short chain of task graphs in one execution plan, each a
  * few whole blocks (TornadoVM's per-graph buffers are small, see {@link #MAX_BLOCKS_PER_GRAPH}); the
@@ -74,9 +80,8 @@ public final class TornadoEngine implements InferenceEngine {
     private final Projection[] w13;   // gate|up rows
     private final DeviceMatrix[] wo, w2;
     private final DeviceMatrix classifier;
-    private final FloatArray attnNorms;  // [layer * dim]
-    private final FloatArray ffnNorms;   // [layer * dim]
-    private final FloatArray outputNorm; // [dim]
+    private final DeviceVectors vectors;  // every norm weight and bias, packed
+    private final Vector[] biasQkv;       // per layer [q | k | v] biases (Qwen2), or null
     private final FloatArray ropeCos;    // [capacity * headSize/2]
     private final FloatArray ropeSin;
     private final FloatArray[] keyCache;   // [layer][capacity * kvDim]
@@ -84,18 +89,21 @@ public final class TornadoEngine implements InferenceEngine {
 
     // per-token state on the device
     private final FloatArray x, xb, xb2, att, logitsOnDevice;
-    private final FloatArray qkv; // [dim | kvDim | kvDim]
+    private final FloatArray heads; // [qDim] attention output
+    private final FloatArray qkv; // [qDim | kvDim | kvDim]
     private final FloatArray hb;  // [hiddenDim gate | hiddenDim up]
     private final IntArray position = new IntArray(1);
 
     private final int blocksPerGraph;
     private final boolean cudaGraph;
     private final float[] embeddingRow;
-    private final float[] hookBuffer;
+    private final float[] hookBuffer;  // [dim]: what Java hooks see at the stream's sites
+    private final float[] headsBuffer; // [qDim]: at attn_heads
     private final float[] logits;
 
     private Hooks hooks;
     private List<DeviceEdit> edits = List.of();
+    private DeviceLora lora;
     private List<Step> steps;
     private TornadoExecutionPlan plan;
     private int planGeneration;
@@ -113,39 +121,49 @@ public final class TornadoEngine implements InferenceEngine {
         w13 = new Projection[L];
         wo = new DeviceMatrix[L];
         w2 = new DeviceMatrix[L];
-        attnNorms = new FloatArray(L * dim);
-        ffnNorms = new FloatArray(L * dim);
         keyCache = new FloatArray[L];
         valueCache = new FloatArray[L];
         reportConversions(w, L);
+        int qDim = c.qDim();
+        List<float[]> small = new ArrayList<>();
+        biasQkv = new Vector[L];
+        float[][] stackedBias = new float[L][];
         for (int l = 0; l < L; l++) {
             String p = "blk." + l + ".";
-            wqkv[l] = Projection.of(DeviceMatrix.of(p + "attn_q", w.wq()[l], dim, dim),
+            wqkv[l] = Projection.of(DeviceMatrix.of(p + "attn_q", w.wq()[l], qDim, dim),
                     DeviceMatrix.of(p + "attn_k", w.wk()[l], kvDim, dim), DeviceMatrix.of(p + "attn_v", w.wv()[l], kvDim, dim));
-            wo[l] = DeviceMatrix.of(p + "attn_output", w.wo()[l], dim, dim);
+            wo[l] = DeviceMatrix.of(p + "attn_output", w.wo()[l], dim, qDim);
             w13[l] = Projection.of(DeviceMatrix.of(p + "ffn_gate", w.w1()[l], hid, dim), DeviceMatrix.of(p + "ffn_up", w.w3()[l], hid, dim));
             w2[l] = DeviceMatrix.of(p + "ffn_down", w.w2()[l], dim, hid);
-            for (int i = 0; i < dim; i++) {
-                attnNorms.set(l * dim + i, w.attnNorm()[l][i]);
-                ffnNorms.set(l * dim + i, w.ffnNorm()[l][i]);
-            }
+            small.add(w.attnNorm()[l]);
+            small.add(w.ffnNorm()[l]);
+            small.add(w.qNorm() == null ? null : w.qNorm()[l]);
+            small.add(w.kNorm() == null ? null : w.kNorm()[l]);
+            stackedBias[l] = stackBiases(w, l, qDim, kvDim);
+            small.add(stackedBias[l]);
             keyCache[l] = new FloatArray(capacity * kvDim);
             valueCache[l] = new FloatArray(capacity * kvDim);
         }
         classifier = DeviceMatrix.of("output", w.classifier(), c.vocabSize(), dim);
-        outputNorm = FloatArray.fromArray(w.outputNorm());
+        small.add(w.outputNorm());
+        vectors = new DeviceVectors(small);
+        for (int l = 0; l < L; l++) {
+            biasQkv[l] = stackedBias[l] == null ? null : vectors.of(stackedBias[l]);
+        }
         float[][] cosSin = ropeTables(c, w.ropeFactors(), capacity);
         ropeCos = FloatArray.fromArray(cosSin[0]);
         ropeSin = FloatArray.fromArray(cosSin[1]);
         x = new FloatArray(dim);
         xb = new FloatArray(dim);
         xb2 = new FloatArray(dim);
-        qkv = new FloatArray(dim + 2 * kvDim);
+        qkv = new FloatArray(qDim + 2 * kvDim);
+        heads = new FloatArray(qDim);
         hb = new FloatArray(2 * hid);
         att = new FloatArray(c.nHeads() * capacity);
         logitsOnDevice = new FloatArray(c.vocabSize());
         embeddingRow = new float[dim];
         hookBuffer = new float[dim];
+        headsBuffer = new float[qDim];
         logits = new float[c.vocabSize()];
     }
 
@@ -161,7 +179,6 @@ public final class TornadoEngine implements InferenceEngine {
         if (config.headSize() % 2 != 0) {
             throw new IllegalArgumentException("head size " + config.headSize() + " is odd; RoPE needs pairs");
         }
-        requireDeviceKernels(config);
         if ((long) capacity * config.kvDim() > Integer.MAX_VALUE - 64 || (long) capacity * config.nHeads() > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("a KV cache of " + capacity + " positions does not fit TornadoVM's int-indexed arrays;"
                     + " lower the context length");
@@ -181,29 +198,16 @@ public final class TornadoEngine implements InferenceEngine {
         return new TornadoEngine(config, weights, capacity, bytecode, cudaGraph);
     }
 
-    /**
-     * The device plan has kernels for the plain Llama block; the family switches of the model
-     * description that it does not implement yet are refused by name here rather than run wrong
-     * or fall back to the host (the CPU engine runs them all).
-     */
-    static void requireDeviceKernels(LlamaConfig c) {
-        List<String> missing = new java.util.ArrayList<>();
-        if (c.family().qkvBias()) {
-            missing.add("q/k/v biases (" + c.family() + ")");
+    /** [q | k | v] biases of block {@code l} as one vector (they are added in one launch when q|k|v is one product), or null. */
+    private static float[] stackBiases(LlamaWeights w, int l, int qDim, int kvDim) {
+        if (w.qBias() == null) {
+            return null;
         }
-        if (c.family().qkNorm()) {
-            missing.add("per-head q/k norms (" + c.family() + ")");
-        }
-        if (c.qDim() != c.dim()) {
-            missing.add("heads wider than the stream (" + c.nHeads() + " x " + c.headSize() + " != " + c.dim() + ")");
-        }
-        if (c.slidingWindow() > 0) {
-            missing.add("sliding-window attention (window " + c.slidingWindow() + ")");
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("the TornadoVM engine has no device kernels for " + String.join(", ", missing)
-                    + "; run this model with --engine cpu");
-        }
+        float[] b = new float[qDim + 2 * kvDim];
+        System.arraycopy(w.qBias()[l], 0, b, 0, qDim);
+        System.arraycopy(w.kBias()[l], 0, b, qDim, kvDim);
+        System.arraycopy(w.vBias()[l], 0, b, qDim + kvDim, kvDim);
+        return b;
     }
 
     private static float[][] ropeTables(LlamaConfig c, float[] factors, int capacity) {
@@ -236,22 +240,21 @@ public final class TornadoEngine implements InferenceEngine {
         this.hooks = hooks == null || hooks.isEmpty() ? null : hooks;
         if (this.hooks != null && !hooksAnnounced) {
             hooksAnnounced = true;
-            System.err.println("jsteer: note: Java hooks on the TornadoVM engine run on the host: the pass is cut at every hooked "
+            System.err.println("jsteer: note: Java hooks on the TornadoVM engine run on the host: the pass is cut at each hooked "
                     + "site on every token (use setInterventions / --steer for device kernels)");
         }
         invalidatePlan();
     }
 
     /**
-     * LoRA adapters have no device kernels yet: refused by name rather than ignored or run on the
-     * host (merge the adapter into the weights with {@code jsteer kts merge}, or use the CPU engine).
+     * A LoRA adapter on any of the seven projections, run as two matrix-vector kernels per adapted
+     * projection where the block definition places it (after the frozen product and its bias).
+     * Its matrices are copied to the device now: set it again after training it further.
      */
     @Override
-    public void setAdapter(io.jsteer.model.lora.LoraAdapter adapter) {
-        if (adapter != null) {
-            throw new IllegalArgumentException("the TornadoVM engine does not apply LoRA adapters (" + adapter.labels()
-                    + "); merge it into the model with `jsteer kts merge` or run with --engine cpu");
-        }
+    public void setAdapter(LoraAdapter adapter) {
+        this.lora = adapter == null ? null : DeviceLora.of(c, adapter);
+        invalidatePlan();
     }
 
     /** Whether the host-hooks note was printed (once per engine). */
@@ -307,7 +310,11 @@ public final class TornadoEngine implements InferenceEngine {
     /** Steering run as kernels on the device, in list order at each site; an empty list removes it. */
     public void setSteering(List<DeviceEdit> newEdits) {
         for (DeviceEdit e : newEdits) {
-            e.check(c.dim(), c.nLayers());
+            e.check(c.siteWidth(e.site().kind()), c.nLayers());
+            if (e instanceof DeviceEdit.LoraOutputProjection && c.qDim() != c.dim()) {
+                throw new IllegalArgumentException("a LoraOutputProjection edit needs heads as wide as the stream (" + c.qDim() + " != "
+                        + c.dim() + "); give the adapter with setAdapter instead");
+            }
         }
         this.edits = List.copyOf(newEdits);
         invalidatePlan();
@@ -418,10 +425,10 @@ public final class TornadoEngine implements InferenceEngine {
     }
 
     private void runHooks(HostStep h, int pos, boolean inPrompt) {
-        int dim = c.dim();
-        MemorySegment.copy(h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, hookBuffer, 0, dim);
-        hooks.run(h.kind, h.layer, pos, inPrompt, hookBuffer);
-        MemorySegment.copy(hookBuffer, 0, h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, dim);
+        float[] values = h.width == c.dim() ? hookBuffer : headsBuffer;
+        MemorySegment.copy(h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, values, 0, h.width);
+        hooks.run(h.kind, h.layer, pos, inPrompt, values);
+        MemorySegment.copy(values, 0, h.activation.getSegment(), ValueLayout.JAVA_FLOAT, 0, h.width);
     }
 
     @Override
@@ -445,7 +452,17 @@ public final class TornadoEngine implements InferenceEngine {
         }
     }
 
-    private record HostStep(SiteKind kind, int layer, FloatArray activation) implements Step {}
+    /** Java hooks at a site, on the {@code width} values of {@code activation}. */
+    private record HostStep(SiteKind kind, int layer, FloatArray activation, int width) implements Step {}
+
+    /** A value of the device plan (see {@link PlanBuilder.DeviceOps}). */
+    private sealed interface Dev permits Slice, Deferred {}
+
+    /** {@code width} values of {@code array} from {@code offset}. */
+    private record Slice(FloatArray array, int offset, int width) implements Dev {}
+
+    /** An output projection (o, down) of {@code in}, launched at the residual add (folded into it) or where its site needs it. */
+    private record Deferred(int layer, LoraTarget target, Slice in) implements Dev {}
 
     private void ensurePlan() {
         if (steps == null) {
@@ -464,9 +481,12 @@ public final class TornadoEngine implements InferenceEngine {
     }
 
     /**
-     * Lays the forward pass out as the task graphs of one plan. Between graphs the residual stream
-     * stays on the device (persistOnDevice / consumeFromDevice, graphs run in order); only where Java
-     * hooks must run is a graph cut with the live activations going through the host.
+     * Lays the forward pass out as the task graphs of one plan, by walking the one block definition
+     * ({@link LlamaBlock#forward}) with {@link DeviceOps}, whose steps append device tasks: the step
+     * order, the family switches (biases, per-head norms), the sites and the LoRA placement are
+     * those of every other path. Between graphs the residual stream stays on the device
+     * (persistOnDevice / consumeFromDevice, graphs run in order); only where Java hooks listen is a
+     * graph cut with the live activations going through the host.
      */
     private final class PlanBuilder {
         private final String prefix;
@@ -489,35 +509,17 @@ public final class TornadoEngine implements InferenceEngine {
         }
 
         List<Step> build() {
-            int dim = c.dim(), hid = c.hiddenDim();
+            DeviceOps ops = new DeviceOps();
+            Dev stream = new Slice(x, 0, c.dim());
             for (int l = 0; l < c.nLayers(); l++) {
-                site(SiteKind.RESID_PRE, l, x);
-                rmsnorm(xb, x, attnNorms, l * dim);
-                project(wqkv[l], xb, qkv);
-                use(qkv, keyCache[l], valueCache[l], ropeCos, ropeSin);
-                cache.add(keyCache[l]);
-                cache.add(valueCache[l]);
-                graph.task(task(), TornadoKernels::ropeAndCacheWrite, qkv, keyCache[l], valueCache[l], ropeCos, ropeSin, position,
-                        c.nHeads(), c.nKvHeads(), c.headSize(), c.ropeStyle() == RopeStyle.NEOX ? 1 : 0);
-                use(att, xb);
-                String id = task();
-                // q is the head of qkv
-                graph.task(id, TornadoKernels::attention, new KernelContext(), qkv, keyCache[l], valueCache[l], att, xb, position,
-                        c.headSize(), c.kvDim(), c.kvGroup(), capacity, LOCAL);
-                groups(id, c.nHeads(), LOCAL);
-                site(SiteKind.ATTN_HEADS, l, xb);
-                residualProjection(wo[l], xb, SiteKind.ATTN_OUT, l);
-                rmsnorm(xb, x, ffnNorms, l * dim);
-                project(w13[l], xb, hb);
-                use(hb);
-                graph.task(task(), TornadoKernels::swiglu, hb, hid);
-                residualProjection(w2[l], hb, SiteKind.MLP_OUT, l);
-                site(SiteKind.RESID_POST, l, x);
+                stream = LlamaBlock.forward(c, hostWeights, l, stream, ops);
+                ops.requireStream(stream, "the block's output");
                 if ((l + 1) % blocksPerGraph == 0 && l < c.nLayers() - 1) {
                     chain();
                 }
             }
-            rmsnorm(xb, x, outputNorm, 0);
+            Vector norm = vectors.of(hostWeights.outputNorm());
+            rmsnorm(xb, x, norm);
             matvec(classifier, xb, logitsOnDevice, 0, false);
             graph.transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOnDevice);
             finish();
@@ -525,41 +527,216 @@ public final class TornadoEngine implements InferenceEngine {
         }
 
         /**
-         * x += W · in. With nothing at the output's site the add is folded into the projection
-         * kernel; otherwise the output goes to xb2, through the site, then is added.
+         * The block's steps as device tasks. Values are slices of the engine's device arrays: x (the
+         * stream), xb (normed stream), qkv = [q | k | v], heads (attention output), hb = [gate | up],
+         * xb2 (an output projection's result when something acts at its site). Three steps are
+         * fused as the kernels allow, with the result the block asked for: q, k and v (and gate and
+         * up) come from one stacked product when their storage matches (the first request computes
+         * all, as the CPU engine's fused products do); the two RoPE requests run in the kernel that
+         * also writes the cache, launched by {@code attention}; and an output projection (o, down)
+         * is {@link Deferred} until the residual add, which it then accumulates into x in the same
+         * launch, unless something acts at its site (then it is computed into xb2 first).
          */
-        private void residualProjection(DeviceMatrix w, FloatArray in, SiteKind outSite, int layer) {
-            if (hooks == null && edits.stream().noneMatch(e -> e.site().kind() == outSite && e.site().layer() == layer)) {
-                matvec(w, in, x, 0, true);
-                return;
-            }
-            matvec(w, in, xb2, 0, false);
-            site(outSite, layer, xb2);
-            add(x, xb2);
-        }
+        private final class DeviceOps implements BlockOps<Dev> {
+            /** Blocks whose stacked q|k|v (gate|up) product (and biases) already ran. */
+            private int qkvDone = -1, gateUpDone = -1;
+            /** RoPE requests waiting for the fused rope + cache-write kernel. */
+            private final List<Slice> roped = new ArrayList<>();
 
-        /** The products of the projection's parts, one after the other in {@code result}. */
-        private void project(Projection p, FloatArray in, FloatArray result) {
-            int offset = 0;
-            for (DeviceMatrix m : p.parts()) {
-                matvec(m, in, result, offset, false);
-                offset += m.rows();
+            @Override
+            public Dev site(SiteKind kind, int layer, Dev a) {
+                boolean edited = edits.stream().anyMatch(e -> e.site().kind() == kind && e.site().layer() == layer);
+                boolean listened = hooks != null && hooks.has(kind, layer);
+                if (!edited && !listened) {
+                    return a;
+                }
+                Slice s = slice(a);
+                for (DeviceEdit e : edits) {
+                    if (e.site().kind() == kind && e.site().layer() == layer) {
+                        edit(e, s.array());
+                    }
+                }
+                if (listened) {
+                    viaHost(s.array() == x ? new FloatArray[] {x} : new FloatArray[] {x, s.array()});
+                    out.add(new HostStep(kind, layer, s.array(), s.width()));
+                }
+                return s;
             }
-        }
 
-        /** Device edits at the site, then (if there are Java hooks) a cut with a host step. */
-        private void site(SiteKind kind, int layer, FloatArray act) {
-            for (DeviceEdit e : edits) {
-                if (e.site().kind() == kind && e.site().layer() == layer) {
-                    edit(e, act);
+            @Override
+            public Dev rmsNorm(Dev a, float[] weight) {
+                requireStream(a, "RMSNorm's input");
+                rmsnorm(xb, x, vectors.of(weight));
+                return new Slice(xb, 0, c.dim());
+            }
+
+            @Override
+            public Dev project(int layer, LoraTarget target, Dev in) {
+                Slice input = slice(in);
+                if (input.offset() != 0) {
+                    throw new IllegalStateException("the device kernels read a projection's input from the start of its array; "
+                            + target.label() + " got offset " + input.offset());
+                }
+                return switch (target) {
+                    case O, DOWN -> new Deferred(layer, target, input);
+                    case Q, K, V -> projectInto(layer, target, input, wqkv[layer], qkv, LoraTarget.Q, c.qDim(), c.kvDim(), true);
+                    case GATE, UP -> projectInto(layer, target, input, w13[layer], hb, LoraTarget.GATE, c.hiddenDim(), c.hiddenDim(), false);
+                };
+            }
+
+            /**
+             * The product of {@code target}'s rows of {@code p} ([first | second | third] parts one
+             * under the other) into its slice of {@code result}, plus its bias and LoRA path. A
+             * stacked projection runs once, on the first target's request, with all biases.
+             */
+            private Slice projectInto(int layer, LoraTarget target, Slice input, Projection p, FloatArray result,
+                                      LoraTarget first, int firstRows, int otherRows, boolean qkvGroup) {
+                int index = target.ordinal() - first.ordinal();
+                int offset = index == 0 ? 0 : firstRows + (index - 1) * otherRows;
+                int rows = index == 0 ? firstRows : otherRows;
+                Vector bias = qkvGroup ? biasQkv[layer] : null; // [q | k | v] biases of the block, or null
+                if (p.parts().size() == 1) {
+                    int done = qkvGroup ? qkvDone : gateUpDone;
+                    if (target == first) {
+                        matvec(p.parts().getFirst(), input.array(), result, 0, false);
+                        if (bias != null) {
+                            addAt(result, 0, bias, 0, p.parts().getFirst().rows());
+                        }
+                        if (qkvGroup) {
+                            qkvDone = layer;
+                        } else {
+                            gateUpDone = layer;
+                        }
+                    } else if (done != layer) {
+                        throw new IllegalStateException("stacked projection of block " + layer + ": " + target.label()
+                                + " asked for before " + first.label());
+                    }
+                } else {
+                    matvec(p.parts().get(index), input.array(), result, offset, false);
+                    if (bias != null) {
+                        addAt(result, offset, bias, offset, rows);
+                    }
+                }
+                lora(layer, target, input.array(), result, offset);
+                return new Slice(result, offset, rows);
+            }
+
+            @Override
+            public Dev headNorm(Dev a, float[] weight, int heads) {
+                Slice s = slice(a);
+                if (s.width() != heads * c.headSize()) {
+                    throw new IllegalStateException("head norm of " + heads + " heads on " + s.width() + " values");
+                }
+                Vector w = vectors.of(weight);
+                use(s.array(), w.array());
+                String id = task();
+                graph.task(id, TornadoKernels::headRmsnorm, new KernelContext(), s.array(), s.offset(), w.array(), w.offset(),
+                        c.headSize(), c.rmsEps(), LOCAL);
+                groups(id, heads, LOCAL);
+                return s;
+            }
+
+            @Override
+            public Dev rope(Dev a, int heads) {
+                Slice s = slice(a);
+                if (s.width() != heads * c.headSize()) {
+                    throw new IllegalStateException("RoPE of " + heads + " heads on " + s.width() + " values");
+                }
+                roped.add(s);
+                return s;
+            }
+
+            @Override
+            public Dev attention(int layer, Dev q, Dev k, Dev v) {
+                Slice sq = (Slice) q, sk = (Slice) k, sv = (Slice) v;
+                int qd = c.qDim(), kv = c.kvDim();
+                // the fused kernel rotates q and k where the projection wrote them and caches k and v
+                if (!sq.equals(new Slice(qkv, 0, qd)) || !sk.equals(new Slice(qkv, qd, kv)) || !sv.equals(new Slice(qkv, qd + kv, kv))
+                        || !roped.equals(List.of(sq, sk))) {
+                    throw new IllegalStateException("the device attention needs q, k, v as projected, q and k rotated (block " + layer + ")");
+                }
+                roped.clear();
+                use(qkv, keyCache[layer], valueCache[layer], ropeCos, ropeSin);
+                cache.add(keyCache[layer]);
+                cache.add(valueCache[layer]);
+                graph.task(task(), TornadoKernels::ropeAndCacheWrite, qkv, keyCache[layer], valueCache[layer], ropeCos, ropeSin, position,
+                        c.nHeads(), c.nKvHeads(), c.headSize(), c.ropeStyle() == RopeStyle.NEOX ? 1 : 0);
+                use(att, heads);
+                String id = task();
+                graph.task(id, TornadoKernels::attention, new KernelContext(), qkv, keyCache[layer], valueCache[layer], att, heads, position,
+                        c.headSize(), c.kvDim(), c.kvGroup(), capacity, c.slidingWindow(), LOCAL);
+                groups(id, c.nHeads(), LOCAL);
+                return new Slice(heads, 0, qd);
+            }
+
+            @Override
+            public Dev swiglu(Dev gate, Dev up) {
+                int hid = c.hiddenDim();
+                if (!slice(gate).equals(new Slice(hb, 0, hid)) || !slice(up).equals(new Slice(hb, hid, hid))) {
+                    throw new IllegalStateException("the device SwiGLU needs gate and up as projected");
+                }
+                use(hb);
+                graph.task(task(), TornadoKernels::swiglu, hb, hid);
+                return new Slice(hb, 0, hid);
+            }
+
+            @Override
+            public Dev add(Dev stream, Dev y) {
+                requireStream(stream, "the residual add's stream");
+                if (y instanceof Deferred d) {
+                    // x += W · in (+ its LoRA path): the add folded into the projection's launch
+                    matvec(outputMatrix(d), d.in().array(), x, 0, true);
+                    lora(d.layer(), d.target(), d.in().array(), x, 0);
+                } else {
+                    Slice s = (Slice) y;
+                    use(x, s.array());
+                    graph.task(task(), TornadoKernels::add, x, s.array(), c.dim());
+                }
+                return stream;
+            }
+
+            /** A value as a slice: a deferred output projection is computed into xb2 (with its LoRA path). */
+            private Slice slice(Dev a) {
+                if (a instanceof Slice s) {
+                    if (roped.contains(s)) {
+                        throw new IllegalStateException("a rotated value used before attention (the device fuses RoPE into it)");
+                    }
+                    return s;
+                }
+                Deferred d = (Deferred) a;
+                matvec(outputMatrix(d), d.in().array(), xb2, 0, false);
+                lora(d.layer(), d.target(), d.in().array(), xb2, 0);
+                return new Slice(xb2, 0, c.dim());
+            }
+
+            private DeviceMatrix outputMatrix(Deferred d) {
+                return d.target() == LoraTarget.O ? wo[d.layer()] : w2[d.layer()];
+            }
+
+            void requireStream(Dev a, String what) {
+                if (!(a instanceof Slice s) || s.array() != x) {
+                    throw new IllegalStateException(what + " must be the residual stream");
                 }
             }
-            if (hooks != null) {
-                // Hooks exposes no per-site query, so every site is a cut while hooks are set.
-                FloatArray[] live = act == x ? new FloatArray[] {x} : new FloatArray[] {x, act};
-                viaHost(live);
-                out.add(new HostStep(kind, layer, act));
+        }
+
+        /** result[offset ..] += s · B (A · in) when the adapter adapts (layer, target): two launches. */
+        private void lora(int layer, LoraTarget target, FloatArray in, FloatArray result, int offset) {
+            DeviceLora.Pair p = lora == null ? null : lora.pair(layer, target);
+            if (p != null) {
+                loraSidePath(p.a(), p.b(), p.down(), lora.scale(), in, result, offset);
             }
+        }
+
+        private void loraSidePath(DeviceMatrix a, DeviceMatrix b, FloatArray down, float scale, FloatArray in, FloatArray result,
+                                  int offset) {
+            matvec(a, in, down, 0, false);
+            use(b.f32(), down, result);
+            int rt = rowThreads(b.cols());
+            String id = task();
+            graph.task(id, TornadoKernels::matvecAddScaledF32, new KernelContext(), b.f32(), down, result, b.rows(), b.cols(), LOCAL, rt,
+                    offset, scale);
+            groups(id, bandGroups(b.rows(), rt), LOCAL);
         }
 
         /** Ends the open graph (if any) with the live activations going to the host, and the next one taking them up. */
@@ -587,19 +764,20 @@ public final class TornadoEngine implements InferenceEngine {
             pendingConsumes.add(x);
         }
 
+        /** A device edit on the site's activation {@code act} (its width: the site's). */
         private void edit(DeviceEdit e, FloatArray act) {
-            int dim = c.dim();
+            int width = c.siteWidth(e.site().kind());
             switch (e) {
                 case DeviceEdit.AddVector a -> {
                     FloatArray vec = FloatArray.fromArray(a.vector());
                     use(act, vec);
-                    graph.task(task(), TornadoKernels::addScaled, act, vec, 0, a.strength(), dim);
+                    graph.task(task(), TornadoKernels::addScaled, act, vec, 0, a.strength(), width);
                 }
                 case DeviceEdit.Ablation a -> {
                     FloatArray dir = FloatArray.fromArray(a.direction());
                     use(act, dir);
                     String id = task();
-                    graph.task(id, TornadoKernels::ablate, new KernelContext(), act, dir, dim, a.strength(), LOCAL);
+                    graph.task(id, TornadoKernels::ablate, new KernelContext(), act, dir, width, a.strength(), LOCAL);
                     groups(id, 1, LOCAL);
                 }
                 case DeviceEdit.MatSteer m -> {
@@ -610,25 +788,18 @@ public final class TornadoEngine implements InferenceEngine {
                     FloatArray gates = new FloatArray(n + 1);
                     use(act, theta, gw, gb, gates);
                     String g = task();
-                    graph.task(g, TornadoKernels::matSteerGates, new KernelContext(), act, gw, gb, gates, dim, n, LOCAL);
+                    graph.task(g, TornadoKernels::matSteerGates, new KernelContext(), act, gw, gb, gates, width, n, LOCAL);
                     groups(g, n + 1, LOCAL);
-                    graph.task(task(), TornadoKernels::matSteerEdit, act, theta, gates, dim, n);
+                    graph.task(task(), TornadoKernels::matSteerEdit, act, theta, gates, width, n);
                     String r = task();
-                    graph.task(r, TornadoKernels::matSteerRenorm, new KernelContext(), act, gates, dim, n, LOCAL);
+                    graph.task(r, TornadoKernels::matSteerRenorm, new KernelContext(), act, gates, width, n, LOCAL);
                     groups(r, 1, LOCAL);
                 }
                 case DeviceEdit.LoraOutputProjection lora -> {
-                    // attn_out (act) += scale · B (A · attn_heads), attn_heads still in xb
-                    DeviceMatrix a = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.a()), lora.rank(), dim);
-                    DeviceMatrix b = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.b()), dim, lora.rank());
-                    FloatArray down = new FloatArray(lora.rank());
-                    matvec(a, xb, down, 0, false);
-                    use(b.f32(), down, act);
-                    int rt = rowThreads(b.cols());
-                    String id = task();
-                    graph.task(id, TornadoKernels::matvecAddScaledF32, new KernelContext(), b.f32(), down, act, b.rows(), b.cols(), LOCAL, rt,
-                            lora.scale());
-                    groups(id, bandGroups(b.rows(), rt), LOCAL);
+                    // attn_out (act) += scale · B (A · attn_heads), attn_heads still in heads
+                    DeviceMatrix a = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.a()), lora.rank(), c.qDim());
+                    DeviceMatrix b = DeviceMatrix.ofFloats(DeviceEdit.flatten(lora.b()), c.dim(), lora.rank());
+                    loraSidePath(a, b, new FloatArray(lora.rank()), lora.scale(), heads, act, 0);
                 }
             }
         }
@@ -651,16 +822,16 @@ public final class TornadoEngine implements InferenceEngine {
             groups(id, bandGroups(m.rows(), rt), LOCAL);
         }
 
-        private void rmsnorm(FloatArray o, FloatArray in, FloatArray weight, int offset) {
-            use(o, in, weight);
+        private void rmsnorm(FloatArray o, FloatArray in, Vector weight) {
+            use(o, in, weight.array());
             String id = task();
-            graph.task(id, TornadoKernels::rmsnorm, new KernelContext(), o, in, weight, offset, c.dim(), c.rmsEps(), LOCAL);
+            graph.task(id, TornadoKernels::rmsnorm, new KernelContext(), o, in, weight.array(), weight.offset(), c.dim(), c.rmsEps(), LOCAL);
             groups(id, 1, LOCAL);
         }
 
-        private void add(FloatArray y, FloatArray in) {
-            use(y, in);
-            graph.task(task(), TornadoKernels::add, y, in, c.dim());
+        private void addAt(FloatArray y, int yOffset, Vector v, int vOffset, int n) {
+            use(y, v.array());
+            graph.task(task(), TornadoKernels::addAt, y, yOffset, v.array(), v.offset() + vOffset, n);
         }
 
         /**

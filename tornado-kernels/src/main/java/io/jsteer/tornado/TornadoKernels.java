@@ -90,9 +90,9 @@ public final class TornadoKernels {
         }
     }
 
-    /** out[row] += scale · (W[row, :] · x), float32 W: the second half of a LoRA side path. */
+    /** out[outOffset + row] += scale · (W[row, :] · x), float32 W: the second half of a LoRA side path. */
     public static void matvecAddScaledF32(KernelContext ctx, FloatArray w, FloatArray x, FloatArray out,
-                                          int rows, int cols, int localSize, int rowThreads, float scale) {
+                                          int rows, int cols, int localSize, int rowThreads, int outOffset, float scale) {
         float[] part = ctx.allocateFloatLocalArray(localSize);
         int lid = ctx.localIdx;
         int sub = lid % rowThreads;
@@ -113,7 +113,7 @@ public final class TornadoKernels {
             ctx.localBarrier();
         }
         if (sub == 0 && row < rows) {
-            out.set(row, out.get(row) + scale * part[lid]);
+            out.set(outOffset + row, out.get(outOffset + row) + scale * part[lid]);
         }
     }
 
@@ -206,6 +206,43 @@ public final class TornadoKernels {
     }
 
     /**
+     * Per-head RMSNorm in place (Qwen3's q_norm / k_norm): the {@code headSize} values of head g at
+     * {@code x[xOffset + g·headSize ..]} become weight[weightOffset ..] ⊙ x / sqrt(mean(x²) + eps),
+     * one work-group per head (launch as many groups as heads). Every thread reads its values
+     * before the first barrier and writes them after the last, so in place is safe.
+     */
+    public static void headRmsnorm(KernelContext ctx, FloatArray x, int xOffset, FloatArray weight, int weightOffset,
+                                   int headSize, float eps, int localSize) {
+        float[] part = ctx.allocateFloatLocalArray(localSize);
+        int lid = ctx.localIdx;
+        int base = xOffset + ctx.groupIdx * headSize;
+        float ss = 0f;
+        for (int j = lid; j < headSize; j += localSize) {
+            float v = x.get(base + j);
+            ss += v * v;
+        }
+        part[lid] = ss;
+        ctx.localBarrier();
+        for (int s = localSize / 2; s > 0; s >>= 1) {
+            if (lid < s) {
+                part[lid] += part[lid + s];
+            }
+            ctx.localBarrier();
+        }
+        float inv = 1f / TornadoMath.sqrt(part[0] / headSize + eps);
+        for (int j = lid; j < headSize; j += localSize) {
+            x.set(base + j, x.get(base + j) * inv * weight.get(weightOffset + j));
+        }
+    }
+
+    /** y[yOffset + i] += v[vOffset + i] for i < n (the q/k/v biases, added where the projection wrote). */
+    public static void addAt(FloatArray y, int yOffset, FloatArray v, int vOffset, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            y.set(yOffset + i, y.get(yOffset + i) + v.get(vOffset + i));
+        }
+    }
+
+    /**
      * Rotary embedding of q and k in {@code qkv} = [q: nHeads*headSize | k: kvDim | v: kvDim] at
      * position pos[0], and the write of the rotated key and of v into the layer's cache rows
      * {@code pos * kvDim}. cos/sin are [position][headSize/2]; {@code neox} pairs (i, i+half)
@@ -243,25 +280,27 @@ public final class TornadoKernels {
     }
 
     /**
-     * Attention of one query over cached positions 0..pos[0], one work-group per query head; head h
-     * reads KV head h / kvGroup. Scores live in {@code att} [nHeads][capacity] (global memory, so
-     * the context is not bounded by local memory); max and sum of the softmax are reduced in local
-     * memory.
+     * Attention of one query over cached positions first..pos[0], one work-group per query head; head h
+     * reads KV head h / kvGroup. {@code first} is 0, or pos + 1 - window with a sliding window
+     * ({@code window} > 0, Mistral v0.1: the query sees itself and the window - 1 positions before).
+     * Scores live in {@code att} [nHeads][capacity] (global memory, so the context is not bounded
+     * by local memory); max and sum of the softmax are reduced in local memory.
      */
     public static void attention(KernelContext ctx, FloatArray q, FloatArray keyCache, FloatArray valueCache,
                                  FloatArray att, FloatArray out, IntArray pos,
-                                 int headSize, int kvDim, int kvGroup, int capacity, int localSize) {
+                                 int headSize, int kvDim, int kvGroup, int capacity, int window, int localSize) {
         float[] part = ctx.allocateFloatLocalArray(localSize);
         int h = ctx.groupIdx;
         int lid = ctx.localIdx;
         int n = pos.get(0) + 1;
+        int first = window > 0 && n > window ? n - window : 0;
         float scale = 1f / TornadoMath.sqrt(headSize);
         int qo = h * headSize;
         int kvo = (h / kvGroup) * headSize;
         int ao = h * capacity;
 
         float max = Float.NEGATIVE_INFINITY;
-        for (int t = lid; t < n; t += localSize) {
+        for (int t = first + lid; t < n; t += localSize) {
             int ko = t * kvDim + kvo;
             float s = 0f;
             for (int d = 0; d < headSize; d++) {
@@ -283,7 +322,7 @@ public final class TornadoKernels {
         ctx.localBarrier();
 
         float sum = 0f;
-        for (int t = lid; t < n; t += localSize) {
+        for (int t = first + lid; t < n; t += localSize) {
             float e = TornadoMath.exp(att.get(ao + t) - m);
             att.set(ao + t, e);
             sum += e;
@@ -301,7 +340,7 @@ public final class TornadoKernels {
 
         for (int d = lid; d < headSize; d += localSize) {
             float acc = 0f;
-            for (int t = 0; t < n; t++) {
+            for (int t = first; t < n; t++) {
                 acc += att.get(ao + t) * valueCache.get(t * kvDim + kvo + d);
             }
             out.set(qo + d, acc * inv);

@@ -78,10 +78,16 @@ class TornadoKernelsTest {
         }
     }
 
+    /**
+     * The CPU product with float activations, the device kernels' arithmetic: quantized weights are
+     * dequantized first, since the CPU's own quantized kernels also round x to 8 bits (as llama.cpp
+     * does), which the device kernels do not.
+     */
     private static float[] cpuMatvec(FloatTensor w, float[] x, int rows, int cols) {
         float[] out = new float[rows];
+        FloatTensor f = w.dtype() == DType.F32 ? w : FloatTensor.of(w.toFloatArray());
         try (Parallel par = new Parallel(1)) {
-            Kernels.matvec(w, x, out, rows, cols, par);
+            Kernels.matvec(f, x, out, rows, cols, par);
         }
         return out;
     }
@@ -223,7 +229,7 @@ class TornadoKernelsTest {
         int rt = TornadoEngine.rowThreads(cols);
         String g = name();
         run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dw, dx, out)
-                .task("t", TornadoKernels::matvecAddScaledF32, new KernelContext(), dw, dx, out, rows, cols, LOCAL, rt, 0.75f)
+                .task("t", TornadoKernels::matvecAddScaledF32, new KernelContext(), dw, dx, out, rows, cols, LOCAL, rt, 0, 0.75f)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, TornadoEngine.bandGroups(rows, rt)));
         assertClose(expected, out, 1e-4f, "matvecAddScaled");
     }
@@ -288,10 +294,12 @@ class TornadoKernelsTest {
         assertEquals(0f, kc.get((pos + 1) * kvDim % (cap * kvDim)), 0f, "other positions untouched");
     }
 
+    /** window 0: full causal attention; window w: positions pos-w+1 .. pos only (Mistral v0.1's sliding window). */
     @ParameterizedTest
-    @CsvSource({"8, 8, 0", "8, 2, 40", "4, 1, 300"})
-    void attentionMatchesCpu(int nHeads, int nKvHeads, int pos) {
+    @CsvSource({"8, 8, 0, 0", "8, 2, 40, 0", "4, 1, 300, 0", "8, 2, 40, 8", "4, 1, 300, 200", "4, 2, 5, 8"})
+    void attentionMatchesCpu(int nHeads, int nKvHeads, int pos, int window) {
         int hs = 16, kvDim = nKvHeads * hs, group = nHeads / nKvHeads, cap = 320;
+        int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
         float[] q = random(nHeads * hs, 1f);
         float[] keys = random(cap * kvDim, 1f), values = random(cap * kvDim, 1f);
         float[] expected = new float[nHeads * hs];
@@ -299,11 +307,11 @@ class TornadoKernelsTest {
         float scale = (float) (1.0 / Math.sqrt(hs));
         for (int h = 0; h < nHeads; h++) {
             int kvo = (h / group) * hs;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 att[t] = Kernels.dot(q, h * hs, keys, t * kvDim + kvo, hs) * scale;
             }
-            Kernels.softmax(att, 0, pos + 1);
-            for (int t = 0; t <= pos; t++) {
+            Kernels.softmax(att, first, pos + 1 - first);
+            for (int t = first; t <= pos; t++) {
                 Kernels.axpy(att[t], values, t * kvDim + kvo, expected, h * hs, hs);
             }
         }
@@ -312,9 +320,64 @@ class TornadoKernelsTest {
         IntArray dpos = IntArray.fromElements(pos);
         String g = name();
         run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dq, kc, vc, datt, dpos)
-                .task("t", TornadoKernels::attention, new KernelContext(), dq, kc, vc, datt, out, dpos, hs, kvDim, group, cap, LOCAL)
+                .task("t", TornadoKernels::attention, new KernelContext(), dq, kc, vc, datt, out, dpos, hs, kvDim, group, cap, window, LOCAL)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, nHeads));
-        assertClose(expected, out, 1e-4f, "attention pos " + pos);
+        assertClose(expected, out, 1e-4f, "attention pos " + pos + " window " + window);
+    }
+
+    /** Qwen3's q/k norms: each head of a slice at an offset normalised with one shared weight; values outside untouched. */
+    @ParameterizedTest
+    @CsvSource({"4, 32, 0", "2, 128, 40", "3, 256, 7"})
+    void headRmsnormMatchesCpu(int heads, int headSize, int offset) {
+        float[] x = random(offset + heads * headSize + 5, 2f);
+        float[] weights = random(headSize + 3, 1f);
+        float[] expected = x.clone();
+        for (int h = 0; h < heads; h++) {
+            int o = offset + h * headSize;
+            double ss = 0;
+            for (int i = 0; i < headSize; i++) {
+                ss += (double) x[o + i] * x[o + i];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / headSize + 1e-6));
+            for (int i = 0; i < headSize; i++) {
+                expected[o + i] = x[o + i] * inv * weights[3 + i];
+            }
+        }
+        FloatArray dx = FloatArray.fromArray(x), dw = FloatArray.fromArray(weights);
+        String g = name();
+        run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dx, dw)
+                .task("t", TornadoKernels::headRmsnorm, new KernelContext(), dx, offset, dw, 3, headSize, 1e-6f, LOCAL)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, dx), grid(g, heads));
+        assertClose(expected, dx, 1e-5f, "head RMSNorm");
+    }
+
+    /** The bias add at an offset of both arrays, and the LoRA up-projection accumulating at an offset. */
+    @Test
+    void addAtAndScaledAccumulateAtAnOffset() {
+        int n = 70, yOff = 11, vOff = 4;
+        float[] y = random(100, 1f), v = random(80, 1f);
+        float[] ey = y.clone();
+        for (int i = 0; i < n; i++) {
+            ey[yOff + i] += v[vOff + i];
+        }
+        int rows = 20, cols = 8;
+        float[] w = random(rows * cols, 0.5f), in = random(cols, 1f);
+        float[] prod = cpuMatvec(FloatTensor.of(w), in, rows, cols);
+        for (int i = 0; i < rows; i++) {
+            ey[50 + i] += 0.5f * prod[i];
+        }
+        FloatArray dy = FloatArray.fromArray(y), dv = FloatArray.fromArray(v), dw = FloatArray.fromArray(w), din = FloatArray.fromArray(in);
+        int rt = TornadoEngine.rowThreads(cols);
+        String g = name();
+        WorkerGrid1D wg = new WorkerGrid1D(TornadoEngine.bandGroups(rows, rt) * LOCAL);
+        wg.setLocalWork(LOCAL, 1, 1);
+        GridScheduler grid = new GridScheduler();
+        grid.addWorkerGrid(g + ".m", wg);
+        run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dy, dv, dw, din)
+                .task("a", TornadoKernels::addAt, dy, yOff, dv, vOff, n)
+                .task("m", TornadoKernels::matvecAddScaledF32, new KernelContext(), dw, din, dy, rows, cols, LOCAL, rt, 50, 0.5f)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, dy), grid);
+        assertClose(ey, dy, 1e-5f, "addAt + matvecAddScaled at offsets");
     }
 
     @Test

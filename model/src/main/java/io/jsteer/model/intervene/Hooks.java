@@ -51,6 +51,11 @@ public final class Hooks {
 
     public int layers() { return nLayers; }
 
+    /** Whether some hook listens at (kind, layer): an engine that must move activations to run hooks does so only there. */
+    public boolean has(SiteKind kind, int layer) {
+        return bySite[kind.ordinal()][layer] != null;
+    }
+
     /** Runs the hooks at (kind, layer), if any, on {@code x}. */
     public void run(SiteKind kind, int layer, int position, boolean inPrompt, float[] x) {
         ActivationHook[] hooks = bySite[kind.ordinal()][layer];
