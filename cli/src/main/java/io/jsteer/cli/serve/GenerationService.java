@@ -9,9 +9,9 @@ import io.jsteer.model.NonFiniteLogitsException;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
-import io.jsteer.model.intervene.ActivationHook;
 import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.tokenizer.StreamingDecoder;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -49,7 +49,6 @@ public final class GenerationService implements AutoCloseable {
     private volatile List<SteerSpec> defaultSteering;
     /** The server's MAT-Steer module (null: none), compiled once; the hook keeps no state, so slots share it. */
     private final GatedEdit mat;
-    private final ActivationHook matHook;
     private final BlockingQueue<Slot> free;
     private final List<Slot> all = new ArrayList<>();
     private final int capacity;
@@ -158,7 +157,6 @@ public final class GenerationService implements AutoCloseable {
             mat.validate(model.config());
         }
         this.mat = mat;
-        this.matHook = mat == null ? null : mat.toHook(null);
         this.free = new ArrayBlockingQueue<>(slots);
         for (int i = 0; i < slots; i++) {
             Parallel par = new Parallel(threadsPerSlot);
@@ -182,10 +180,10 @@ public final class GenerationService implements AutoCloseable {
     }
 
     /** Validates the request's steering before any response byte is sent (so errors can still be 400). */
-    public Hooks steeringFor(CompletionRequest r) {
-        Hooks hooks;
+    public InterventionSet steeringFor(CompletionRequest r) {
+        InterventionSet steer;
         try {
-            hooks = steering.resolve(r.steering() == null ? defaultSteering : r.steering());
+            steer = steering.resolve(r.steering() == null ? defaultSteering : r.steering());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("steering", e.getMessage());
         }
@@ -194,9 +192,16 @@ public final class GenerationService implements AutoCloseable {
             if (mat == null) {
                 throw ApiException.badRequest("mat", "this server has no MAT-Steer module (start it with --mat FILE)");
             }
-            hooks = (hooks == null ? new Hooks(model.config().nLayers()) : hooks).add(mat.site(), matHook);
+            steer = steer == null ? InterventionSet.of(mat) : steer.plus(mat);
         }
-        return hooks;
+        if (steer != null) {
+            try {
+                steer.toHooks(model.config()); // compiled once here so that a bad edit is a 400 before any byte is sent
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("steering", e.getMessage());
+            }
+        }
+        return steer;
     }
 
     /** The steering requests without a 'steering' field get. */
@@ -253,17 +258,18 @@ public final class GenerationService implements AutoCloseable {
      * first reuse the prompt's KV cache. {@code sink} sees each choice's text as it becomes safe to
      * send (after stop strings) and is asked after every token whether the client is still there.
      */
-    public List<Completion> complete(CompletionRequest r, int[] prompt, Hooks hooks, ChoiceSink sink) throws InterruptedException {
+    public List<Completion> complete(CompletionRequest r, int[] prompt, InterventionSet steer, ChoiceSink sink)
+            throws InterruptedException {
         return onSlot((slot, deadline) -> {
             GateDecision decision = null;
-            Hooks applied = hooks;
-            if (gate != null && hooks != null) {
+            InterventionSet applied = steer;
+            if (gate != null && steer != null) {
                 decision = gate.decide(slot.engine(), prompt); // runs the prompt unsteered on this slot
                 if (!decision.steer()) {
                     applied = null;
                 }
             }
-            slot.engine().setHooks(applied);
+            slot.engine().setInterventions(applied); // the one steering door: device kernels on the GPU engine
             long seed = r.seed() != null ? r.seed() : System.nanoTime();
             List<Completion> out = new ArrayList<>();
             for (int i = 0; i < r.n(); i++) {
@@ -294,7 +300,7 @@ public final class GenerationService implements AutoCloseable {
     private static final long SEED_STEP = 0x9E3779B97F4A7C15L;
 
     /** One choice; null when the client went away during it. */
-    private Completion choice(Slot slot, CompletionRequest r, int[] prompt, int index, long seed, int cached, Hooks applied,
+    private Completion choice(Slot slot, CompletionRequest r, int[] prompt, int index, long seed, int cached, InterventionSet applied,
                               GateDecision decision, ChoiceSink sink, long deadline) {
         boolean steered = applied != null;
         Tokenizer tok = model.tokenizer();
@@ -331,7 +337,9 @@ public final class GenerationService implements AutoCloseable {
                     };
         try {
             if (batched != null) { // the request's steering rides along with its row of the batch
-                result = awaitBatched(batched.generate(prompt, r.maxTokens(), sampler, stop, tokens, applied));
+                // the batch runs on the CPU engine, where a row's steering is its own hooks
+                result = awaitBatched(batched.generate(prompt, r.maxTokens(), sampler, stop, tokens,
+                        applied == null ? null : applied.toHooks(model.config())));
             } else {
                 result = new Generator(slot.engine()).generateUntil(prompt, cached, r.maxTokens(), sampler, stop, tokens);
             }

@@ -8,7 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.jsteer.model.Sampler;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -269,7 +269,7 @@ public final class OpenAiServer implements AutoCloseable {
             throw new ApiException(503, "server_error", null, changed);
         }
         CompletionRequest r = parser.parse(body(ctx), chat);
-        Hooks hooks = service.steeringFor(r);
+        InterventionSet hooks = service.steeringFor(r);
         int[] prompt = service.promptTokens(r);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         long created = System.currentTimeMillis() / 1000;
@@ -354,7 +354,7 @@ public final class OpenAiServer implements AutoCloseable {
                 (System.nanoTime() - started) / 1_000_000));
     }
 
-    private void account(CompletionRequest r, Hooks hooks, List<Completion> cs, long started) {
+    private void account(CompletionRequest r, InterventionSet hooks, List<Completion> cs, long started) {
         GateDecision gate = cs.getFirst().gate();
         boolean steered = hooks != null && (gate == null || gate.steer());
         metrics.completion(cs.getFirst().promptTokens(), cs.stream().mapToInt(Completion::completionTokens).sum(),
@@ -365,7 +365,7 @@ public final class OpenAiServer implements AutoCloseable {
      * jsteer's extension field on every answer: the steering asked for, whether it was applied, and the
      * KTS gate's decision when the server gated it.
      */
-    private void putSteering(ObjectNode root, CompletionRequest r, Hooks hooks, GateDecision gate) {
+    private void putSteering(ObjectNode root, CompletionRequest r, InterventionSet hooks, GateDecision gate) {
         ObjectNode j = root.putObject("jsteer").put("steering", service.steeringLabel(r))
                 .put("steered", hooks != null && (gate == null || gate.steer()));
         if (gate != null) {

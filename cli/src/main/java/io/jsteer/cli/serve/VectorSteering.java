@@ -2,7 +2,6 @@ package io.jsteer.cli.serve;
 
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.LayerSelection;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
@@ -214,11 +213,8 @@ public final class VectorSteering implements SteeringResolver {
     }
 
     @Override
-    public Hooks resolve(List<SteerSpec> specs) {
-        if (specs.isEmpty()) {
-            return null;
-        }
-        return interventions(specs).toHooks(config);
+    public InterventionSet resolve(List<SteerSpec> specs) {
+        return specs.isEmpty() ? null : interventions(specs);
     }
 
     /**

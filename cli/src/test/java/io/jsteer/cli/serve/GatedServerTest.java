@@ -13,7 +13,7 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.lora.LoraAdapter;
@@ -41,20 +41,14 @@ class GatedServerTest {
     private static final String A = "Tom lost a ball at the park. Then Tom felt", B = "Once upon a time there was a cat";
 
     /** Vector "push" adds strength to e_0..e_7 at resid_post:2. */
-    private static Hooks push(LoadedModel model, float strength) {
-        Hooks hooks = new Hooks(model.config().nLayers());
-        hooks.add(new Site(SiteKind.RESID_POST, 2), (site, pos, inPrompt, x) -> {
-            for (int i = 0; i < 8; i++) {
-                x[i] += strength;
-            }
-        });
-        return hooks;
+    private static InterventionSet push(LoadedModel model, double strength) {
+        return InterventionSet.of(OpenAiServerTest.pushAt(model, 2, strength));
     }
 
-    private static String direct(LoadedModel model, LoraAdapter adapter, String prompt, Hooks hooks) {
+    private static String direct(LoadedModel model, LoraAdapter adapter, String prompt, InterventionSet steering) {
         try (Parallel par = new Parallel(1); CpuEngine e = model.newCpuEngine(256, par)) {
             e.setAdapter(adapter);
-            e.setHooks(hooks);
+            e.setInterventions(steering);
             var tok = model.tokenizer();
             var r = new Generator(e).generate(tok.encode(prompt, true), 20, Sampler.greedy(),
                     t -> t == tok.eos() || t == tok.bos(), (x, y) -> {});

@@ -91,17 +91,13 @@ class HostileSteeringTest {
     void nonFiniteLogitsGiveAJsonErrorNotGarbage() throws Exception {
         Path shared = Path.of(System.getProperty("jsteer.shared", "../../shared"));
         try (LoadedModel m = ModelLoader.load(shared.resolve("models/stories260K.gguf"), null)) {
-            // a resolver whose edit overflows the residual stream, as a huge vector or weight would
-            SteeringResolver boom = specs -> {
-                if (specs.isEmpty()) {
-                    return null;
-                }
-                var hooks = new io.jsteer.model.intervene.Hooks(m.config().nLayers());
-                hooks.add(new io.jsteer.model.intervene.Site(SiteKind.RESID_POST, 2), (site, pos, in, x) -> x[0] = Float.MAX_VALUE * 4);
-                return hooks;
-            };
+            // steering "boom" is a valid (zero) edit, but the engines below then give non-finite logits, as an edit that
+            // overflows the stream on the way would: the server must answer with an error, not garbage text
+            SteeringResolver boom = specs -> specs.isEmpty() ? null : io.jsteer.model.intervene.InterventionSet.of(
+                    io.jsteer.model.intervene.AddVector.of(new io.jsteer.model.intervene.Site(SiteKind.RESID_POST, 2),
+                            new float[m.config().dim()], 1, io.jsteer.model.intervene.Positions.ALL));
             GenerationService service = new GenerationService(m, io.jsteer.model.chat.ChatTemplate.forTokenizer(m.tokenizer(), null),
-                    boom, List.of(), 1, 1, 64);
+                    boom, List.of(), null, 1, 1, 64, (model, ctx, par) -> new NanWhenSteered(model.newCpuEngine(ctx, par)), null, 4);
             OpenAiServer server = new OpenAiServer(service, 64).start("127.0.0.1", 0);
             try {
                 var http = java.net.http.HttpClient.newHttpClient();
@@ -181,5 +177,38 @@ class HostileSteeringTest {
         }
         // a strength inside the bound is kept as given
         assertEquals(-12.5f, parser.parse("{\"prompt\": \"x\", \"steering\": [\"happy:-12.5\"]}", false).steering().get(0).strength());
+    }
+
+    /** A CPU engine whose logits are NaN from the third position on while steering is set (through the steering door). */
+    static final class NanWhenSteered implements io.jsteer.model.InferenceEngine {
+        private final io.jsteer.model.CpuEngine inner;
+        private boolean steered;
+
+        NanWhenSteered(io.jsteer.model.CpuEngine inner) {
+            this.inner = inner;
+        }
+
+        private float[] spoil(float[] logits, int position) {
+            if (steered && position >= 2) {
+                logits[0] = Float.NaN;
+            }
+            return logits;
+        }
+
+        @Override public io.jsteer.model.LlamaConfig config() { return inner.config(); }
+        @Override public int capacity() { return inner.capacity(); }
+        @Override public float[] forward(int token, int position, boolean inPrompt) {
+            return spoil(inner.forward(token, position, inPrompt), position);
+        }
+        @Override public float[] prefill(int[] tokens, int start) {
+            return spoil(inner.prefill(tokens, start), start + tokens.length - 1);
+        }
+        @Override public void setHooks(io.jsteer.model.intervene.Hooks hooks) { inner.setHooks(hooks); }
+        @Override public void setInterventions(io.jsteer.model.intervene.InterventionSet set) {
+            steered = set != null && !set.isEmpty();
+            inner.setInterventions(set);
+        }
+        @Override public void setAdapter(io.jsteer.model.lora.LoraAdapter adapter) { inner.setAdapter(adapter); }
+        @Override public void close() { inner.close(); }
     }
 }

@@ -14,6 +14,7 @@ import io.jsteer.model.ModelLoader;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.tensor.Parallel;
@@ -38,28 +39,35 @@ class OpenAiServerTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** A test resolver: vector "push" adds strength × e_0..e_7 at resid_post of the given layers (default 3). */
-    static Hooks resolve(List<SteerSpec> specs) {
+    static InterventionSet resolve(List<SteerSpec> specs) {
         return push(model, specs);
     }
 
-    /** The "push" resolver for {@code m}. */
-    static Hooks push(LoadedModel m, List<SteerSpec> specs) {
+    /**
+     * The "push" resolver for {@code m}: strength S adds S to each of the first 8 values of the
+     * residual stream after block 3 (or {@code @L}), at every position.
+     */
+    static InterventionSet push(LoadedModel m, List<SteerSpec> specs) {
         if (specs.isEmpty()) {
             return null;
         }
-        Hooks hooks = new Hooks(m.config().nLayers());
+        List<io.jsteer.model.intervene.Intervention> items = new java.util.ArrayList<>();
         for (SteerSpec s : specs) {
             if (!s.vector().equals("push")) {
                 throw new IllegalArgumentException("no vector set named '" + s.vector() + "'");
             }
             int layer = s.layers() == null ? 3 : Integer.parseInt(s.layers());
-            hooks.add(new Site(SiteKind.RESID_POST, layer), (site, pos, inPrompt, x) -> {
-                for (int i = 0; i < 8; i++) {
-                    x[i] += s.strength();
-                }
-            });
+            items.add(pushAt(m, layer, s.strength()));
         }
-        return hooks;
+        return new InterventionSet(items);
+    }
+
+    /** S added to each of the first 8 values of resid_post:layer at every position. */
+    static io.jsteer.model.intervene.AddVector pushAt(LoadedModel m, int layer, double strength) {
+        float[] ones = new float[m.config().dim()];
+        java.util.Arrays.fill(ones, 0, 8, 1f);
+        return io.jsteer.model.intervene.AddVector.of(new Site(SiteKind.RESID_POST, layer), ones, strength,
+                io.jsteer.model.intervene.Positions.ALL);
     }
 
     @BeforeAll
@@ -97,9 +105,9 @@ class OpenAiServerTest {
     }
 
     /** Greedy text straight from an engine, without the server. */
-    static String direct(String prompt, int maxTokens, Hooks hooks) {
+    static String direct(String prompt, int maxTokens, InterventionSet steering) {
         try (Parallel par = new Parallel(1); CpuEngine e = model.newCpuEngine(256, par)) {
-            e.setHooks(hooks);
+            e.setInterventions(steering);
             var tok = model.tokenizer();
             var r = new Generator(e).generate(tok.encode(prompt, true), maxTokens, Sampler.greedy(),
                     t -> t == tok.eos() || t == tok.bos(), (a, b) -> {});
@@ -249,7 +257,7 @@ class OpenAiServerTest {
                 SiteKind.RESID_POST, vectors, io.jsteer.steering.vectors.Provenance.of("stories260K", "", "test", "LAST", List.of())));
         VectorSteering r = VectorSteering.directory(model.config(), dir);
         assertEquals(List.of("happy"), VectorSteering.names(dir));
-        Hooks hooks = r.resolve(List.of(SteerSpec.parse("happy:2.5@2")));
+        Hooks hooks = r.resolve(List.of(SteerSpec.parse("happy:2.5@2"))).toHooks(model.config());
         float[] x = new float[64];
         hooks.run(SiteKind.RESID_POST, 2, 0, true, x);
         assertEquals(2.5f, x[3], 0f);

@@ -117,7 +117,7 @@ class ServeLogTest {
         Path file = happy(dir);
         try (LoadedModel model = load()) {
             VectorSteering r = VectorSteering.directory(model.config(), null, Map.of("runs/happy.json", file));
-            Hooks hooks = r.resolve(List.of(SteerSpec.parse("runs/happy.json:2@2")));
+            Hooks hooks = r.resolve(List.of(SteerSpec.parse("runs/happy.json:2@2"))).toHooks(model.config());
             float[] x = new float[64];
             hooks.run(SiteKind.RESID_POST, 2, 0, true, x);
             assertEquals(2f, x[3], 0f);

@@ -9,6 +9,9 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import java.io.InputStream;
@@ -52,26 +55,62 @@ class ServerLimitsTest {
         model.close();
     }
 
-    /** Steering "slow": no change to the numbers, {@link #SLOW_MS} of sleep per position (at block 0's output). */
-    static Hooks slow(List<SteerSpec> specs) {
+    /**
+     * Steering "slow": an edit that changes no number (a zero vector at block 0's output); the
+     * engines of {@link #service} sleep {@link #SLOW_MS} per position while steering is set.
+     */
+    static InterventionSet slow(List<SteerSpec> specs) {
         if (specs.isEmpty()) {
             return null;
         }
         if (!specs.getFirst().vector().equals("slow")) {
             throw new IllegalArgumentException("no vector set named '" + specs.getFirst().vector() + "'");
         }
-        return new Hooks(model.config().nLayers()).add(new Site(SiteKind.RESID_POST, 0), (s, pos, inPrompt, x) -> {
-            try {
-                Thread.sleep(SLOW_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        return InterventionSet.of(io.jsteer.model.intervene.AddVector.of(new Site(SiteKind.RESID_POST, 0),
+                new float[model.config().dim()], 1, io.jsteer.model.intervene.Positions.ALL));
+    }
+
+    /** A CPU engine that sleeps {@link #SLOW_MS} per position while steering is set (the steering door is the switch). */
+    static final class SlowWhenSteered implements InferenceEngine {
+        private final CpuEngine inner;
+        private volatile boolean steered;
+
+        SlowWhenSteered(CpuEngine inner) {
+            this.inner = inner;
+        }
+
+        private void pause(int positions) {
+            if (steered) {
+                try {
+                    Thread.sleep((long) SLOW_MS * positions);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
-        });
+        }
+
+        @Override public io.jsteer.model.LlamaConfig config() { return inner.config(); }
+        @Override public int capacity() { return inner.capacity(); }
+        @Override public float[] forward(int token, int position, boolean inPrompt) {
+            pause(1);
+            return inner.forward(token, position, inPrompt);
+        }
+        @Override public float[] prefill(int[] tokens, int start) {
+            pause(tokens.length);
+            return inner.prefill(tokens, start);
+        }
+        @Override public void setHooks(Hooks hooks) { inner.setHooks(hooks); }
+        @Override public void setInterventions(InterventionSet set) {
+            steered = set != null && !set.isEmpty();
+            inner.setInterventions(set);
+        }
+        @Override public void setAdapter(io.jsteer.model.lora.LoraAdapter adapter) { inner.setAdapter(adapter); }
+        @Override public void close() { inner.close(); }
     }
 
     static GenerationService service(int slots, int queue) {
         return new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), null), ServerLimitsTest::slow, List.of(),
-                null, slots, 1, 2048, (m, ctx, par) -> m.newCpuEngine(ctx, par), null, queue);
+                null, slots, 1, 2048, (m, ctx, par) -> new SlowWhenSteered(m.newCpuEngine(ctx, par)), null, queue);
     }
 
     static HttpResponse<String> send(int port, String method, String path, String body, String... headers) throws Exception {
