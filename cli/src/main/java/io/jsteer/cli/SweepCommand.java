@@ -46,7 +46,7 @@ class SweepCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--steer", paramLabel = "SET", description = "vector set to sweep (NAME.json)")
+    @Option(names = "--steer", paramLabel = "SET", description = "vector set to sweep (NAME.json or NAME)")
     Path set;
 
     @Option(names = "--demo", paramLabel = "sentiment",
@@ -57,8 +57,12 @@ class SweepCommand implements Callable<Integer> {
     String layers;
 
     @Option(names = "--strengths", split = ",", paramLabel = "S", defaultValue = "0,0.5,1,1.5,2",
-            description = "strengths, 0 = the unsteered baseline (default: ${DEFAULT-VALUE})")
+            description = "strengths, 0 = the unsteered baseline (default: ${DEFAULT-VALUE}); a strength is the length added, "
+                    + "S x the unit direction of the layer's vector, as in run --steer NAME:S")
     List<Double> strengths;
+
+    @Option(names = "--raw", description = "strengths multiply the vectors as stored (as run --steer NAME:S:raw and llama.cpp)")
+    boolean raw;
 
     @Option(names = "--metric", paramLabel = "afinn|refusal|ab:FILE", defaultValue = "afinn",
             description = "behaviour score: AFINN sentiment of the samples, refusal-phrase rate, or p(matching letter) on CAA A/B items (default: ${DEFAULT-VALUE})")
@@ -119,6 +123,11 @@ class SweepCommand implements Callable<Integer> {
                     ? SentimentSweepDemo.happyMinusSad(engine, tok, model.name())
                     : VectorSteering.files(model.config()).set(set.toString());
             vectors.requireFits(model.config(), demo != null ? "demo vector" : set.toString());
+            if (set != null) {
+                vectors.legacyStrengthNote(set.toString()).filter(n -> !raw).ifPresent(n -> System.err.println("jsteer: note: " + n));
+            }
+            // the one strength convention: strength x unit direction, unless --raw (VectorSet.steeringVector)
+            VectorSet steered = raw ? vectors : vectors.normalised();
             LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
             List<Integer> chosen = new ArrayList<>(layerChoice.isAll() ? vectors.vectors().keySet()
                     : layerChoice.resolve(model.config().nLayers()));
@@ -140,8 +149,10 @@ class SweepCommand implements Callable<Integer> {
                 cfg.perplexityTexts(SentimentSweepDemo.HELD_OUT_STORIES);
             }
             String description = (demo != null ? "demo: unit(mean happy - mean sad) at resid_post" : set.toString())
+                    + (raw ? ", strength x stored vector" : ", strength = length added (x unit direction)")
                     + ", " + where.label() + " positions";
-            SweepResult result = sweep(model, engine, cfg.build(), behaviour, description, vectors, where);
+            residScale(steered, chosen).ifPresent(System.err::println);
+            SweepResult result = sweep(model, engine, cfg.build(), behaviour, description, steered, where);
             Files.createDirectories(out);
             SweepJson.write(result, out.resolve("sweep.json"));
             BestCellCriteria criteria = new BestCellCriteria(maxKl, BestCellCriteria.defaults().minDistinct2Ratio(), true);
@@ -154,6 +165,12 @@ class SweepCommand implements Callable<Integer> {
                             .replaceFirst("\\.svg$", "")).toList());
         }
         return 0;
+    }
+
+    /** One stderr line putting the strengths in proportion: the stream's typical norm at each swept layer, when recorded. */
+    private static java.util.Optional<String> residScale(VectorSet set, List<Integer> layers) {
+        return set.residNorms().map(n -> "jsteer: typical residual norm per layer (recorded at extraction): " + layers.stream()
+                .map(l -> String.format(java.util.Locale.ROOT, "%s:%d %.3g", set.kind().label(), l, n.get(l))).toList());
     }
 
     /** Runs every cell on this machine's engine; `jsteer spark sweep` runs the cells as a Spark job instead. */
