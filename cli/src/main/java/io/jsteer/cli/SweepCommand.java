@@ -20,6 +20,7 @@ import io.jsteer.steering.sweep.SweepCell;
 import io.jsteer.steering.sweep.SweepConfig;
 import io.jsteer.steering.sweep.SweepResult;
 import io.jsteer.steering.sweep.SweepRunner;
+import io.jsteer.steering.sweep.SteeringFactory;
 import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
@@ -126,8 +127,7 @@ class SweepCommand implements Callable<Integer> {
             if (set != null) {
                 vectors.legacyStrengthNote(set.toString()).filter(n -> !raw).ifPresent(n -> System.err.println("jsteer: note: " + n));
             }
-            // the one strength convention: strength x unit direction, unless --raw (VectorSet.steeringVector)
-            VectorSet steered = raw ? vectors : vectors.normalised();
+            VectorSet steered = steerable(vectors, raw);
             LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
             List<Integer> chosen = new ArrayList<>(layerChoice.isAll() ? vectors.vectors().keySet()
                     : layerChoice.resolve(model.config().nLayers()));
@@ -177,8 +177,21 @@ class SweepCommand implements Callable<Integer> {
     SweepResult sweep(LoadedModel model, InferenceEngine engine, SweepConfig config, BehaviourMetric behaviour, String description,
                       VectorSet vectors, Positions where) {
         return new SweepRunner(engine, model.tokenizer(), model.name()).run(config, behaviour, description,
-                (layer, strength) -> InterventionSet.of(AddVector.of(vectors.site(layer), vectors.vector(layer), strength, where))
-                        .toHooks(model.config()));
+                cells(vectors, where, model.config()));
+    }
+
+    /**
+     * The vectors a sweep multiplies by its strengths: each layer's unit direction (jsteer's one
+     * strength convention, as run --steer NAME:S), or the vectors as stored with --raw.
+     */
+    static VectorSet steerable(VectorSet vectors, boolean raw) {
+        return raw ? vectors : vectors.normalised();
+    }
+
+    /** Cell (layer, strength) of a sweep over {@link #steerable} vectors: strength x that layer's vector at the given positions. */
+    static SteeringFactory cells(VectorSet steerable, Positions where, io.jsteer.model.LlamaConfig config) {
+        return (layer, strength) -> InterventionSet.of(AddVector.of(steerable.site(layer), steerable.vector(layer), strength, where))
+                .toHooks(config);
     }
 
     BehaviourMetric metric(LoadedModel model) {
