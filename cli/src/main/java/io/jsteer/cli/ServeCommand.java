@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--steer", paramLabel = "NAME|FILE[:STRENGTH][:raw][@LAYERS]",
             description = "steering for requests that have no 'steering' field: a set in --vectors, or a vector-set file "
                     + "(as in run; requests may then name it as written here); repeatable. STRENGTH is the length added along "
-                    + "each layer's unit direction, here and in a request's "steering" entries; ':raw' or "raw": true "
+                    + "each layer's unit direction, here and in a request's \"steering\" entries; ':raw' or \"raw\": true "
                     + "multiplies the vector as stored")
     List<String> steer = new java.util.ArrayList<>();
 
