@@ -195,7 +195,8 @@ final class ChatCommand implements Callable<Integer> {
                 case "/steering" -> System.err.println(steering.isEmpty() ? "steering: none"
                         : SteerOptions.describe(steering.interventions(model.config())));
                 default -> System.err.println((parts[0].equals("/help") ? "" : "unknown command " + parts[0] + "; ")
-                        + "commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /help, /exit");
+                        + "commands: /steer FILE[:STRENGTH][:raw][@LAYERS] (STRENGTH = length added along the unit direction), /ablate FILE[@LAYERS], "
+                        + "/unsteer, /steering, /help, /exit");
             }
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             System.err.println("jsteer: error: " + e.getMessage());

@@ -27,7 +27,8 @@ final class CvecCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: export or import");
     }
 
-    @Command(name = "export", description = "Write a resid_post vector set as a llama.cpp control vector.",
+    @Command(name = "export", description = "Write a resid_post vector set as a llama.cpp control vector, each direction at unit "
+            + "length (--raw: as stored), so that llama.cpp's --control-vector-scaled F:S adds the same as jsteer's --steer NAME:S.",
             footer = {"", "Example:", "  jsteer cvec export happy.json --out happy.gguf --model stories260K",
                     "  llama-cli -m stories260K.gguf --control-vector-scaled happy.gguf:4 -p \"Once upon a time\""})
     static final class Export implements Callable<Integer> {
@@ -44,11 +45,16 @@ final class CvecCommand implements Runnable {
         @Option(names = "--keep-layer-zero-error", description = "fail instead of leaving out a layer-0 vector (llama.cpp cannot address block 0)")
         boolean strict;
 
+        @Option(names = "--raw", description = "write the vectors as stored instead of at unit length")
+        boolean raw;
+
         @Override
         public Integer call() throws Exception {
             try (LoadedModel model = common.load()) {
                 VectorSet vs = VectorSetFiles.read(set, model.config());
-                ControlVectors.export(vs, out, model.config(), "llama", !strict);
+                // unit length by default: llama.cpp multiplies a direction as stored, so --control-vector-scaled F:S then
+                // adds the same length S as jsteer's --steer NAME:S
+                ControlVectors.export(raw ? vs : vs.normalised(), out, model.config(), "llama", !strict);
                 System.out.printf("wrote %s: %d direction(s) for blocks %s of %s%s%n", out,
                         vs.vectors().keySet().stream().filter(l -> l > 0).count(),
                         vs.vectors().keySet().stream().filter(l -> l > 0).toList(), model.name(),
@@ -58,7 +64,8 @@ final class CvecCommand implements Runnable {
         }
     }
 
-    @Command(name = "import", description = "Read a llama.cpp control vector into a jsteer vector set (resid_post).",
+    @Command(name = "import", description = "Read a llama.cpp control vector into a jsteer vector set (resid_post), vectors as "
+            + "stored; --steer NAME:S adds length S along them, NAME:S:raw matches llama.cpp's --control-vector-scaled F:S exactly.",
             footer = {"", "Example:", "  jsteer cvec import happy.gguf --out happy && jsteer run --steer happy.json:1"})
     static final class Import implements Callable<Integer> {
 
@@ -74,6 +81,7 @@ final class CvecCommand implements Runnable {
             VectorSetFiles.write(out, vs);
             System.out.printf("wrote %s: %s vectors of width %d at layers %s%n", VectorSetFiles.jsonPath(out),
                     vs.kind().label(), vs.width(), vs.vectors().keySet());
+            vs.legacyStrengthNote(in.toString()).ifPresent(n -> System.err.println("jsteer: note: " + n));
             return 0;
         }
     }

@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
                 happy = SentimentSweepDemo.happyMinusSad(engine, tok, model.name());
             }
             out.printf("%n== Steered: + %.1f x unit(happy - sad) at resid_post:%d, every position ==%n", strength, layer);
-            story(model, par, InterventionSet.of(AddVector.of(happy.site(layer), happy.vector(layer), strength, Positions.ALL)), out);
+            story(model, par, InterventionSet.of(AddVector.of(happy.site(layer), happy.steeringVector(layer, false), strength, Positions.ALL)), out);
         }
         return 0;
     }

@@ -93,11 +93,14 @@ class ExtractCommand implements Callable<Integer> {
             description = "longest prompt in tokens (default: ${DEFAULT-VALUE})")
     int ctxSize;
 
-    @Option(names = "--out", required = true, paramLabel = "NAME", description = "writes NAME.safetensors and NAME.json")
+    @Option(names = "--out", required = true, paramLabel = "NAME",
+            description = "writes NAME.safetensors and NAME.json (a stem: --out walk/happy writes walk/happy.json); the vectors are "
+                    + "stored at their raw length, with the stream's typical norm per layer (mean |h| over the captured tokens) "
+                    + "in the metadata; --steer NAME:S adds length S along them whatever that raw length is")
     Path out;
 
     @Option(names = "--control-vector", paramLabel = "FILE.gguf",
-            description = "also write a llama.cpp control vector (resid_post sets only; layer 0 is left out, llama.cpp cannot address it)")
+            description = "also write a llama.cpp control vector, unit directions as cvec export writes them (resid_post sets only; layer 0 is left out, llama.cpp cannot address it)")
     Path controlVector;
 
     @Override
@@ -173,16 +176,20 @@ class ExtractCommand implements Callable<Integer> {
             VectorSet set = extract(model, prompts, Extraction.Request.of(kind, chosen, mode, m), provenance);
             VectorSetFiles.write(out, set);
             System.out.printf("wrote %s and %s%n", VectorSetFiles.jsonPath(out), VectorSetFiles.tensorPath(out));
-            System.out.println("layer  norm");
+            // the stored length beside the stream's typical norm: --steer NAME:S adds length S along the vector,
+            // so this column says how large S is at each layer
+            var resid = set.residNorms().orElseThrow();
+            System.out.println("layer  norm    typical |h|");
             for (Map.Entry<Integer, Double> e : set.norms().entrySet()) {
-                System.out.printf("%5d  %.4f%n", e.getKey(), e.getValue());
+                System.out.printf("%5d  %.4f  %.3f%n", e.getKey(), e.getValue(), resid.get(e.getKey()));
             }
             Object acc = set.provenance().extra().get("probe_held_out_accuracy");
             if (acc != null) {
                 System.out.println("probe held-out accuracy by layer: " + acc);
             }
             if (controlVector != null) {
-                var cv = ControlVectors.export(set, controlVector, model.config(), "llama", true);
+                // unit directions, as cvec export writes them: llama.cpp's --control-vector-scaled F:S then adds length S
+                var cv = ControlVectors.export(set.normalised(), controlVector, model.config(), "llama", true);
                 System.out.println("wrote " + controlVector + " (llama.cpp control vector" + (set.vectors().containsKey(0)
                         ? "; layer 0 left out: llama.cpp cannot address it" : "") + ")");
             }

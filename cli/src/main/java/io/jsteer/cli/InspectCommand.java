@@ -164,6 +164,8 @@ final class InspectCommand implements Callable<Integer> {
         report.put("layers", List.copyOf(set.vectors().keySet()));
         report.put("width", set.width());
         report.put("norms", set.norms());
+        // what a strength is next to the stream (--steer NAME:S adds length S along each vector)
+        report.put("typical |h|", set.residNorms().<Object>map(n -> n).orElse("not recorded (an older or imported set)"));
         report.put("method", p.method());
         report.put("positions", p.positions());
         report.put("model", p.model() + (p.modelSha256().isEmpty() ? "" : " (sha256 " + p.modelSha256() + ")"));

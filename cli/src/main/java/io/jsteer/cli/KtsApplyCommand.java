@@ -33,7 +33,7 @@ final class KtsApplyCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the prompt")
     String prompt;
     @Option(names = "--multiplier", defaultValue = "1", description = "steering strength as a multiple of c_max (default: ${DEFAULT-VALUE}); "
-            + "positive = happier")
+            + "positive = happier; c_max is a length (see kts train --c-max), so 1 adds the length kts train printed")
     double multiplier;
     @Option(names = "--no-gate", description = "steer every prompt (ignore the gate)")
     boolean noGate;

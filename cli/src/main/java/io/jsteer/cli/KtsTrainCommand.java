@@ -87,7 +87,9 @@ final class KtsTrainCommand implements Callable<Integer> {
     List<Path> benignFiles;
     @Option(names = "--target-kl", defaultValue = "0.75", description = "calibrate c_max to this benign KL of the steered original (default: ${DEFAULT-VALUE})")
     double targetKl;
-    @Option(names = "--c-max", description = "use this c_max instead of calibrating")
+    @Option(names = "--c-max", description = "use this c_max instead of calibrating. c is a length, as --steer NAME:S: the "
+            + "steered blocks' vectors are scaled together to norm 1 (ratios kept), so c_max is the length of the whole edit "
+            + "over --blocks (with one block, exactly --steer NAME:c_max@L); --raw-vectors multiplies the raw mean differences")
     Double cMaxOverride;
     @Option(names = "--pairs-per-concept", defaultValue = "16", description = "contrast pairs per pool concept (default: ${DEFAULT-VALUE})")
     int pairsPerConcept;

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** Generates from a prompt and prints prompt + completion, as llama2.c's run does. */
 @Command(name = "run", description = "Generate text from a prompt (stdout: the prompt followed by the completion; stderr: tok/s).",
         footer = {"", "Examples:", "  jsteer run --model stories260K --prompt \"Once upon a time\" --temperature 0 --max-tokens 100",
-                "  jsteer run --prompt \"Once upon a time\" --steer happy.json:4@3 --steer calm.json:-2",
+                "  jsteer run --prompt \"Once upon a time\" --steer happy.json:4@3 --steer calm.json:-2   # lengths 4 and -2",
+                "  jsteer run --prompt \"Once upon a time\" --steer from-llama.json:4:raw@3   # 4 x the vector as stored",
                 "  jsteer run --lora kts-run/adapter --gate kts-run/gate.json --steer happy.json:4 --prompt \"Then Tom felt\""})
 class RunCommand implements Callable<Integer> {
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  jsteer serve --model stories260K --port 8080",
                 "  curl -s localhost:8080/v1/completions -H 'Content-Type: application/json' \\",
                 "       -d '{\"prompt\": \"Once upon a time\", \"max_tokens\": 40, \"temperature\": 0}'",
-                "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"]",
+                "  jsteer serve --vectors vectors/   # then requests may add \"steering\": [\"happy:4@3\"] (length 4 at block 3)",
                 "  JSTEER_API_KEY=secret jsteer serve --alias gpt-3.5-turbo --cors-origin http://localhost:3000",
                 "  jsteer serve --mat runs/story     # MAT-Steer on every request; \"mat\": false turns it off",
                 "  jsteer serve --vectors vectors/ --lora kts-run/adapter --gate kts-run/gate.json   # KTS: steer flagged prompts only"})
@@ -66,9 +66,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "vector sets requests may name in their 'steering' field (DIR/NAME.json + NAME.safetensors)")
     java.nio.file.Path vectors;
 
-    @Option(names = "--steer", paramLabel = "NAME|FILE[:STRENGTH][@LAYERS]",
+    @Option(names = "--steer", paramLabel = "NAME|FILE[:STRENGTH][:raw][@LAYERS]",
             description = "steering for requests that have no 'steering' field: a set in --vectors, or a vector-set file "
-                    + "(as in run; requests may then name it as written here); repeatable")
+                    + "(as in run; requests may then name it as written here); repeatable. STRENGTH is the length added along "
+                    + "each layer's unit direction, here and in a request's \"steering\" entries; ':raw' or \"raw\": true "
+                    + "multiplies the vector as stored")
     List<String> steer = new java.util.ArrayList<>();
 
     @Option(names = "--mat", paramLabel = "FILE",

@@ -19,12 +19,12 @@ import picocli.CommandLine.Option;
 /** The steering flags of run and chat (cli.md): vectors to add, directions to project out, a MAT-Steer module. */
 final class SteerOptions {
 
-    @Option(names = "--steer", paramLabel = "FILE|NAME[:STRENGTH][@LAYERS]",
+    @Option(names = "--steer", paramLabel = "FILE|NAME[:STRENGTH][:raw][@LAYERS]",
             description = "add a vector set (NAME.json + NAME.safetensors; a NAME is looked up in the current directory, then "
-                    + "in --vectors) times STRENGTH (default 1) at its site, at LAYERS (4, 3-6, 0,2,5-7 or all; default: every "
-                    + "layer of the set); repeatable. STRENGTH multiplies the vector as stored: extract stores each layer's vector "
-                    + "at the length of the mean difference between its two classes (1 = that gap), the demo and KTS store unit "
-                    + "vectors; 'jsteer inspect NAME.json' prints the norms")
+                    + "in --vectors) at its site, at LAYERS (4, 3-6, 0,2,5-7 or all; default: every layer of the set); repeatable. "
+                    + "STRENGTH (default 1) is the length added: STRENGTH x the unit direction of each layer's vector, whatever "
+                    + "length the file stores; stderr says what share of the stream's typical norm that is. ':raw' multiplies the "
+                    + "vector as stored instead (llama.cpp's --control-vector-scaled, older jsteer)")
     List<String> steer = new ArrayList<>();
 
     @Option(names = "--vectors", paramLabel = "DIR", description = "where --steer and --ablate look up a NAME that is not a file here (as serve does)")
@@ -68,13 +68,17 @@ final class SteerOptions {
         List<SteerSpec> adds = new ArrayList<>();
         for (String s : steer) {
             SteerSpec spec = parse("--steer", s);
-            adds.add(new SteerSpec(spec.vector(), spec.strength(), spec.layers(), where.label()));
+            adds.add(spec.at(where.label()));
         }
         List<Intervention> items = new ArrayList<>(files.interventions(adds).items());
+        files.strengthNotes(adds).forEach(System.err::println);
         for (String a : ablate) {
             SteerSpec spec = parse("--ablate", a);
             if (spec.strength() != 1f) {
                 throw new UsageException("--ablate " + a + ": ablation takes no strength (it removes the whole component)");
+            }
+            if (spec.raw()) {
+                throw new UsageException("--ablate " + a + ": ablation takes no strength, so no :raw");
             }
             VectorSet set = files.set(spec.vector());
             for (int layer : files.interventions(List.of(spec)).items().stream().map(i -> i.site().layer()).toList()) {
@@ -132,7 +136,8 @@ final class SteerOptions {
                 sb.append('\n');
             }
             if (i instanceof AddVector a) {
-                sb.append(String.format("steering: + %.3g x vector at %s (%s tokens)", a.strength(), a.site(), a.positions().label()));
+                sb.append(String.format(java.util.Locale.ROOT, "steering: + vector of length %.3g at %s (%s tokens)",
+                        Math.abs(a.strength()) * norm(a.vector()), a.site(), a.positions().label()));
             } else if (i instanceof GatedEdit g) {
                 sb.append(String.format("steering: MAT-Steer gated edit of %d attribute(s) at %s (every token%s)", g.attributes(), g.site(),
                         g.multiplier() == 1 ? "" : String.format(java.util.Locale.ROOT, ", multiplier %.3g", g.multiplier())));
@@ -141,6 +146,15 @@ final class SteerOptions {
             }
         }
         return sb.toString();
+    }
+
+    /** The L2 norm of a [dim] vector. */
+    private static double norm(io.jsteer.tensor.autograd.Var v) {
+        double sq = 0;
+        for (int i = 0; i < v.size(); i++) {
+            sq += (double) v.get(i) * v.get(i);
+        }
+        return Math.sqrt(sq);
     }
 
     /** MAT-Steer's gates over the run: the mean gate per attribute and the tokens with a gate above 0.5 (spec §6). */

@@ -20,6 +20,7 @@ import io.jsteer.steering.sweep.SweepCell;
 import io.jsteer.steering.sweep.SweepConfig;
 import io.jsteer.steering.sweep.SweepResult;
 import io.jsteer.steering.sweep.SweepRunner;
+import io.jsteer.steering.sweep.SteeringFactory;
 import io.jsteer.steering.vectors.VectorSet;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class SweepCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--steer", paramLabel = "SET", description = "vector set to sweep (NAME.json)")
+    @Option(names = "--steer", paramLabel = "SET", description = "vector set to sweep (NAME.json or NAME)")
     Path set;
 
     @Option(names = "--demo", paramLabel = "sentiment",
@@ -57,8 +58,12 @@ class SweepCommand implements Callable<Integer> {
     String layers;
 
     @Option(names = "--strengths", split = ",", paramLabel = "S", defaultValue = "0,0.5,1,1.5,2",
-            description = "strengths, 0 = the unsteered baseline (default: ${DEFAULT-VALUE})")
+            description = "strengths, 0 = the unsteered baseline (default: ${DEFAULT-VALUE}); a strength is the length added, "
+                    + "S x the unit direction of the layer's vector, as in run --steer NAME:S")
     List<Double> strengths;
+
+    @Option(names = "--raw", description = "strengths multiply the vectors as stored (as run --steer NAME:S:raw and llama.cpp)")
+    boolean raw;
 
     @Option(names = "--metric", paramLabel = "afinn|refusal|ab:FILE", defaultValue = "afinn",
             description = "behaviour score: AFINN sentiment of the samples, refusal-phrase rate, or p(matching letter) on CAA A/B items (default: ${DEFAULT-VALUE})")
@@ -119,6 +124,10 @@ class SweepCommand implements Callable<Integer> {
                     ? SentimentSweepDemo.happyMinusSad(engine, tok, model.name())
                     : VectorSteering.files(model.config()).set(set.toString());
             vectors.requireFits(model.config(), demo != null ? "demo vector" : set.toString());
+            if (set != null) {
+                vectors.legacyStrengthNote(set.toString()).filter(n -> !raw).ifPresent(n -> System.err.println("jsteer: note: " + n));
+            }
+            VectorSet steered = steerable(vectors, raw);
             LayerSelection layerChoice = layers == null ? LayerSelection.all("--layers") : LayerSelection.parse("--layers", layers);
             List<Integer> chosen = new ArrayList<>(layerChoice.isAll() ? vectors.vectors().keySet()
                     : layerChoice.resolve(model.config().nLayers()));
@@ -140,8 +149,10 @@ class SweepCommand implements Callable<Integer> {
                 cfg.perplexityTexts(SentimentSweepDemo.HELD_OUT_STORIES);
             }
             String description = (demo != null ? "demo: unit(mean happy - mean sad) at resid_post" : set.toString())
+                    + (raw ? ", strength x stored vector" : ", strength = length added (x unit direction)")
                     + ", " + where.label() + " positions";
-            SweepResult result = sweep(model, engine, cfg.build(), behaviour, description, vectors, where);
+            residScale(steered, chosen).ifPresent(System.err::println);
+            SweepResult result = sweep(model, engine, cfg.build(), behaviour, description, steered, where);
             Files.createDirectories(out);
             SweepJson.write(result, out.resolve("sweep.json"));
             BestCellCriteria criteria = new BestCellCriteria(maxKl, BestCellCriteria.defaults().minDistinct2Ratio(), true);
@@ -156,12 +167,31 @@ class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One stderr line putting the strengths in proportion: the stream's typical norm at each swept layer, when recorded. */
+    private static java.util.Optional<String> residScale(VectorSet set, List<Integer> layers) {
+        return set.residNorms().map(n -> "jsteer: typical residual norm per layer (recorded at extraction): " + layers.stream()
+                .map(l -> String.format(java.util.Locale.ROOT, "%s:%d %.3g", set.kind().label(), l, n.get(l))).toList());
+    }
+
     /** Runs every cell on this machine's engine; `jsteer spark sweep` runs the cells as a Spark job instead. */
     SweepResult sweep(LoadedModel model, InferenceEngine engine, SweepConfig config, BehaviourMetric behaviour, String description,
                       VectorSet vectors, Positions where) {
         return new SweepRunner(engine, model.tokenizer(), model.name()).run(config, behaviour, description,
-                (layer, strength) -> InterventionSet.of(AddVector.of(vectors.site(layer), vectors.vector(layer), strength, where))
-                        .toHooks(model.config()));
+                cells(vectors, where, model.config()));
+    }
+
+    /**
+     * The vectors a sweep multiplies by its strengths: each layer's unit direction (jsteer's one
+     * strength convention, as run --steer NAME:S), or the vectors as stored with --raw.
+     */
+    static VectorSet steerable(VectorSet vectors, boolean raw) {
+        return raw ? vectors : vectors.normalised();
+    }
+
+    /** Cell (layer, strength) of a sweep over {@link #steerable} vectors: strength x that layer's vector at the given positions. */
+    static SteeringFactory cells(VectorSet steerable, Positions where, io.jsteer.model.LlamaConfig config) {
+        return (layer, strength) -> InterventionSet.of(AddVector.of(steerable.site(layer), steerable.vector(layer), strength, where))
+                .toHooks(config);
     }
 
     BehaviourMetric metric(LoadedModel model) {

@@ -42,7 +42,7 @@ class ChatSessionTest {
         assertEquals("jsteer chat: chat template: built-in llama2 template (--template llama2)", lines.get(0));
         assertEquals("jsteer chat: stories260K.gguf, context 256 tokens. /help lists the commands; "
                 + "Ctrl-C stops a reply, twice quickly quits.", lines.get(1));
-        assertTrue(r.err().contains("commands: /steer FILE[:STRENGTH][@LAYERS], /ablate FILE[@LAYERS], /unsteer, /steering, /help, /exit"), r.err());
+        assertTrue(r.err().contains("commands: /steer FILE[:STRENGTH][:raw][@LAYERS] (STRENGTH = length added along the unit direction), /ablate FILE[@LAYERS], /unsteer, /steering, /help, /exit"), r.err());
         assertFalse(r.err().contains("unknown command"), r.err());
         assertTrue(chat("/frob\n", "-n", "4").err().contains("unknown command /frob; commands:"));
     }

@@ -98,7 +98,7 @@ class HostileInputCliTest {
         vectors.put(3, huge);
         VectorSetFiles.write(dir.resolve("huge"), new VectorSet(SiteKind.RESID_POST, vectors, Provenance.of("m", "", "t", "LAST", List.of())));
         var r = fast("run", "--model", model(), "--prompt", "Once upon a time", "--max-tokens", "5", "--temperature", "0",
-                "--steer", dir.resolve("huge.json") + ":1@2-3");
+                "--steer", dir.resolve("huge.json") + ":1:raw@2-3"); // raw: as stored (unit directions could not overflow)
         assertOneLineError(r, "logits became non-finite", "generation stopped");
         assertTrue(!r.out().contains("⁇"), r.out());
     }

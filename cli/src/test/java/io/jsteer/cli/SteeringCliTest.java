@@ -58,7 +58,7 @@ class SteeringCliTest {
         var steered = jsteer("run", "--model", model(), "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30",
                 "--steer", set + ":6@2");
         assertEquals(0, steered.code(), steered.err());
-        assertTrue(steered.err().contains("steering: + 6.00 x vector at resid_post:2 (all tokens)"), steered.err());
+        assertTrue(steered.err().contains("steering: + vector of length 6.00 at resid_post:2 (all tokens)"), steered.err());
         assertNotEquals(plain.out(), steered.out());
         assertTrue(steered.out().startsWith("Once upon a time"), steered.out());
         // strength 0 is the plain run, token for token
@@ -115,8 +115,9 @@ class SteeringCliTest {
         assertEquals(0, r.code(), r.err());
         VectorSet a = VectorSetFiles.read(set), b = VectorSetFiles.read(dir.resolve("back.json"));
         assertEquals(a.vectors().keySet(), b.vectors().keySet());
+        // the export holds each layer's unit direction (llama.cpp multiplies as stored, so its F:S adds length S as --steer does)
         for (int l : a.vectors().keySet()) {
-            assertArrayEquals(a.vector(l), b.vector(l), 0f, "layer " + l);
+            assertArrayEquals(a.steeringVector(l, false), b.vector(l), 0f, "layer " + l);
         }
         // and the imported set steers exactly like the original
         var x = jsteer("run", "--model", model(), "--temperature", "0", "--max-tokens", "20", "--steer", set + ":4@2");
@@ -176,7 +177,7 @@ class SteeringCliTest {
         assertEquals(2, live.length, steered.out());
         assertEquals(plain[0], live[0], "before /steer the reply is the plain one");
         assertNotEquals(plain[1], live[1], "after /steer the reply is steered");
-        assertTrue(steered.err().contains("steering: + 8.00 x vector at resid_post:2"), steered.err());
+        assertTrue(steered.err().contains("steering: + vector of length 8.00 at resid_post:2"), steered.err());
         // /unsteer takes it away again; a bad /steer is refused and changes nothing
         var undone = chat("/steer " + set + ":8@2\n/steer nope.json\n/unsteer\nTell me a story.\n");
         assertEquals(plain[0], undone.out().strip().split("\n")[0]);

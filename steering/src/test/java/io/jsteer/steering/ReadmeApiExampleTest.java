@@ -47,8 +47,9 @@ class ReadmeApiExampleTest {
                 VectorSetFiles.write(dir.resolve("happy"), SentimentSweepDemo.happyMinusSad(engine, model.tokenizer(), model.name()));
             }
             VectorSet happy = VectorSetFiles.read(dir.resolve("happy.json"), model.config()); // checked against the model
-            // add 3 x the direction to the output of block 1 (resid_post:1) at every position
-            Hooks steering = InterventionSet.of(AddVector.of(happy.site(1), happy.vector(1), 3.0, Positions.ALL))
+            // add length 3 along the direction to the output of block 1 (resid_post:1) at every position: strength
+            // times the unit direction, as --steer happy:3@1 (steeringVector(1, true): the vector as stored, :raw)
+            Hooks steering = InterventionSet.of(AddVector.of(happy.site(1), happy.steeringVector(1, false), 3.0, Positions.ALL))
                     .toHooks(model.config());
 
             String plain = generate(model, threads, null, "Once upon a time", 30);

@@ -309,7 +309,9 @@ public final class RequestParser {
 
     /**
      * The jsteer extension: {@code "steering": [{"vector": "happy", "strength": 4, "layers": "3",
-     * "positions": "all"}]}, or the command-line form {@code ["happy:4@3"]}; {@code []} = unsteered.
+     * "positions": "all", "raw": false}]}, or the command-line form {@code ["happy:4@3"]}; {@code []} =
+     * unsteered. The strength is a length along the unit direction; {@code "raw": true} (or
+     * {@code "happy:4:raw"}) multiplies the stored vector.
      */
     private static List<SteerSpec> steering(JsonNode root) {
         JsonNode s = root.get("steering");
@@ -352,7 +354,11 @@ public final class RequestParser {
             }
             String layers = optionalText(e, "layers", where);
             String positions = optionalText(e, "positions", where);
-            out.add(new SteerSpec(e.get("vector").asText(), (float) strength, layers, positions));
+            JsonNode raw = e.get("raw");
+            if (raw != null && !raw.isBoolean()) {
+                throw ApiException.badRequest(where + ".raw", "'" + where + ".raw' must be true or false");
+            }
+            out.add(new SteerSpec(e.get("vector").asText(), (float) strength, layers, positions, raw != null && raw.asBoolean()));
         }
         return out;
     }

@@ -20,7 +20,8 @@ import java.util.function.Function;
 /**
  * Steering from vector-set files ({@code NAME.safetensors} + {@code NAME.json}): each
  * {@link SteerSpec} becomes one {@link AddVector} per chosen layer of its set, all composed in
- * order. Sets are read once, checked against the model (width, layers) and kept.
+ * order: strength times the layer's unit direction, or times the stored vector for a raw spec
+ * ({@link VectorSet#steeringVector}). Sets are read once, checked against the model (width, layers) and kept.
  */
 public final class VectorSteering implements SteeringResolver {
 
@@ -128,7 +129,12 @@ public final class VectorSteering implements SteeringResolver {
             throw new IllegalArgumentException("vector set '" + name + "' was unloaded (POST /v1/steering/vectors loads it again)");
         }
         Path path = locate.apply(name).toAbsolutePath().normalize();
-        return sets.computeIfAbsent(path, p -> VectorSetFiles.read(p, config));
+        return sets.computeIfAbsent(path, p -> {
+            VectorSet read = VectorSetFiles.read(p, config);
+            // once per file: a set whose strengths read differently since strengths are lengths says so
+            read.legacyStrengthNote(name).ifPresent(n -> System.err.println("jsteer: note: " + n));
+            return read;
+        });
     }
 
     /**
@@ -204,12 +210,28 @@ public final class VectorSteering implements SteeringResolver {
             VectorSet set = set(s.vector());
             Positions positions = s.positions() == null ? Positions.ALL : Positions.parse(s.positions());
             for (int layer : layers(s.layers(), set, s.vector())) {
-                items.add(AddVector.of(set.site(layer), set.vector(layer), s.strength(), positions));
+                items.add(AddVector.of(set.site(layer), set.steeringVector(layer, s.raw()), s.strength(), positions));
             }
         }
         InterventionSet result = new InterventionSet(items);
         result.validate(config);
         return result;
+    }
+
+    /**
+     * For stderr, one line per steered layer: what each spec adds there as a length and, when the
+     * set recorded it, as a share of the stream's typical norm (see {@link VectorSet#strengthNote}).
+     */
+    public List<String> strengthNotes(List<SteerSpec> specs) {
+        List<String> out = new ArrayList<>();
+        for (SteerSpec s : specs) {
+            VectorSet set = set(s.vector());
+            for (int layer : layers(s.layers(), set, s.vector())) {
+                out.add("steering: " + s.label() + " adds " + set.strengthNote(s.strength(), s.raw(), layer)
+                        + (s.raw() ? " (raw: the stored vector times " + s.strength() + ")" : ""));
+            }
+        }
+        return out;
     }
 
     @Override

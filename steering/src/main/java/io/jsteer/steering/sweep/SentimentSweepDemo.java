@@ -120,9 +120,9 @@ public final class SentimentSweepDemo {
         return Extraction.extract(engine, CapturePrompts.pairs(tokenizer, pairs, false), request, provenance).normalised();
     }
 
-    /** {@code strength × set[layer]} added to the set's site at every position. */
+    /** {@code strength × unit(set[layer])} (a length, jsteer's strength convention) added to the set's site at every position. */
     public static SteeringFactory addEverywhere(VectorSet set, LlamaConfig config) {
-        return (layer, strength) -> InterventionSet.of(AddVector.of(set.site(layer), set.vector(layer), strength, Positions.ALL))
+        return (layer, strength) -> InterventionSet.of(AddVector.of(set.site(layer), set.steeringVector(layer, false), strength, Positions.ALL))
                 .toHooks(config);
     }
 

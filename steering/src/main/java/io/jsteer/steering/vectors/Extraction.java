@@ -135,7 +135,11 @@ public final class Extraction {
         SortedMap<Integer, float[]> vectors = r.method() == Method.ABLATION ? AblationDirection.of(acc, r.kind()) : MeanDifference.of(acc, r.kind());
         Site first = acc.sites().getFirst();
         extra.put("counts", Map.of("positive", acc.count(first, 1), "negative", acc.count(first, 0)));
-        return result(vectors, r, provenance, extra);
+        SortedMap<Integer, Double> residNorms = new TreeMap<>();
+        for (Site s : acc.sites()) {
+            residNorms.put(s.layer(), acc.meanNorm(s));
+        }
+        return result(vectors, r, provenance, extra).withResidNorms(residNorms);
     }
 
     /**
@@ -149,7 +153,22 @@ public final class Extraction {
             case ABLATION -> AblationDirection.of(acts, r.kind());
             case PCA, PROBE -> rowMethod(acts, r, extra);
         };
-        return result(vectors, r, provenance, extra);
+        SortedMap<Integer, Double> residNorms = new TreeMap<>();
+        for (Site s : sites(r)) {
+            residNorms.put(s.layer(), meanNorm(acts, s));
+        }
+        return result(vectors, r, provenance, extra).withResidNorms(residNorms);
+    }
+
+    /** The mean L2 norm of every captured row at {@code site} (all classes): the stream's typical size there. */
+    private static double meanNorm(Activations acts, Site site) {
+        float[] v = new float[acts.dim()];
+        double sum = 0;
+        for (int row = 0; row < acts.rows(); row++) {
+            acts.copy(site, row, v);
+            sum += VectorAlgebra.norm(v);
+        }
+        return sum / acts.rows();
     }
 
     private static VectorSet result(SortedMap<Integer, float[]> vectors, Request r, Provenance provenance, Map<String, Object> extra) {

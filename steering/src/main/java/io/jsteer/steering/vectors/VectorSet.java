@@ -90,6 +90,94 @@ public record VectorSet(SiteKind kind, SortedMap<Integer, float[]> vectors, Prov
         }
     }
 
+    /** The provenance {@code extra} key of the typical residual norm per layer (see {@link #residNorms()}). */
+    public static final String RESID_NORMS = "resid_norms";
+
+    /**
+     * What strength 1 adds at {@code layer}, jsteer's one strength convention: the unit direction
+     * of the stored vector, so {@code --steer NAME:S} adds a vector of length S whatever length the
+     * set stores (extract keeps the raw mean-difference length; the demo, KTS and llama.cpp's
+     * generator store unit vectors) and S means the same in run, chat, serve, sweep, lens, eval,
+     * KTS's c and an exported control vector. With {@code raw} the vector as stored (llama.cpp's
+     * {@code --control-vector-scaled}, and jsteer before this convention).
+     *
+     * @throws IllegalArgumentException when the layer's vector is zero (it has no direction)
+     */
+    public float[] steeringVector(int layer, boolean raw) {
+        float[] v = vector(layer);
+        if (raw) {
+            return v;
+        }
+        double n = VectorAlgebra.norm(v);
+        if (n == 0) {
+            throw new IllegalArgumentException("the vector of layer " + layer + " is zero, so it has no direction to add"
+                    + " (use :raw to add it as stored, which adds nothing)");
+        }
+        return VectorAlgebra.scale(v, 1 / n);
+    }
+
+    /**
+     * The typical L2 norm of the residual stream at the set's site, per layer: the mean ||h|| over
+     * the tokens captured when the set was made ({@code extra.resid_norms}). It puts a strength in
+     * proportion (a length of 4 is half of a stream of norm 8); empty for sets that did not record
+     * it (imported control vectors, sets written before it was recorded).
+     */
+    public java.util.Optional<SortedMap<Integer, Double>> residNorms() {
+        if (!(provenance.extra().get(RESID_NORMS) instanceof Map<?, ?> m)) {
+            return java.util.Optional.empty();
+        }
+        TreeMap<Integer, Double> out = new TreeMap<>();
+        m.forEach((k, v) -> out.put(Integer.parseInt(k.toString()), ((Number) v).doubleValue()));
+        return java.util.Optional.of(out);
+    }
+
+    /**
+     * For stderr: the length strength {@code s} adds at {@code layer} and, when the set recorded
+     * it, that length as a share of the stream's typical norm there, e.g. {@code "length 4
+     * (55% of the typical |resid_post:3| 7.31)"}.
+     */
+    public String strengthNote(double s, boolean raw, int layer) {
+        double length = Math.abs(s) * (raw ? VectorAlgebra.norm(vectors.get(layer)) : 1);
+        String site = kind.label() + ":" + layer;
+        return residNorms().map(n -> String.format(java.util.Locale.ROOT, "length %.3g (%.0f%% of the typical |%s| %.3g)",
+                        length, 100 * length / n.get(layer), site, n.get(layer)))
+                .orElse(String.format(java.util.Locale.ROOT, "length %.3g (no typical |%s| recorded)", length, site));
+    }
+
+    /**
+     * A warning for sets whose strengths read differently since strengths are lengths: vectors
+     * not of unit length and no recorded residual norm mark a set written by an older jsteer,
+     * which multiplied the stored vector. Empty for unit vectors (nothing changes) and new sets.
+     */
+    public java.util.Optional<String> legacyStrengthNote(String name) {
+        if (residNorms().isPresent()) {
+            return java.util.Optional.empty();
+        }
+        double lo = norms().values().stream().mapToDouble(d -> d).min().orElse(1);
+        double hi = norms().values().stream().mapToDouble(d -> d).max().orElse(1);
+        if (Math.abs(lo - 1) < 1e-3 && Math.abs(hi - 1) < 1e-3) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(java.util.Locale.ROOT, "%s records no residual norm (made by an older jsteer or"
+                + " imported) and its vectors have norms %.3g-%.3g: a strength S adds length S along each vector's unit direction;"
+                + " append :raw (NAME:S:raw) to multiply the vectors as stored, as older jsteer and llama.cpp do", name, lo, hi));
+    }
+
+    /** The same set with the typical residual norm of each layer recorded (see {@link #residNorms()}). */
+    public VectorSet withResidNorms(SortedMap<Integer, Double> norms) {
+        if (!norms.keySet().equals(vectors.keySet())) {
+            throw new IllegalArgumentException("residual norms for layers " + norms.keySet() + " but the set has " + vectors.keySet());
+        }
+        Map<String, Double> keyed = new LinkedHashMap<>();
+        norms.forEach((l, n) -> {
+            if (!(Double.isFinite(n) && n > 0)) {
+                throw new IllegalArgumentException("residual norm of layer " + l + " is " + n + "; it must be a positive number");
+            }
+            keyed.put(Integer.toString(l), n);
+        });
+        return new VectorSet(kind, vectors, provenance.with(RESID_NORMS, keyed));
+    }
+
     /** Each vector times {@code s}. */
     public VectorSet scaled(double s) {
         return map((l, v) -> VectorAlgebra.scale(v, s), "scaled " + s);
@@ -97,7 +185,7 @@ public record VectorSet(SiteKind kind, SortedMap<Integer, float[]> vectors, Prov
 
     /** Each vector at unit norm. */
     public VectorSet normalised() {
-        return map((l, v) -> VectorAlgebra.normalise(v), "normalised");
+        return map((l, v) -> steeringVector(l, false), "normalised");
     }
 
     /** Layer-wise sum with {@code other} (same kind, width and layers). */
@@ -127,7 +215,13 @@ public record VectorSet(SiteKind kind, SortedMap<Integer, float[]> vectors, Prov
         for (int l : keep) {
             out.put(l, vector(l));
         }
-        return new VectorSet(kind, out, provenance);
+        VectorSet kept = new VectorSet(kind, out, provenance);
+        // the recorded residual norms follow the layers kept
+        return residNorms().map(n -> {
+            TreeMap<Integer, Double> k = new TreeMap<>(n);
+            k.keySet().retainAll(out.keySet());
+            return kept.withResidNorms(k);
+        }).orElse(kept);
     }
 
     private void requireCompatible(VectorSet other, String op) {

@@ -40,9 +40,15 @@ import java.util.TreeMap;
  *  "model": {"name": "stories260K.bin", "sha256": "…"},
  *  "datasets": [{"path": "…/refusal_generate_dataset.json", "sha256": "…"}],
  *  "norms": {"1": 0.42, "2": 0.57, "3": 0.61},
- *  "created_at": "2026-11-29T23:30:00Z", "jsteer_version": "0.1.0-SNAPSHOT", "extra": {…}}
+ *  "created_at": "2026-11-29T23:30:00Z", "jsteer_version": "0.1.0-SNAPSHOT",
+ *  "extra": {"resid_norms": {"1": 5.1, "2": 7.9, "3": 8.4}, …}}
  * }</pre></li>
  * </ul>
+ *
+ * {@code norms} are the stored vectors' lengths; {@code extra.resid_norms}, when present, the
+ * typical L2 norm of the residual stream at each layer (mean over the captured tokens). A
+ * strength is a length ({@link VectorSet#steeringVector}), so neither changes what S means; they
+ * tell the user how large S is next to the stream.
  *
  * The .safetensors is the artefact: its {@code __metadata__} also carries the JSON document under
  * {@value #METADATA_KEY}, so one atomic rename replaces the whole set and a kill at any moment
@@ -280,6 +286,27 @@ public final class VectorSetFiles {
                 throw f.bad("norms." + e.getKey(), "is " + n.asDouble() + " but the tensor's norm is " + e.getValue()
                         + " (the .json and .safetensors do not belong together)");
             }
+        }
+        // the typical residual norms (extra.resid_norms, see VectorSet.residNorms) put strengths in proportion:
+        // when present, one positive number per layer of the set
+        JsonNode resid = h.path("extra").get(VectorSet.RESID_NORMS);
+        if (resid != null && !resid.isNull()) {
+            String field = "extra." + VectorSet.RESID_NORMS;
+            if (!resid.isObject()) {
+                throw f.bad(field, "must be an object of layer -> residual norm");
+            }
+            java.util.SortedMap<Integer, Double> rn = new TreeMap<>();
+            for (int l : set.vectors().keySet()) {
+                JsonNode n = resid.get(Integer.toString(l));
+                if (n == null || !n.isNumber() || !(n.asDouble() > 0) || !Double.isFinite(n.asDouble())) {
+                    throw f.bad(field + "." + l, n == null ? "missing" : "is " + n + ", not a positive number");
+                }
+                rn.put(l, n.asDouble());
+            }
+            if (resid.size() != rn.size()) {
+                throw f.bad(field, "has " + resid.size() + " entries but the set has layers " + set.vectors().keySet());
+            }
+            set = set.withResidNorms(rn);
         }
         return set;
     }

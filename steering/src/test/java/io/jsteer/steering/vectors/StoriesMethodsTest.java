@@ -256,5 +256,24 @@ class StoriesMethodsTest {
             assertEquals(1, VectorAlgebra.norm(probe.vector(l)), 1e-5);
             assertArrayEquals(VectorAlgebra.normalise(direct.get(l)), ablation.vector(l), 1e-5f);
         }
+
+        // every method records the stream's typical norm per layer: the mean ||h|| of the captured rows, computed
+        // here from the rows directly; the running-sum path (mean difference) and the row paths (PCA from disk,
+        // probe from memory) agree with it
+        float[] row = new float[model.config().dim()];
+        for (int l : layers) {
+            Site site = new Site(SiteKind.RESID_POST, l);
+            double sum = 0;
+            for (int r = 0; r < mem.rows(); r++) {
+                mem.copy(site, r, row);
+                sum += VectorAlgebra.norm(row);
+            }
+            double expected = sum / mem.rows();
+            for (VectorSet v : List.of(meanDiff, pca, probe, ablation)) {
+                assertEquals(expected, v.residNorms().orElseThrow().get(l), 1e-6 * expected, v.provenance().method() + " layer " + l);
+            }
+            // the stream is far larger than the happy/sad gap: why a strength is best read next to it
+            assertTrue(expected > 3 * VectorAlgebra.norm(direct.get(l)), "layer " + l + ": " + expected);
+        }
     }
 }

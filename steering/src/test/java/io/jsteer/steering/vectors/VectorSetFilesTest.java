@@ -133,6 +133,53 @@ class VectorSetFilesTest {
     }
 
     @Test
+    void residualNormsRoundTripAndAreChecked() throws IOException {
+        TreeMap<Integer, Double> resid = new TreeMap<>(Map.of(1, 5.25, 2, 7.5, 4, 11.0));
+        VectorSet set = sample(64, SiteKind.RESID_POST, 1, 2, 4).scaled(0.4).withResidNorms(resid);
+        VectorSetFiles.write(dir.resolve("r"), set);
+        VectorSet back = VectorSetFiles.read(dir.resolve("r.json"), STORIES);
+        assertEquals(resid, back.residNorms().orElseThrow());
+        // the strength convention: strength 1 adds the unit direction, :raw the stored vector
+        assertEquals(1, VectorAlgebra.norm(back.steeringVector(2, false)), 1e-6);
+        assertArrayEquals(set.vector(2), back.steeringVector(2, true), 0f);
+        assertEquals("length 3.00 (40% of the typical |resid_post:2| 7.50)", back.strengthNote(3, false, 2));
+        assertEquals("length 1.20 (16% of the typical |resid_post:2| 7.50)", back.strengthNote(3, true, 2));
+        assertTrue(back.legacyStrengthNote("r").isEmpty());
+        // a subset of layers keeps its layers' norms
+        assertEquals(Map.of(2, 7.5), back.layers(List.of(2)).residNorms().orElseThrow());
+        // the .json as written has them under extra
+        assertEquals(7.5, new ObjectMapper().readTree(dir.resolve("r.json").toFile()).at("/extra/resid_norms/2").asDouble());
+
+        // a set without them (older jsteer, imported) still loads; non-unit vectors get a note saying which scale is assumed
+        VectorSet old = sample(64, SiteKind.RESID_POST, 1, 2).scaled(0.4);
+        VectorSetFiles.write(dir.resolve("old"), old);
+        VectorSet oldBack = VectorSetFiles.read(dir.resolve("old"), STORIES);
+        assertTrue(oldBack.residNorms().isEmpty());
+        String note = oldBack.legacyStrengthNote("old.json").orElseThrow();
+        assertTrue(note.startsWith("old.json records no residual norm") && note.contains("adds length S") && note.contains(":raw"), note);
+        assertTrue(sample(64, SiteKind.RESID_POST, 1).legacyStrengthNote("unit").isEmpty(), "unit vectors read the same either way");
+
+        // damaged norms are refused naming the field
+        io.jsteer.steering.LegacyFiles.stripEmbeddedMetadata(dir.resolve("r.safetensors"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode h = (ObjectNode) json.readTree(dir.resolve("r.json").toFile());
+        ((ObjectNode) h.at("/extra/resid_norms")).put("2", -1.0);
+        Files.writeString(dir.resolve("r.json"), h.toString());
+        String m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(dir.resolve("r"))).getMessage();
+        assertTrue(m.contains("r.json: field 'extra.resid_norms.2' is -1.0, not a positive number"), m);
+        ((ObjectNode) h.at("/extra/resid_norms")).remove("2");
+        Files.writeString(dir.resolve("r.json"), h.toString());
+        m = assertThrows(IllegalArgumentException.class, () -> VectorSetFiles.read(dir.resolve("r"))).getMessage();
+        assertTrue(m.contains("field 'extra.resid_norms.2' missing"), m);
+        // a zero vector has no direction to add
+        TreeMap<Integer, float[]> zero = new TreeMap<>(Map.of(3, new float[64]));
+        VectorSet z = new VectorSet(SiteKind.RESID_POST, zero, old.provenance());
+        m = assertThrows(IllegalArgumentException.class, () -> z.steeringVector(3, false)).getMessage();
+        assertTrue(m.contains("layer 3 is zero"), m);
+        assertArrayEquals(new float[64], z.steeringVector(3, true), 0f);
+    }
+
+    @Test
     void layersMustBeUniqueIntegersMatchingTheTensors() throws IOException {
         Path b = dir.resolve("b");
         VectorSetFiles.write(b, sample(64, SiteKind.RESID_POST, 0, 1, 2, 3));
