@@ -12,6 +12,11 @@ import io.jsteer.steering.capture.MeanAccumulator;
 import io.jsteer.steering.capture.PositionMode;
 import io.jsteer.steering.eval.AfinnLexicon;
 import io.jsteer.steering.eval.Evaluation;
+import io.jsteer.steering.mat.GateStats;
+import io.jsteer.steering.mat.MatParameters;
+import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.McScorer;
+import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.sweep.BehaviourMetric;
 import io.jsteer.steering.sweep.SteeringFactory;
 import io.jsteer.steering.sweep.SweepCell;
@@ -287,6 +292,162 @@ public final class SparkJobs implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    // ---------------------------------------------------------------- MAT-Steer evaluation
+
+    /** An item as it travels to an executor, numbered in the task's list. */
+    record McTask(int index, McItem item) implements Serializable {}
+
+    /** A text as it travels to an executor, numbered in its list. */
+    record TextTask(int index, String text) implements Serializable {}
+
+    /**
+     * {@link MatEvaluator#score(String, List, MatEvaluator.ItemHooks, String)} over the cluster:
+     * items partitioned, each scored by an executor with the hooks {@code how} makes there; the
+     * driver adds the {@link MatEvaluator.ItemScore}s up in item order, as one machine does.
+     */
+    public MatEvaluator.Score matScore(ModelSpec model, String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how,
+                                       int partitions) {
+        List<McTask> tasks = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            tasks.add(new McTask(i, items.get(i)));
+        }
+        if (tasks.isEmpty()) {
+            return MatEvaluator.Score.of(task, List.of());
+        }
+        List<Indexed<MatEvaluator.ItemScore>> scores = run("mat eval " + task, () -> sc.parallelize(tasks, slices(partitions, tasks.size()))
+                .mapPartitions((Iterator<McTask> it) -> scoreItems(model, how, it).iterator())
+                .collect());
+        return MatEvaluator.Score.of(task, inOrder(scores, tasks.size()));
+    }
+
+    private static List<Indexed<MatEvaluator.ItemScore>> scoreItems(ModelSpec model, ModelRecipe<MatEvaluator.ItemHooks> how,
+                                                                      Iterator<McTask> it) {
+        List<McTask> mine = drain(it);
+        List<Indexed<MatEvaluator.ItemScore>> out = new ArrayList<>();
+        if (mine.isEmpty()) {
+            return out;
+        }
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            MatEvaluator eval = new MatEvaluator(te.engine(), te.model().tokenizer());
+            McScorer scorer = new McScorer(te.engine(), te.model().tokenizer());
+            MatEvaluator.ItemHooks hooks = how.make(te.model());
+            for (McTask t : mine) {
+                out.add(new Indexed<>(t.index(), eval.scoreItem(scorer, t.item(), hooks)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link MatEvaluator#meanKl} over the cluster: texts partitioned, each text's
+     * {@link MatEvaluator.KlSum} added up on the driver in text order.
+     */
+    public double matKl(ModelSpec model, List<String> texts, ModelRecipe<Hooks> steered, int partitions) {
+        List<TextTask> tasks = textTasks(texts);
+        if (tasks.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Indexed<MatEvaluator.KlSum>> sums = run("mat kl", () -> sc.parallelize(tasks, slices(partitions, tasks.size()))
+                .mapPartitions((Iterator<TextTask> it) -> klOfTexts(model, steered, it).iterator())
+                .collect());
+        MatEvaluator.KlSum total = new MatEvaluator.KlSum(0, 0);
+        for (MatEvaluator.KlSum k : inOrder(sums, tasks.size())) {
+            total = total.plus(k);
+        }
+        return total.mean();
+    }
+
+    private static List<Indexed<MatEvaluator.KlSum>> klOfTexts(ModelSpec model, ModelRecipe<Hooks> steered, Iterator<TextTask> it) {
+        List<TextTask> mine = drain(it);
+        List<Indexed<MatEvaluator.KlSum>> out = new ArrayList<>();
+        if (mine.isEmpty()) {
+            return out;
+        }
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            MatEvaluator eval = new MatEvaluator(te.engine(), te.model().tokenizer());
+            Hooks hooks = steered.make(te.model());
+            for (TextTask t : mine) {
+                out.add(new Indexed<>(t.index(), eval.klOfText(t.text(), hooks)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link MatEvaluator#gateStats} over the cluster: texts partitioned, the partitions' gate
+     * sums merged.
+     *
+     * @param site the module's site, e.g. {@code resid_post[3]}
+     */
+    public GateStats matGateStats(ModelSpec model, List<String> texts, MatParameters mat, String site, int partitions) {
+        List<TextTask> tasks = textTasks(texts);
+        GateStats.Accumulator total = new GateStats.Accumulator(mat.attributes());
+        if (!tasks.isEmpty()) {
+            run("mat gates", () -> sc.parallelize(tasks, slices(partitions, tasks.size()))
+                    .mapPartitions((Iterator<TextTask> it) -> List.of(gateSums(model, mat, site, it)).iterator())
+                    .collect()).forEach(total::merge);
+        }
+        return total.stats();
+    }
+
+    private static GateStats.Accumulator gateSums(ModelSpec model, MatParameters mat, String site, Iterator<TextTask> it) {
+        List<String> mine = drain(it).stream().map(TextTask::text).toList();
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            return new MatEvaluator(te.engine(), te.model().tokenizer()).gateSums(mine, mat, Site.parse(site));
+        }
+    }
+
+    /** {@link MatEvaluator#gatesByRole} over the cluster: items partitioned, the partitions' sums merged. */
+    public MatEvaluator.GatesByRole matGatesByRole(ModelSpec model, List<McItem> items, MatParameters mat, String site, int partitions) {
+        List<McTask> tasks = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            tasks.add(new McTask(i, items.get(i)));
+        }
+        List<MatEvaluator.RoleSums> parts = tasks.isEmpty() ? List.of() : run("mat gates by role",
+                () -> sc.parallelize(tasks, slices(partitions, tasks.size()))
+                        .mapPartitions((Iterator<McTask> it) -> List.of(roleSums(model, mat, site, it)).iterator())
+                        .collect());
+        MatEvaluator.RoleSums total = MatEvaluator.RoleSums.empty(mat.attributes());
+        parts.forEach(total::merge);
+        return total.stats();
+    }
+
+    private static MatEvaluator.RoleSums roleSums(ModelSpec model, MatParameters mat, String site, Iterator<McTask> it) {
+        List<McItem> mine = drain(it).stream().map(McTask::item).toList();
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            return new MatEvaluator(te.engine(), te.model().tokenizer()).roleSums(mine, mat, Site.parse(site));
+        }
+    }
+
+    private static List<TextTask> textTasks(List<String> texts) {
+        List<TextTask> tasks = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            tasks.add(new TextTask(i, texts.get(i)));
+        }
+        return tasks;
+    }
+
+    /** A result and the index of the unit it belongs to. */
+    record Indexed<T>(int index, T value) implements Serializable {}
+
+    /** The values in unit order; every unit 0..n-1 must be there once. */
+    private static <T> List<T> inOrder(List<Indexed<T>> results, int n) {
+        List<T> out = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        for (Indexed<T> r : results) {
+            if (out.set(r.index(), r.value()) != null) {
+                throw new IllegalStateException("unit " + r.index() + " came back twice");
+            }
+        }
+        if (out.contains(null)) {
+            throw new IllegalStateException("unit " + out.indexOf(null) + " did not come back");
+        }
+        return out;
+    }
+
+    private static int slices(int partitions, int units) {
+        return Math.max(1, Math.min(partitions, units));
     }
 
     // ---------------------------------------------------------------- common
