@@ -6,6 +6,8 @@ import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.capture.ActivationSink;
+import io.jsteer.steering.capture.Activations;
+import io.jsteer.steering.capture.RowInfo;
 import io.jsteer.steering.capture.CapturePrompt;
 import io.jsteer.steering.capture.InMemoryActivations;
 import io.jsteer.steering.capture.MeanAccumulator;
@@ -34,7 +36,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Extraction, sweeps and evaluations as Spark jobs: the same work as the single-machine path
@@ -134,11 +141,7 @@ public final class SparkJobs implements AutoCloseable {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("extraction needs at least one prompt");
         }
-        List<PromptTask> tasks = new ArrayList<>(prompts.size());
-        for (int i = 0; i < prompts.size(); i++) {
-            CapturePrompt p = prompts.get(i);
-            tasks.add(new PromptTask(i, p.tokens(), p.label(), p.group(), p.at()));
-        }
+        List<PromptTask> tasks = promptTasks(prompts);
         SiteKind kind = request.kind();
         List<Integer> layers = request.layers();
         PositionMode mode = request.positions();
@@ -207,6 +210,72 @@ public final class SparkJobs implements AutoCloseable {
             new ActivationCapture(te.engine(), sites, mode).run(mine.stream().map(PromptTask::prompt).toList(), sink, null, false);
         }
         return new ArrayList<>(rows.values());
+    }
+
+    // ---------------------------------------------------------------- activation rows as Parquet
+
+    /**
+     * Captures the prompts' activations on the executors and writes them with Spark's Parquet
+     * writer to {@code dir} (a directory every node can write, which must not exist yet; Spark's
+     * output committer makes the result appear whole, with a {@code _SUCCESS} marker), one row
+     * per (prompt, position, site) as {@link ActivationRows} describes.
+     *
+     * @return the rows written
+     */
+    public long writeRows(ModelSpec model, List<CapturePrompt> prompts, SiteKind kind, List<Integer> layers, PositionMode mode, String dir,
+                          int partitions) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("activation rows need at least one prompt");
+        }
+        List<PromptTask> tasks = promptTasks(prompts);
+        SparkSession session = session();
+        return run("extract rows", () -> {
+            JavaRDD<Row> rows = sc.parallelize(tasks, slices(partitions, tasks.size()))
+                    .mapPartitions((Iterator<PromptTask> it) -> parquetRows(model, kind, layers, mode, it).iterator());
+            Dataset<Row> frame = session.createDataFrame(rows, ActivationRows.SCHEMA);
+            frame.write().mode(SaveMode.ErrorIfExists).parquet(dir);
+            return session.read().parquet(dir).count();
+        });
+    }
+
+    /**
+     * Reads activation rows (as {@link #writeRows} writes them) back to the driver with Spark's
+     * Parquet reader, in capture order: the input of {@link Extraction#fromRows}, which gives the
+     * vectors of a single-machine capture.
+     */
+    public Activations readRows(String dir) {
+        List<Row> rows = run("read rows", () -> session().read().schema(ActivationRows.SCHEMA).parquet(dir).collectAsList());
+        return ActivationRows.of(rows, dir);
+    }
+
+    private SparkSession session() {
+        return SparkSession.builder().config(sc.getConf()).getOrCreate(); // the running context, not a new one
+    }
+
+    /** Executor side: one partition's captured rows as Parquet rows. */
+    private static List<Row> parquetRows(ModelSpec model, SiteKind kind, List<Integer> layers, PositionMode mode, Iterator<PromptTask> it) {
+        List<PromptTask> mine = drain(it);
+        Map<Integer, PromptTask> byIndex = new java.util.HashMap<>();
+        mine.forEach(t -> byIndex.put(t.index(), t));
+        List<Site> sites = sites(kind, layers);
+        List<Row> out = new ArrayList<>();
+        for (CapturedRow r : rows(model, kind, layers, mode, mine.iterator())) {
+            PromptTask t = byIndex.get(r.prompt());
+            RowInfo info = new RowInfo(r.prompt(), t.group(), r.position(), t.label());
+            for (int k = 0; k < sites.size(); k++) {
+                out.add(ActivationRows.row(info, mode, sites.get(k), r.vectors()[k]));
+            }
+        }
+        return out;
+    }
+
+    private static List<PromptTask> promptTasks(List<CapturePrompt> prompts) {
+        List<PromptTask> tasks = new ArrayList<>(prompts.size());
+        for (int i = 0; i < prompts.size(); i++) {
+            CapturePrompt p = prompts.get(i);
+            tasks.add(new PromptTask(i, p.tokens(), p.label(), p.group(), p.at()));
+        }
+        return tasks;
     }
 
     // ---------------------------------------------------------------- sweep
