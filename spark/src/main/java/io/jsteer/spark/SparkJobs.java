@@ -28,6 +28,7 @@ import io.jsteer.steering.sweep.SweepRunner;
 import io.jsteer.steering.vectors.Extraction;
 import io.jsteer.steering.vectors.Provenance;
 import io.jsteer.steering.vectors.VectorSet;
+import java.io.PrintStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -64,10 +65,12 @@ public final class SparkJobs implements AutoCloseable {
 
     private final JavaSparkContext sc;
     private final boolean owned;
+    private final PrintStream progress;
 
-    private SparkJobs(JavaSparkContext sc, boolean owned) {
+    private SparkJobs(JavaSparkContext sc, boolean owned, PrintStream progress) {
         this.sc = sc;
         this.owned = owned;
+        this.progress = progress;
     }
 
     /**
@@ -92,12 +95,17 @@ public final class SparkJobs implements AutoCloseable {
         if (!c.contains("spark.executor.extraJavaOptions")) {
             c.set("spark.executor.extraJavaOptions", EXECUTOR_FLAGS);
         }
-        return new SparkJobs(new JavaSparkContext(c), true);
+        return new SparkJobs(new JavaSparkContext(c), true, System.err);
     }
 
     /** Jobs on a context the caller owns (and stops). */
     public static SparkJobs on(JavaSparkContext sc) {
-        return new SparkJobs(sc, false);
+        return on(sc, System.err);
+    }
+
+    /** Jobs on a context the caller owns, with their progress lines on {@code progress}. */
+    public static SparkJobs on(JavaSparkContext sc, PrintStream progress) {
+        return new SparkJobs(sc, false, progress);
     }
 
     /** The cluster's default number of partitions (total executor cores; N in local[N]). */
@@ -157,7 +165,17 @@ public final class SparkJobs implements AutoCloseable {
                 partials.forEach(acc::merge);
                 yield Extraction.fromSums(acc, request, provenance);
             }
-            case PCA, PROBE -> {
+            case PCA -> {
+                // a pair's two prompts in one task, so that each task pairs its own rows
+                List<List<PromptTask>> units = byGroup(tasks);
+                List<PcaSums.Partial> partials = run("extract", () -> sc.parallelize(units, slices(partitions, units.size()))
+                        .mapPartitions((Iterator<List<PromptTask>> it) -> List.of(pcaSums(model, kind, layers, mode, it)).iterator())
+                        .collect());
+                PcaSums merged = new PcaSums(sites, dim, mode);
+                partials.forEach(merged::merge);
+                yield Extraction.fromPca(merged.pca(request.centring(), request.magnitude()), request, provenance);
+            }
+            case PROBE -> {
                 List<CapturedRow> rows = run("extract", () -> sc.parallelize(tasks, slices)
                         .mapPartitions((Iterator<PromptTask> it) -> rows(model, kind, layers, mode, it).iterator())
                         .collect());
@@ -186,6 +204,38 @@ public final class SparkJobs implements AutoCloseable {
             new ActivationCapture(te.engine(), sites, mode).run(mine.stream().map(PromptTask::prompt).toList(), acc, null, false);
             return acc.partial();
         }
+    }
+
+    /** Executor side: one partition's PCA statistics (its units are whole pairs). */
+    private static PcaSums.Partial pcaSums(ModelSpec model, SiteKind kind, List<Integer> layers, PositionMode mode,
+                                           Iterator<List<PromptTask>> it) {
+        List<PromptTask> mine = new ArrayList<>();
+        it.forEachRemaining(mine::addAll);
+        mine.sort(java.util.Comparator.comparingInt(PromptTask::index));
+        List<Site> sites = sites(kind, layers);
+        try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
+            PcaSums sums = new PcaSums(sites, te.model().config().dim(), mode);
+            new ActivationCapture(te.engine(), sites, mode).run(mine.stream().map(PromptTask::prompt).toList(), sums, null, false);
+            return sums.partial();
+        }
+    }
+
+    /** The prompts as units of work that keep each group (pair) whole, in order of first appearance; ungrouped prompts alone. */
+    private static List<List<PromptTask>> byGroup(List<PromptTask> tasks) {
+        Map<Integer, List<PromptTask>> groups = new LinkedHashMap<>();
+        List<List<PromptTask>> units = new ArrayList<>();
+        for (PromptTask t : tasks) {
+            if (t.group() < 0) {
+                units.add(List.of(t));
+            } else {
+                groups.computeIfAbsent(t.group(), g -> {
+                    List<PromptTask> unit = new ArrayList<>();
+                    units.add(unit);
+                    return unit;
+                }).add(t);
+            }
+        }
+        return units;
     }
 
     /** Executor side: every captured row of one partition's prompts, numbered by the whole list. */
@@ -533,14 +583,14 @@ public final class SparkJobs implements AutoCloseable {
      * Spark's stage dump.
      */
     private <T> T run(String name, Supplier<T> job) {
-        DriverProgress progress = new DriverProgress(name, System.err);
-        sc.sc().addSparkListener(progress);
+        DriverProgress listener = new DriverProgress(name, progress);
+        sc.sc().addSparkListener(listener);
         try {
             return job.get();
         } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
             throw new JobFailedException(name, e);
         } finally {
-            sc.sc().removeSparkListener(progress);
+            sc.sc().removeSparkListener(listener);
         }
     }
 

@@ -97,7 +97,28 @@ class SparkJobsTest {
     private static void assertSameVectors(VectorSet expected, VectorSet actual, double relative) {
         assertSameValues(expected, actual, relative);
         assertEquals(expected.provenance().method(), actual.provenance().method());
-        assertEquals(expected.provenance().extra(), actual.provenance().extra());
+        assertSameExtra(expected.provenance().extra(), actual.provenance().extra(), "provenance");
+    }
+
+    /**
+     * Equal provenance details; numbers (PCA's explained variance) within 1e-9 relative: streamed
+     * PCA takes the eigenvalues of the dim × dim scatter where one machine takes the Gram matrix.
+     */
+    private static void assertSameExtra(Object e, Object a, String where) {
+        if (e instanceof Map<?, ?> em && a instanceof Map<?, ?> am) {
+            assertEquals(em.keySet(), am.keySet(), where);
+            // which layers' raw eigenvector came out with the wrong sign depends on the eigensolver's input (Gram
+            // matrix or scatter), not on the data; the aligned vectors themselves are compared
+            em.forEach((k, v) -> {
+                if (!k.equals("pca_flipped_layers")) {
+                    assertSameExtra(v, am.get(k), where + "." + k);
+                }
+            });
+        } else if (e instanceof Double ed && a instanceof Double ad) {
+            assertEquals(ed, ad, 1e-9 * Math.abs(ed), where);
+        } else {
+            assertEquals(e, a, where);
+        }
     }
 
     /** Same layers, each vector within {@code relative} (L2 norm of the difference over the norm). */
@@ -132,6 +153,13 @@ class SparkJobsTest {
             Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(1, 3), PositionMode.AT, m));
             assertSameVectors(singleMachine(r, some), jobs.extract(spec, some, r, provenance, 3), 1e-6);
         }
+        // PCA from streamed scatters: pairs apart in the prompt list (all positives, then all negatives) and centred on their mean
+        List<CapturePrompt> apart = new java.util.ArrayList<>(some.stream().filter(p -> p.label() == 1).toList());
+        apart.addAll(some.stream().filter(p -> p.label() == 0).toList());
+        Extraction.Request centred = new Extraction.Request(SiteKind.RESID_POST, List.of(1, 3), PositionMode.AT, Extraction.Method.PCA,
+                io.jsteer.steering.vectors.Magnitude.MEAN_ACTIVATION_NORM, io.jsteer.steering.vectors.PairedPca.Centring.DIFF_CENTRED,
+                io.jsteer.steering.vectors.LinearProbe.Options.defaults(), null, false);
+        assertSameVectors(singleMachine(centred, apart), jobs.extract(spec, apart, centred, provenance, 3), 1e-6);
         // MEAN positions: one row per prompt from a mean over its tokens
         Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(2), PositionMode.MEAN, Extraction.Method.PCA));
         assertSameVectors(singleMachine(r, some), jobs.extract(spec, some, r, provenance, 4), 1e-6);
@@ -358,6 +386,28 @@ class SparkJobsTest {
         jobs.eval(spec, s, null, null, 2);
         assertEquals(before, ExecutorModels.loads());
         assertTrue(before >= 1);
+    }
+
+    @Test
+    void theDriverPrintsTasksDoneOfTotalWithAnEta() throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        SparkJobs watched = SparkJobs.on(sc, new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        Evaluation.Spec s = new Evaluation.Spec(List.of(), List.of("One day a bird sang.", "It was fun.", "The sun was hot.",
+                "Tom had a red ball.", "Lily saw a cat.", "The dog ran."), List.of(), 0, 1, 0, 1);
+        watched.eval(spec, s, null, null, 6);
+        List<String> lines = buf.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertTrue(!lines.isEmpty(), "no progress line");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("jsteer spark eval: (\\d+)/6 tasks done(, ETA \\d+ s)? \\(\\d+ s\\)");
+        int last = 0;
+        for (String l : lines) {
+            var m = line.matcher(l);
+            assertTrue(m.matches(), "progress line: " + l);
+            int done = Integer.parseInt(m.group(1));
+            assertTrue(done >= last, "done goes up: " + lines);
+            assertEquals(done < 6, m.group(2) != null, "an ETA while tasks remain, none at the end: " + l);
+            last = done;
+        }
+        assertEquals("6/6", lines.getLast().replaceAll(".*: (\\d+/\\d+) tasks.*", "$1"), "the last line: all tasks done");
     }
 
     @Test
