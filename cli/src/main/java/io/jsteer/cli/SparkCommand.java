@@ -119,10 +119,22 @@ final class SparkCommand implements Runnable {
         @Mixin
         SparkOptions spark;
 
+        @Option(names = "--rows", paramLabel = "DIR",
+                description = "also write every captured activation as Parquet rows to DIR (Spark's Parquet writer; DIR must not exist "
+                        + "and every node must be able to write it); the vectors are then computed from the rows read back")
+        Path rows;
+
         @Override
         VectorSet extract(LoadedModel model, List<CapturePrompt> prompts, Extraction.Request request, Provenance provenance) {
             try (SparkJobs jobs = spark.start("extract")) {
-                return jobs.extract(spark.model(common, ctxSize), prompts, request, provenance, spark.partitions(jobs));
+                ModelSpec spec = spark.model(common, ctxSize);
+                if (rows == null) {
+                    return jobs.extract(spec, prompts, request, provenance, spark.partitions(jobs));
+                }
+                String dir = rows.toAbsolutePath().toString();
+                long n = jobs.writeRows(spec, prompts, request.kind(), request.layers(), request.positions(), dir, spark.partitions(jobs));
+                System.err.printf("jsteer spark extract: wrote %d activation rows to %s%n", n, dir);
+                return Extraction.fromRows(jobs.readRows(dir), request, provenance);
             }
         }
     }
