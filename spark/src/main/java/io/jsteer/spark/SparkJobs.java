@@ -46,11 +46,12 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Extraction, sweeps and evaluations as Spark jobs: the same work as the single-machine path
- * (steering's {@link Extraction}, {@link SweepRunner}, {@link Evaluation}), cut into tasks.
+ * (steering's {@link Extraction}, {@link SweepRunner}, {@link Evaluation}, {@link MatEvaluator}),
+ * cut into tasks.
  * Every executor opens the model once ({@link ExecutorModels}, memory-mapped from a path all
  * nodes can read); each task makes its own engine over those weights. Only small things travel:
- * token ids and settings to the executors; running sums, captured rows, cells or per-item numbers
- * back to the driver, which merges them in the order of the single-machine loop, so the results
+ * token ids and settings to the executors; running sums, scatters, captured rows, cells or
+ * per-item numbers back to the driver (or activation rows to Parquet files), which merges them in the order of the single-machine loop, so the results
  * equal its results: sums up to the order of double additions, sampled texts and their metrics
  * exactly, figures read from logits up to the engine's own ~1e-7 difference between interpreted
  * and JIT-compiled kernels (which two single-machine runs show as well).
@@ -137,9 +138,11 @@ public final class SparkJobs implements AutoCloseable {
     record CapturedRow(int prompt, int position, float[][] vectors) implements Serializable {}
 
     /**
-     * {@link Extraction#extract} over the cluster: prompts partitioned; mean difference and
-     * ablation send back each partition's running sums ({@link MeanAccumulator.Partial}), PCA and
-     * probes send back the captured rows, which the driver keeps in memory in prompt order
+     * {@link Extraction#extract} over the cluster: prompts partitioned, each task sends back
+     * mergeable statistics: mean difference and ablation the running sums
+     * ({@link MeanAccumulator.Partial}), PCA the streamed scatter of its pairs' differences
+     * ({@link PcaSums}; the two prompts of a pair go to the same task), probes their captured rows
+     * (the probe trains full-batch on all rows), which the driver keeps in memory in prompt order
      * ({@code request.storeDir()} is not used) and hands to the same method code.
      *
      * @param partitions tasks to cut the prompts into (at most one per prompt)
@@ -153,7 +156,7 @@ public final class SparkJobs implements AutoCloseable {
         SiteKind kind = request.kind();
         List<Integer> layers = request.layers();
         PositionMode mode = request.positions();
-        int slices = Math.max(1, Math.min(partitions, tasks.size()));
+        int slices = slices(partitions, tasks.size());
         List<Site> sites = Extraction.sites(request);
         int dim = ExecutorModels.model(model).config().dim();
         return switch (request.method()) {
@@ -353,7 +356,7 @@ public final class SparkJobs implements AutoCloseable {
         }
         LoadedModel driverModel = ExecutorModels.model(model);
         String metricName = metric.make(driverModel).name();
-        int slices = Math.max(1, Math.min(partitions, cells.size()));
+        int slices = slices(partitions, cells.size());
         List<SweepCell> done = run("sweep", () -> sc.parallelize(cells, slices)
                 .mapPartitions((Iterator<CellTask> it) -> sweepCells(model, modelName, config, metric, factory, it).iterator())
                 .collect());
@@ -390,7 +393,7 @@ public final class SparkJobs implements AutoCloseable {
     public Map<String, Map<String, Object>> eval(ModelSpec model, Evaluation.Spec spec, ModelRecipe<Hooks> steering,
                                                  AfinnLexicon lexicon, int partitions) {
         List<Evaluation.Unit> units = Evaluation.units(spec, steering != null);
-        int slices = Math.max(1, Math.min(partitions, units.size()));
+        int slices = slices(partitions, units.size());
         List<Evaluation.Outcome> outcomes = run("eval", () -> sc.parallelize(units, slices)
                 .mapPartitions((Iterator<Evaluation.Unit> it) -> evalUnits(model, spec, steering, it).iterator())
                 .collect());
