@@ -12,6 +12,9 @@ import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatApplication;
 import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.MatParameters;
+import io.jsteer.model.intervene.Site;
+import io.jsteer.spark.ModelRecipe;
 import io.jsteer.steering.mat.baselines.Icv;
 import io.jsteer.steering.mat.baselines.Iti;
 import io.jsteer.steering.vectors.VectorAlgebra;
@@ -36,7 +39,49 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, description = "Score the tasks' test split unsteered and with MAT-Steer "
         + "(stdout: MC2 and argmax accuracy per task, gate statistics on true vs false answers).",
         footer = {"", "Example:", "  jsteer mat eval --model stories260K --mat runs/mat.safetensors --eval-items 100"})
-final class MatEvalCommand implements Callable<Integer> {
+class MatEvalCommand implements Callable<Integer> {
+
+    /**
+     * Where the items and texts are scored: this machine's engine, or a Spark cluster
+     * ({@code jsteer spark mat-eval}). Conditions come as recipes so that other machines can
+     * rebuild their hooks against their own copy of the model.
+     */
+    interface Scoring {
+        MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how, String label);
+
+        double meanKl(List<String> texts, ModelRecipe<Hooks> steered);
+
+        GateStats gateStats(List<String> texts, MatCheckpoint module);
+
+        MatEvaluator.GatesByRole gatesByRole(List<McItem> items, MatCheckpoint module);
+    }
+
+    /** The single-machine scoring: every item and text on {@code engine}, one after another. */
+    static Scoring local(LoadedModel model, InferenceEngine engine) {
+        MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+        return new Scoring() {
+            public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how, String label) {
+                return eval.score(task, items, how.make(model), label);
+            }
+
+            public double meanKl(List<String> texts, ModelRecipe<Hooks> steered) {
+                return eval.meanKl(texts, steered.make(model));
+            }
+
+            public GateStats gateStats(List<String> texts, MatCheckpoint module) {
+                return eval.gateStats(texts, module.parameters(), module.site());
+            }
+
+            public MatEvaluator.GatesByRole gatesByRole(List<McItem> items, MatCheckpoint module) {
+                return eval.gatesByRole(items, module.parameters(), module.site());
+            }
+        };
+    }
+
+    /** Where to score; {@code jsteer spark mat-eval} scores on the cluster. */
+    Scoring scoring(LoadedModel model, InferenceEngine engine) {
+        return local(model, engine);
+    }
 
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
     record TaskResult(String task, int items, int skipped, double baseMc1, double matMc1, double baseMc2, double matMc2, double baseAccuracy,
@@ -113,42 +158,53 @@ final class MatEvalCommand implements Callable<Integer> {
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", ctxSize), par)) {
             module.requireCompatible(model.config(), model.name());
-            MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+            Scoring eval = scoring(model, engine);
+            MatParameters params = module.parameters();
+            String site = module.metadata().site();
             for (TaskSource t : tasks) {
                 TaskSplits s = t.load(data.dataDir(), splitSeed).limit(Integer.MAX_VALUE, cap);
                 List<McItem> items = s.split(split);
                 if (items.size() > cap) {
                     items = items.subList(0, cap);
                 }
-                MatEvaluator.Score base = eval.score(t.label(), items, null, module.site(), true);
+                MatEvaluator.Score base = eval.score(t.label(), items, m -> item -> null, t.label() + " base");
                 MatApplication how = MatApplication.of(module);
-                MatEvaluator.Score steered = eval.score(t.label(), items, module.parameters(), module.site(), how, t.label() + " mat");
+                MatEvaluator.Score steered = eval.score(t.label(), items,
+                        m -> MatEvaluator.itemHooks(params, Site.parse(site), how, m.config(), m.tokenizer()), t.label() + " mat");
                 Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
-                Map<String, Hooks> methodHooks = new LinkedHashMap<>();
+                // recipes of serializable values (vectors, fitted baselines), rebuilt against each machine's model
+                Map<String, ModelRecipe<Hooks>> methodHooks = new LinkedHashMap<>();
                 float[][] caa = module.baselineVectors();
                 if (!noBaselines) {
                     if (caa != null) {
                         int own = module.parameters().attributes().indexOf(t.label());
                         if (own >= 0) {
-                            methodHooks.put("caa", hooks(model, module, VectorAlgebra.scale(caa[own], caaStrength)));
+                            float[] v = VectorAlgebra.scale(caa[own], caaStrength);
+                            methodHooks.put("caa", m -> hooks(m, site, v));
                         }
                         float[] sum = new float[caa[0].length];
                         for (float[] v : caa) {
                             sum = VectorAlgebra.add(sum, VectorAlgebra.scale(v, caaStrength));
                         }
-                        methodHooks.put("sum", hooks(model, module, sum));
+                        float[] all = sum;
+                        methodHooks.put("sum", m -> hooks(m, site, all));
                     }
                     List<McItem> fitOn = s.train().subList(0, Math.min(MatDataOptions.positive("--baseline-items", baselineItems),
                             s.train().size()));
                     Iti iti = Iti.fit(engine, model.tokenizer(), fitOn, MatDataOptions.positive("--iti-heads", itiHeads), itiAlpha,
                             splitSeed, true);
-                    methodHooks.put("iti", iti.interventions(model.config()).toHooks(model.config()));
-                    methodHooks.put("icv", Icv.fit(engine, model.tokenizer(), fitOn, icvLambda, true).hooks(model.config()));
+                    methodHooks.put("iti", m -> iti.interventions(m.config()).toHooks(m.config()));
+                    Icv icv = Icv.fit(engine, model.tokenizer(), fitOn, icvLambda, true);
+                    methodHooks.put("icv", m -> icv.hooks(m.config()));
                     for (var e : methodHooks.entrySet()) {
-                        baselines.put(e.getKey(), eval.score(t.label(), items, e.getValue(), t.label() + " " + e.getKey()));
+                        ModelRecipe<Hooks> h = e.getValue();
+                        baselines.put(e.getKey(), eval.score(t.label(), items, m -> {
+                            Hooks made = h.make(m);
+                            return item -> made;
+                        }, t.label() + " " + e.getKey()));
                     }
                 }
-                methodHooks.put("mat", how.hooks(module.parameters(), module.site(), model.config(), 0, 0, null));
+                methodHooks.put("mat", m -> how.hooks(params, Site.parse(site), m.config(), 0, 0, null));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -163,9 +219,8 @@ final class MatEvalCommand implements Callable<Integer> {
                     }
                 }
                 results.add(new TaskResult(t.label(), base.items(), base.skipped(), base.mc1(), steered.mc1(), base.mc2(), steered.mc2(), base.accuracy(),
-                        steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module.parameters(), module.site()),
-                        eval.gateStats(falseTexts, module.parameters(), module.site()),
-                        eval.gatesByRole(items, module.parameters(), module.site())));
+                        steered.accuracy(), baselines, kl, eval.gateStats(trueTexts, module), eval.gateStats(falseTexts, module),
+                        eval.gatesByRole(items, module)));
             }
         }
         print(results, module);
@@ -176,8 +231,8 @@ final class MatEvalCommand implements Callable<Integer> {
         return Double.isNaN(v) ? "      - " : String.format(Locale.ROOT, "%6.2f%%", 100 * v);
     }
 
-    private static Hooks hooks(LoadedModel model, MatCheckpoint module, float[] vector) {
-        return InterventionSet.of(AddVector.of(module.site(), vector, 1, Positions.ALL)).toHooks(model.config());
+    private static Hooks hooks(LoadedModel model, String site, float[] vector) {
+        return InterventionSet.of(AddVector.of(Site.parse(site), vector, 1, Positions.ALL)).toHooks(model.config());
     }
 
     private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {

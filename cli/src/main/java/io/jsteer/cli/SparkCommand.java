@@ -13,6 +13,10 @@ import io.jsteer.spark.ModelSpec;
 import io.jsteer.spark.SparkJobs;
 import io.jsteer.steering.capture.CapturePrompt;
 import io.jsteer.steering.eval.Evaluation;
+import io.jsteer.steering.mat.GateStats;
+import io.jsteer.steering.mat.MatCheckpoint;
+import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.sweep.BehaviourMetric;
 import io.jsteer.steering.sweep.SteeringFactory;
 import io.jsteer.steering.sweep.SweepConfig;
@@ -35,8 +39,8 @@ import picocli.CommandLine.Option;
  * as Apache Spark jobs (module jsteer-spark). Spark itself is not on the class path of the other
  * commands: ./jsteer adds it for this one, spark-submit brings a cluster's own.
  */
-@Command(name = "spark", description = "Run extract, sweep or eval as an Apache Spark job (local threads or a cluster).",
-        subcommands = {SparkCommand.Extract.class, SparkCommand.Sweep.class, SparkCommand.Eval.class},
+@Command(name = "spark", description = "Run extract, sweep, eval or mat eval as an Apache Spark job (local threads or a cluster).",
+        subcommands = {SparkCommand.Extract.class, SparkCommand.Sweep.class, SparkCommand.Eval.class, SparkCommand.MatEval.class},
         footer = {"", "Examples:",
                 "  # CAA vectors with two local executor threads:",
                 "  jsteer spark extract --master 'local[2]' --data ../shared/data/caa/refusal_generate_dataset.json --out refusal",
@@ -48,7 +52,7 @@ final class SparkCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new UsageException("give a subcommand: extract, sweep or eval (jsteer spark --help)");
+        throw new UsageException("give a subcommand: extract, sweep, eval or mat-eval (jsteer spark --help)");
     }
 
     /** The flags every Spark subcommand adds to those of the command it runs. */
@@ -115,10 +119,22 @@ final class SparkCommand implements Runnable {
         @Mixin
         SparkOptions spark;
 
+        @Option(names = "--rows", paramLabel = "DIR",
+                description = "also write every captured activation as Parquet rows to DIR (Spark's Parquet writer; DIR must not exist "
+                        + "and every node must be able to write it); the vectors are then computed from the rows read back")
+        Path rows;
+
         @Override
         VectorSet extract(LoadedModel model, List<CapturePrompt> prompts, Extraction.Request request, Provenance provenance) {
             try (SparkJobs jobs = spark.start("extract")) {
-                return jobs.extract(spark.model(common, ctxSize), prompts, request, provenance, spark.partitions(jobs));
+                ModelSpec spec = spark.model(common, ctxSize);
+                if (rows == null) {
+                    return jobs.extract(spec, prompts, request, provenance, spark.partitions(jobs));
+                }
+                String dir = rows.toAbsolutePath().toString();
+                long n = jobs.writeRows(spec, prompts, request.kind(), request.layers(), request.positions(), dir, spark.partitions(jobs));
+                System.err.printf("jsteer spark extract: wrote %d activation rows to %s%n", n, dir);
+                return Extraction.fromRows(jobs.readRows(dir), request, provenance);
             }
         }
     }
@@ -160,6 +176,50 @@ final class SparkCommand implements Runnable {
             try (SparkJobs jobs = spark.start("eval")) {
                 return jobs.eval(spark.model(common, ctxSize), spec, recipe, lexicon(spec), spark.partitions(jobs));
             }
+        }
+    }
+
+    @Command(name = "mat-eval", description = "jsteer mat eval as a Spark job: each condition's items (unsteered, MAT-Steer, "
+            + "baselines), KL texts and gate texts partitioned, the same table merged on the driver; ITI and ICV are fitted on "
+            + "the driver (which opens the model too), then sent to the executors.",
+            footer = {"", "Example:", "  jsteer spark mat-eval --master 'local[2]' --mat runs/mat.safetensors --eval-items 100"})
+    static final class MatEval extends MatEvalCommand {
+        @Mixin
+        SparkOptions spark;
+
+        private SparkJobs jobs;
+
+        @Override
+        public Integer call() throws Exception {
+            try (SparkJobs j = spark.start("mat-eval")) {
+                jobs = j;
+                return super.call();
+            } finally {
+                jobs = null;
+            }
+        }
+
+        @Override
+        Scoring scoring(LoadedModel model, InferenceEngine engine) {
+            ModelSpec spec = spark.model(common, engine.capacity()); // the same context as the driver's engine: items that fit there fit here
+            int parts = spark.partitions(jobs);
+            return new Scoring() {
+                public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how, String label) {
+                    return jobs.matScore(spec, task, items, how, parts);
+                }
+
+                public double meanKl(List<String> texts, ModelRecipe<Hooks> steered) {
+                    return jobs.matKl(spec, texts, steered, parts);
+                }
+
+                public GateStats gateStats(List<String> texts, MatCheckpoint module) {
+                    return jobs.matGateStats(spec, texts, module.parameters(), module.metadata().site(), parts);
+                }
+
+                public MatEvaluator.GatesByRole gatesByRole(List<McItem> items, MatCheckpoint module) {
+                    return jobs.matGatesByRole(spec, items, module.parameters(), module.metadata().site(), parts);
+                }
+            };
         }
     }
 

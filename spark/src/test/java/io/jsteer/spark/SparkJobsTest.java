@@ -20,6 +20,12 @@ import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.eval.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
 import io.jsteer.steering.eval.Evaluation;
+import io.jsteer.steering.mat.GateStats;
+import io.jsteer.steering.mat.MatApplication;
+import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.MatParameters;
+import io.jsteer.steering.mat.tasks.MatTask;
+import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.sweep.BehaviourMetric;
 import io.jsteer.steering.sweep.SteeringFactory;
 import io.jsteer.steering.sweep.SweepConfig;
@@ -89,6 +95,34 @@ class SparkJobsTest {
     }
 
     private static void assertSameVectors(VectorSet expected, VectorSet actual, double relative) {
+        assertSameValues(expected, actual, relative);
+        assertEquals(expected.provenance().method(), actual.provenance().method());
+        assertSameExtra(expected.provenance().extra(), actual.provenance().extra(), "provenance");
+    }
+
+    /**
+     * Equal provenance details; numbers (PCA's explained variance) within 1e-9 relative: streamed
+     * PCA takes the eigenvalues of the dim × dim scatter where one machine takes the Gram matrix.
+     */
+    private static void assertSameExtra(Object e, Object a, String where) {
+        if (e instanceof Map<?, ?> em && a instanceof Map<?, ?> am) {
+            assertEquals(em.keySet(), am.keySet(), where);
+            // which layers' raw eigenvector came out with the wrong sign depends on the eigensolver's input (Gram
+            // matrix or scatter), not on the data; the aligned vectors themselves are compared
+            em.forEach((k, v) -> {
+                if (!k.equals("pca_flipped_layers")) {
+                    assertSameExtra(v, am.get(k), where + "." + k);
+                }
+            });
+        } else if (e instanceof Double ed && a instanceof Double ad) {
+            assertEquals(ed, ad, 1e-9 * Math.abs(ed), where);
+        } else {
+            assertEquals(e, a, where);
+        }
+    }
+
+    /** Same layers, each vector within {@code relative} (L2 norm of the difference over the norm). */
+    private static void assertSameValues(VectorSet expected, VectorSet actual, double relative) {
         assertEquals(expected.vectors().keySet(), actual.vectors().keySet());
         for (int layer : expected.vectors().keySet()) {
             float[] e = expected.vector(layer), a = actual.vector(layer);
@@ -100,8 +134,6 @@ class SparkJobsTest {
             assertTrue(norm > 0, "layer " + layer + " vector is zero");
             assertTrue(Math.sqrt(diff / norm) <= relative, "layer " + layer + ": relative difference " + Math.sqrt(diff / norm));
         }
-        assertEquals(expected.provenance().method(), actual.provenance().method());
-        assertEquals(expected.provenance().extra(), actual.provenance().extra());
     }
 
     @Test
@@ -121,9 +153,47 @@ class SparkJobsTest {
             Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(1, 3), PositionMode.AT, m));
             assertSameVectors(singleMachine(r, some), jobs.extract(spec, some, r, provenance, 3), 1e-6);
         }
+        // PCA from streamed scatters: pairs apart in the prompt list (all positives, then all negatives) and centred on their mean
+        List<CapturePrompt> apart = new java.util.ArrayList<>(some.stream().filter(p -> p.label() == 1).toList());
+        apart.addAll(some.stream().filter(p -> p.label() == 0).toList());
+        Extraction.Request centred = new Extraction.Request(SiteKind.RESID_POST, List.of(1, 3), PositionMode.AT, Extraction.Method.PCA,
+                io.jsteer.steering.vectors.Magnitude.MEAN_ACTIVATION_NORM, io.jsteer.steering.vectors.PairedPca.Centring.DIFF_CENTRED,
+                io.jsteer.steering.vectors.LinearProbe.Options.defaults(), null, false);
+        assertSameVectors(singleMachine(centred, apart), jobs.extract(spec, apart, centred, provenance, 3), 1e-6);
         // MEAN positions: one row per prompt from a mean over its tokens
         Extraction.Request r = quiet(Extraction.Request.of(SiteKind.RESID_POST, List.of(2), PositionMode.MEAN, Extraction.Method.PCA));
         assertSameVectors(singleMachine(r, some), jobs.extract(spec, some, r, provenance, 4), 1e-6);
+    }
+
+    @Test
+    void activationRowsWrittenAsParquetGiveTheSingleMachineVectors() throws Exception {
+        Path dir = Files.createTempDirectory("jsteer-rows").resolve("rows.parquet");
+        List<Integer> layers = List.of(0, 2, 4);
+        long written = jobs.writeRows(spec, caa, SiteKind.RESID_POST, layers, PositionMode.AT, dir.toString(), 5);
+        assertEquals((long) caa.size() * layers.size(), written, "one row per prompt and site");
+        assertTrue(Files.exists(dir.resolve("_SUCCESS")), "Spark's committer marks a complete write");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet")), "Parquet part files");
+        }
+        var acts = jobs.readRows(dir.toString());
+        assertEquals(caa.size(), acts.rows());
+        assertEquals(List.of(new Site(SiteKind.RESID_POST, 0), new Site(SiteKind.RESID_POST, 2), new Site(SiteKind.RESID_POST, 4)), acts.sites());
+        for (int r = 0; r < acts.rows(); r++) {
+            assertEquals(r, acts.info(r).prompt(), "capture order");
+            assertEquals(caa.get(r).label(), acts.info(r).label());
+            assertEquals(caa.get(r).group(), acts.info(r).group());
+            assertEquals(caa.get(r).at(), acts.info(r).position());
+        }
+        // the mean difference recomputed from the rows read back (the single-machine one comes from running sums,
+        // whose provenance also counts the classes: compare the vectors), and PCA, which needs the rows
+        Extraction.Request md = quiet(Extraction.Request.of(SiteKind.RESID_POST, layers, PositionMode.AT, Extraction.Method.MEAN_DIFFERENCE));
+        assertSameValues(singleMachine(md), Extraction.fromRows(acts, md, provenance), 1e-6);
+        Extraction.Request pca = quiet(Extraction.Request.of(SiteKind.RESID_POST, layers, PositionMode.AT, Extraction.Method.PCA));
+        assertSameVectors(singleMachine(pca), Extraction.fromRows(acts, pca, provenance), 1e-6);
+        // the file is written once: a second write to the same place is refused, naming it
+        var e = assertThrows(SparkJobs.JobFailedException.class,
+                () -> jobs.writeRows(spec, caa, SiteKind.RESID_POST, layers, PositionMode.AT, dir.toString(), 2));
+        assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains("rows.parquet"), e.getMessage());
     }
 
     private static Extraction.Request quiet(Extraction.Request r) {
@@ -226,6 +296,86 @@ class SparkJobsTest {
         assertClose(e.perplexity(), a.perplexity(), cell + " perplexity");
     }
 
+    /** A MAT-Steer module of random parameters at resid_post:2, gates biased so that some open and some do not. */
+    private static MatParameters randomModule() {
+        java.util.Random r = new java.util.Random(11);
+        int dim = model.config().dim();
+        float[][] theta = new float[2][dim], gate = new float[2][dim];
+        for (int t = 0; t < 2; t++) {
+            for (int i = 0; i < dim; i++) {
+                theta[t][i] = (float) (0.5 * r.nextGaussian());
+                gate[t][i] = (float) (0.3 * r.nextGaussian());
+            }
+        }
+        return new MatParameters(List.of("truthfulqa", "sentiment"), theta, gate, new float[] {0f, -0.5f});
+    }
+
+    @Test
+    void matEvalScoresKlAndGatesEqualTheSingleMachineOnes() throws Exception {
+        MatParameters mat = randomModule();
+        String site = "resid_post:2";
+        MatApplication how = MatApplication.PAPER;
+        Path data = Shared.path("data");
+        // TruthfulQA items name a best answer (MC1); one made-up item is over the 256-token context (skipped)
+        List<McItem> tqa = new java.util.ArrayList<>(MatTask.TRUTHFULQA.load(data, 3).test().subList(0, 6));
+        tqa.add(2, new McItem("truthfulqa", "long", "Q: " + "Where did the little cat go after the rain? ".repeat(40) + "A:",
+                List.of("Home.", "To the moon."), List.of(true, false), 0)); // over the 256-token context: skipped
+        List<McItem> sentiment = MatTask.SENTIMENT.load(data, 3).test().subList(0, 9);
+        ModelRecipe<MatEvaluator.ItemHooks> unsteered = m -> item -> null;
+        ModelRecipe<MatEvaluator.ItemHooks> steered = m -> MatEvaluator.itemHooks(mat, Site.parse(site), how, m.config(), m.tokenizer());
+        ModelRecipe<Hooks> klHooks = m -> how.hooks(mat, Site.parse(site), m.config(), 0, 0, null);
+        List<String> texts = sentiment.stream().map(i -> i.text(0)).toList();
+        try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(256, par)) {
+            MatEvaluator one = new MatEvaluator(engine, model.tokenizer());
+            boolean moved = false;
+            for (List<McItem> items : List.of(tqa, sentiment)) {
+                String task = items.getFirst().task();
+                for (ModelRecipe<MatEvaluator.ItemHooks> how2 : List.of(unsteered, steered)) {
+                    MatEvaluator.Score e = one.score(task, items, how2.make(model), null);
+                    MatEvaluator.Score a = jobs.matScore(spec, task, items, how2, 4); // more tasks than slots
+                    assertEquals(e.items(), a.items(), task);
+                    assertEquals(e.skipped(), a.skipped(), task);
+                    assertClose(e.mc2(), a.mc2(), task + " MC2");
+                    assertClose(e.accuracy(), a.accuracy(), task + " accuracy");
+                    assertEquals(Double.isNaN(e.mc1()), Double.isNaN(a.mc1()), task + " MC1 present");
+                    if (!Double.isNaN(e.mc1())) {
+                        assertClose(e.mc1(), a.mc1(), task + " MC1");
+                    }
+                }
+                moved |= one.score(task, items, unsteered.make(model), null).mc2() != one.score(task, items, steered.make(model), null).mc2();
+            }
+            assertTrue(moved, "the module moved no score: the comparison would be vacuous");
+            assertTrue(MatEvaluator.Score.of("x", List.of()).items() == 0);
+            MatEvaluator.Score tq = one.score("truthfulqa", tqa, unsteered.make(model), null);
+            assertTrue(tq.skipped() > 0 && tq.items() > 0 && !Double.isNaN(tq.mc1()), "TruthfulQA: some items skipped, MC1 on the rest: " + tq);
+
+            double kl = one.meanKl(texts, klHooks.make(model));
+            assertTrue(kl > 0, "KL " + kl);
+            assertClose(kl, jobs.matKl(spec, texts, klHooks, 4), "KL");
+
+            assertSameGates(one.gateStats(texts, mat, Site.parse(site)), jobs.matGateStats(spec, texts, mat, site, 4), "gates");
+            MatEvaluator.GatesByRole e = one.gatesByRole(sentiment, mat, Site.parse(site)), a = jobs.matGatesByRole(spec, sentiment, mat, site, 4);
+            assertSameGates(e.prompt(), a.prompt(), "prompt gates");
+            assertSameGates(e.trueAnswers(), a.trueAnswers(), "true-answer gates");
+            assertSameGates(e.falseAnswers(), a.falseAnswers(), "false-answer gates");
+            assertSameGates(e.trueWords(), a.trueWords(), "true-word gates");
+            assertSameGates(e.falseWords(), a.falseWords(), "false-word gates");
+            assertTrue(e.prompt().intervenedPerText() > 0 && e.prompt().intervenedPerText() < e.prompt().tokensPerText(),
+                    "some gates open, not all: " + e.prompt());
+        }
+    }
+
+    private static void assertSameGates(GateStats e, GateStats a, String what) {
+        assertEquals(e.attributes(), a.attributes(), what);
+        assertEquals(e.texts(), a.texts(), what + " texts");
+        assertEquals(e.tokensPerText(), a.tokensPerText(), 1e-12, what + " tokens per text");
+        assertEquals(e.intervenedPerText(), a.intervenedPerText(), 1e-12, what + " intervened per text");
+        for (int t = 0; t < e.attributes().size(); t++) {
+            assertClose(e.meanGate()[t], a.meanGate()[t], what + " mean gate " + t);
+            assertEquals(e.openShare()[t], a.openShare()[t], 1e-12, what + " open share " + t);
+        }
+    }
+
     @Test
     void eachExecutorOpensTheModelOnce() {
         // every job above and below ran several tasks on this JVM's executor (local mode): one load per spec
@@ -236,6 +386,28 @@ class SparkJobsTest {
         jobs.eval(spec, s, null, null, 2);
         assertEquals(before, ExecutorModels.loads());
         assertTrue(before >= 1);
+    }
+
+    @Test
+    void theDriverPrintsTasksDoneOfTotalWithAnEta() throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        SparkJobs watched = SparkJobs.on(sc, new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        Evaluation.Spec s = new Evaluation.Spec(List.of(), List.of("One day a bird sang.", "It was fun.", "The sun was hot.",
+                "Tom had a red ball.", "Lily saw a cat.", "The dog ran."), List.of(), 0, 1, 0, 1);
+        watched.eval(spec, s, null, null, 6);
+        List<String> lines = buf.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertTrue(!lines.isEmpty(), "no progress line");
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("jsteer spark eval: (\\d+)/6 tasks done(, ETA \\d+ s)? \\(\\d+ s\\)");
+        int last = 0;
+        for (String l : lines) {
+            var m = line.matcher(l);
+            assertTrue(m.matches(), "progress line: " + l);
+            int done = Integer.parseInt(m.group(1));
+            assertTrue(done >= last, "done goes up: " + lines);
+            assertEquals(done < 6, m.group(2) != null, "an ETA while tasks remain, none at the end: " + l);
+            last = done;
+        }
+        assertEquals("6/6", lines.getLast().replaceAll(".*: (\\d+/\\d+) tasks.*", "$1"), "the last line: all tasks done");
     }
 
     @Test

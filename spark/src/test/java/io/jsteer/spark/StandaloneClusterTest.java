@@ -188,6 +188,17 @@ class StandaloneClusterTest {
             byExecutor.values().forEach(v -> assertTrue(v.startsWith("1@"), "each executor opened the model once: " + byExecutor));
             long pid = ProcessHandle.current().pid();
             byExecutor.values().forEach(v -> assertTrue(!v.endsWith("@" + pid), "executors are other JVMs: " + byExecutor));
+
+            // a model path the executors cannot open: one line naming the executor (another JVM: a number), its host and the path,
+            // recovered from the task error that the cluster sends back as text
+            String missing = home.resolve("no-such-model.gguf").toString();
+            SparkJobs jobs = SparkJobs.on(sc);
+            var s = new io.jsteer.steering.eval.Evaluation.Spec(List.of(), List.of("One day a bird sang."), List.of(), 0, 1, 0, 1);
+            var failed = org.junit.jupiter.api.Assertions.assertThrows(SparkJobs.JobFailedException.class,
+                    () -> jobs.eval(new ModelSpec(missing, null, 64, 1), s, null, null, 1));
+            assertTrue(failed.getMessage().matches("spark eval failed: executor \\d+ on \\S+ cannot open the model "
+                    + java.util.regex.Pattern.quote(missing) + " \\(every node must be able to read it at that path\\): .*"), failed.getMessage());
+            assertTrue(!failed.getMessage().contains("\n"), "one line: " + failed.getMessage());
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError(e.getMessage() + "\n" + logs(), e);
         } finally {

@@ -22,7 +22,7 @@ public record GateStats(List<String> attributes, double[] meanGate, double[] ope
     public static final double INTERVENED = 0.5;
 
     /** Accumulates per-token gates text by text. */
-    public static final class Accumulator implements GateListener {
+    public static final class Accumulator implements GateListener, java.io.Serializable {
         private final List<String> attributes;
         private final double[] gateSums;
         private final long[] opened;
@@ -53,6 +53,23 @@ public record GateStats(List<String> attributes, double[] meanGate, double[] ope
 
         /** Marks the end of one text. */
         public void endText() { texts++; }
+
+        /**
+         * Adds another accumulator's sums (same attributes) to these: the sums of disjoint sets of
+         * texts merge into those of their union, up to the order of the double additions.
+         */
+        public void merge(Accumulator o) {
+            if (!o.attributes.equals(attributes)) {
+                throw new IllegalArgumentException("cannot merge gate sums of " + o.attributes + " into " + attributes);
+            }
+            for (int t = 0; t < gateSums.length; t++) {
+                gateSums[t] += o.gateSums[t];
+                opened[t] += o.opened[t];
+            }
+            tokens += o.tokens;
+            intervened += o.intervened;
+            texts += o.texts;
+        }
 
         public GateStats stats() {
             double[] mean = new double[gateSums.length], open = new double[gateSums.length];

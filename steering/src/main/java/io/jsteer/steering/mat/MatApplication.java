@@ -26,7 +26,8 @@ import java.util.Locale;
  *
  * @param randomShare the share of tokens {@link Selection#RANDOM} edits, in (0, 1]
  */
-public record MatApplication(Selection selection, boolean normPreserve, double randomShare, long seed) {
+public record MatApplication(Selection selection, boolean normPreserve, double randomShare, long seed)
+        implements java.io.Serializable { // sent to Spark executors (jsteer spark mat-eval)
 
     /** Which tokens the module edits, and with what weight. */
     public enum Selection {

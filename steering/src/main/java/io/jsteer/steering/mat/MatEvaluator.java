@@ -26,7 +26,29 @@ public final class MatEvaluator {
      * @param mc1 TruthfulQA MC1 (best answer above every incorrect one) over the items that name a
      *            best answer; NaN when none does
      */
-    public record Score(String task, int items, int skipped, double mc1, double mc2, double accuracy) {}
+    public record Score(String task, int items, int skipped, double mc1, double mc2, double accuracy) {
+
+        /** The means over the items that fit, added in list order (the order of the items). */
+        public static Score of(String task, List<ItemScore> scores) {
+            double mc1 = 0, mc2 = 0, acc = 0;
+            int n = 0, skipped = 0, withBest = 0;
+            for (ItemScore s : scores) {
+                if (!s.fits()) {
+                    skipped++;
+                    continue;
+                }
+                mc2 += s.mc2();
+                acc += s.accuracy();
+                if (!Double.isNaN(s.mc1())) {
+                    mc1 += s.mc1();
+                    withBest++;
+                }
+                n++;
+            }
+            return new Score(task, n, skipped, withBest == 0 ? Double.NaN : mc1 / withBest, n == 0 ? Double.NaN : mc2 / n,
+                    n == 0 ? Double.NaN : acc / n);
+        }
+    }
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
@@ -55,12 +77,16 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with the module applied as {@code how} (the paper's way or an ablation). */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, MatApplication how, String label) {
-        return score(task, items, item -> how.hooks(mat, site, engine.config(), questionTokens(item), item.id().hashCode(), null),
-                label);
+        return score(task, items, itemHooks(mat, site, how, engine.config(), tokenizer), label);
     }
 
     /** Tokens of the item's question that every choice's text shares (the prefix the scorer prefills once). */
     int questionTokens(McItem item) {
+        return questionTokens(tokenizer, item);
+    }
+
+    /** {@link #questionTokens(McItem)} for any tokenizer (machines that rebuild the hooks themselves). */
+    public static int questionTokens(Tokenizer tokenizer, McItem item) {
         int n = Integer.MAX_VALUE;
         for (int c = 0; c < item.choices().size(); c++) {
             n = Math.min(n, MatFeatures.promptTokens(tokenizer, item, c));
@@ -68,36 +94,50 @@ public final class MatEvaluator {
         return n;
     }
 
+    /** The module applied as {@code how}, per item (what {@link #score(String, List, MatParameters, Site, MatApplication, String)} uses). */
+    public static ItemHooks itemHooks(MatParameters mat, Site site, MatApplication how, io.jsteer.model.LlamaConfig config,
+                                      Tokenizer tokenizer) {
+        return item -> how.hooks(mat, site, config, questionTokens(tokenizer, item), item.id().hashCode(), null);
+    }
+
     /** Scores {@code items}, each with the hooks {@code hooks} gives for it; a progress bar named {@code label} unless null. */
     public Score score(String task, List<McItem> items, ItemHooks hooks, String label) {
         McScorer scorer = new McScorer(engine, tokenizer);
-        double mc1 = 0, mc2 = 0, acc = 0;
-        int n = 0, skipped = 0, withBest = 0;
+        List<ItemScore> scores = new java.util.ArrayList<>(items.size());
         try (ProgressBar bar = label != null ? ProgressBars.build(new ProgressBarBuilder().setTaskName(label)
                 .setInitialMax(items.size())) : null) {
             for (McItem item : items) {
-                if (!scorer.fits(item)) {
-                    skipped++;
-                } else {
-                    engine.setHooks(hooks.of(item));
-                    double[] lp = scorer.logProbs(item);
-                    mc2 += McMetrics.mc2(lp, item.correct());
-                    acc += McMetrics.argmaxCorrect(lp, item.correct());
-                    if (item.hasBest()) {
-                        mc1 += McMetrics.mc1(lp, item.best(), item.correct());
-                        withBest++;
-                    }
-                    n++;
-                }
+                scores.add(scoreItem(scorer, item, hooks));
                 if (bar != null) {
                     bar.step();
                 }
             }
+        }
+        return Score.of(task, scores);
+    }
+
+    /**
+     * One item's contribution to a {@link Score}: what a machine that scored part of the items
+     * sends back; {@link Score#of} adds them up in item order, as {@link #score} does.
+     *
+     * @param fits whether every choice fit the context (else the item is skipped and the rest is NaN)
+     * @param mc1  MC1, or NaN when the item names no best answer
+     */
+    public record ItemScore(boolean fits, double mc1, double mc2, double accuracy) implements java.io.Serializable {}
+
+    /** Scores one item with the hooks {@code hooks} gives for it (the engine is left unhooked). */
+    public ItemScore scoreItem(McScorer scorer, McItem item, ItemHooks hooks) {
+        if (!scorer.fits(item)) {
+            return new ItemScore(false, Double.NaN, Double.NaN, Double.NaN);
+        }
+        engine.setHooks(hooks.of(item));
+        try {
+            double[] lp = scorer.logProbs(item);
+            return new ItemScore(true, item.hasBest() ? McMetrics.mc1(lp, item.best(), item.correct()) : Double.NaN,
+                    McMetrics.mc2(lp, item.correct()), McMetrics.argmaxCorrect(lp, item.correct()));
         } finally {
             engine.setHooks(null);
         }
-        return new Score(task, n, skipped, withBest == 0 ? Double.NaN : mc1 / withBest, n == 0 ? Double.NaN : mc2 / n,
-                n == 0 ? Double.NaN : acc / n);
     }
 
     /**
@@ -106,35 +146,47 @@ public final class MatEvaluator {
      * longer than the context are skipped.
      */
     public double meanKl(List<String> texts, Hooks steered) {
-        int vocab = engine.config().vocabSize();
-        double sum = 0;
-        long positions = 0;
+        KlSum total = new KlSum(0, 0);
         for (String text : texts) {
-            int[] ids = tokenizer.encode(text, true);
-            if (ids.length > engine.capacity()) {
-                continue;
-            }
-            double[][] base = new double[ids.length][];
-            engine.setHooks(null);
-            for (int i = 0; i < ids.length; i++) {
-                base[i] = logSoftmax(engine.forward(ids[i], i, true), vocab);
-            }
-            engine.setHooks(steered);
-            try {
-                for (int i = 0; i < ids.length; i++) {
-                    double[] q = logSoftmax(engine.forward(ids[i], i, true), vocab);
-                    double kl = 0;
-                    for (int v = 0; v < vocab; v++) {
-                        kl += Math.exp(base[i][v]) * (base[i][v] - q[v]);
-                    }
-                    sum += kl;
-                    positions++;
-                }
-            } finally {
-                engine.setHooks(null);
-            }
+            total = total.plus(klOfText(text, steered));
         }
-        return positions == 0 ? Double.NaN : sum / positions;
+        return total.mean();
+    }
+
+    /** Summed KL over a text's positions and their count: the part of {@link #meanKl} one text adds (merged in text order). */
+    public record KlSum(double sum, long positions) implements java.io.Serializable {
+        public KlSum plus(KlSum o) { return new KlSum(sum + o.sum, positions + o.positions); }
+
+        public double mean() { return positions == 0 ? Double.NaN : sum / positions; }
+    }
+
+    /** One text's {@link KlSum}; a text longer than the context counts no positions. */
+    public KlSum klOfText(String text, Hooks steered) {
+        int vocab = engine.config().vocabSize();
+        int[] ids = tokenizer.encode(text, true);
+        if (ids.length > engine.capacity()) {
+            return new KlSum(0, 0);
+        }
+        double[][] base = new double[ids.length][];
+        engine.setHooks(null);
+        for (int i = 0; i < ids.length; i++) {
+            base[i] = logSoftmax(engine.forward(ids[i], i, true), vocab);
+        }
+        double sum = 0;
+        engine.setHooks(steered);
+        try {
+            for (int i = 0; i < ids.length; i++) {
+                double[] q = logSoftmax(engine.forward(ids[i], i, true), vocab);
+                double kl = 0;
+                for (int v = 0; v < vocab; v++) {
+                    kl += Math.exp(base[i][v]) * (base[i][v] - q[v]);
+                }
+                sum += kl;
+            }
+        } finally {
+            engine.setHooks(null);
+        }
+        return new KlSum(sum, ids.length);
     }
 
     private static double[] logSoftmax(float[] logits, int n) {
@@ -156,6 +208,11 @@ public final class MatEvaluator {
 
     /** Table-2-style gate statistics of the module over these texts (each prefilled once). */
     public GateStats gateStats(List<String> texts, MatParameters mat, Site site) {
+        return gateSums(texts, mat, site).stats();
+    }
+
+    /** The running sums behind {@link #gateStats}, mergeable with those of other texts. */
+    public GateStats.Accumulator gateSums(List<String> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
         engine.setHooks(hooks(mat, site, acc));
         try {
@@ -170,7 +227,7 @@ public final class MatEvaluator {
         } finally {
             engine.setHooks(null);
         }
-        return acc.stats();
+        return acc;
     }
 
     /**
@@ -185,11 +242,39 @@ public final class MatEvaluator {
     public record GatesByRole(GateStats prompt, GateStats trueAnswers, GateStats falseAnswers, GateStats trueWords,
                               GateStats falseWords) {}
 
+    /** The running sums behind {@link GatesByRole}, mergeable with those of other items. */
+    public record RoleSums(GateStats.Accumulator prompt, GateStats.Accumulator trueAnswers, GateStats.Accumulator falseAnswers,
+                           GateStats.Accumulator trueWords, GateStats.Accumulator falseWords) implements java.io.Serializable {
+
+        /** Sums over no tokens yet. */
+        public static RoleSums empty(List<String> attributes) {
+            return new RoleSums(new GateStats.Accumulator(attributes), new GateStats.Accumulator(attributes),
+                    new GateStats.Accumulator(attributes), new GateStats.Accumulator(attributes), new GateStats.Accumulator(attributes));
+        }
+
+        /** Adds {@code o}'s sums to these. */
+        public void merge(RoleSums o) {
+            prompt.merge(o.prompt);
+            trueAnswers.merge(o.trueAnswers);
+            falseAnswers.merge(o.falseAnswers);
+            trueWords.merge(o.trueWords);
+            falseWords.merge(o.falseWords);
+        }
+
+        public GatesByRole stats() {
+            return new GatesByRole(prompt.stats(), trueAnswers.stats(), falseAnswers.stats(), trueWords.stats(), falseWords.stats());
+        }
+    }
+
     public GatesByRole gatesByRole(List<McItem> items, MatParameters mat, Site site) {
-        List<String> names = mat.attributes();
-        GateStats.Accumulator prompt = new GateStats.Accumulator(names), good = new GateStats.Accumulator(names),
-                bad = new GateStats.Accumulator(names), goodWords = new GateStats.Accumulator(names),
-                badWords = new GateStats.Accumulator(names);
+        return roleSums(items, mat, site).stats();
+    }
+
+    /** {@link #gatesByRole} as running sums. */
+    public RoleSums roleSums(List<McItem> items, MatParameters mat, Site site) {
+        RoleSums sums = RoleSums.empty(mat.attributes());
+        GateStats.Accumulator prompt = sums.prompt(), good = sums.trueAnswers(), bad = sums.falseAnswers(), goodWords = sums.trueWords(),
+                badWords = sums.falseWords();
         for (McItem item : items) {
             for (int c = 0; c < item.choices().size(); c++) {
                 int[] ids = tokenizer.encode(item.text(c), true);
@@ -212,7 +297,7 @@ public final class MatEvaluator {
                 words.endText();
             }
         }
-        return new GatesByRole(prompt.stats(), good.stats(), bad.stats(), goodWords.stats(), badWords.stats());
+        return sums;
     }
 
     /** Per-token gates [tokens][T] of one text (for the gates command). */

@@ -17,7 +17,8 @@ import java.util.Random;
  * @param gateWeight [T][d] gate weights
  * @param gateBias   [T] gate biases
  */
-public record MatParameters(List<String> attributes, float[][] theta, float[][] gateWeight, float[] gateBias) {
+public record MatParameters(List<String> attributes, float[][] theta, float[][] gateWeight, float[] gateBias)
+        implements java.io.Serializable { // sent to Spark executors (jsteer spark mat-eval)
 
     public MatParameters {
         attributes = List.copyOf(attributes);

@@ -181,12 +181,7 @@ public final class Extraction {
     private static SortedMap<Integer, float[]> rowMethod(Activations acts, Request r, Map<String, Object> extra) {
         extra.put("magnitude", r.magnitude().name());
         if (r.method() == Method.PCA) {
-            PairedPca.Result pca = PairedPca.compute(acts, r.kind(), r.centring(), r.magnitude());
-            extra.put("pca_centring", r.centring().name());
-            extra.put("pca_explained_variance", keyed(pca.explainedVariance()));
-            extra.put("pca_flipped_layers", pca.flipped());
-            extra.put("pairs", pca.pairs());
-            return pca.vectors();
+            return pcaVectors(PairedPca.compute(acts, r.kind(), r.centring(), r.magnitude()), r, extra);
         }
         LinearProbe.Result probe = LinearProbe.train(acts, r.kind(), r.probe());
         extra.put("probe_held_out_accuracy", keyed(probe.heldOutAccuracy()));
@@ -204,6 +199,27 @@ public final class Extraction {
             out.put(e.getKey(), VectorAlgebra.scale(e.getValue(), length));
         }
         return out;
+    }
+
+    /**
+     * The second half of {@link #extract} for PCA from a result computed elsewhere, e.g. by
+     * {@link PairedPca#fromScatter} over streamed statistics: the same provenance as from rows.
+     */
+    public static VectorSet fromPca(PairedPca.Result pca, Request r, Provenance provenance) {
+        if (r.method() != Method.PCA) {
+            throw new IllegalArgumentException(r.method().label() + " is not PCA");
+        }
+        Map<String, Object> extra = new LinkedHashMap<>(provenance.extra());
+        extra.put("magnitude", r.magnitude().name());
+        return result(pcaVectors(pca, r, extra), r, provenance, extra);
+    }
+
+    private static SortedMap<Integer, float[]> pcaVectors(PairedPca.Result pca, Request r, Map<String, Object> extra) {
+        extra.put("pca_centring", r.centring().name());
+        extra.put("pca_explained_variance", keyed(pca.explainedVariance()));
+        extra.put("pca_flipped_layers", pca.flipped());
+        extra.put("pairs", pca.pairs());
+        return pca.vectors();
     }
 
     private static Map<String, Double> keyed(SortedMap<Integer, Double> m) {

@@ -3,6 +3,7 @@ package io.jsteer.steering.vectors;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.capture.Activations;
+import io.jsteer.steering.capture.MeanAccumulator;
 import io.jsteer.steering.capture.RowInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,21 +85,74 @@ public final class PairedPca {
             double[] share = new double[1];
             float[] v = firstComponent(diffs, share);
             ClassStatistics stats = ClassStatistics.of(acts, site);
-            float[] meanDiff = stats.difference();
-            float[] aligned = alignSign(v, meanDiff);
-            if (aligned != v) {
-                flipped.add(site.layer());
-            }
-            double length = switch (magnitude) {
-                case UNIT -> 1;
-                case MEAN_ACTIVATION_NORM -> stats.meanNorm();
-                case MEAN_DIFF_NORM -> VectorAlgebra.norm(meanDiff);
-            };
-            vectors.put(site.layer(), VectorAlgebra.scale(aligned, length));
-            explained.put(site.layer(), share[0]);
+            put(site, v, share[0], stats.difference(), stats.meanNorm(), magnitude, vectors, explained, flipped);
         }
         MeanDifference.requireSome(vectors, kind);
         return new Result(vectors, explained, flipped, pairs.size());
+    }
+
+    /**
+     * Streamed statistics of one site's paired differences d = positive − negative, enough for
+     * the first component without the rows: the scatter Σ d dᵀ [dim][dim] and the sum Σ d [dim]
+     * (for {@link Centring#DIFF_CENTRED}). Scatters of disjoint sets of pairs add up.
+     */
+    public record Scatter(double[][] scatter, double[] sum) implements java.io.Serializable {}
+
+    /**
+     * {@link #compute} from streamed statistics: the same vectors (up to the eigensolver's
+     * rounding: here always the eigenvector of the dim × dim scatter, where {@code compute} takes
+     * the n × n Gram matrix for fewer pairs than dimensions).
+     *
+     * @param scatters per site of {@code kind}, the pairs' {@link Scatter}
+     * @param pairs    pairs seen (the same at every site)
+     * @param classes  class statistics of all rows at the same sites (labels 0 and 1), for the sign and the magnitude
+     */
+    public static Result fromScatter(Map<Site, Scatter> scatters, int pairs, MeanAccumulator classes, SiteKind kind, Centring centring,
+                                     Magnitude magnitude) {
+        if (pairs < 2) {
+            throw new IllegalArgumentException("PCA of differences needs at least 2 pairs (rows with the same group and"
+                    + " labels 1 and 0); the capture has " + pairs);
+        }
+        SortedMap<Integer, float[]> vectors = new TreeMap<>();
+        SortedMap<Integer, Double> explained = new TreeMap<>();
+        List<Integer> flipped = new ArrayList<>();
+        for (Site site : classes.sites()) {
+            if (site.kind() != kind) {
+                continue;
+            }
+            Scatter sc = scatters.get(site);
+            int dim = sc.sum().length;
+            double[][] s = new double[dim][];
+            for (int i = 0; i < dim; i++) {
+                s[i] = sc.scatter()[i].clone();
+                if (centring == Centring.DIFF_CENTRED) { // Σ (d − μ)(d − μ)ᵀ = Σ d dᵀ − n μ μᵀ, μ = Σ d / n
+                    for (int j = 0; j < dim; j++) {
+                        s[i][j] -= sc.sum()[i] * sc.sum()[j] / pairs;
+                    }
+                }
+            }
+            double[] share = new double[1];
+            float[] v = toFloats(topEigenvector(new Array2DRowRealMatrix(s, false), share));
+            put(site, v, share[0], classes.meanDifference(site, 1, 0), classes.meanNorm(site), magnitude, vectors, explained, flipped);
+        }
+        MeanDifference.requireSome(vectors, kind);
+        return new Result(vectors, explained, flipped, pairs);
+    }
+
+    /** One site's component, sign-aligned with the mean difference and scaled to the asked magnitude. */
+    private static void put(Site site, float[] v, double share, float[] meanDiff, double meanNorm, Magnitude magnitude,
+                            SortedMap<Integer, float[]> vectors, SortedMap<Integer, Double> explained, List<Integer> flipped) {
+        float[] aligned = alignSign(v, meanDiff);
+        if (aligned != v) {
+            flipped.add(site.layer());
+        }
+        double length = switch (magnitude) {
+            case UNIT -> 1;
+            case MEAN_ACTIVATION_NORM -> meanNorm;
+            case MEAN_DIFF_NORM -> VectorAlgebra.norm(meanDiff);
+        };
+        vectors.put(site.layer(), VectorAlgebra.scale(aligned, length));
+        explained.put(site.layer(), share);
     }
 
     /**
@@ -169,7 +223,13 @@ public final class PairedPca {
         int n = x.length, d = x[0].length;
         RealMatrix m = new Array2DRowRealMatrix(x, false);
         boolean gram = n < d;
-        RealMatrix s = gram ? m.multiply(m.transpose()) : m.transpose().multiply(m);
+        RealVector u = topEigenvector(gram ? m.multiply(m.transpose()) : m.transpose().multiply(m), share);
+        RealVector v = gram ? m.transpose().operate(u) : u;
+        return toFloats(v.mapDivide(v.getNorm()));
+    }
+
+    /** The unit eigenvector of the largest eigenvalue λ₁ of a symmetric PSD matrix; {@code share[0]} gets λ₁ / Σ max(λ, 0). */
+    private static RealVector topEigenvector(RealMatrix s, double[] share) {
         EigenDecomposition eig = new EigenDecomposition(s);
         double[] values = eig.getRealEigenvalues();
         int top = 0;
@@ -184,11 +244,12 @@ public final class PairedPca {
             throw new IllegalArgumentException("the differences are all zero: no principal component");
         }
         share[0] = values[top] / total;
-        RealVector u = eig.getEigenvector(top);
-        RealVector v = gram ? m.transpose().operate(u) : u;
-        v = v.mapDivide(v.getNorm());
-        float[] out = new float[d];
-        for (int i = 0; i < d; i++) {
+        return eig.getEigenvector(top);
+    }
+
+    private static float[] toFloats(RealVector v) {
+        float[] out = new float[v.getDimension()];
+        for (int i = 0; i < out.length; i++) {
             out[i] = (float) v.getEntry(i);
         }
         return out;

@@ -39,6 +39,43 @@ class PairedPcaTest {
     }
 
     @Test
+    void fromScatterGivesTheVectorsOfTheRows() {
+        Random r = new Random(5);
+        float[] u = Synthetic.unit(r, 24);
+        for (int pairs : new int[] {12, 200}) { // Gram path (n < d) and scatter path on the rows' side
+            InMemoryActivations acts = Synthetic.pairs(r, u, pairs, 1.0, 0.3, 2);
+            // the streamed statistics, computed here from the rows: rows 2i (label 1) and 2i+1 (label 0) are pair i
+            int dim = acts.dim();
+            double[][] scatter = new double[dim][dim];
+            double[] sum = new double[dim];
+            io.jsteer.steering.capture.MeanAccumulator classes = new io.jsteer.steering.capture.MeanAccumulator(List.of(L2), dim, 2);
+            for (int i = 0; i < pairs; i++) {
+                float[] a = acts.vector(L2, 2 * i), b = acts.vector(L2, 2 * i + 1);
+                for (int k = 0; k < dim; k++) {
+                    sum[k] += (double) a[k] - b[k];
+                    for (int j = 0; j < dim; j++) {
+                        scatter[k][j] += ((double) a[k] - b[k]) * ((double) a[j] - b[j]);
+                    }
+                }
+                classes.accept(2 * i, new CapturePrompt(new int[] {1}, 1, i, -1), 0, L2, a);
+                classes.accept(2 * i + 1, new CapturePrompt(new int[] {1}, 0, i, -1), 0, L2, b);
+            }
+            for (PairedPca.Centring c : PairedPca.Centring.values()) {
+                for (Magnitude m : List.of(Magnitude.MEAN_DIFF_NORM, Magnitude.MEAN_ACTIVATION_NORM)) {
+                    PairedPca.Result rows = PairedPca.compute(acts, SiteKind.RESID_POST, c, m);
+                    PairedPca.Result streamed = PairedPca.fromScatter(java.util.Map.of(L2, new PairedPca.Scatter(scatter, sum)), pairs,
+                            classes, SiteKind.RESID_POST, c, m);
+                    float[] e = rows.vectors().get(2), v = streamed.vectors().get(2);
+                    double diff = VectorAlgebra.norm(VectorAlgebra.subtract(e, v)) / VectorAlgebra.norm(e);
+                    assertTrue(diff < 1e-6, c + " " + m + " with " + pairs + " pairs: relative difference " + diff);
+                    assertEquals(rows.explainedVariance().get(2), streamed.explainedVariance().get(2), 1e-9, c + " explained variance");
+                    assertEquals(pairs, streamed.pairs());
+                }
+            }
+        }
+    }
+
+    @Test
     void addingTheVectorMovesNegativesTowardsThePositiveClass() {
         Random r = new Random(2);
         float[] u = Synthetic.unit(r, 16);

@@ -37,7 +37,7 @@ import java.util.TreeMap;
  * @param vectors per layer v_l [d]
  * @param lambda  λ (the reference code's default 0.8; tuned per task in the paper)
  */
-public record Icv(SortedMap<Integer, float[]> vectors, double lambda) {
+public record Icv(SortedMap<Integer, float[]> vectors, double lambda) implements java.io.Serializable { // fitted once, sent to Spark executors
 
     public static final double DEFAULT_LAMBDA = 0.8;
 

@@ -38,7 +38,7 @@ import java.util.TreeMap;
  * @param alpha    α (15 in the paper's TruthfulQA setting)
  * @param headSize values per head
  */
-public record Iti(List<Head> heads, double alpha, int headSize) {
+public record Iti(List<Head> heads, double alpha, int headSize) implements java.io.Serializable { // fitted once, sent to Spark executors
 
     /** The reference's K and α. */
     public static final int PAPER_HEADS = 48;
@@ -49,7 +49,7 @@ public record Iti(List<Head> heads, double alpha, int headSize) {
      * @param sigma           std of a·u over the rows
      * @param heldOutAccuracy the probe's accuracy on the held-out items
      */
-    public record Head(int layer, int head, double heldOutAccuracy, float[] direction, double sigma) {}
+    public record Head(int layer, int head, double heldOutAccuracy, float[] direction, double sigma) implements java.io.Serializable {}
 
     public Iti {
         heads = List.copyOf(heads);

@@ -15,7 +15,8 @@ import java.util.List;
  * @param best    index of the single best answer (TruthfulQA's "Best Answer", for MC1), or
  *                {@link #NO_BEST} when the task has none
  */
-public record McItem(String task, String id, String prompt, List<String> choices, List<Boolean> correct, int best) {
+public record McItem(String task, String id, String prompt, List<String> choices, List<Boolean> correct, int best)
+        implements java.io.Serializable { // sent to Spark executors (jsteer spark mat-eval)
 
     public static final int NO_BEST = -1;
 
