@@ -111,7 +111,7 @@ class StrengthConventionTest {
 
     private Hooks serve(String body) {
         var request = new RequestParser(new ObjectMapper(), "m", 16).parse(body, false);
-        return VectorSteering.directory(model.config(), dir).resolve(request.steering());
+        return VectorSteering.directory(model.config(), dir).resolve(request.steering()).toHooks(model.config());
     }
 
     @Test
