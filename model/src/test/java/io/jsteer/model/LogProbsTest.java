@@ -18,12 +18,12 @@ class LogProbsTest {
         double[] two = LogProbs.of(new float[] {0f, 0f, 50f}, 2);
         assertEquals(Math.log(0.5), two[0], 1e-15);
         // one entry is the same number as the whole row's
-        float[] z = {0.3f, -2f, 7.5f, 1e-3f};
-        double[] all = LogProbs.of(z, 4);
+        float[] row = {0.3f, -2f, 7.5f, 1e-3f};
+        double[] all = LogProbs.of(row, 4);
         for (int i = 0; i < 4; i++) {
-            assertEquals(all[i], LogProbs.at(z, 4, i), 0);
+            assertEquals(all[i], LogProbs.at(row, 4, i), 0);
         }
-        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> LogProbs.at(z, 3, 3));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> LogProbs.at(row, 3, 3));
     }
 
     @Test
