@@ -4,8 +4,6 @@ import io.jsteer.weights.InputFiles;
 import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.eval.AbItem;
@@ -160,8 +158,7 @@ class SweepCommand implements Callable<Integer> {
     SweepResult sweep(LoadedModel model, InferenceEngine engine, SweepConfig config, BehaviourMetric behaviour, String description,
                       VectorSet vectors, Positions where) {
         return new SweepRunner(engine, model.tokenizer(), model.name()).run(config, behaviour, description,
-                (layer, strength) -> InterventionSet.of(AddVector.of(vectors.site(layer), vectors.vector(layer), strength, where))
-                        .toHooks(model.config()));
+                (layer, strength) -> vectors.interventions(List.of(layer), strength, where).toHooks(model.config()));
     }
 
     BehaviourMetric metric(LoadedModel model) {
