@@ -11,7 +11,7 @@ import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.kts.data.BenignCorpus;
 import io.jsteer.steering.kts.data.Concept;
-import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
@@ -140,7 +140,7 @@ final class KtsTrainCommand implements Callable<Integer> {
                 KtsRunFiles.writeJson(run.benignEval(), eval);
             }
             List<Concept> pool = DemoCorpus.trainingPool(pairsPerConcept, seed);
-            List<ContrastPair> target = DemoCorpus.happySadPairs(32, seed + 1);
+            List<ContrastivePair> target = DemoCorpus.happySadPairs(32, seed + 1);
             KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,
                     refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors, loraDropout, adaptedBlocks, recompute);
 
@@ -192,7 +192,7 @@ final class KtsTrainCommand implements Callable<Integer> {
     }
 
     private float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, io.jsteer.model.tokenizer.Tokenizer tok,
-                                   List<ContrastPair> pairs, List<Integer> blocks, LoadedModel model) {
+                                   List<ContrastivePair> pairs, List<Integer> blocks, LoadedModel model) {
         float[][] v = MeanDifference.compute(ResidualReader.of(graph, withAdapter), tok, pairs, new HashSet<>(blocks),
                 model.config().nLayers(), model.config().dim());
         return rawVectors ? v : MeanDifference.normalised(v);
