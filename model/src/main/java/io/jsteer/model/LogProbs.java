@@ -27,8 +27,8 @@ public final class LogProbs {
         return logits[index] - logNormaliser(logits, n);
     }
 
-    /** {@code max + log Σ exp(z_j − max)} over the first {@code n} logits. */
-    private static double logNormaliser(float[] logits, int n) {
+    /** {@code log Σ exp(z_j)} over the first {@code n} logits, as {@code max + log Σ exp(z_j − max)}. */
+    public static double logNormaliser(float[] logits, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, logits[i]);
