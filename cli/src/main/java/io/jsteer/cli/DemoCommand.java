@@ -4,7 +4,6 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
-import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.sweep.SentimentSweepDemo;
@@ -15,6 +14,7 @@ import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
                 happy = SentimentSweepDemo.happyMinusSad(engine, tok, model.name());
             }
             out.printf("%n== Steered: + %.1f x unit(happy - sad) at resid_post:%d, every position ==%n", strength, layer);
-            story(model, par, InterventionSet.of(AddVector.of(happy.site(layer), happy.steeringVector(layer, false), strength, Positions.ALL)), out);
+            story(model, par, happy.interventions(List.of(layer), strength, Positions.ALL), out);
         }
         return 0;
     }

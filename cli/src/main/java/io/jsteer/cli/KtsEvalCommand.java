@@ -6,7 +6,7 @@ import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.kts.ResidualReader;
-import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.eval.KtsEvaluation;
 import io.jsteer.steering.kts.eval.RefusalEvaluation;
@@ -170,9 +170,9 @@ final class KtsEvalCommand implements Callable<Integer> {
                 refusalPrompts - half));
         List<String> bad = first(Datasets.prompts(refusalData.resolve("refusal_direction/harmful_train.json"), "instruction", "h"), 32);
         List<String> good = first(Datasets.prompts(refusalData.resolve("refusal_direction/harmless_train.json"), "instruction", "b"), 32);
-        List<ContrastPair> pairs = new ArrayList<>();
+        List<ContrastivePair> pairs = new ArrayList<>();
         for (int i = 0; i < Math.min(bad.size(), good.size()); i++) {
-            pairs.add(new ContrastPair(bad.get(i), good.get(i)));
+            pairs.add(new ContrastivePair(bad.get(i), good.get(i)));
         }
         // a chat model carries a chat template or its vocabulary has Llama 3 headers, or its name says so;
         // otherwise only the mechanics run

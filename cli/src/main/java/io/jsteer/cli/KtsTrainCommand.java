@@ -2,28 +2,20 @@ package io.jsteer.cli;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.steering.kts.BenignKl;
-import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.KtsCheckpoint;
 import io.jsteer.steering.kts.KtsTrainConfig;
 import io.jsteer.steering.kts.KtsTrainer;
-import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.kts.KtsTrainingJob;
 import io.jsteer.steering.kts.data.BenignCorpus;
 import io.jsteer.steering.kts.data.Concept;
-import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.steering.kts.data.DemoCorpus;
-import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
-import io.jsteer.model.lora.LoraTarget;
-import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import io.jsteer.model.intervene.LayerSelection;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -41,6 +33,9 @@ import picocli.CommandLine.Option;
                 "  jsteer kts train --out kts-run --lora-dropout 0.05 --lora-layers 0,2-4   # PEFT lora_dropout, layers_to_transform",
                 "  jsteer kts train --out kts-run --no-recompute   # keep every block's activations (faster, more memory)"})
 final class KtsTrainCommand implements Callable<Integer> {
+
+    /** Steps at least this long also get a line of their own on stderr. */
+    private static final double LONG_STEP_SECONDS = 5;
 
     @Mixin CommonOptions common;
 
@@ -142,62 +137,49 @@ final class KtsTrainCommand implements Callable<Integer> {
                 KtsRunFiles.writeJson(run.benignEval(), eval);
             }
             List<Concept> pool = DemoCorpus.trainingPool(pairsPerConcept, seed);
-            List<ContrastPair> target = DemoCorpus.happySadPairs(32, seed + 1);
+            List<ContrastivePair> target = DemoCorpus.happySadPairs(32, seed + 1);
             KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,
                     refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors, loraDropout, adaptedBlocks, recompute);
-
-            // c_max from the held-out happy/sad vector on the original model (spec §6.9)
-            TrainableKtsGraph graph0 = new TrainableKtsGraph(model.config(), model.weights(),
-                    LoraAdapter.initialize(model.config(), rank, alpha, EnumSet.allOf(LoraTarget.class), seed));
-            float[][] vOrig = targetVector(graph0, false, tok, target, steerBlocks, model);
-            double cMax = cMaxOverride != null ? cMaxOverride
-                    : BenignKl.calibrate(graph0, train.subList(0, Math.min(8, train.size())), vOrig, targetKl);
-            double before = BenignKl.measure(graph0, eval, new BlockSteering(vOrig, cMax), false, par).klPerToken();
-            System.err.printf("c_max %.4f (steered original: %.4f nat/token on %d benign eval sequences)%n", cMax, before, eval.size());
-
-            KtsTrainer trainer = new KtsTrainer(model.config(), model.weights(), tok, cfg.withCMax(cMax), train, pool, par);
-            KtsCheckpoint checkpoints = new KtsCheckpoint(run.checkpoints());
-            if (resume) {
-                if (!checkpoints.exists()) {
-                    throw new IllegalArgumentException("--resume: no checkpoint in " + run.checkpoints());
+            var request = new KtsTrainingJob.Request(cfg, train, eval, pool, target, cMaxOverride, targetKl,
+                    new KtsCheckpoint(run.checkpoints()), resume);
+            KtsTrainingJob.Outcome done;
+            ProgressBar[] bar = new ProgressBar[1]; // opened when the first step starts, after the stages the job logs
+            try {
+                done = KtsTrainingJob.run(model, request, par, from -> {
+                    bar[0] = bar("kts", steps);
+                    bar[0].stepTo(from);
+                    return s -> {
+                        bar[0].stepTo(s.step());
+                        bar[0].setExtraMessage(String.format(" KL %.4f steered %d/%d", s.loss(), s.steeredMicroBatches(), s.microBatches()));
+                        if (s.seconds() >= LONG_STEP_SECONDS) { // a line per step where steps take long (the 7B width)
+                            System.err.printf("step %d/%d: KL %.5f, steered %d/%d, %.1f s, peak heap %d MiB%n", s.step(), steps,
+                                    s.loss(), s.steeredMicroBatches(), s.microBatches(), s.seconds(), s.peakHeapBytes() >> 20);
+                        }
+                    };
+                }, System.err);
+            } finally {
+                if (bar[0] != null) {
+                    bar[0].close();
                 }
-                checkpoints.restore(trainer);
-                System.err.println("resumed at step " + trainer.step());
             }
-            int startStep = trainer.step();
-            long t0 = System.nanoTime();
-            try (ProgressBar bar = bar("kts", steps)) {
-                bar.stepTo(startStep);
-                trainer.train(steps, s -> {
-                    bar.stepTo(s.step());
-                    bar.setExtraMessage(String.format(" KL %.4f steered %d/%d", s.loss(), s.steeredMicroBatches(), s.microBatches()));
-                }, checkpoints);
-            }
-            double secPerStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, steps - startStep);
+            KtsTrainer trainer = done.trainer();
             Files.createDirectories(out);
             LoraFiles.save(run.adapter(), trainer.graph().adapter(), model.config(), model.name());
-            float[][] vKts = targetVector(trainer.graph(), true, tok, target, steerBlocks, model);
-            double after = BenignKl.measure(trainer.graph(), eval, new BlockSteering(vKts, cMax), true, par).klPerToken();
-            double parity = BenignKl.measure(trainer.graph(), eval, null, true, par).klPerToken();
-            var summary = new KtsRunFiles.TrainSummary(model.name(), trainer.config(), cMax, train.size(), eval.size(), steps,
-                    secPerStep, trainer.peakHeapBytes(), trainer.lossHistory(), before, after, parity);
+            var summary = new KtsRunFiles.TrainSummary(model.name(), trainer.config(), done.cMax(), train.size(), eval.size(), steps,
+                    done.secondsPerStep(), trainer.peakHeapBytes(), trainer.lossHistory(), done.steeredKlBefore(),
+                    done.steeredKlAfter(), done.unsteeredParityKl());
             KtsRunFiles.writeJson(run.summary(), summary);
             if (json) {
                 System.out.println(KtsRunFiles.JSON.writeValueAsString(summary));
             } else {
-                System.out.printf("steered benign KL at c_max (held-out happy/sad vector): original %.4f, KTS %.4f nat/token%n", before, after);
-                System.out.printf("unsteered parity KL(p_orig ‖ p_KTS): %.5f nat/token%n", parity);
-                System.out.printf("%.3f s/step, peak heap %d MiB; adapter in %s%n", secPerStep, trainer.peakHeapBytes() >> 20, run.adapter());
+                System.out.printf("steered benign KL at c_max (held-out happy/sad vector): original %.4f, KTS %.4f nat/token%n",
+                        done.steeredKlBefore(), done.steeredKlAfter());
+                System.out.printf("unsteered parity KL(p_orig ‖ p_KTS): %.5f nat/token%n", done.unsteeredParityKl());
+                System.out.printf("%.3f s/step, peak heap %d MiB; adapter in %s%n", done.secondsPerStep(),
+                        trainer.peakHeapBytes() >> 20, run.adapter());
             }
         }
         return 0;
-    }
-
-    private float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, io.jsteer.model.tokenizer.Tokenizer tok,
-                                   List<ContrastPair> pairs, List<Integer> blocks, LoadedModel model) {
-        float[][] v = MeanDifference.compute(ResidualReader.of(graph, withAdapter), tok, pairs, new HashSet<>(blocks),
-                model.config().nLayers(), model.config().dim());
-        return rawVectors ? v : MeanDifference.normalised(v);
     }
 
     static ProgressBar bar(String task, long max) {

@@ -4,8 +4,6 @@ import io.jsteer.weights.InputFiles;
 import io.jsteer.cli.serve.VectorSteering;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.eval.AbItem;
@@ -190,8 +188,8 @@ class SweepCommand implements Callable<Integer> {
 
     /** Cell (layer, strength) of a sweep over {@link #steerable} vectors: strength x that layer's vector at the given positions. */
     static SteeringFactory cells(VectorSet steerable, Positions where, io.jsteer.model.LlamaConfig config) {
-        return (layer, strength) -> InterventionSet.of(AddVector.of(steerable.site(layer), steerable.vector(layer), strength, where))
-                .toHooks(config);
+        // the vectors are already the unit directions or the raw ones: multiplied as given
+        return (layer, strength) -> steerable.interventions(List.of(layer), strength, where, true).toHooks(config);
     }
 
     BehaviourMetric metric(LoadedModel model) {

@@ -28,6 +28,23 @@ public interface InferenceEngine extends AutoCloseable {
      */
     float[] prefill(int[] tokens, int start);
 
+    /** Receives the next-token logits after one position; the array is valid only during the call. */
+    @FunctionalInterface
+    interface PositionLogits {
+        void accept(int position, float[] logits);
+    }
+
+    /**
+     * The scorers' walk over a text: runs {@code tokens[from …]} one at a time at their own positions
+     * (positions before {@code from} must already be in the cache) and hands each position's
+     * next-token logits to {@code each}, so that no scorer keeps {@code [T, vocab]} logits.
+     */
+    default void scorePositions(int[] tokens, int from, PositionLogits each) {
+        for (int pos = from; pos < tokens.length; pos++) {
+            each.accept(pos, forward(tokens[pos], pos, true));
+        }
+    }
+
     /** Hooks for capture and steering from now on; {@code null} or empty removes them. */
     void setHooks(Hooks hooks);
 

@@ -320,15 +320,7 @@ public final class Sampler {
 
     /** The model's log-softmax at {@code token} and its k most probable tokens. */
     static TokenLogprob logprobs(float[] logits, int n, int token, int k) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, logits[i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(logits[i] - max);
-        }
-        float logZ = (float) (max + Math.log(sum));
+        float logZ = (float) LogProbs.logNormaliser(logits, n);
         k = Math.min(k, n);
         int[] ids = new int[k];
         float[] lp = new float[k];

@@ -209,9 +209,7 @@ public final class VectorSteering implements SteeringResolver {
         for (SteerSpec s : specs) {
             VectorSet set = set(s.vector());
             Positions positions = s.positions() == null ? Positions.ALL : Positions.parse(s.positions());
-            for (int layer : layers(s.layers(), set, s.vector())) {
-                items.add(AddVector.of(set.site(layer), set.steeringVector(layer, s.raw()), s.strength(), positions));
-            }
+            items.addAll(set.interventions(layers(s.layers(), set, s.vector()), s.strength(), positions, s.raw()).items());
         }
         InterventionSet result = new InterventionSet(items);
         result.validate(config);

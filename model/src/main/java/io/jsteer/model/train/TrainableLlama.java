@@ -74,6 +74,21 @@ public final class TrainableLlama {
      * tokens 0..t.
      */
     public Var logits(Tape tape, int[] tokens, ForwardOptions options) {
+        Var x = residuals(tape, tokens, options, c.nLayers());
+        // logits[T, vocab] = classifier · rmsnorm(x)
+        Var out = tape.rmsNorm(x, tape.constant(w.outputNorm(), c.dim()), c.rmsEps());
+        return tape.linear(out, w.classifier(), c.vocabSize());
+    }
+
+    /**
+     * resid_post of block {@code blocks − 1}, {@code [T, dim]}: the forward pass stopped after its first
+     * {@code blocks} blocks, without the final norm and the classifier (for readers of the residual
+     * stream, to whom the classifier would be the largest matmul of a wide-vocabulary model).
+     */
+    public Var residuals(Tape tape, int[] tokens, ForwardOptions options, int blocks) {
+        if (blocks < 1 || blocks > c.nLayers()) {
+            throw new IllegalArgumentException("blocks to run must be in 1.." + c.nLayers() + ", got " + blocks);
+        }
         checkTokens(tokens);
         TapeHooks hooks = options.hooks();
         if (hooks != null && hooks.layers() != c.nLayers()) {
@@ -87,13 +102,11 @@ public final class TrainableLlama {
 
         // x[T, dim] = embeddings of the tokens (a constant: the table is frozen)
         Var x = tape.embedding(w.tokenEmbedding(), dim, tokens);
-        for (int l = 0; l < c.nLayers(); l++) {
+        for (int l = 0; l < blocks; l++) {
             int layer = l;
             x = options.recompute() ? tape.checkpoint(x, (t, in) -> block(t, layer, in, options)) : block(tape, l, x, options);
         }
-        // logits[T, vocab] = classifier · rmsnorm(x)
-        Var out = tape.rmsNorm(x, tape.constant(w.outputNorm(), dim), c.rmsEps());
-        return tape.linear(out, w.classifier(), c.vocabSize());
+        return x;
     }
 
     /** Block {@code l}: resid_pre {@code x[T, dim]} → resid_post {@code [T, dim]}, with the hooks and adapter of {@code options}. */

@@ -1,5 +1,7 @@
 package io.jsteer.steering.eval;
 
+import io.jsteer.model.LogProbs;
+
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.intervene.Hooks;
 import java.util.ArrayList;
@@ -66,10 +68,8 @@ public final class NextTokenKl {
                 int[] tokens = prompts.get(i);
                 float[][] base = baseLogits.get(i);
                 double[] kls = new double[tokens.length];
-                for (int pos = 0; pos < tokens.length; pos++) {
-                    float[] logits = engine.forward(tokens[pos], pos, true);
-                    kls[pos] = LogSoftmax.kl(LogSoftmax.of(base[pos], vocab), LogSoftmax.of(logits, vocab));
-                }
+                engine.scorePositions(tokens, 0,
+                        (pos, logits) -> kls[pos] = LogProbs.kl(LogProbs.of(base[pos], vocab), LogProbs.of(logits, vocab)));
                 out.add(kls);
             }
         } finally {
@@ -97,9 +97,7 @@ public final class NextTokenKl {
 
     private float[][] logitsAtEveryPosition(int[] tokens) {
         float[][] out = new float[tokens.length][];
-        for (int pos = 0; pos < tokens.length; pos++) {
-            out[pos] = engine.forward(tokens[pos], pos, true).clone();
-        }
+        engine.scorePositions(tokens, 0, (pos, logits) -> out[pos] = logits.clone());
         return out;
     }
 

@@ -1,5 +1,8 @@
 package io.jsteer.steering.eval;
 
+import io.jsteer.model.LogProbs;
+import java.util.Arrays;
+
 import io.jsteer.model.InferenceEngine;
 import java.util.List;
 
@@ -41,10 +44,8 @@ public final class Perplexity {
         }
         int vocab = engine.config().vocabSize();
         double[] out = new double[tokens.length - 1];
-        for (int pos = 0; pos + 1 < tokens.length; pos++) {
-            float[] logits = engine.forward(tokens[pos], pos, true);
-            out[pos] = -LogSoftmax.of(logits, vocab)[tokens[pos + 1]];
-        }
+        engine.scorePositions(Arrays.copyOf(tokens, tokens.length - 1), 0,
+                (pos, logits) -> out[pos] = -LogProbs.at(logits, vocab, tokens[pos + 1]));
         return out;
     }
 

@@ -35,8 +35,8 @@ public final class BenignKl {
         for (int[] seq : sequences) {
             Tape tape = new Tape(Precision.F32, parallel);
             try (NoGrad _ = tape.noGrad()) {
-                Var ref = tape.logSoftmax(graph.logits(tape, seq, null, false, null));
-                Var model = tape.logSoftmax(graph.logits(tape, seq, steering, withAdapter, null));
+                Var ref = tape.logSoftmax(graph.logits(tape, seq, null, false));
+                Var model = tape.logSoftmax(graph.logits(tape, seq, steering, withAdapter));
                 kl += tape.klDivergence(ref, model).item() * seq.length;
                 tokens += seq.length;
                 if (seq.length > 1) {

@@ -33,24 +33,6 @@ public record BlockSteering(float[][] vectors, double multiplier) {
         return false;
     }
 
-    /** The same vectors at another multiplier. */
-    public BlockSteering withMultiplier(double c) {
-        return new BlockSteering(vectors, c);
-    }
-
-    /** {@code c · v_l} for block l, or null when that block is not steered. */
-    public float[] scaledVector(int layer) {
-        float[] v = vectors == null ? null : vectors[layer];
-        if (v == null) {
-            return null;
-        }
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (multiplier * v[i]);
-        }
-        return out;
-    }
-
     /**
      * The same steering as model.intervene interventions: one {@link AddVector} of {@code v_l}
      * times c at resid_post of every steered block, all positions (empty when inactive).

@@ -183,7 +183,7 @@ public final class KtsTrainer {
                 Tape tape = new Tape(Precision.F32, parallel);
                 Var ref;
                 try (NoGrad _ = tape.noGrad()) {
-                    ref = tape.logSoftmax(graph.logits(tape, seq, null, false, null)); // p₀: no adapter, no steering
+                    ref = tape.logSoftmax(graph.logits(tape, seq, null, false)); // p₀: no adapter, no steering
                 }
                 // LoRA dropout masks: a function of (seed, step, micro-batch, sequence), not of rnd, so p = 0 draws what it always did
                 long dropoutSeed = dropoutSeed(cfg.seed(), step, m, b);

@@ -1,7 +1,7 @@
 package io.jsteer.steering.kts;
 
 import io.jsteer.model.tokenizer.Tokenizer;
-import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.data.ContrastivePair;
 import java.util.List;
 import java.util.Set;
 
@@ -15,7 +15,7 @@ public final class MeanDifference {
     private MeanDifference() {}
 
     /** [nLayers][dim] vectors, null rows outside {@code blocks}; each text is encoded as BOS + text. */
-    public static float[][] compute(ResidualReader reader, Tokenizer tok, List<ContrastPair> pairs, Set<Integer> blocks,
+    public static float[][] compute(ResidualReader reader, Tokenizer tok, List<ContrastivePair> pairs, Set<Integer> blocks,
                                     int nLayers, int dim) {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("a mean-difference vector needs at least one contrast pair");

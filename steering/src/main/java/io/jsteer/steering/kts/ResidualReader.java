@@ -27,9 +27,9 @@ public interface ResidualReader {
         return tokens -> {
             int layers = graph.config().nLayers(), dim = graph.config().dim();
             Tape tape = new Tape(Precision.F32, parallel);
-            Var[] capture = new Var[layers];
+            Var[] capture;
             try (NoGrad _ = tape.noGrad()) {
-                graph.logits(tape, tokens, null, withAdapter, capture);
+                capture = graph.residuals(tape, tokens, withAdapter, layers);
             }
             float[][] out = new float[layers][dim];
             int last = (tokens.length - 1) * dim;

@@ -1,5 +1,7 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.model.LogProbs;
+
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.intervene.GateListener;
 import io.jsteer.model.intervene.Hooks;
@@ -169,41 +171,19 @@ public final class MatEvaluator {
         }
         double[][] base = new double[ids.length][];
         engine.setHooks(null);
-        for (int i = 0; i < ids.length; i++) {
-            base[i] = logSoftmax(engine.forward(ids[i], i, true), vocab);
-        }
-        double sum = 0;
+        engine.scorePositions(ids, 0, (i, logits) -> base[i] = LogProbs.of(logits, vocab));
+        double[] kls = new double[ids.length];
         engine.setHooks(steered);
         try {
-            for (int i = 0; i < ids.length; i++) {
-                double[] q = logSoftmax(engine.forward(ids[i], i, true), vocab);
-                double kl = 0;
-                for (int v = 0; v < vocab; v++) {
-                    kl += Math.exp(base[i][v]) * (base[i][v] - q[v]);
-                }
-                sum += kl;
-            }
+            engine.scorePositions(ids, 0, (i, logits) -> kls[i] = LogProbs.kl(base[i], LogProbs.of(logits, vocab)));
         } finally {
             engine.setHooks(null);
         }
+        double sum = 0;
+        for (double kl : kls) {
+            sum += kl;
+        }
         return new KlSum(sum, ids.length);
-    }
-
-    private static double[] logSoftmax(float[] logits, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, logits[i]);
-        }
-        double z = 0;
-        for (int i = 0; i < n; i++) {
-            z += Math.exp(logits[i] - max);
-        }
-        double log = max + Math.log(z);
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = logits[i] - log;
-        }
-        return out;
     }
 
     /** Table-2-style gate statistics of the module over these texts (each prefilled once). */

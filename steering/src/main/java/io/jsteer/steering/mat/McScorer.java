@@ -1,5 +1,7 @@
 package io.jsteer.steering.mat;
 
+import io.jsteer.model.LogProbs;
+
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.mat.tasks.McItem;
@@ -55,11 +57,10 @@ public final class McScorer {
                 prefixLogits = engine.prefill(Arrays.copyOf(full, p), 0).clone();
                 cached = p;
             }
-            double sum = logSoftmaxAt(prefixLogits, full[p]);
-            for (int i = p + 1; i < full.length; i++) {
-                sum += logSoftmaxAt(engine.forward(full[i - 1], i - 1, true), full[i]);
-            }
-            out[c] = sum;
+            double[] sum = {LogProbs.at(prefixLogits, vocab, full[p])};
+            // positions p … n−2 predict tokens p+1 … n−1
+            engine.scorePositions(Arrays.copyOf(full, full.length - 1), p, (i, logits) -> sum[0] += LogProbs.at(logits, vocab, full[i + 1]));
+            out[c] = sum[0];
         }
         return out;
     }
@@ -70,17 +71,5 @@ public final class McScorer {
             i++;
         }
         return i;
-    }
-
-    double logSoftmaxAt(float[] logits, int token) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[i]);
-        }
-        double s = 0;
-        for (int i = 0; i < vocab; i++) {
-            s += Math.exp(logits[i] - max);
-        }
-        return logits[token] - max - Math.log(s);
     }
 }

@@ -2,8 +2,6 @@ package io.jsteer.steering.sweep;
 
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
-import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -122,8 +120,7 @@ public final class SentimentSweepDemo {
 
     /** {@code strength × unit(set[layer])} (a length, jsteer's strength convention) added to the set's site at every position. */
     public static SteeringFactory addEverywhere(VectorSet set, LlamaConfig config) {
-        return (layer, strength) -> InterventionSet.of(AddVector.of(set.site(layer), set.steeringVector(layer, false), strength, Positions.ALL))
-                .toHooks(config);
+        return (layer, strength) -> set.interventions(List.of(layer), strength, Positions.ALL).toHooks(config);
     }
 
     /**

@@ -1,9 +1,16 @@
 package io.jsteer.steering.vectors;
 
 import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.Intervention;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
@@ -63,6 +70,24 @@ public record VectorSet(SiteKind kind, SortedMap<Integer, float[]> vectors, Prov
 
     public Site site(int layer) {
         return new Site(kind, layer);
+    }
+
+    /**
+     * The steering this set stands for, under jsteer's strength convention: one {@link AddVector}
+     * of {@code strength × unit(vector(l))} (a length) at {@code kind:l} for each of {@code layers}
+     * (in the given order), on the tokens {@code positions} include.
+     */
+    public InterventionSet interventions(Collection<Integer> layers, double strength, Positions positions) {
+        return interventions(layers, strength, positions, false);
+    }
+
+    /** As {@link #interventions(Collection, double, Positions)}; {@code raw}: {@code strength × vector(l)} as stored instead. */
+    public InterventionSet interventions(Collection<Integer> layers, double strength, Positions positions, boolean raw) {
+        List<Intervention> items = new ArrayList<>(layers.size());
+        for (int layer : layers) {
+            items.add(AddVector.of(site(layer), steeringVector(layer, raw), strength, positions));
+        }
+        return new InterventionSet(items);
     }
 
     /** L2 norm per layer. */

@@ -53,7 +53,7 @@ class KtsGraphTest {
                     Tape tape = new Tape(Precision.F32);
                     Var logits;
                     try (NoGrad _ = tape.noGrad()) {
-                        logits = graph.logits(tape, TOKENS, s, withAdapter, null);
+                        logits = graph.logits(tape, TOKENS, s, withAdapter);
                     }
                     for (int t = 0; t < TOKENS.length; t++) {
                         float[] expected = engine.forward(TOKENS[t], t, true).clone();
@@ -66,9 +66,9 @@ class KtsGraphTest {
             }
             // the adapter and the steering each change the logits (the comparisons above are not vacuous)
             Tape tape = new Tape(Precision.F32);
-            float[] plain = graph.logits(tape, TOKENS, null, false, null).toFloatArray();
-            assertTrue(maxAbsDiff(plain, graph.logits(tape, TOKENS, null, true, null).toFloatArray()) > 1e-2);
-            assertTrue(maxAbsDiff(plain, graph.logits(tape, TOKENS, new BlockSteering(vec, 1.5), false, null).toFloatArray()) > 1e-2);
+            float[] plain = graph.logits(tape, TOKENS, null, false).toFloatArray();
+            assertTrue(maxAbsDiff(plain, graph.logits(tape, TOKENS, null, true).toFloatArray()) > 1e-2);
+            assertTrue(maxAbsDiff(plain, graph.logits(tape, TOKENS, new BlockSteering(vec, 1.5), false).toFloatArray()) > 1e-2);
         }
     }
 

@@ -35,7 +35,8 @@ final class FrozenMatMul implements Node {
         }
         Storage xs = x.data();
         Storage y = tape.precision().allocate(t * outFeatures);
-        tape.parallelFor(outFeatures, Math.max(1, MIN_WORK_PER_TASK / Math.max(1, t * in)), (start, end) -> {
+        // output rows in balanced chunks: a thread that is slow to start leaves its rows to the others
+        tape.parallelForBalanced(outFeatures, Math.max(1, MIN_WORK_PER_TASK / Math.max(1, t * in)), (start, end) -> {
             float[] row = new float[in];
             for (int r = start; r < end; r++) {
                 w.copyTo((long) r * in, row, 0, in);
@@ -60,18 +61,31 @@ final class FrozenMatMul implements Node {
     public void backward() {
         Storage dy = out.grad();
         Storage dx = x.gradForAccumulation();
-        // split over input rows: each task owns its rows of dx and streams all of W once
-        tape.parallelFor(t, Math.max(1, MIN_WORK_PER_TASK / Math.max(1, outFeatures * in)), (start, end) -> {
-            float[] row = new float[in];
+        // dx[T, c0..c1) = Σ_r dy[T, r] · W[r, c0..c1): split over column slices of the input, so that
+        // W is read (dequantized) once in all, whatever the thread count; each dx element sums over r
+        // in the same order however the slices fall, so the result does not depend on the threads
+        int unit = columnUnit(in);
+        tape.parallelForBalanced(in / unit, Math.max(1, MIN_WORK_PER_TASK / Math.max(1, t * outFeatures * unit)), (u0, u1) -> {
+            int c0 = u0 * unit, len = (u1 - u0) * unit;
+            float[] slice = new float[len];
             for (int r = 0; r < outFeatures; r++) {
-                w.copyTo((long) r * in, row, 0, in);
-                for (int i = start; i < end; i++) {
+                w.copyTo((long) r * in + c0, slice, 0, len);
+                for (int i = 0; i < t; i++) {
                     double g = dy.get(i * outFeatures + r);
                     if (g != 0) {
-                        dx.axpy(i * in, g, row, 0, in);
+                        dx.axpy(i * in + c0, g, slice, 0, len);
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Width of the column slices backward splits the input into: whole 256-value super-blocks (or
+     * 32-value blocks) so that a quantized row can be read from any slice start; one slice when
+     * neither divides the width.
+     */
+    static int columnUnit(int in) {
+        return in % 256 == 0 ? 256 : in % 32 == 0 ? 32 : in;
     }
 }

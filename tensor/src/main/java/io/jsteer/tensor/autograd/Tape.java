@@ -157,6 +157,15 @@ public final class Tape {
         }
     }
 
+    /** As {@link #parallelFor} in chunks the threads claim one by one ({@link Parallel#forRangeBalanced}): any sub-range must do. */
+    void parallelForBalanced(int n, int minChunk, Parallel.RangeBody body) {
+        if (parallel == null) {
+            body.run(0, n);
+        } else {
+            parallel.forRangeBalanced(n, minChunk, body);
+        }
+    }
+
     // ---- leaves ----------------------------------------------------------------------------
 
     /** A constant of this tape's precision. */

@@ -1,9 +1,10 @@
 package io.jsteer.steering.kts.data;
 
+import io.jsteer.steering.data.ContrastivePair;
 import java.util.List;
 
 /** A named steering concept: pairs of (concept sentence, neutral or opposite sentence). */
-public record Concept(String name, List<ContrastPair> pairs) {
+public record Concept(String name, List<ContrastivePair> pairs) {
 
     public Concept {
         if (pairs.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts.data;
 
+import io.jsteer.steering.data.ContrastivePair;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -80,9 +81,9 @@ public final class DemoCorpus {
     private DemoCorpus() {}
 
     /** Happy (positive) vs sad (negative) sentences, identical except for the emotion word. */
-    public static List<ContrastPair> happySadPairs(int count, long seed) {
+    public static List<ContrastivePair> happySadPairs(int count, long seed) {
         Random rnd = new Random(seed);
-        Set<ContrastPair> pairs = new LinkedHashSet<>();
+        Set<ContrastivePair> pairs = new LinkedHashSet<>();
         for (int tries = 0; pairs.size() < count && tries < 100 * count; tries++) {
             int e = rnd.nextInt(HAPPY_WORDS.size());
             String name = pick(rnd, NAMES);
@@ -90,7 +91,7 @@ public final class DemoCorpus {
             long slotSeed = rnd.nextLong(); // the same seed for both sides: only the emotion word differs
             Object[] happy = emotionSlots(template, name, HAPPY_WORDS.get(e), slotSeed);
             Object[] sad = emotionSlots(template, name, SAD_WORDS.get(e), slotSeed);
-            pairs.add(new ContrastPair(template.formatted(happy), template.formatted(sad)));
+            pairs.add(new ContrastivePair(template.formatted(happy), template.formatted(sad)));
         }
         return List.copyOf(pairs);
     }
@@ -120,9 +121,9 @@ public final class DemoCorpus {
         for (int c = 0; c < POOL.size(); c++) {
             ConceptWords cw = POOL.get(c);
             Random rnd = new Random(seed * 31 + c);
-            Set<ContrastPair> pairs = new LinkedHashSet<>();
+            Set<ContrastivePair> pairs = new LinkedHashSet<>();
             for (int tries = 0; pairs.size() < pairsPerConcept && tries < 100 * pairsPerConcept; tries++) {
-                pairs.add(new ContrastPair(conceptSentence(cw, rnd), neutralSentence(rnd)));
+                pairs.add(new ContrastivePair(conceptSentence(cw, rnd), neutralSentence(rnd)));
             }
             out.add(new Concept(cw.name(), new ArrayList<>(pairs)));
         }

@@ -8,7 +8,7 @@ import io.jsteer.steering.kts.BenignKl;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
-import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
@@ -40,7 +40,7 @@ public final class KtsEvaluation {
     private KtsEvaluation() {}
 
     public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
-                             List<ContrastPair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
+                             List<ContrastivePair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
                              double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
                              int sampleTokens, long seed, Parallel par, Consumer<String> progress) {
         TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, adapter);

@@ -13,7 +13,7 @@ import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
-import io.jsteer.steering.kts.data.ContrastPair;
+import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -50,7 +50,7 @@ public final class RefusalEvaluation {
     }
 
     public static List<Point> run(LlamaConfig config, LlamaWeights weights, Tokenizer tok, ChatTemplate template,
-                                  String system, LoraAdapter adapter, List<ContrastPair> directionPairs, List<String> harmful,
+                                  String system, LoraAdapter adapter, List<ContrastivePair> directionPairs, List<String> harmful,
                                   List<Integer> steerBlocks, boolean normaliseVectors, double cMax, List<Double> factors,
                                   int maxTokens, Parallel par, Consumer<String> progress) {
         RefusalPhrases phrases = RefusalPhrases.defaults();

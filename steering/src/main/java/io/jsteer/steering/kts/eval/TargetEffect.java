@@ -1,5 +1,7 @@
 package io.jsteer.steering.kts.eval;
 
+import io.jsteer.model.LogProbs;
+
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Sampler;
@@ -44,24 +46,12 @@ public final class TargetEffect {
         double lp = 0;
         float[] logits = promptLogits;
         for (int j = 0; j < ids.length; j++) {
-            lp += logSoftmaxAt(logits, ids[j]);
+            lp += LogProbs.at(logits, logits.length, ids[j]);
             if (j + 1 < ids.length) {
                 logits = engine.forward(ids[j], promptLength + j, false);
             }
         }
         return lp;
-    }
-
-    static double logSoftmaxAt(float[] logits, int index) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float x : logits) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (float x : logits) {
-            sum += Math.exp(x - max);
-        }
-        return logits[index] - max - Math.log(sum);
     }
 
     static double logSumExp(double[] xs) {

@@ -16,9 +16,14 @@ public interface KtsGraph {
      *
      * @param steering    added at resid_post of the steered blocks at every position (null: none)
      * @param withAdapter false gives the original model p₀
-     * @param capture     when non-null, capture[l] receives resid_post of block l {@code [T, dim]} (after steering)
      */
-    Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter, Var[] capture);
+    Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter);
+
+    /**
+     * resid_post of blocks {@code 0 … blocks−1}, each {@code [T, dim]}, of the unsteered model (adapter
+     * on or off); the blocks after them, the final norm and the classifier are not run.
+     */
+    Var[] residuals(Tape tape, int[] tokens, boolean withAdapter, int blocks);
 
     /**
      * Logits of a training pass of the adapted model: like {@code logits(tape, tokens, steering, true, null)},

@@ -41,33 +41,31 @@ public final class TrainableKtsGraph implements KtsGraph {
     public List<Var> parameters() { return adapter.parameters(); }
 
     @Override
-    public Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter, Var[] capture) {
-        return model.logits(tape, tokens, options(steering, withAdapter, capture));
+    public Var logits(Tape tape, int[] tokens, BlockSteering steering, boolean withAdapter) {
+        return model.logits(tape, tokens, options(steering, withAdapter));
     }
 
     @Override
     public Var trainingLogits(Tape tape, int[] tokens, BlockSteering steering, long dropoutSeed, boolean recompute) {
-        return model.logits(tape, tokens, options(steering, true, null).withDropoutSeed(dropoutSeed).withRecompute(recompute));
+        return model.logits(tape, tokens, options(steering, true).withDropoutSeed(dropoutSeed).withRecompute(recompute));
     }
 
-    private ForwardOptions options(BlockSteering steering, boolean withAdapter, Var[] capture) {
+    @Override
+    public Var[] residuals(Tape tape, int[] tokens, boolean withAdapter, int blocks) {
         LlamaConfig c = model.config();
-        TapeHooks hooks = new TapeHooks(c.nLayers());
-        boolean steer = steering != null && steering.active();
-        for (int l = 0; l < c.nLayers(); l++) {
-            float[] add = steer ? steering.scaledVector(l) : null;
-            if (add == null && capture == null) {
-                continue;
-            }
+        TapeHooks capture = new TapeHooks(c.nLayers());
+        Var[] out = new Var[blocks];
+        for (int l = 0; l < blocks; l++) {
             int layer = l;
-            hooks.add(new Site(SiteKind.RESID_POST, l), (t, site, x, promptLength) -> {
-                Var out = add == null ? x : t.add(x, t.constant(add, add.length)); // the row is broadcast to every position
-                if (capture != null) {
-                    capture[layer] = out;
-                }
-                return out;
-            });
+            capture.add(new Site(SiteKind.RESID_POST, l), (t, site, x, promptLength) -> out[layer] = x);
         }
+        model.residuals(tape, tokens, ForwardOptions.NONE.withHooks(capture).withAdapter(withAdapter ? adapter : null), blocks);
+        return out;
+    }
+
+    /** The steering compiled by its own interventions ({@link BlockSteering#interventions}), and the adapter when asked. */
+    private ForwardOptions options(BlockSteering steering, boolean withAdapter) {
+        TapeHooks hooks = steering == null ? null : steering.interventions().toTapeHooks(model.config());
         return ForwardOptions.NONE.withHooks(hooks).withAdapter(withAdapter ? adapter : null);
     }
 }
