@@ -7,7 +7,11 @@ import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.model.lora.LoraTarget;
+import io.jsteer.steering.kts.BenignKl;
 import io.jsteer.steering.kts.BlockSteering;
+import io.jsteer.steering.kts.graph.TrainableKtsGraph;
+import java.util.EnumSet;
 import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.tensor.Parallel;
@@ -65,6 +69,11 @@ public final class SteeredModels {
     }
 
     public boolean hasKts() { return adapter != null; }
+
+    /** The same models with raw (unnormalised) vectors. */
+    public SteeredModels withRawVectors() {
+        return new SteeredModels(config, weights, tok, adapter, blocks, false, cMax, par, context);
+    }
     public double cMax() { return cMax; }
     public List<Integer> blocks() { return blocks; }
     public boolean normalise() { return normalise; }
@@ -158,6 +167,18 @@ public final class SteeredModels {
         } finally {
             engine.setHooks(null);
         }
+    }
+
+    /**
+     * Benign side effect of steering {@code c · v} on the original (kts false) or KTS model: mean
+     * per-token KL(p_orig ‖ p_model) and perplexities over {@code sequences} (kts.md §7 metric 1),
+     * on the trainable path, which gives logits at every position.
+     */
+    public BenignKl.Result benignKl(List<int[]> sequences, float[][] v, double c, boolean kts) {
+        LoraAdapter a = adapter != null ? adapter
+                : LoraAdapter.initialize(config, 1, 2, EnumSet.allOf(LoraTarget.class), 0); // never switched on
+        TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, a);
+        return BenignKl.measure(graph, sequences, new BlockSteering(v, c), kts, par);
     }
 
     static boolean contains(int[] ids, int t) {
