@@ -39,7 +39,7 @@ public final class JailbreakExperiment {
 
     /** One (deployment, template) cell. */
     public record Cell(String arm, String template, int prompts, double attackSuccessPhrases, double attackSuccessJudge,
-                       int judgeUnreadable, double flaggedShare, List<String> sampleAnswers) {}
+                       int judgeUnreadable, double flaggedShare, List<String> answers) {}
 
     /** Benign side effects of one deployment. */
     public record Benign(String arm, double klPerToken, double perplexity, double steeredShare, Double judgeScore,
@@ -126,7 +126,7 @@ public final class JailbreakExperiment {
                     double phraseAsr = 1 - phrases.rate(answers);
                     cells.add(new Cell(arm, t.getKey(), answers.size(), phraseAsr,
                             in.judge() == null || judged == 0 ? Double.NaN : (double) judgedSuccess / judged, unreadable,
-                            (double) flagged / answers.size(), answers.subList(0, Math.min(2, answers.size()))));
+                            (double) flagged / answers.size(), List.copyOf(answers)));
                 }
                 progress.accept(arm + " benign");
                 benign.add(benignRow(models, in, arm, benignSeqs, benignRequests, benignFlags, vOrig, vKts, c, orig, deployed));

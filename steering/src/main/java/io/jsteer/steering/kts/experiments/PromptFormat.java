@@ -73,7 +73,7 @@ public record PromptFormat(Kind kind, ChatTemplate template, String system) {
                 String rendered = template.render(messages(user + "\nAnswer:"), true);
                 String tail = rendered.isEmpty() || Character.isWhitespace(rendered.charAt(rendered.length() - 1))
                         ? assistant : " " + assistant;
-                yield concat(head, tok.encode(tail, false));
+                yield concat(head, continuation(tok, rendered, tail));
             }
         };
     }
@@ -111,6 +111,32 @@ public record PromptFormat(Kind kind, ChatTemplate template, String system) {
     private List<Message> messages(String user) {
         return system == null || system.isBlank() ? List.of(Message.user(user))
                 : List.of(Message.system(system), Message.user(user));
+    }
+
+    /**
+     * The ids {@code tail} adds after {@code text}, as the tokenizer splits {@code text + tail}: the
+     * encoding of the text's last word with and without the tail, minus the common head (a
+     * SentencePiece tokenizer would put a second word-start marker before a tail encoded alone).
+     */
+    static int[] continuation(Tokenizer tok, String text, String tail) {
+        int cut = text.length();
+        while (cut > 0 && !Character.isWhitespace(text.charAt(cut - 1))) {
+            cut--;
+        }
+        String anchor = text.substring(cut);
+        if (anchor.isEmpty()) {
+            return tok.encode(tail, false);
+        }
+        int[] base = tok.encode(anchor, false), full = tok.encode(anchor + tail, false);
+        int j = 0;
+        while (j < base.length && j < full.length && base[j] == full[j]) {
+            j++;
+        }
+        if (j != base.length) {
+            throw new IllegalStateException("the tokenizer merges '" + anchor + "' with the text after it ('" + tail
+                    + "'): cannot append it to the chat template's ids");
+        }
+        return java.util.Arrays.copyOfRange(full, j, full.length);
     }
 
     static int[] concat(int[] a, int[] b) {

@@ -114,10 +114,16 @@ public final class SuggestedAnswerExperiment {
             return l.orElse(null);
         }
         int[] head = format.request(tok, prompt);
-        String opening = format.kind() == PromptFormat.Kind.TEMPLATE && endsWithSpace(format, prompt)
-                ? SuggestedAnswerItem.ANSWER_OPENING : " " + SuggestedAnswerItem.ANSWER_OPENING;
-        int[] ids = PromptFormat.concat(head, tok.encode(opening, false));
-        int[] letterIds = LetterTokens.of(tok, opening, k);
+        // the assistant's answer opens with the requested format; the letter is the next token
+        String headText = switch (format.kind()) {
+            case PLAIN -> prompt;
+            case REFERENCE -> "[INST] " + prompt + " [/INST]";
+            case TEMPLATE -> format.template().render(List.of(io.jsteer.model.chat.Message.user(prompt)), true);
+        };
+        boolean spaceEnded = !headText.isEmpty() && Character.isWhitespace(headText.charAt(headText.length() - 1));
+        String opening = (spaceEnded ? "" : " ") + SuggestedAnswerItem.ANSWER_OPENING;
+        int[] ids = PromptFormat.concat(head, PromptFormat.continuation(tok, headText, opening));
+        int[] letterIds = LetterTokens.of(tok, lastWord(headText) + opening, k);
         float[] lp = models.nextLogProbs(engine, ids, v, c);
         int best = 0;
         for (int j = 1; j < k; j++) {
@@ -129,8 +135,11 @@ public final class SuggestedAnswerExperiment {
         return AnswerLetters.letter(best);
     }
 
-    private static boolean endsWithSpace(PromptFormat format, String prompt) {
-        String r = format.template().render(List.of(io.jsteer.model.chat.Message.user(prompt)), true);
-        return !r.isEmpty() && Character.isWhitespace(r.charAt(r.length() - 1));
+    private static String lastWord(String text) {
+        int cut = text.length();
+        while (cut > 0 && !Character.isWhitespace(text.charAt(cut - 1))) {
+            cut--;
+        }
+        return text.substring(cut);
     }
 }
