@@ -48,6 +48,9 @@ final class KtsJailbreakCommand implements Callable<Integer> {
     Path templates;
     @Option(names = "--direction", paramLabel = "FILE", description = "refusal A/B items of the steering direction (default: DATA/caa/refusal_generate_dataset.json)")
     Path direction;
+    @Option(names = "--direction-pairs", defaultValue = "0", description = "use only the first N train pairs of the direction (0: all, "
+            + "the reference's 80 % split; default: ${DEFAULT-VALUE})")
+    int directionPairs;
     @Option(names = "--factor", defaultValue = "1", description = "safety steering strength: c = -factor x c_max (default: ${DEFAULT-VALUE})")
     double factor;
     @Option(names = "--gate", paramLabel = "FILE", description = "probe gate.json (from kts eval) instead of training one here")
@@ -88,6 +91,12 @@ final class KtsJailbreakCommand implements Callable<Integer> {
         var templateMap = templates == null ? JailbreakTemplates.builtIn() : JailbreakTemplates.read(templates);
         List<String> req = texts(data.resolve("advbench/harmful_behaviors.csv"), "goal", requests);
         var dir = ConceptFiles.refusalAb(direction != null ? direction : data.resolve("caa/refusal_generate_dataset.json"), false);
+        if (directionPairs < 0) {
+            throw new UsageException("--direction-pairs must be 0 (all) or more, got " + directionPairs);
+        }
+        if (directionPairs > 0 && directionPairs < dir.pairs().size()) {
+            dir = new ConceptFiles.NamedPairs(dir.name(), dir.pairs().subList(0, directionPairs));
+        }
         var judge = exp.judge();
         var summary = exp.summary();
         Engines.requireCpu(common.engine, "kts jailbreak");
