@@ -125,6 +125,9 @@ final class KtsJailbreakCommand implements Callable<Integer> {
             List<List<String>> conversations = judge == null ? List.of() : twoTurnPrompts(twoTurn);
             var inputs = new JailbreakExperiment.Inputs(format, dir, req, templateMap, factor, gate, benignPrompts, benignTokens,
                     conversations, judge, maxTokens);
+            // the first bar step comes after the direction and the benign answers, which can take a while at full width
+            System.err.printf("jsteer kts jailbreak: reading the direction from %d pairs on %s, then %d benign answers%n",
+                    dir.pairs().size(), models.hasKts() ? "the original and the KTS model" : "the original model", benignPrompts.size());
             JailbreakExperiment.Report report;
             long steps = (long) JailbreakExperiment.ARMS.size() * (templateMap.size() + 1);
             try (ProgressBar bar = KtsTrainCommand.bar("jailbreak", steps)) {
