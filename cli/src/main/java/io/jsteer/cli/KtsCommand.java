@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code jsteer kts train|apply|eval}: KL-then-steer. */
 @Command(name = "kts", description = "KL-then-steer: train a LoRA adapter so that steering stops hurting benign text, "
         + "then steer only where a probe flags the prompt.",
-        subcommands = {KtsTrainCommand.class, KtsEvalCommand.class, KtsApplyCommand.class, KtsMergeCommand.class},
+        subcommands = {KtsTrainCommand.class, KtsEvalCommand.class, KtsApplyCommand.class, KtsMergeCommand.class,
+                KtsVectorsCommand.class, KtsSuggestCommand.class, KtsJailbreakCommand.class},
         footer = {"", "Example (the stories260K demo, happy vs sad):",
                 "  jsteer kts train --out kts-run --steps 120",
                 "  jsteer kts eval --run kts-run",
@@ -19,6 +20,6 @@ final class KtsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: train, eval, apply or merge");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: train, eval, apply, merge, vectors, suggest or jailbreak");
     }
 }

@@ -1,0 +1,88 @@
+package io.jsteer.cli;
+
+import io.jsteer.model.LoadedModel;
+import io.jsteer.steering.kts.experiments.ConceptFiles;
+import io.jsteer.steering.kts.experiments.ConceptVectorsExperiment;
+import io.jsteer.steering.kts.experiments.ExperimentReport;
+import io.jsteer.tensor.Parallel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The KTS concept pool and target vectors from files in the reference's layout, computed on the original (and KTS) model. */
+@Command(name = "vectors", description = "Read the KTS concept pool and target from files in the reference code's layout "
+        + "(concept_lists.json + <prefix>_<concept>_generated_concept_sentences.jsonl, refusal A/B items), render the contrast "
+        + "prompts (chat template, reference [INST] string or plain) and report each vector's norm, its cosine with the target "
+        + "and how far KTS moved it; writes NAME.json and NAME.html.",
+        footer = {"", "Examples:", "  jsteer kts vectors --out vectors          # built-in stories260K files (the demo's 20 concepts, happy/sad)",
+                "  jsteer kts vectors -m llama-2-7b-chat.Q8_0.gguf --concepts kl-then-steer/datasets/refusal \\",
+                "      --refusal-ab ../shared/data/caa/refusal_generate_dataset.json --target ../shared/data/caa/refusal_test_dataset_ab.json --run kts-run"})
+final class KtsVectorsCommand implements Callable<Integer> {
+
+    @Mixin CommonOptions common;
+    @Mixin KtsExperimentOptions exp;
+
+    @Option(names = "--concepts", defaultValue = "builtin", paramLabel = "DIR|builtin",
+            description = "concept directory in the reference layout, or 'builtin' for the stories260K files (default: ${DEFAULT-VALUE})")
+    String concepts;
+    @Option(names = "--refusal-ab", paramLabel = "FILE", description = "also put these refusal A/B items (CAA layout) in the pool, as the reference does")
+    Path refusalAb;
+    @Option(names = "--target", defaultValue = "builtin", paramLabel = "FILE|builtin",
+            description = "target vector pairs: CAA A/B items or {positive, negative} records; 'builtin' = stories260K happy/sad (default: ${DEFAULT-VALUE})")
+    String target;
+    @Option(names = "--styles", paramLabel = "wrapped,bare", description = "pool entries per concept: the \"Think about the concept\" "
+            + "wrapper, the bare sentences, or both (default: both for a directory, bare for the built-in files)")
+    String styles;
+    @Option(names = "--split", defaultValue = "train", paramLabel = "train|test", description = "sentences 0-159 or 160-199 of each concept (default: ${DEFAULT-VALUE})")
+    String split;
+    @Option(names = "--system", defaultValue = "", paramLabel = "TEXT", description = "system prompt of template-rendered pairs (default: none, as the reference)")
+    String system;
+    @Option(names = "--seed", defaultValue = "19", description = "seed of the neutral-sentence shuffle (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!split.equals("train") && !split.equals("test")) {
+            throw new UsageException("--split must be train or test, got '" + split + "'");
+        }
+        boolean builtIn = concepts.equals("builtin");
+        ConceptFiles files = builtIn ? ConceptFiles.builtIn() : ConceptFiles.directory(Path.of(concepts));
+        String st = styles != null ? styles : builtIn ? "bare" : "wrapped,bare";
+        List<String> parts = List.of(st.split(","));
+        for (String p : parts) {
+            if (!p.equals("wrapped") && !p.equals("bare")) {
+                throw new UsageException("--styles must list wrapped and/or bare, got '" + st + "'");
+            }
+        }
+        boolean test = split.equals("test");
+        List<ConceptFiles.NamedPairs> pool = new ArrayList<>(files.pool(test, seed, parts.contains("wrapped"), parts.contains("bare")));
+        if (refusalAb != null) {
+            pool.add(ConceptFiles.refusalAb(refusalAb, test));
+        }
+        ConceptFiles.NamedPairs t = target.equals("builtin") ? ConceptFiles.builtIn().builtInTarget() : ConceptFiles.target(Path.of(target), test);
+        var summary = exp.summary();
+        Engines.requireCpu(common.engine, "kts vectors");
+        try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
+            var models = exp.models(model, par, summary);
+            var format = exp.format(common, "jsteer kts vectors", model, system);
+            ConceptVectorsExperiment.Report report;
+            try (ProgressBar bar = KtsTrainCommand.bar("vectors", pool.size() + 1L)) {
+                report = ConceptVectorsExperiment.run(model.name(), builtIn ? "built-in " + ConceptFiles.BUILT_IN : concepts, models,
+                        format, pool, t, msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
+            }
+            var tables = ConceptVectorsExperiment.tables(report);
+            Path base = exp.base(Path.of("."), "kts-vectors");
+            ExperimentReport.write(base, report, "KTS pool and target vectors: " + model.name(),
+                    List.of("Source: " + report.source() + "; prompts: " + report.promptFormat() + ".",
+                            "Target: " + report.target() + " (held out of the pool)."), tables);
+            System.out.print(exp.json ? ExperimentReport.JSON.writeValueAsString(report) + "\n" : ExperimentReport.text(tables)
+                    + "report: " + base + ".json, " + base + ".html\n");
+        }
+        return 0;
+    }
+}
