@@ -49,10 +49,10 @@ public final class SteeringOverhead {
             caches[s] = engine.newCache(prompt.length + steps);
         }
         double[][] decode = new double[n][repeats], ttft = new double[n][repeats];
-        run(engine, setups, caches, prompt, Math.min(steps, 4), new double[n], new double[n]); // warm-up: JIT, page cache
+        run(engine, setups, caches, prompt, Math.min(steps, 4), new double[n], new double[n], 0); // warm-up: JIT, page cache
         for (int r = 0; r < repeats; r++) {
             double[] d = new double[n], t = new double[n];
-            run(engine, setups, caches, prompt, steps, d, t);
+            run(engine, setups, caches, prompt, steps, d, t, r % n);
             for (int s = 0; s < n; s++) {
                 decode[s][r] = d[s];
                 ttft[s][r] = t[s];
@@ -71,13 +71,18 @@ public final class SteeringOverhead {
         return List.of(out);
     }
 
-    /** One repeat: every setup's prompt (time to its first token), then {@code steps} decode steps round-robin. */
+    /**
+     * One repeat: every setup's prompt (time to its first token), then {@code steps} decode steps
+     * round-robin. The turn order starts at setup {@code first}, rotating from repeat to repeat, so
+     * that no setup always runs right after the warm-up or another's prompt.
+     */
     private static void run(CpuEngine engine, List<SteeringSetup> setups, KvCache[] caches, int[] prompt, int steps,
-                            double[] decodeTokPerSec, double[] ttftMs) {
+                            double[] decodeTokPerSec, double[] ttftMs, int first) {
         int n = setups.size();
         int[] next = new int[n];
         Hooks[] active = new Hooks[n];
-        for (int s = 0; s < n; s++) {
+        for (int k = 0; k < n; k++) {
+            int s = (first + k) % n;
             SteeringSetup setup = setups.get(s);
             long t0 = System.nanoTime();
             next[s] = argmax(firstToken(engine, setup, caches[s], prompt, active, s));
@@ -88,7 +93,8 @@ public final class SteeringOverhead {
         Hooks[] oneHooks = new Hooks[1];
         int[] tok = new int[1], pos = new int[1];
         for (int i = 0; i < steps; i++) {
-            for (int s = 0; s < n; s++) {
+            for (int k = 0; k < n; k++) {
+                int s = (first + k) % n;
                 one[0] = caches[s];
                 oneHooks[0] = active[s];
                 tok[0] = next[s];
