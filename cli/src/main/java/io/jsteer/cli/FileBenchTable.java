@@ -192,7 +192,7 @@ final class FileBenchTable {
             b.append(" | ").append(fmt(p, "%.1f"));
         }
         b.append(" | ").append(fmt(ttftMs, "%.0f")).append(" | ").append(fmt(rssMiB, "%.0f")).append(" | ")
-                .append(fmt(roofPercent, "%.1f %%")).append(" | ").append(ratio).append(" |");
+                .append(fmt(roofPercent, "%.3g %%")).append(" | ").append(ratio).append(" |");
         rows.add(b.toString());
     }
 
