@@ -14,6 +14,7 @@ public final class ModelBenchState implements AutoCloseable {
 
     public final ModelWeights file;
     public final LlamaConfig config;
+    public final LlamaWeights weights;
     public final CpuEngine engine;
     private final Parallel parallel;
 
@@ -25,7 +26,7 @@ public final class ModelBenchState implements AutoCloseable {
     public ModelBenchState(java.nio.file.Path model, int threads, int context) {
         file = ModelFiles.open(model);
         config = LlamaConfig.fromMetadata(file.metadata());
-        LlamaWeights weights = LlamaWeights.load(config, ModelLoader.lookup(file));
+        weights = LlamaWeights.load(config, ModelLoader.lookup(file));
         parallel = new Parallel(threads);
         engine = new CpuEngine(config, weights, Math.min(context, config.contextLength()), parallel);
     }

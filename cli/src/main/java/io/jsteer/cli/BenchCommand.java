@@ -29,6 +29,8 @@ import picocli.CommandLine.Option;
                 "  jsteer bench --shape llama2-110m --dtype f32,q8_0 --threads 2",
                 "  jsteer bench --shape llama2-110m --dtype f32 --threads 2 --runc /path/to/llama2.c/run --runc-tokenizer ../shared/models/tokenizer.bin",
                 "  jsteer bench --model r110m-q4_k_m.gguf,r110m-q8_0.gguf --threads 2 --against llamacpp=/path/to/llama-bench",
+                "  jsteer bench --model r110m-f32.gguf --against llamacpp=/path/to/llama-bench --batch 1,4,16 --steering-overhead",
+                "  jsteer bench --jmh-kernels q4_k,q8_0 --threads 1",
                 "  jsteer bench --shape llama2-110m,llama3.2-1b --threads 2 --against jlama,djl --json",
                 "  jsteer bench --jmh --shape llama2-110m,llama3.2-1b --dtype f32,q8_0",
                 "  jsteer bench --engine tornado --shape llama2-110m,llama3.2-1b --dtype q8_0   # needs TORNADOVM_HOME"})
@@ -59,8 +61,22 @@ final class BenchCommand implements Callable<Integer> {
             description = "time these model files (any GGUF quantization, .bin, safetensors) instead of random shapes")
     List<Path> models;
 
-    @Option(names = "--prompt-tokens", defaultValue = "128", description = "prompt length of the prefill measurement (default: ${DEFAULT-VALUE})")
-    int promptTokens;
+    @Option(names = "--prompt-tokens", split = ",", defaultValue = "128,512", paramLabel = "N",
+            description = "prompt lengths of the prefill measurements; the first one is also the time-to-first-token prompt (default: ${DEFAULT-VALUE})")
+    List<Integer> promptTokens;
+
+    @Option(names = "--steering-overhead",
+            description = "with --model: also time decode and time to first token with no steering, one additive vector, vectors at every block,"
+                    + " MAT-Steer gates, a KTS LoRA adapter (unmerged) and the KTS probe gate, interleaved token by token on one engine")
+    boolean steeringOverhead;
+
+    @Option(names = "--overhead-repeats", defaultValue = "5",
+            description = "with --steering-overhead: interleaved rounds (prompt + --tokens decode steps per setup each); medians (default: ${DEFAULT-VALUE})")
+    int overheadRepeats;
+
+    @Option(names = "--jmh-kernels", split = ",", paramLabel = "DTYPE", arity = "0..*",
+            description = "run the JMH kernel benchmarks (KernelBenchmark: matvec and matmul, GB/s and GFLOP/s) for these types (default: all)")
+    List<String> jmhKernels;
 
     @Option(names = "--against", split = ",", paramLabel = "PEER",
             description = {"llamacpp=PATH: with --model, also run llama.cpp's llama-bench binary at PATH on the same file, threads, prompt and token counts.",
@@ -102,8 +118,22 @@ final class BenchCommand implements Callable<Integer> {
         if (threads < 1 || tokens < 1 || repeats < 1) {
             throw new UsageException("--threads, --tokens and --repeats must be at least 1");
         }
+        if (jmhKernels != null) {
+            return runKernelJmh();
+        }
         if (jmh) {
             return runJmh();
+        }
+        for (int p : promptTokens) {
+            if (p < 1) {
+                throw new UsageException("--prompt-tokens must be at least 1, got " + p);
+            }
+        }
+        if (steeringOverhead && (models == null || models.isEmpty())) {
+            throw new UsageException("--steering-overhead goes with --model FILE");
+        }
+        if (overheadRepeats < 1) {
+            throw new UsageException("--overhead-repeats must be at least 1");
         }
         if (batches != null) {
             for (int b : batches) {
@@ -111,8 +141,8 @@ final class BenchCommand implements Callable<Integer> {
                     throw new UsageException("--batch takes 1.." + io.jsteer.model.CpuEngine.maxBatch() + " sequences, got " + b);
                 }
             }
-            if (models != null && !models.isEmpty() || against != null || !engine.equals("cpu")) {
-                throw new UsageException("--batch goes with the random --shape table of the CPU engine");
+            if (against != null && against.stream().anyMatch(a -> !a.startsWith("llamacpp=")) || !engine.equals("cpu")) {
+                throw new UsageException("--batch goes with the CPU engine's tables (--shape, or --model with --against llamacpp=PATH)");
             }
         }
         List<String> jvmPeers = against == null ? List.of() : against.stream().filter(a -> !a.startsWith("llamacpp=")).toList();
@@ -156,24 +186,24 @@ final class BenchCommand implements Callable<Integer> {
                 double[][] batched = new double[bs.size()][repeats];
                 Path bin = runc != null && dtype.equalsIgnoreCase("f32") ? llama2cCopy(shape) : null;
                 try (ModelBenchState s = new ModelBenchState(shape, dtype, threads, tokens + 8)) {
-                    measure(s, Math.min(16, s.engine.capacity())); // warm-up: JIT and page cache
+                    FileBenchTable.decode(s, Math.min(16, s.engine.capacity())); // warm-up: JIT and page cache
                     for (int r = 0; r < repeats; r++) {
                         // alternate the measurements so that all see the same machine state
-                        decode[r] = measure(s, tokens);
+                        decode[r] = FileBenchTable.decode(s, tokens);
                         prefill[r] = prefill(s);
                         for (int i = 0; i < bs.size(); i++) {
-                            batched[i][r] = measureBatch(s, bs.get(i), tokens);
+                            batched[i][r] = FileBenchTable.batch(s, bs.get(i), tokens);
                         }
                         if (bin != null) {
                             peer[r] = runRunc(bin);
                         }
                     }
                 }
-                double d = median(decode), p = median(prefill), c = bin != null ? median(peer) : Double.NaN;
+                double d = FileBenchTable.median(decode), p = FileBenchTable.median(prefill), c = bin != null ? FileBenchTable.median(peer) : Double.NaN;
                 System.out.printf("%-12s %-5s %12.2f %12.2f %14s %8s%n", shape, dtype, d, p,
                         bin != null ? String.format("%.2f", c) : "-", bin != null ? String.format("%.2f", d / c) : "-");
                 for (int i = 0; i < bs.size(); i++) {
-                    double agg = median(batched[i]);
+                    double agg = FileBenchTable.median(batched[i]);
                     System.out.printf("%-12s %-5s   batch %2d: %9.2f tok/s in all (%.2fx one sequence)%n", "", "", bs.get(i), agg, agg / d);
                 }
             }
@@ -181,89 +211,17 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The table for user files: jsteer's decode and prefill, and llama-bench's on the same file when asked. */
+    /** The table for user files: see {@link FileBenchTable}. */
     private int benchFiles(String against) throws Exception {
-        if (promptTokens < 1) {
-            throw new IllegalArgumentException("--prompt-tokens must be at least 1");
-        }
         LlamaBenchPeer peer = against == null ? null : LlamaBenchPeer.parse(against);
-        System.out.printf("jsteer bench: %s, %d threads, %d decoded tokens, %d-token prefill, median of %d%n",
-                VectorSupport.describe(), threads, tokens, promptTokens, repeats);
-        System.out.printf("%-28s %-14s %10s %10s %10s %10s %7s %7s%n", "model", "types", "decode", "prefill",
-                "llama.cpp", "llama.cpp", "decode", "prefill");
-        System.out.printf("%-28s %-14s %10s %10s %10s %10s %7s %7s%n", "", "", "tok/s", "tok/s", "decode", "prefill", "ratio", "ratio");
-        for (Path model : models) {
-            double[] decode = new double[repeats], prefill = new double[repeats];
-            double[] peerDecode = new double[repeats], peerPrefill = new double[repeats];
-            String types;
-            try (ModelBenchState s = new ModelBenchState(model, threads, Math.max(tokens, promptTokens) + 8)) {
-                types = s.file.tensors().values().stream().filter(t -> t.rank() == 2).map(t -> t.dtype().label())
-                        .distinct().sorted().collect(java.util.stream.Collectors.joining("+"));
-                measure(s, Math.min(16, s.engine.capacity()));
-                prefill(s, promptTokens);
-                for (int r = 0; r < repeats; r++) {
-                    // alternate the engines so that both see the same machine state
-                    decode[r] = measure(s, tokens);
-                    prefill[r] = prefill(s, promptTokens);
-                    if (peer != null) {
-                        LlamaBenchPeer.Result p = peer.run(model, threads, promptTokens, tokens, 1);
-                        peerDecode[r] = p.decode();
-                        peerPrefill[r] = p.prefill();
-                    }
-                }
-            }
-            double d = median(decode), p = median(prefill);
-            String name = model.getFileName().toString();
-            if (peer == null) {
-                System.out.printf("%-28s %-14s %10.2f %10.2f %10s %10s %7s %7s%n", name, types, d, p, "-", "-", "-", "-");
-            } else {
-                double pd = median(peerDecode), pp = median(peerPrefill);
-                System.out.printf("%-28s %-14s %10.2f %10.2f %10.2f %10.2f %7.2f %7.2f%n", name, types, d, p, pd, pp, d / pd, p / pp);
-            }
-        }
-        return 0;
+        return new FileBenchTable(new FileBenchTable.Config(models, threads, tokens, promptTokens, repeats, batches, peer,
+                steeringOverhead, overheadRepeats)).run();
     }
 
-    private static double measure(ModelBenchState s, int n) {
-        long t0 = System.nanoTime();
-        for (int pos = 0; pos < n; pos++) {
-            s.engine.forward(s.tokenAt(pos), pos, pos == 0);
-        }
-        return n * 1e9 / (System.nanoTime() - t0);
-    }
-
-    /** Aggregate tok/s of {@code b} sequences decoded together for {@code steps} steps, each on its own cache. */
-    private static double measureBatch(ModelBenchState s, int b, int steps) {
-        io.jsteer.model.KvCache[] caches = new io.jsteer.model.KvCache[b];
-        int[] tok = new int[b], pos = new int[b];
-        for (int i = 0; i < b; i++) {
-            caches[i] = s.engine.newCache(s.engine.capacity());
-            tok[i] = s.tokenAt(i);
-        }
-        long t0 = System.nanoTime();
-        for (int step = 0; step < steps; step++) {
-            s.engine.decodeBatch(caches, null, tok, pos);
-            for (int i = 0; i < b; i++) {
-                tok[i] = s.tokenAt(step + i + 1);
-                pos[i]++;
-            }
-        }
-        return (double) b * steps * 1e9 / (System.nanoTime() - t0);
-    }
-
+    /** Prefill tok/s of the shape table: a 64-token prompt. */
     private static double prefill(ModelBenchState s) {
-        return prefill(s, 64);
-    }
-
-    private static double prefill(ModelBenchState s, int length) {
-        int n = Math.min(length, s.engine.capacity());
-        int[] prompt = new int[n];
-        for (int i = 0; i < n; i++) {
-            prompt[i] = s.tokenAt(i);
-        }
-        long t0 = System.nanoTime();
-        s.engine.prefill(prompt, 0);
-        return n * 1e9 / (System.nanoTime() - t0);
+        int n = Math.min(64, s.engine.capacity());
+        return n * 1e9 / FileBenchTable.prefill(s, n);
     }
 
     private Path llama2cCopy(String shape) throws Exception {
@@ -301,10 +259,17 @@ final class BenchCommand implements Callable<Integer> {
         return Double.parseDouble(m.group(1));
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    /** JMH's KernelBenchmark (bench/): matvec and matmul of every type, or of the types named. */
+    private int runKernelJmh() throws Exception {
+        var b = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                .include("io\\.jsteer\\.bench\\.KernelBenchmark")
+                .param("threads", String.valueOf(threads))
+                .jvmArgsAppend(jvmFlags());
+        if (!jmhKernels.isEmpty()) {
+            b.param("dtype", jmhKernels.stream().map(String::toLowerCase).toArray(String[]::new));
+        }
+        new org.openjdk.jmh.runner.Runner(b.build()).run();
+        return 0;
     }
 
     private int runJmh() throws Exception {

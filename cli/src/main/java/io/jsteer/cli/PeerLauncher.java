@@ -17,7 +17,7 @@ final class PeerLauncher {
 
     private PeerLauncher() {}
 
-    static int run(List<String> shapes, List<String> peers, List<String> jlamaFormats, int threads, int tokens, int promptTokens,
+    static int run(List<String> shapes, List<String> peers, List<String> jlamaFormats, int threads, int tokens, List<Integer> promptTokens,
                    int repeats, boolean steering, boolean json, String[] jvmFlags) throws Exception {
         Path bench = ModelLocator.home().resolve("bench").resolve("target");
         Path jar = bench.resolve("jsteer-bench.jar");
@@ -36,7 +36,8 @@ final class PeerLauncher {
         cmd.add("io.jsteer.bench.peers.PeerBench");
         cmd.addAll(List.of("--shape", String.join(",", shapes), "--against", String.join(",", peers),
                 "--jlama-formats", String.join(",", jlamaFormats), "--threads", String.valueOf(threads),
-                "--tokens", String.valueOf(tokens), "--prompt-tokens", String.valueOf(promptTokens),
+                "--tokens", String.valueOf(tokens), "--prompt-tokens",
+                promptTokens.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")),
                 "--repeats", String.valueOf(repeats), "--steering", String.valueOf(steering)));
         if (json) {
             cmd.add("--json");

@@ -21,6 +21,7 @@ public final class JsteerPeer implements Peer {
     private final ModelWeights file;
     private final Parallel parallel;
     private final CpuEngine engine;
+    private final long bytesPerToken;
     private final String name;
     private final io.jsteer.model.intervene.Hooks steering;
     private boolean steered;
@@ -36,6 +37,7 @@ public final class JsteerPeer implements Peer {
             LlamaWeights w = LlamaWeights.load(c, ModelLoader.lookup(file));
             parallel = new Parallel(threads);
             engine = new CpuEngine(c, w, Math.min(context, c.contextLength()), parallel);
+            bytesPerToken = io.jsteer.bench.WeightTraffic.bytesPerToken(c, w);
             if (steerLayer >= 0) {
                 Site site = new Site(SiteKind.RESID_POST, steerLayer);
                 InterventionSet set = InterventionSet.of(AddVector.of(site, unitVector(c.dim()), 4.0, Positions.ALL));
@@ -93,6 +95,11 @@ public final class JsteerPeer implements Peer {
             @Override public float[] lastLogits() { return engine.lastLogits(); }
             @Override public void close() {}
         };
+    }
+
+    /** Weight bytes one decoded token reads ({@link io.jsteer.bench.WeightTraffic}). */
+    public long bytesPerToken() {
+        return bytesPerToken;
     }
 
     public LlamaConfig config() {

@@ -33,22 +33,45 @@ public final class PeerBench {
     /** Prompt of the greedy check and the number of tokens compared. */
     static final int CHECK_PROMPT = 8, CHECK_TOKENS = 16;
 
-    /** One line of the table; ratios are jsteer's figure over this engine's (same shape and dtype class). */
-    public record Row(String shape, String dtype, String engine, String weights, String check, double prefill, double decode,
-                      double prefillRatio, double decodeRatio, double ttftMs) {
+    /**
+     * One line of the table; ratios are jsteer's figure over this engine's (same shape and dtype class).
+     *
+     * @param prefill         tok/s at each of the options' prompt lengths
+     * @param prefillRatio    jsteer's prefill ÷ this engine's, at each prompt length
+     * @param ttftMs          time to the first token after the first prompt length
+     * @param peakRssMiB      peak resident memory of a process running this engine alone ({@link RssProbe}); NaN: not measured
+     * @param weightBytesPerToken weight bytes one decoded token reads in jsteer's file of this row (0: unknown)
+     * @param rooflinePercent decode × weight bytes per token ÷ the run's measured read bandwidth, in percent
+     */
+    public record Row(String shape, String dtype, String engine, String weights, String check, List<Double> prefill, double decode,
+                      List<Double> prefillRatio, double decodeRatio, double ttftMs, double peakRssMiB, long weightBytesPerToken,
+                      double rooflinePercent) {
 
-        public Row(String shape, String dtype, String engine, String weights, String check, double prefill, double decode,
-                   double prefillRatio, double decodeRatio) {
-            this(shape, dtype, engine, weights, check, prefill, decode, prefillRatio, decodeRatio, Double.NaN);
+        Row withMemory(long bytes, double rssMiB) {
+            return new Row(shape, dtype, engine, weights, check, prefill, decode, prefillRatio, decodeRatio, ttftMs, rssMiB, bytes,
+                    rooflinePercent);
+        }
+
+        Row withRoofline(io.jsteer.bench.MemoryBandwidth bw) {
+            double share = weightBytesPerToken <= 0 ? Double.NaN
+                    : 100 * io.jsteer.bench.WeightTraffic.rooflineShare(weightBytesPerToken, decode, bw.roofline());
+            return new Row(shape, dtype, engine, weights, check, prefill, decode, prefillRatio, decodeRatio, ttftMs, peakRssMiB,
+                    weightBytesPerToken, share);
         }
     }
 
+    /** The table and the bandwidth its roofline shares were computed with (measured at the start of the run). */
+    public record Table(List<Row> rows, io.jsteer.bench.MemoryBandwidth bandwidth) {}
+
     /** The options (the CLI's names). */
     public record Options(List<String> shapes, List<String> peers, List<String> jlamaFormats, int threads, int tokens,
-                          int promptTokens, int repeats, boolean steering, boolean json) {
+                          List<Integer> promptTokens, int repeats, boolean steering, boolean json) {
 
         public Options {
-            if (threads < 1 || tokens < 1 || promptTokens < 1 || repeats < 1) {
+            if (promptTokens.isEmpty() || promptTokens.stream().anyMatch(p -> p < 1)) {
+                throw new IllegalArgumentException("--prompt-tokens must be one or more lengths of at least 1, got " + promptTokens);
+            }
+            if (threads < 1 || tokens < 1 || repeats < 1) {
                 throw new IllegalArgumentException("--threads, --tokens, --prompt-tokens and --repeats must be at least 1");
             }
             for (String p : peers) {
@@ -72,11 +95,11 @@ public final class PeerBench {
             return;
         }
         try {
-            List<Row> rows = run(o);
+            Table t = run(o);
             if (o.json()) {
-                System.out.println(toJson(o, rows));
+                System.out.println(toJson(o, t));
             } else {
-                print(o, rows);
+                print(o, t);
             }
         } catch (Exception e) {
             System.err.println("jsteer: error: " + e.getMessage());
@@ -105,12 +128,24 @@ public final class PeerBench {
         return new Options(Arrays.stream(m.getOrDefault("--shape", "llama2-110m").split(",")).map(String::trim)
                         .filter(x -> !x.isEmpty()).toList(), split(m.getOrDefault("--against", "jlama,djl")),
                 split(m.getOrDefault("--jlama-formats", "f32,bf16,q4")), intArg(m, "--threads", 2), intArg(m, "--tokens", 64),
-                intArg(m, "--prompt-tokens", 128), intArg(m, "--repeats", 3),
+                intList(m, "--prompt-tokens", "128,512"), intArg(m, "--repeats", 3),
                 Boolean.parseBoolean(m.getOrDefault("--steering", "true")), json);
     }
 
     private static List<String> split(String s) {
         return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).map(x -> x.toLowerCase(Locale.ROOT)).toList();
+    }
+
+    private static List<Integer> intList(Map<String, String> m, String key, String dflt) {
+        List<Integer> out = new ArrayList<>();
+        for (String v : split(m.getOrDefault(key, dflt))) {
+            try {
+                out.add(Integer.parseInt(v));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be comma-separated integers, got '" + m.get(key) + "'");
+            }
+        }
+        return out;
     }
 
     private static int intArg(Map<String, String> m, String key, int dflt) {
@@ -128,9 +163,15 @@ public final class PeerBench {
      * the jsteer engine of the matching format, checked, and the two are timed alternately (repeat by
      * repeat), so that both see the same load on a shared machine; the ratio comes from that pairing.
      */
-    public static List<Row> run(Options o) throws IOException {
+    public static Table run(Options o) throws IOException {
         List<Row> rows = new ArrayList<>();
-        int context = Math.max(o.promptTokens(), CHECK_PROMPT + CHECK_TOKENS) + o.tokens() + 8;
+        int maxPrompt = o.promptTokens().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        int context = Math.max(maxPrompt, CHECK_PROMPT + CHECK_TOKENS) + o.tokens() + 8;
+        io.jsteer.bench.MemoryBandwidth bandwidth;
+        try (io.jsteer.tensor.Parallel par = new io.jsteer.tensor.Parallel(o.threads())) {
+            bandwidth = io.jsteer.bench.MemoryBandwidth.measure(par);
+        }
+        System.err.println("jsteer bench: memory bandwidth: " + bandwidth);
         for (String shape : o.shapes()) {
             Path gguf = BenchModels.ensure(shape, "f32");
             Path hf = o.peers().isEmpty() ? null : PeerModels.ensureHf(shape);
@@ -142,35 +183,41 @@ public final class PeerBench {
                 if (o.steering()) {
                     Peer steered = j.view(true);
                     Timing[] t = timeAlternately(o, vocab, plain, steered);
-                    rows.add(row(shape, "f32", plain, "reference", t[0], t[0]));
-                    rows.add(row(shape, "f32", steered, "steered: resid_post[0] += 4·v, same engine", t[1], t[0]));
+                    long bytes = j.bytesPerToken();
+                    double rss = rss(o, "jsteer", gguf, vocab);
+                    rows.add(row(shape, "f32", plain, "reference", t[0], t[0], bytes, rss));
+                    rows.add(row(shape, "f32", steered, "steered: resid_post[0] += 4·v, same engine", t[1], t[0], bytes, Double.NaN));
                 } else {
                     Timing t = timeAlternately(o, vocab, plain)[0];
-                    rows.add(row(shape, "f32", plain, "reference", t, t));
+                    rows.add(row(shape, "f32", plain, "reference", t, t, j.bytesPerToken(), rss(o, "jsteer", gguf, vocab)));
                 }
                 for (String peer : o.peers()) {
                     if (peer.equals("djl")) {
-                        rows.addAll(pair(shape, "f32", plain, () -> new DjlLlamaPeer(hf, o.threads(), context), reference,
-                                referenceLogits, true, o, vocab));
+                        rows.addAll(pair(shape, "f32", plain, j.bytesPerToken(), Double.NaN, () -> new DjlLlamaPeer(hf, o.threads(), context),
+                                () -> rss(o, "djl", hf, vocab), reference, referenceLogits, true, o, vocab));
                         continue;
                     }
                     for (String f : o.jlamaFormats()) {
                         JlamaPeer.Format format = JlamaPeer.Format.parse(f);
                         Supplier<Peer> jlama = () -> new JlamaPeer(hf, format, o.threads());
+                        java.util.function.DoubleSupplier jlamaRss = () -> rss(o, "jlama-" + format.name().toLowerCase(Locale.ROOT), hf, vocab);
                         if (format == JlamaPeer.Format.F32) {
-                            rows.addAll(pair(shape, "f32", plain, jlama, reference, referenceLogits, true, o, vocab));
+                            rows.addAll(pair(shape, "f32", plain, j.bytesPerToken(), Double.NaN, jlama, jlamaRss, reference, referenceLogits,
+                                    true, o, vocab));
                             continue;
                         }
                         // against jsteer in the nearest format of its own (BF16; GGML Q4_0: blocks of 32, f16 scale)
                         String dtype = format == JlamaPeer.Format.BF16 ? "bf16" : "q4_0";
-                        try (JsteerPeer q = new JsteerPeer(BenchModels.ensure(shape, dtype), o.threads(), context, -1)) {
-                            rows.addAll(pair(shape, dtype, q, jlama, reference, referenceLogits, false, o, vocab));
+                        Path qFile = BenchModels.ensure(shape, dtype);
+                        try (JsteerPeer q = new JsteerPeer(qFile, o.threads(), context, -1)) {
+                            rows.addAll(pair(shape, dtype, q, q.bytesPerToken(), rss(o, "jsteer", qFile, vocab), jlama, jlamaRss, reference,
+                                    referenceLogits, false, o, vocab));
                         }
                     }
                 }
             }
         }
-        return rows;
+        return new Table(rows.stream().map(r -> r.withRoofline(bandwidth)).toList(), bandwidth);
     }
 
     /**
@@ -179,20 +226,29 @@ public final class PeerBench {
      */
     static final double LOGIT_TOLERANCE = 1e-3;
 
-    /** Loads a peer, checks it against the reference, times it alternately with {@code jsteer}: two rows. */
-    private static List<Row> pair(String shape, String dtype, Peer jsteer, Supplier<Peer> open, int[] reference,
-                                  float[] referenceLogits, boolean exact, Options o, int vocab) {
+    /**
+     * Loads a peer, checks it against the reference, times it alternately with {@code jsteer}: two rows.
+     *
+     * @param bytes      weight bytes per decoded token of jsteer's file (the peer's roofline share is computed with them too)
+     * @param jsteerRss  jsteer's peak RSS for its row, or NaN (already on another row)
+     * @param peerRss    measures the peer's peak RSS in a process of its own
+     */
+    private static List<Row> pair(String shape, String dtype, Peer jsteer, long bytes, double jsteerRss, Supplier<Peer> open,
+                                  java.util.function.DoubleSupplier peerRss, int[] reference, float[] referenceLogits, boolean exact,
+                                  Options o, int vocab) {
         System.err.println("jsteer bench: " + shape + " " + dtype + ": loading a peer ...");
         try {
-            return checkedPair(shape, dtype, jsteer, open, reference, referenceLogits, exact, o, vocab);
+            List<Row> rows = checkedPair(shape, dtype, jsteer, open, reference, referenceLogits, exact, o, vocab);
+            Row j = rows.get(0), p = rows.get(1);
+            return List.of(j.withMemory(bytes, jsteerRss), p.withMemory(bytes, peerRss.getAsDouble()));
         } catch (RuntimeException | LinkageError e) {
             // one peer that cannot run or computes another function must not cost the rest of the table
             // a bare exception from inside a peer says little: name where it came from
             String why = e.getMessage() != null ? e.getMessage()
                     : e + (e.getStackTrace().length > 0 ? " at " + e.getStackTrace()[0] : "");
             System.err.println("jsteer bench: " + shape + " " + dtype + ": peer not timed: " + why);
-            return List.of(new Row(shape, dtype, "(peer)", "-", "not timed: " + why, Double.NaN, Double.NaN,
-                    Double.NaN, Double.NaN));
+            return List.of(new Row(shape, dtype, "(peer)", "-", "not timed: " + why, List.of(), Double.NaN, List.of(), Double.NaN,
+                    Double.NaN, Double.NaN, 0, Double.NaN));
         }
     }
 
@@ -223,7 +279,7 @@ public final class PeerBench {
                         relativeDifference(referenceLogits, jsteer.lastLogits()));
             }
             Timing[] t = timeAlternately(o, vocab, jsteer, p);
-            return List.of(row(shape, dtype, jsteer, ownCheck, t[0], t[0]), row(shape, dtype, p, check, t[1], t[0]));
+            return List.of(row(shape, dtype, jsteer, ownCheck, t[0], t[0], 0, Double.NaN), row(shape, dtype, p, check, t[1], t[0], 0, Double.NaN));
         }
     }
     /** max |a−b| / max |a|. */
@@ -248,12 +304,30 @@ public final class PeerBench {
         return k + "/" + a.length + " tokens";
     }
 
-    private static Row row(String shape, String dtype, Peer p, String check, Timing t, Timing jsteer) {
-        Row r = new Row(shape, dtype, p.name(), p.weights(), check, t.prefill(), t.decode(), jsteer.prefill() / t.prefill(),
-                jsteer.decode() / t.decode(), t.ttftMs());
-        System.err.printf(Locale.ROOT, "jsteer bench: %s %s %s: prefill %.2f tok/s, decode %.2f tok/s (%s)%n", shape, dtype, p.name(),
+    private static Row row(String shape, String dtype, Peer p, String check, Timing t, Timing jsteer, long bytes, double rssMiB) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < t.prefill().size(); i++) {
+            ratios.add(jsteer.prefill().get(i) / t.prefill().get(i));
+        }
+        Row r = new Row(shape, dtype, p.name(), p.weights(), check, t.prefill(), t.decode(), ratios, jsteer.decode() / t.decode(),
+                t.ttftMs(), rssMiB, bytes, Double.NaN);
+        System.err.printf(Locale.ROOT, "jsteer bench: %s %s %s: prefill %s tok/s, decode %.2f tok/s (%s)%n", shape, dtype, p.name(),
                 t.prefill(), t.decode(), check);
         return r;
+    }
+
+    /** Peak RSS in MiB of {@code engine} alone on {@code model} in a child JVM; NaN (and a line on stderr) when the probe fails. */
+    static double rss(Options o, String engine, Path model, int vocab) {
+        System.err.println("jsteer bench: resident memory of " + engine + " alone on " + model.getFileName() + " (a child JVM) ...");
+        try {
+            return RssProbe.measure(engine, model, o.threads(), o.promptTokens().getFirst(), o.tokens(), vocab) / 1048576.0;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("jsteer bench: resident memory of " + engine + " not measured: " + e.getMessage());
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
     }
 
     /** Deterministic prompt ids, as the other benchmarks use. */
@@ -265,41 +339,57 @@ public final class PeerBench {
         return p;
     }
 
-    /** Medians; {@code ttftMs}: the prefill of the prompt, which yields the first token. */
-    record Timing(double prefill, double decode, double ttftMs) {}
+    /** Medians; {@code prefill} per prompt length; {@code ttftMs}: the prefill of the first prompt, which yields the first token. */
+    record Timing(List<Double> prefill, double decode, double ttftMs) {}
 
     /**
      * Per engine, the median over repeats of: an N-token prompt prefilled from an empty cache, then T
      * greedy tokens decoded. The engines take turns within each repeat.
      */
     static Timing[] timeAlternately(Options o, int vocab, Peer... engines) {
-        int[] prompt = prompt(o.promptTokens(), vocab);
+        List<Integer> lengths = o.promptTokens();
+        int np = lengths.size();
+        int[][] prompts = new int[np][];
+        for (int i = 0; i < np; i++) {
+            prompts[i] = prompt(lengths.get(i), vocab);
+        }
         for (Peer p : engines) { // warm-up: JIT, allocator, page cache
-            int next = p.prefill(prompt);
+            for (int[] prompt : prompts) {
+                p.prefill(prompt);
+            }
+            int next = p.prefill(prompts[0]);
             for (int i = 0; i < 8; i++) {
-                next = p.decode(next, prompt.length + i);
+                next = p.decode(next, prompts[0].length + i);
             }
         }
-        double[][] pre = new double[engines.length][o.repeats()], dec = new double[engines.length][o.repeats()];
-        double[][] ttft = new double[engines.length][o.repeats()];
+        double[][][] pre = new double[engines.length][np][o.repeats()];
+        double[][] dec = new double[engines.length][o.repeats()], ttft = new double[engines.length][o.repeats()];
         for (int r = 0; r < o.repeats(); r++) {
             for (int e = 0; e < engines.length; e++) {
                 Peer p = engines[e];
-                long t0 = System.nanoTime();
-                int next = p.prefill(prompt);
-                long t1 = System.nanoTime();
-                for (int i = 0; i < o.tokens(); i++) {
-                    next = p.decode(next, prompt.length + i);
+                // the longer prompts first, then the first one, whose first token and decode are timed
+                for (int i = np - 1; i >= 0; i--) {
+                    long t0 = System.nanoTime();
+                    int next = p.prefill(prompts[i]);
+                    long t1 = System.nanoTime();
+                    pre[e][i][r] = prompts[i].length * 1e9 / (t1 - t0);
+                    if (i == 0) {
+                        ttft[e][r] = (t1 - t0) / 1e6;
+                        for (int k = 0; k < o.tokens(); k++) {
+                            next = p.decode(next, prompts[0].length + k);
+                        }
+                        dec[e][r] = o.tokens() * 1e9 / (System.nanoTime() - t1);
+                    }
                 }
-                long t2 = System.nanoTime();
-                pre[e][r] = prompt.length * 1e9 / (t1 - t0);
-                ttft[e][r] = (t1 - t0) / 1e6;
-                dec[e][r] = o.tokens() * 1e9 / (t2 - t1);
             }
         }
         Timing[] out = new Timing[engines.length];
         for (int e = 0; e < engines.length; e++) {
-            out[e] = new Timing(median(pre[e]), median(dec[e]), median(ttft[e]));
+            List<Double> p = new ArrayList<>();
+            for (int i = 0; i < np; i++) {
+                p.add(median(pre[e][i]));
+            }
+            out[e] = new Timing(p, median(dec[e]), median(ttft[e]));
         }
         return out;
     }
@@ -310,25 +400,56 @@ public final class PeerBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    static void print(Options o, List<Row> rows) {
-        System.out.printf(Locale.ROOT, "jsteer bench vs JVM peers: %s, %d threads, %d-token prefill, %d decoded tokens, median of %d%n",
+    static void print(Options o, Table table) {
+        List<Row> rows = table.rows();
+        System.out.printf(Locale.ROOT, "jsteer bench vs JVM peers: %s, %d threads, prefill of %s tokens, %d decoded tokens, median of %d%n",
                 VectorSupport.describe(), o.threads(), o.promptTokens(), o.tokens(), o.repeats());
-        System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10s %10s %10s %8s %8s  %s%n", "shape", "dtype", "engine", "prefill", "ttft",
-                "decode", "jsteer÷", "jsteer÷", "weights; check");
-        System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10s %10s %10s %8s %8s%n", "", "", "", "tok/s", "ms", "tok/s", "prefill", "decode");
-        for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-12s %-5s %-13s %10.2f %10.1f %10.2f %8.2f %8.2f  %s; %s%n", r.shape(), r.dtype(), r.engine(),
-                    r.prefill(), r.ttftMs(), r.decode(), r.prefillRatio(), r.decodeRatio(), r.weights(), r.check());
+        System.out.println("memory bandwidth (this run): " + table.bandwidth());
+        StringBuilder head = new StringBuilder("| shape | dtype | engine | decode tok/s");
+        StringBuilder rule = new StringBuilder("|---|---|---|---:");
+        for (int p : o.promptTokens()) {
+            head.append(" | prefill ").append(p).append(" tok/s");
+            rule.append("|---:");
         }
+        head.append(" | TTFT ").append(o.promptTokens().getFirst()).append(" ms | peak RSS MiB | decode % of roofline | jsteer ÷ peer: decode");
+        rule.append("|---:|---:|---:|---:");
+        for (int p : o.promptTokens()) {
+            head.append(" | jsteer ÷ peer: prefill ").append(p);
+            rule.append("|---:");
+        }
+        System.out.println(head.append(" | weights; check |"));
+        System.out.println(rule.append("|---|"));
+        for (Row r : rows) {
+            StringBuilder b = new StringBuilder();
+            b.append("| ").append(r.shape()).append(" | ").append(r.dtype()).append(" | ").append(r.engine()).append(" | ").append(fmt(r.decode()));
+            for (int i = 0; i < o.promptTokens().size(); i++) {
+                b.append(" | ").append(i < r.prefill().size() ? fmt(r.prefill().get(i)) : "–");
+            }
+            b.append(" | ").append(fmt(r.ttftMs())).append(" | ").append(fmt(r.peakRssMiB())).append(" | ")
+                    .append(Double.isFinite(r.rooflinePercent()) ? fmt(r.rooflinePercent()) + " %" : "–").append(" | ")
+                    .append(fmt(r.decodeRatio()));
+            for (int i = 0; i < o.promptTokens().size(); i++) {
+                b.append(" | ").append(i < r.prefillRatio().size() ? fmt(r.prefillRatio().get(i)) : "–");
+            }
+            System.out.println(b.append(" | ").append(r.weights()).append("; ").append(r.check()).append(" |"));
+        }
+        System.out.println("(no batch rows here: Jlama 0.8.4 decodes one sequence per KV buffer, and the DJL port decodes one sequence;"
+                + " jsteer's own batched decode is in jsteer bench --batch)");
     }
 
-    static String toJson(Options o, List<Row> rows) throws IOException {
+    private static String fmt(double v) {
+        return !Double.isFinite(v) ? "–" : Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String toJson(Options o, Table table) throws IOException {
+        List<Row> rows = table.rows();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("vector", VectorSupport.describe());
         doc.put("cores", Runtime.getRuntime().availableProcessors());
         doc.put("java", Runtime.version().toString());
         doc.put("threads", o.threads());
         doc.put("prompt_tokens", o.promptTokens());
+        doc.put("bandwidth", table.bandwidth());
         doc.put("decoded_tokens", o.tokens());
         doc.put("repeats", o.repeats());
         doc.put("rows", rows);
