@@ -102,7 +102,7 @@ class VectorFileFuzzTest {
         Path dir = Files.createTempDirectory("jsteer-seeds");
         try {
             TreeMap<Integer, float[]> vectors = new TreeMap<>();
-            for (int l : new int[] {0, 2, 4}) {
+            for (int l : new int[] {1, 2, 4}) {
                 float[] v = new float[c.dim()];
                 v[l] = 1.5f;
                 v[c.dim() - 1] = -0.25f;
