@@ -68,7 +68,8 @@ class ServeLoadTest {
                 service.enableContinuousBatching((m, ctx, par) -> m.newCpuEngine(ctx, par), 2);
             }
             try (service; OpenAiServer server = new OpenAiServer(service, 32, line -> {}).start("127.0.0.1", 0)) {
-                HttpClient http = HttpClient.newHttpClient();
+                // virtual threads for the client's own work too: the platform-thread count is the server's
+                HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
                 int port = server.port();
                 List<String> kinds = new ArrayList<>(), solo = new ArrayList<>();
                 for (String b : BODIES) {
