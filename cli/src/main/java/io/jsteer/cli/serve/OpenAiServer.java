@@ -109,11 +109,6 @@ public final class OpenAiServer implements AutoCloseable {
             if (e.retryAfter() > 0) {
                 ctx.header("Retry-After", String.valueOf(e.retryAfter()));
             }
-            if (e.status() == 413) {
-                // close instead of reading the rest: otherwise Jetty drains a chunked body of any size before the
-                // next request on this connection, and the client keeps sending it
-                ctx.header("Connection", "close");
-            }
             error(ctx, e.status(), e.type(), e.param(), e.status() == 401 ? "invalid_api_key" : null, e.getMessage());
         });
         app.exception(Exception.class, (e, ctx) -> {

@@ -115,10 +115,13 @@ class ServeLoadTest {
                 awaitIdle(service);
                 assertEquals(0, service.busy());
                 assertEquals(0, service.waiting());
-                // each cancelled stream stopped its generation: the server counted every one as a client gone
-                awaitMetric(http, port, "jsteer_client_disconnects_total", disconnectsBefore + cancelled.get());
-                assertEquals(cancelled.get(), metric(http, port, "jsteer_client_disconnects_total") - disconnectsBefore,
-                        "cancelled streams the server did not see go");
+                // a cancelled stream whose client closed mid-generation stopped it and was counted as a client gone; under
+                // load a client may get its first bytes only after the whole (short) stream was written, which the server
+                // rightly finished: so at least one, at most every cancelled stream is counted
+                awaitMetric(http, port, "jsteer_client_disconnects_total", disconnectsBefore + 1);
+                long gone = metric(http, port, "jsteer_client_disconnects_total") - disconnectsBefore;
+                assertTrue(gone >= 1 && gone <= cancelled.get(), gone + " client departures counted for " + cancelled.get()
+                        + " cancelled streams");
                 assertEquals(solo.getFirst(), answer(http, port, kinds.getFirst()));
                 // back to the baseline: platform threads (Jetty's pool shrinks after its idle timeout) and heap after a GC
                 int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
@@ -129,9 +132,9 @@ class ServeLoadTest {
                 }
                 long heapAfter = heapAfterGc();
                 System.out.printf(Locale.ROOT, "serve load (batching %s): %d requests (%d cancelled streams) from %d clients in %.1f s "
-                                + "(%.1f requests/s), 0 errors, %d differing; platform threads %d before, %d after; heap after GC "
+                                + "(%.1f requests/s), 0 errors, %d differing, %d generations stopped by a departed client; platform threads %d before, %d after; heap after GC "
                                 + "%.1f MB before, %.1f MB after%n", batching, REQUESTS, cancelled.get(), CLIENTS, seconds,
-                        REQUESTS / seconds, differing.get(), threadsBefore, threadsAfter, heapBefore / 1e6, heapAfter / 1e6);
+                        REQUESTS / seconds, differing.get(), gone, threadsBefore, threadsAfter, heapBefore / 1e6, heapAfter / 1e6);
                 assertTrue(threadsAfter <= threadsBefore + THREAD_SLACK, "platform threads " + threadsBefore + " before, "
                         + threadsAfter + " after");
                 assertTrue(heapAfter <= heapBefore + HEAP_SLACK, "heap after GC " + heapBefore + " before, " + heapAfter + " after");

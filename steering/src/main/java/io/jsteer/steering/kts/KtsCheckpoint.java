@@ -143,7 +143,7 @@ public final class KtsCheckpoint {
             double[][] m = new double[n][], v = new double[n][];
             for (int k = 0; k < n; k++) {
                 int len = readInt(data);
-                if (len < -1 || len > 1 << 28) { // -1 marks a parameter without moments; 2^28 doubles is far past any adapter
+                if (len < -1 || len > 1 << 26) { // -1 marks a parameter without moments; 2^26 doubles (512 MiB) is past any adapter
                     throw new IllegalArgumentException(file + ": corrupt optimizer state (parameter " + k + " has length " + len + ")");
                 }
                 if (len >= 0) {
