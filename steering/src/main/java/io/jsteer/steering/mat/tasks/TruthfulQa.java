@@ -29,9 +29,17 @@ public final class TruthfulQa {
         try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
                 .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
             int row = 1;
-            while (rows.hasNext()) {
+            while (true) {
                 row++;
-                Map<String, String> r = rows.next();
+                Map<String, String> r;
+                try { // the checked forms: a CSV syntax error is then an exception we can name the file and row in
+                    if (!rows.hasNextValue()) {
+                        break;
+                    }
+                    r = rows.nextValue();
+                } catch (com.fasterxml.jackson.core.JacksonException e) {
+                    throw new IOException(csv + " row " + row + ": not valid CSV (" + e.getOriginalMessage() + ")", e);
+                }
                 String question = field(r, csv, row, "Question");
                 Set<String> correct = new LinkedHashSet<>();
                 correct.add(close(field(r, csv, row, "Best Answer")));
