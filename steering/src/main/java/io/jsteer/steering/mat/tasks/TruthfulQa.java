@@ -26,8 +26,13 @@ public final class TruthfulQa {
         String text = InputFiles.readText("TruthfulQA task file", csv, InputFiles.DATASET_LIMIT); // strict UTF-8, byte-order mark dropped
         List<McItem> items = new ArrayList<>();
         CsvMapper mapper = new CsvMapper();
-        try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
-                .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
+        MappingIterator<Map<String, String>> header;
+        try { // reading the header row can fail too
+            header = mapper.readerForMapOf(String.class).with(CsvSchema.emptySchema().withHeader()).readValues(text);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(csv + " row 1: not valid CSV (" + e.getOriginalMessage() + ")", e);
+        }
+        try (MappingIterator<Map<String, String>> rows = header) {
             int row = 1;
             while (true) {
                 row++;
