@@ -63,6 +63,9 @@ class HostileInputCliTest {
         // before: /dev/zero as a prompt file ran out of memory, a FIFO blocked the open forever
         assertOneLineError(fast("run", "--model", model(), "--prompt-file", "/dev/zero"),
                 "--prompt-file /dev/zero", "a character device, not a regular file");
+        assertOneLineError(fast("run", "--model", model(), "--prompt-file", "/dev/urandom"),
+                "--prompt-file /dev/urandom", "a character device, not a regular file");
+        assertOneLineError(fast("run", "--model", "/dev/zero", "--prompt", "x"), "/dev/zero", "character device");
         Path pipe = fifo("pipe");
         assertOneLineError(fast("run", "--model", model(), "--prompt-file", pipe.toString()), pipe.toString(), "FIFO");
         assertOneLineError(fast("run", "--model", pipe.toString(), "--prompt", "x"), "--model " + pipe, "FIFO");

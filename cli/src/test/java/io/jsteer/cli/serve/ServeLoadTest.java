@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.chat.ChatTemplate;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,33 +16,49 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The issue's reliability proof at a size for the test suite: many clients at once with mixed
- * steering, chat, streams and cancelled streams; every answer equals the one the same request gets
- * alone, none fails, and the server is idle and answering afterwards.
+ * The issue's reliability proof: many clients at once with mixed steering, chat, streams and
+ * cancelled streams; every answer equals the one the same request gets alone, none fails, every
+ * cancelled stream is counted as a client that went away, and afterwards the server is idle,
+ * answering, and back to its platform-thread count and heap (after a GC) of before the load.
+ *
+ * <p>The suite runs it small (8 clients × 6 requests). The full size is the same test with
+ * {@code -Djsteer.load.clients=64 -Djsteer.load.requests=1000}; it prints its figures on stdout
+ * (README, Reliability).
  */
 class ServeLoadTest {
 
-    private static final int CLIENTS = 8;
-    private static final int REQUESTS_PER_CLIENT = 6;
+    private static final int CLIENTS = Integer.getInteger("jsteer.load.clients", 8);
+    private static final int REQUESTS = Integer.getInteger("jsteer.load.requests", CLIENTS * 6);
+    /** Heap growth after the load (after a GC) that still counts as "back to baseline": caches, JIT, class data. */
+    private static final long HEAP_SLACK = 32L << 20;
+    /** Platform threads above the baseline after the load: Jetty may keep a few idle pool threads for a while. */
+    private static final int THREAD_SLACK = 4;
+
+    private static final List<String> BODIES = List.of(
+            "{\"prompt\": \"Once upon a time\", \"max_tokens\": 24, \"temperature\": 0}",
+            "{\"prompt\": \"Once upon a time\", \"max_tokens\": 24, \"temperature\": 0, \"steering\": [\"push:3@2\"]}",
+            "{\"prompt\": \"The dog\", \"max_tokens\": 16, \"temperature\": 0.8, \"seed\": 3, \"top_k\": 20, \"steering\": [\"push:-2@4\"]}",
+            "{\"prompt\": \"The dog\", \"max_tokens\": 16, \"n\": 2, \"seed\": 8, \"stream\": true}",
+            "{\"prompt\": \"Lily\", \"max_tokens\": 20, \"temperature\": 0, \"frequency_penalty\": 1, \"stream\": true, "
+                    + "\"steering\": [\"push:2@1\"], \"stream_options\": {\"include_usage\": true}}");
+    /** Chat requests, answered at /v1/chat/completions. */
+    private static final List<String> CHATS = List.of(
+            "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell me a story\"}], \"max_tokens\": 12, \"temperature\": 0, "
+                    + "\"steering\": [\"push:1@3\"]}");
 
     /** With continuous batching (serve --cont-batching) the three slots' requests share each step of one engine. */
     @ParameterizedTest(name = "continuous batching {0}")
     @ValueSource(booleans = {false, true})
     void concurrentMixedRequestsGiveTheirSoloAnswers(boolean batching) throws Exception {
-        List<String> bodies = List.of(
-                "{\"prompt\": \"Once upon a time\", \"max_tokens\": 24, \"temperature\": 0}",
-                "{\"prompt\": \"Once upon a time\", \"max_tokens\": 24, \"temperature\": 0, \"steering\": [\"push:3@2\"]}",
-                "{\"prompt\": \"The dog\", \"max_tokens\": 16, \"temperature\": 0.8, \"seed\": 3, \"top_k\": 20, \"steering\": [\"push:-2@4\"]}",
-                "{\"prompt\": \"The dog\", \"max_tokens\": 16, \"n\": 2, \"seed\": 8, \"stream\": true}",
-                "{\"prompt\": \"Lily\", \"max_tokens\": 20, \"temperature\": 0, \"frequency_penalty\": 1, \"stream\": true, "
-                        + "\"steering\": [\"push:2@1\"], \"stream_options\": {\"include_usage\": true}}");
         try (LoadedModel model = ModelLoader.load(Path.of(System.getProperty("jsteer.shared", "../../shared"))
                 .resolve("models/stories260K.gguf"), null)) {
             GenerationService service = new GenerationService(model, ChatTemplate.forTokenizer(model.tokenizer(), null),
@@ -50,50 +67,119 @@ class ServeLoadTest {
             if (batching) {
                 service.enableContinuousBatching((m, ctx, par) -> m.newCpuEngine(ctx, par), 2);
             }
-            try (service; OpenAiServer server = new OpenAiServer(service, 32, line -> {}).start("127.0.0.1", 0);
-                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                HttpClient http = HttpClient.newHttpClient();
+            try (service; OpenAiServer server = new OpenAiServer(service, 32, line -> {}).start("127.0.0.1", 0)) {
+                // virtual threads for the client's own work too: the platform-thread count is the server's
+                HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
                 int port = server.port();
-                List<String> solo = new ArrayList<>();
-                for (String b : bodies) {
-                    solo.add(answer(http, port, b));
+                List<String> kinds = new ArrayList<>(), solo = new ArrayList<>();
+                for (String b : BODIES) {
+                    kinds.add("/v1/completions " + b);
                 }
-                List<Future<Integer>> runs = new ArrayList<>();
-                for (int c = 0; c < CLIENTS; c++) {
-                    int client = c;
-                    runs.add(pool.submit(() -> {
-                        int differing = 0;
-                        for (int i = 0; i < REQUESTS_PER_CLIENT; i++) {
-                            int k = (client + i) % (bodies.size() + 1);
-                            if (k == bodies.size()) {
-                                cancelledStream(port);
-                            } else if (!solo.get(k).equals(answer(http, port, bodies.get(k)))) {
-                                differing++;
+                for (String b : CHATS) {
+                    kinds.add("/v1/chat/completions " + b);
+                }
+                for (String k : kinds) {
+                    solo.add(answer(http, port, k));
+                }
+                cancelledStream(port); // every kind of request has run once: the baseline includes what they load
+                awaitIdle(service);
+                awaitMetric(http, port, "jsteer_client_disconnects_total", 1);
+                long heapBefore = heapAfterGc();
+                int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+                long disconnectsBefore = metric(http, port, "jsteer_client_disconnects_total");
+
+                AtomicInteger next = new AtomicInteger(), cancelled = new AtomicInteger(), differing = new AtomicInteger();
+                long started = System.nanoTime();
+                try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<Future<?>> runs = new ArrayList<>();
+                    for (int c = 0; c < CLIENTS; c++) {
+                        runs.add(pool.submit(() -> {
+                            for (int i = next.getAndIncrement(); i < REQUESTS; i = next.getAndIncrement()) {
+                                int k = i % (kinds.size() + 1);
+                                if (k == kinds.size()) {
+                                    cancelledStream(port);
+                                    cancelled.incrementAndGet();
+                                } else if (!solo.get(k).equals(answer(http, port, kinds.get(k)))) {
+                                    differing.incrementAndGet();
+                                }
                             }
-                        }
-                        return differing;
-                    }));
+                            return null;
+                        }));
+                    }
+                    for (Future<?> f : runs) {
+                        f.get(); // a failed request (non-200, error in the answer, I/O error) throws here
+                    }
                 }
-                int differing = 0;
-                for (Future<Integer> f : runs) {
-                    differing += f.get(); // a failed request (non-200, I/O error) throws here
-                }
-                assertEquals(0, differing, "answers that differ from the solo run");
-                long end = System.nanoTime() + 10_000_000_000L;
-                while ((service.busy() != 0 || service.waiting() != 0) && System.nanoTime() < end) {
-                    Thread.sleep(5);
-                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                assertEquals(0, differing.get(), "answers that differ from the solo run");
+                awaitIdle(service);
                 assertEquals(0, service.busy());
                 assertEquals(0, service.waiting());
-                assertEquals(solo.getFirst(), answer(http, port, bodies.getFirst()));
+                // a cancelled stream whose client closed mid-generation stopped it and was counted as a client gone; under
+                // load a client may get its first bytes only after the whole (short) stream was written, which the server
+                // rightly finished: so at least one, at most every cancelled stream is counted
+                awaitMetric(http, port, "jsteer_client_disconnects_total", disconnectsBefore + 1);
+                long gone = metric(http, port, "jsteer_client_disconnects_total") - disconnectsBefore;
+                assertTrue(gone >= 1 && gone <= cancelled.get(), gone + " client departures counted for " + cancelled.get()
+                        + " cancelled streams");
+                assertEquals(solo.getFirst(), answer(http, port, kinds.getFirst()));
+                // back to the baseline: platform threads (Jetty's pool shrinks after its idle timeout) and heap after a GC
+                int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+                long end = System.nanoTime() + 90_000_000_000L;
+                while (threadsAfter > threadsBefore + THREAD_SLACK && System.nanoTime() < end) {
+                    Thread.sleep(200);
+                    threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+                }
+                long heapAfter = heapAfterGc();
+                System.out.printf(Locale.ROOT, "serve load (batching %s): %d requests (%d cancelled streams) from %d clients in %.1f s "
+                                + "(%.1f requests/s), 0 errors, %d differing, %d generations stopped by a departed client; platform threads %d before, %d after; heap after GC "
+                                + "%.1f MB before, %.1f MB after%n", batching, REQUESTS, cancelled.get(), CLIENTS, seconds,
+                        REQUESTS / seconds, differing.get(), gone, threadsBefore, threadsAfter, heapBefore / 1e6, heapAfter / 1e6);
+                assertTrue(threadsAfter <= threadsBefore + THREAD_SLACK, "platform threads " + threadsBefore + " before, "
+                        + threadsAfter + " after");
+                assertTrue(heapAfter <= heapBefore + HEAP_SLACK, "heap after GC " + heapBefore + " before, " + heapAfter + " after");
             }
         }
     }
 
-    /** The answer's content: the JSON without its id and timestamps, or the stream's data lines without them. */
-    private static String answer(HttpClient http, int port, String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    private static void awaitIdle(GenerationService service) throws InterruptedException {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while ((service.busy() != 0 || service.waiting() != 0) && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+    }
+
+    /** Heap in use after a full collection (the lowest of three, so a collection racing an allocation does not count). */
+    private static long heapAfterGc() throws InterruptedException {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+            least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return least;
+    }
+
+    /** Waits (up to 10 s) until the counter reaches {@code least}: the handler counts a departed client after freeing its slot. */
+    private static void awaitMetric(HttpClient http, int port, String name, long least) throws Exception {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (metric(http, port, name) < least && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+    }
+
+    private static long metric(HttpClient http, int port, String name) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow();
+    }
+
+    /** The answer's content (path and body in {@code kind}): the JSON without its id and timestamps, or the stream's data lines without them. */
+    private static String answer(HttpClient http, int port, String kind) throws Exception {
+        int space = kind.indexOf(' ');
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + kind.substring(0, space)))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(kind.substring(space + 1))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         String out = r.body().replaceAll("\"id\":\"[^\"]*\"", "").replaceAll("\"created\":\\d+", "");

@@ -143,6 +143,9 @@ public final class KtsCheckpoint {
             double[][] m = new double[n][], v = new double[n][];
             for (int k = 0; k < n; k++) {
                 int len = readInt(data);
+                if (len < -1 || len > 1 << 26) { // -1 marks a parameter without moments; 2^26 doubles (512 MiB) is past any adapter
+                    throw new IllegalArgumentException(file + ": corrupt optimizer state (parameter " + k + " has length " + len + ")");
+                }
                 if (len >= 0) {
                     m[k] = readDoubles(data, len);
                     v[k] = readDoubles(data, len);
@@ -186,7 +189,8 @@ public final class KtsCheckpoint {
         try (ModelWeights w = SafetensorsReader.open(file)) {
             for (String name : w.tensors().keySet()) {
                 String[] parts = name.split("\\.");
-                if (parts.length != 4 || !parts[0].equals("concept") || !parts[2].equals("resid_post")) {
+                if (parts.length != 4 || !parts[0].equals("concept") || !parts[2].equals("resid_post")
+                        || !parts[1].matches("\\d{1,9}") || !parts[3].matches("\\d{1,9}")) {
                     throw new IllegalArgumentException(file + ": unexpected tensor " + name);
                 }
                 int c = Integer.parseInt(parts[1]), l = Integer.parseInt(parts[3]);

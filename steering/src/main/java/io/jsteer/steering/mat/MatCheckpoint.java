@@ -141,8 +141,12 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
             float[] w = tensor(file, tensors, "gate_weight", t, d);
             float[] b = tensor(file, tensors, "gate_bias", t);
             float[][] caa = file.hasTensor("caa_vectors") ? MatTrainer.unflatten(tensor(file, tensors, "caa_vectors", t, d), d) : null;
-            return new MatCheckpoint(new MatParameters(m.attributes(), MatTrainer.unflatten(theta, d),
-                    MatTrainer.unflatten(w, d), b), caa, m);
+            try { // the record checks the parts against each other (site, shapes): say which file they came from
+                return new MatCheckpoint(new MatParameters(m.attributes(), MatTrainer.unflatten(theta, d),
+                        MatTrainer.unflatten(w, d), b), caa, m);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(source + ": " + e.getMessage(), e);
+            }
         }
     }
 

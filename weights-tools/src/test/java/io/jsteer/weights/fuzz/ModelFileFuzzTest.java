@@ -29,7 +29,7 @@ class ModelFileFuzzTest {
 
     private static final String[] SUFFIX = {".gguf", ".safetensors", ".bin"};
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "10m")
     void anyBytesOpenOrFailCleanly(byte[] input) throws IOException {
         if (input.length == 0) {
             return;

@@ -104,22 +104,38 @@ public record LinearProbe(int layer, float[][] weight, float[] bias, float[] mea
     /** A probe and its threshold read from {@link #save}'s JSON. */
     public record Saved(LinearProbe probe, double threshold) {}
 
+    /** @throws IllegalArgumentException naming the file and what does not fit (not JSON, a missing or mistyped field) */
     public static Saved load(Path file) throws IOException {
+        try {
+            return parse(file);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(file + ": not a probe file (" + e.getOriginalMessage() + ")", e);
+        }
+    }
+
+    private static Saved parse(Path file) throws IOException {
         var n = new ObjectMapper().readTree(InputFiles.readText("", file, InputFiles.TEXT_LIMIT));
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException(file + ": a probe file is a JSON object");
+        }
         for (String f : List.of("site", "threshold", "weight", "bias", "mean", "std")) {
             if (!n.has(f)) {
                 throw new IllegalArgumentException(file + ": probe field '" + f + "' is missing");
             }
         }
         String site = n.get("site").asText();
-        if (!site.startsWith("resid_post:")) {
+        if (!site.matches("resid_post:\\d{1,6}")) {
             throw new IllegalArgumentException(file + ": probe site '" + site + "' must be resid_post:L");
+        }
+        if (!n.get("threshold").isNumber()) {
+            throw new IllegalArgumentException(file + ": probe field 'threshold' must be a number");
         }
         var m = new ObjectMapper();
         float[][] w = m.treeToValue(n.get("weight"), float[][].class);
         float[] b = m.treeToValue(n.get("bias"), float[].class), mean = m.treeToValue(n.get("mean"), float[].class),
                 std = m.treeToValue(n.get("std"), float[].class);
-        if (w.length != 2 || b.length != 2 || w[0].length != mean.length || w[1].length != mean.length || std.length != mean.length) {
+        if (w == null || b == null || mean == null || std == null || w.length != 2 || w[0] == null || w[1] == null
+                || b.length != 2 || w[0].length != mean.length || w[1].length != mean.length || std.length != mean.length) {
             throw new IllegalArgumentException(file + ": probe arrays have inconsistent sizes");
         }
         return new Saved(new LinearProbe(Integer.parseInt(site.substring(11)), w, b, mean, std), n.get("threshold").asDouble());

@@ -26,12 +26,25 @@ public final class TruthfulQa {
         String text = InputFiles.readText("TruthfulQA task file", csv, InputFiles.DATASET_LIMIT); // strict UTF-8, byte-order mark dropped
         List<McItem> items = new ArrayList<>();
         CsvMapper mapper = new CsvMapper();
-        try (MappingIterator<Map<String, String>> rows = mapper.readerForMapOf(String.class)
-                .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
+        MappingIterator<Map<String, String>> header;
+        try { // reading the header row can fail too
+            header = mapper.readerForMapOf(String.class).with(CsvSchema.emptySchema().withHeader()).readValues(text);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(csv + " row 1: not valid CSV (" + e.getOriginalMessage() + ")", e);
+        }
+        try (MappingIterator<Map<String, String>> rows = header) {
             int row = 1;
-            while (rows.hasNext()) {
+            while (true) {
                 row++;
-                Map<String, String> r = rows.next();
+                Map<String, String> r;
+                try { // the checked forms: a CSV syntax error is then an exception we can name the file and row in
+                    if (!rows.hasNextValue()) {
+                        break;
+                    }
+                    r = rows.nextValue();
+                } catch (com.fasterxml.jackson.core.JacksonException e) {
+                    throw new IOException(csv + " row " + row + ": not valid CSV (" + e.getOriginalMessage() + ")", e);
+                }
                 String question = field(r, csv, row, "Question");
                 Set<String> correct = new LinkedHashSet<>();
                 correct.add(close(field(r, csv, row, "Best Answer")));
