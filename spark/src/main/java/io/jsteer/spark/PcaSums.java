@@ -120,6 +120,15 @@ final class PcaSums implements ActivationSink {
         classes.merge(o.classes());
     }
 
+    /** The mean norm of every row accepted (both classes, paired or not) per layer: the stream's typical size. */
+    java.util.SortedMap<Integer, Double> meanNorms() {
+        java.util.SortedMap<Integer, Double> out = new java.util.TreeMap<>();
+        for (Site s : sites) {
+            out.put(s.layer(), classes.meanNorm(s));
+        }
+        return out;
+    }
+
     /** The merged statistics as {@link PairedPca#fromScatter} takes them. */
     PairedPca.Result pca(PairedPca.Centring centring, io.jsteer.steering.vectors.Magnitude magnitude) {
         Map<Site, PairedPca.Scatter> bySite = new HashMap<>();

@@ -176,7 +176,7 @@ public final class SparkJobs implements AutoCloseable {
                         .collect());
                 PcaSums merged = new PcaSums(sites, dim, mode);
                 partials.forEach(merged::merge);
-                yield Extraction.fromPca(merged.pca(request.centring(), request.magnitude()), request, provenance);
+                yield Extraction.fromPca(merged.pca(request.centring(), request.magnitude()), merged.meanNorms(), request, provenance);
             }
             case PROBE -> {
                 List<CapturedRow> rows = run("extract", () -> sc.parallelize(tasks, slices)

@@ -42,6 +42,21 @@ public final class LlamaKeys {
     public static final String OUTPUT_NORM = "output_norm.weight";
     public static final String OUTPUT = "output.weight";
 
+    /**
+     * {@code llamaMetadata} (keys under {@code llama.}) as architecture {@code arch} writes it: the
+     * same keys under the family's prefix ({@code qwen2.*}, ...), as llama.cpp's converter does, and
+     * {@code general.architecture = arch}; llama metadata is returned as it is.
+     */
+    public static java.util.Map<String, Object> forArchitecture(java.util.Map<String, Object> llamaMetadata, String arch) {
+        if (arch.equals("llama")) {
+            return llamaMetadata;
+        }
+        java.util.Map<String, Object> renamed = new java.util.LinkedHashMap<>();
+        llamaMetadata.forEach((k, v) -> renamed.put(k.startsWith("llama.") ? arch + k.substring("llama".length()) : k, v));
+        renamed.put(ARCHITECTURE, arch);
+        return renamed;
+    }
+
     /** {@code blk.<layer>.<part>.weight}, e.g. {@code blockTensor(3, "attn_q")}. */
     public static String blockTensor(int layer, String part) {
         return "blk." + layer + "." + part + ".weight";

@@ -127,14 +127,7 @@ public record ModelShape(String name, int dim, int hiddenDim, int layers, int he
      * writes them ({@code llama.*}, {@code qwen2.*}, ...).
      */
     public Map<String, Object> metadata() {
-        Map<String, Object> m = llamaMetadata();
-        if (architecture.equals("llama")) {
-            return m;
-        }
-        Map<String, Object> renamed = new LinkedHashMap<>();
-        m.forEach((k, v) -> renamed.put(k.startsWith("llama.") ? architecture + k.substring("llama".length()) : k, v));
-        renamed.put(LlamaKeys.ARCHITECTURE, architecture);
-        return renamed;
+        return LlamaKeys.forArchitecture(llamaMetadata(), architecture);
     }
 
     private Map<String, Object> llamaMetadata() {

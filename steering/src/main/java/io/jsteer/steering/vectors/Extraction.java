@@ -203,15 +203,16 @@ public final class Extraction {
 
     /**
      * The second half of {@link #extract} for PCA from a result computed elsewhere, e.g. by
-     * {@link PairedPca#fromScatter} over streamed statistics: the same provenance as from rows.
+     * {@link PairedPca#fromScatter} over streamed statistics: the same provenance as from rows,
+     * with {@code residNorms} the mean norm of every captured row per layer (see {@link #fromRows}).
      */
-    public static VectorSet fromPca(PairedPca.Result pca, Request r, Provenance provenance) {
+    public static VectorSet fromPca(PairedPca.Result pca, SortedMap<Integer, Double> residNorms, Request r, Provenance provenance) {
         if (r.method() != Method.PCA) {
             throw new IllegalArgumentException(r.method().label() + " is not PCA");
         }
         Map<String, Object> extra = new LinkedHashMap<>(provenance.extra());
         extra.put("magnitude", r.magnitude().name());
-        return result(pcaVectors(pca, r, extra), r, provenance, extra);
+        return result(pcaVectors(pca, r, extra), r, provenance, extra).withResidNorms(residNorms);
     }
 
     private static SortedMap<Integer, float[]> pcaVectors(PairedPca.Result pca, Request r, Map<String, Object> extra) {

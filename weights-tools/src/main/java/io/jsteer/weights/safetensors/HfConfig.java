@@ -140,14 +140,7 @@ public record HfConfig(int hiddenSize, int intermediateSize, int numHiddenLayers
         }
         m.put(LlamaKeys.ROPE_STYLE, LlamaKeys.ROPE_STYLE_NEOX);
         m.put(LlamaKeys.TIED_EMBEDDINGS, tied);
-        if (architecture.equals("llama")) {
-            return m;
-        }
-        // the same keys under the family's prefix, as llama.cpp's converter writes them
-        Map<String, Object> renamed = new LinkedHashMap<>();
-        m.forEach((k, v) -> renamed.put(k.startsWith("llama.") ? architecture + k.substring("llama".length()) : k, v));
-        renamed.put(LlamaKeys.ARCHITECTURE, architecture);
-        return renamed;
+        return LlamaKeys.forArchitecture(m, architecture);
     }
 
     public int headSize() {
