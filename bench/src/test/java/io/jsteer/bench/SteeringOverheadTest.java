@@ -52,7 +52,9 @@ class SteeringOverheadTest {
                 after[i] = next;
                 double diff = maxDiff(plain, first);
                 if (setup.name().equals("none")) {
-                    assertEquals(0.0, diff, 0.0, "no steering, same logits as the engine's own prefill");
+                    // equal up to the last bits: the JIT may compile the kernels between the two runs, and compiled
+                    // vector reductions add in another order (6e-8 seen); every steered setup moves them by more than 1e-3
+                    assertEquals(0.0, diff, SAME, "no steering, same logits as the engine's own prefill");
                 } else {
                     assertTrue(diff > 1e-3, setup.name() + " does not change the prompt's logits: " + diff);
                 }
@@ -61,9 +63,12 @@ class SteeringOverheadTest {
                 assertTrue(maxDiff(after[0], after[i]) > 1e-3, setups.get(i).name() + " does not change a decoded token's logits");
             }
             // the probe gate opens (threshold 0) and then steers exactly as add@1 does
-            assertEquals(0.0, maxDiff(after[1], after[5]), 0.0);
+            assertEquals(0.0, maxDiff(after[1], after[5]), SAME);
         }
     }
+
+    /** Logits that differ by no more than float rounding between two compilations of the same kernels. */
+    private static final double SAME = 1e-5;
 
     @Test
     void timingGivesPositiveFiguresAndUnitBaselineRatios() throws Exception {
