@@ -291,7 +291,10 @@ class ServerLimitsTest {
             long[] a = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
             System.err.println("ServerLimitsTest: a chunked body was answered 413 when " + (a[1] >> 20) + " MiB had been written");
             assertEquals(413, a[0]);
-            assertTrue(a[1] < 64L << 20, "the 413 came after " + (a[1] >> 20) + " MiB of a 200 MiB chunked body");
+            // before the end of the body: a server that read it whole would answer only after all 200 MiB. How much the
+            // client has pushed by then depends on the machine (socket buffers, Jetty discarding at memory speed): 8 MiB
+            // under load, 98 MiB on an idle machine, so the bound is the body's end, not a size
+            assertTrue(a[1] < 200L << 20, "the 413 came only after the whole 200 MiB chunked body");
         }
     }
 
