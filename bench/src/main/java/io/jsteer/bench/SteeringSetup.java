@@ -95,7 +95,8 @@ public record SteeringSetup(String name, String what, Hooks hooks, LoraAdapter a
         return LoraAdapter.of(c, LORA_RANK, LORA_ALPHA, EnumSet.allOf(LoraTarget.class), a, b);
     }
 
-    private static float[] unit(SplittableRandom r, int dim) {
+    /** A random direction of length 1 (Gaussian components, normalised): the bench's steering vectors. */
+    public static float[] unit(SplittableRandom r, int dim) {
         float[] v = new float[dim];
         double norm = 0;
         for (int i = 0; i < dim; i++) {

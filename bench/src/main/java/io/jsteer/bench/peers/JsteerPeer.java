@@ -40,7 +40,7 @@ public final class JsteerPeer implements Peer {
             bytesPerToken = io.jsteer.bench.WeightTraffic.bytesPerToken(c, w);
             if (steerLayer >= 0) {
                 Site site = new Site(SiteKind.RESID_POST, steerLayer);
-                InterventionSet set = InterventionSet.of(AddVector.of(site, unitVector(c.dim()), 4.0, Positions.ALL));
+                InterventionSet set = InterventionSet.of(AddVector.of(site, io.jsteer.bench.SteeringSetup.unit(new SplittableRandom(7), c.dim()), 4.0, Positions.ALL));
                 set.validate(c);
                 steering = set.toHooks(c);
             } else {
@@ -62,20 +62,6 @@ public final class JsteerPeer implements Peer {
             steered = on;
             engine.setHooks(on ? steering : null);
         }
-    }
-
-    private static float[] unitVector(int dim) {
-        SplittableRandom r = new SplittableRandom(7);
-        float[] v = new float[dim];
-        double norm = 0;
-        for (int i = 0; i < dim; i++) {
-            v[i] = (float) r.nextGaussian();
-            norm += v[i] * v[i];
-        }
-        for (int i = 0; i < dim; i++) {
-            v[i] /= (float) Math.sqrt(norm);
-        }
-        return v;
     }
 
     /**
