@@ -98,7 +98,7 @@ public final class Kernels {
             return;
         }
         int[] firstTile = new int[ws.length + 1];
-        float[][][] xf = new float[ws.length][][]; // per matrix: the rows its kernel reads (x itself for float weights)
+        float[][] xf = new float[ws.length][]; // per matrix: the rows its kernel reads, back to back ([batch][width])
         Q8Activations[][] acts = new Q8Activations[ws.length][];
         for (int m = 0; m < ws.length; m++) {
             checkMatrix(ws[m], rows[m], cols);
@@ -108,7 +108,7 @@ public final class Kernels {
                 for (int k = 0; k < m && acts[m] == null; k++) {
                     if (acts[k] != null && acts[k][0].block() == block) {
                         acts[m] = acts[k];
-                        if (xf[k][0].length == qw.tileWidth(cols) && ws[k].dtype() == qw.dtype()) {
+                        if (ws[k].dtype() == qw.dtype()) {
                             xf[m] = xf[k];
                         }
                     }
@@ -123,7 +123,14 @@ public final class Kernels {
                     xf[m] = qw.floatActivations(acts[m], batch, cols);
                 }
             } else {
-                xf[m] = x;
+                for (int k = 0; k < m && xf[m] == null; k++) {
+                    if (!(ws[k] instanceof QuantizedTensor)) {
+                        xf[m] = xf[k];
+                    }
+                }
+                if (xf[m] == null) {
+                    xf[m] = Gemm.flatten(x, batch, cols);
+                }
             }
         }
         int grain = Math.max(1, MIN_WORK_PER_TASK / (Gemm.ROWS * cols * batch));
@@ -139,16 +146,17 @@ public final class Kernels {
     }
 
     /** Rows [rowStart, rowEnd) of a batched product, tile by tile; {@code xf} as {@link #matmuls} prepares it. */
-    private static void matmulRows(FloatTensor w, float[][] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+    private static void matmulRows(FloatTensor w, float[] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
         if (w instanceof QuantizedTensor qw) {
             qw.matmulTiles(xf, out, batch, rowStart, rowEnd, cols);
             return;
         }
         float[] tile = new float[Gemm.ROWS * cols]; // [ROWS][cols]
+        Gemm.Panel panel = new Gemm.Panel();
         for (int r0 = rowStart; r0 < rowEnd; r0 += Gemm.ROWS) {
             int n = Math.min(Gemm.ROWS, rowEnd - r0);
             w.copyTo((long) r0 * cols, tile, 0, n * cols);
-            Gemm.multiply(tile, n, cols, xf, batch, out, r0);
+            Gemm.multiply(tile, n, cols, xf, batch, out, r0, panel);
         }
     }
 

@@ -212,18 +212,20 @@ public abstract sealed class QuantizedTensor extends FloatTensor
     }
 
     /**
-     * The 8-bit activations of a batch as the float rows prefill's kernel reads, each
+     * The 8-bit activations of a batch as the float rows prefill's kernel reads, back to back and each
      * {@link #tileWidth} long: the dequantized values, then (types with mins) the group sums d·Σq
      * that meet the mins, then zeros up to a whole vector.
      */
-    float[][] floatActivations(Q8Activations[] xs, int batch, int cols) {
-        int groups = cols / group;
-        float[][] xf = new float[batch][tileWidth(cols)]; // [batch][width]
+    float[] floatActivations(Q8Activations[] xs, int batch, int cols) {
+        int groups = cols / group, width = tileWidth(cols);
+        float[] xf = new float[Math.multiplyExact(batch, width)]; // [batch][width]
+        float[] row = new float[cols];
         for (int b = 0; b < batch; b++) {
             checkActivations(xs[b], cols);
-            xs[b].dequantize(xf[b]);
+            xs[b].dequantize(row);
+            System.arraycopy(row, 0, xf, b * width, cols);
             if (mins) {
-                System.arraycopy(group == 32 ? xs[b].sum32 : xs[b].sum16, 0, xf[b], cols, groups);
+                System.arraycopy(group == 32 ? xs[b].sum32 : xs[b].sum16, 0, xf, b * width + cols, groups);
             }
         }
         return xf;
@@ -245,18 +247,17 @@ public abstract sealed class QuantizedTensor extends FloatTensor
      * the order of the float additions. In floats the loop runs at two 8-lane FMAs per cycle,
      * where 16-bit integer products need about five vector instructions per 16 values.
      */
-    void matmulTiles(float[][] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
+    void matmulTiles(float[] xf, float[][] out, int batch, int rowStart, int rowEnd, int cols) {
         int groups = cols / group, width = tileWidth(cols);
-        for (int b = 0; b < batch; b++) {
-            if (xf[b].length != width) {
-                throw new IllegalArgumentException("prefill activations of " + xf[b].length + " floats, " + dtype()
-                        + " rows of " + cols + " need " + width);
-            }
+        if (xf.length != (long) batch * width) {
+            throw new IllegalArgumentException("prefill activations of " + xf.length + " floats, " + dtype() + " rows of "
+                    + cols + " need " + batch + " × " + width);
         }
         checkRows(rowStart, rowEnd, cols);
         int blocks = cols / blockSize;
         Row row = new Row(cols);
         float[] tile = new float[Gemm.ROWS * width]; // [ROWS][width]
+        Gemm.Panel panel = new Gemm.Panel();
         for (int r0 = rowStart; r0 < rowEnd; r0 += Gemm.ROWS) {
             int n = Math.min(Gemm.ROWS, rowEnd - r0);
             for (int i = 0; i < n; i++) {
@@ -268,7 +269,7 @@ public abstract sealed class QuantizedTensor extends FloatTensor
                     }
                 }
             }
-            Gemm.multiply(tile, n, width, xf, batch, out, r0);
+            Gemm.multiply(tile, n, width, xf, batch, out, r0, panel);
         }
     }
 

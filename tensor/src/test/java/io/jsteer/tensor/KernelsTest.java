@@ -212,6 +212,45 @@ class KernelsTest {
         }
     }
 
+    /**
+     * Batches large enough for the packed-panel kernel (Gemm.PANEL_MIN_BATCH): two full tiles and a
+     * partial one, a column count that is not a whole number of panel chunks (cols % 256 ≠ 0), and
+     * a batch that leaves tokens for the dot-product kernel; every token's row equals the scalar
+     * product (float weights) or decode's integer kernel (quantized weights, including K-quants'
+     * mins, which the panel meets as extra columns).
+     */
+    @Test
+    void panelKernelOnLargeBatchesAgreesWithScalarAndDecode() {
+        int batch = Gemm.PANEL_MIN_BATCH + 7;
+        int rows = 2 * Gemm.ROWS + 5;
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K}) {
+            int cols = type.blockSize() == 256 ? 768 : 544;
+            FloatTensor w = type.blockSize() == 256 ? QuantizedTensorTest.random(type, (long) rows * cols, 7)
+                    : make(type, randomFloats(rows * cols, 1.0)).tensor();
+            float[] dense = w.toFloatArray();
+            float[][] xs = new float[batch][];
+            for (int b = 0; b < batch; b++) xs[b] = randomFloats(cols, 1.0);
+            for (int threads : new int[] {1, 2}) {
+                try (Parallel par = new Parallel(threads)) {
+                    float[][] outs = new float[batch][rows];
+                    Kernels.matmul(w, xs, outs, batch, rows, cols, par);
+                    float[] decode = new float[rows];
+                    for (int b = 0; b < batch; b++) {
+                        Kernels.matvec(w, xs[b], decode, rows, cols, par);
+                        for (int r = 0; r < rows; r++) {
+                            double want = scalarDot(dense, r * cols, seen(type, xs[b], cols), 0, cols);
+                            double scale = 0;
+                            for (int i = 0; i < cols; i++) scale += Math.abs(dense[r * cols + i] * xs[b][i]);
+                            String at = type + " token " + b + " row " + r + " threads " + threads;
+                            assertEquals(want, outs[b][r], 1e-5 * scale + 1e-4, at + " against the scalar product");
+                            assertEquals(decode[r], outs[b][r], 1e-5 * scale + 1e-5, at + " against decode");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void fusedMatvecsEqualSeparateProducts() {
         for (DType type : WRITABLE) {
