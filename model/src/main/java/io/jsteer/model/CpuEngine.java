@@ -463,14 +463,14 @@ public final class CpuEngine implements InferenceEngine {
         int qo = h * hs;
         int kvo = (h / c.kvGroup()) * hs;
         int ao = h * cap;
-        for (int i = 0; i < seen; i++) {
-            scores[ao + i] = Kernels.dot(query, qo, keys, kv.slot(first + i) * kvDim + kvo, hs) * scale;
-        }
+        // the visible positions are at most two runs of consecutive slots (one where a ring wraps)
+        int slot = kv.slot(first), run = Math.min(seen, kv.slots() - slot);
+        Kernels.attentionScores(query, qo, keys, slot * kvDim + kvo, kvDim, run, hs, scale, scores, ao);
+        Kernels.attentionScores(query, qo, keys, kvo, kvDim, seen - run, hs, scale, scores, ao + run);
         Kernels.softmax(scores, ao, seen);
         Arrays.fill(out, h * hs, (h + 1) * hs, 0f);
-        for (int i = 0; i < seen; i++) {
-            Kernels.axpy(scores[ao + i], values, kv.slot(first + i) * kvDim + kvo, out, h * hs, hs);
-        }
+        Kernels.weightedSum(scores, ao, values, slot * kvDim + kvo, kvDim, run, hs, out, h * hs);
+        Kernels.weightedSum(scores, ao + run, values, kvo, kvDim, seen - run, hs, out, h * hs);
     }
 
     @Override

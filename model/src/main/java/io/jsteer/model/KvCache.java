@@ -34,6 +34,9 @@ public final class KvCache {
     /** Positions the cache can hold. */
     public int capacity() { return capacity; }
 
+    /** Slots in the ring (the capacity when there is no sliding window). */
+    int slots() { return slots; }
+
     /** Where position {@code pos} is kept. */
     int slot(int pos) {
         return pos < slots ? pos : pos % slots; // no division in the common case (no window, or early positions)

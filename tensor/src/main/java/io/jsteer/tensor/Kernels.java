@@ -220,6 +220,85 @@ public final class Kernels {
         return sum;
     }
 
+    /**
+     * Attention scores of one query against {@code count} keys stored {@code stride} apart:
+     * {@code out[oo + i] = scale · q[qo ..] · keys[k0 + i·stride ..]} over n values. Four keys at a
+     * time, each with its own accumulator: a head is only 64–128 values, and one key's chain of
+     * eight to sixteen dependent FMAs would leave the FMA units waiting on their own latency.
+     */
+    public static void attentionScores(float[] q, int qo, float[] keys, int k0, int stride, int count, int n,
+                                       float scale, float[] out, int oo) {
+        int lanes = F.length(), vn = n - n % lanes, i = 0;
+        for (; i + 4 <= count; i += 4) {
+            int a = k0 + i * stride, b = a + stride, c = b + stride, d = c + stride;
+            FloatVector sa = FloatVector.zero(F), sb = sa, sc = sa, sd = sa;
+            for (int j = 0; j < vn; j += lanes) {
+                FloatVector v = FloatVector.fromArray(F, q, qo + j);
+                sa = v.fma(FloatVector.fromArray(F, keys, a + j), sa);
+                sb = v.fma(FloatVector.fromArray(F, keys, b + j), sb);
+                sc = v.fma(FloatVector.fromArray(F, keys, c + j), sc);
+                sd = v.fma(FloatVector.fromArray(F, keys, d + j), sd);
+            }
+            float ra = sa.reduceLanes(VectorOperators.ADD), rb = sb.reduceLanes(VectorOperators.ADD);
+            float rc = sc.reduceLanes(VectorOperators.ADD), rd = sd.reduceLanes(VectorOperators.ADD);
+            for (int j = vn; j < n; j++) {
+                float v = q[qo + j];
+                ra += v * keys[a + j];
+                rb += v * keys[b + j];
+                rc += v * keys[c + j];
+                rd += v * keys[d + j];
+            }
+            out[oo + i] = ra * scale;
+            out[oo + i + 1] = rb * scale;
+            out[oo + i + 2] = rc * scale;
+            out[oo + i + 3] = rd * scale;
+        }
+        for (; i < count; i++) {
+            out[oo + i] = dot(q, qo, keys, k0 + i * stride, n) * scale;
+        }
+    }
+
+    /**
+     * The attention-weighted sum of {@code count} value rows stored {@code stride} apart:
+     * {@code out[oo + j] += Σ_i p[po + i] · values[v0 + i·stride + j]} for j in [0, n). The output
+     * stays in four vector registers while the positions stream past (n in slices of four
+     * vectors), where an axpy per position loads and stores the whole output each time.
+     */
+    public static void weightedSum(float[] p, int po, float[] values, int v0, int stride, int count, int n,
+                                   float[] out, int oo) {
+        int lanes = F.length(), j = 0;
+        for (; j + 4 * lanes <= n; j += 4 * lanes) {
+            int o = oo + j;
+            FloatVector a = FloatVector.fromArray(F, out, o), b = FloatVector.fromArray(F, out, o + lanes);
+            FloatVector c = FloatVector.fromArray(F, out, o + 2 * lanes), d = FloatVector.fromArray(F, out, o + 3 * lanes);
+            for (int i = 0, at = v0 + j; i < count; i++, at += stride) {
+                FloatVector w = FloatVector.broadcast(F, p[po + i]);
+                a = FloatVector.fromArray(F, values, at).fma(w, a);
+                b = FloatVector.fromArray(F, values, at + lanes).fma(w, b);
+                c = FloatVector.fromArray(F, values, at + 2 * lanes).fma(w, c);
+                d = FloatVector.fromArray(F, values, at + 3 * lanes).fma(w, d);
+            }
+            a.intoArray(out, o);
+            b.intoArray(out, o + lanes);
+            c.intoArray(out, o + 2 * lanes);
+            d.intoArray(out, o + 3 * lanes);
+        }
+        for (; j + lanes <= n; j += lanes) {
+            FloatVector a = FloatVector.fromArray(F, out, oo + j);
+            for (int i = 0, at = v0 + j; i < count; i++, at += stride) {
+                a = FloatVector.fromArray(F, values, at).fma(FloatVector.broadcast(F, p[po + i]), a);
+            }
+            a.intoArray(out, oo + j);
+        }
+        for (; j < n; j++) {
+            float sum = out[oo + j];
+            for (int i = 0; i < count; i++) {
+                sum += p[po + i] * values[v0 + i * stride + j];
+            }
+            out[oo + j] = sum;
+        }
+    }
+
     /** y[yo + i] += alpha * x[xo + i]. */
     public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

@@ -251,6 +251,39 @@ class KernelsTest {
         }
     }
 
+    /** Scores and the weighted sum of values over strided rows, for head sizes that are and are not whole vectors. */
+    @Test
+    void attentionKernelsAgreeWithScalar() {
+        for (int n : new int[] {8, 64, 128, 75}) {
+            for (int count : new int[] {0, 1, 3, 4, 9, 130}) {
+                int stride = n + 13, k0 = 5;
+                float[] q = randomFloats(n + 2, 1.0), keys = randomFloats(k0 + count * stride + n, 1.0);
+                float[] scores = new float[count + 3];
+                Kernels.attentionScores(q, 2, keys, k0, stride, count, n, 0.125f, scores, 3);
+                float[] p = randomFloats(count + 1, 1.0);
+                float[] out = randomFloats(n + 4, 1.0), want = out.clone();
+                Kernels.weightedSum(p, 1, keys, k0, stride, count, n, out, 4);
+                for (int i = 0; i < count; i++) {
+                    double dot = 0, mag = 0;
+                    for (int j = 0; j < n; j++) {
+                        dot += (double) q[2 + j] * keys[k0 + i * stride + j];
+                        mag += Math.abs(q[2 + j] * keys[k0 + i * stride + j]);
+                    }
+                    assertEquals(0.125 * dot, scores[3 + i], 1e-6 * mag + 1e-7, "score " + i + " of " + count + ", n " + n);
+                }
+                for (int j = 0; j < n; j++) {
+                    double sum = want[4 + j], mag = Math.abs(sum);
+                    for (int i = 0; i < count; i++) {
+                        sum += (double) p[1 + i] * keys[k0 + i * stride + j];
+                        mag += Math.abs(p[1 + i] * keys[k0 + i * stride + j]);
+                    }
+                    assertEquals(sum, out[4 + j], 1e-6 * mag + 1e-7, "value " + j + " over " + count + ", n " + n);
+                }
+                assertEquals(want[3], out[3], 0f, "values before the output are untouched");
+            }
+        }
+    }
+
     @Test
     void fusedMatvecsEqualSeparateProducts() {
         for (DType type : WRITABLE) {
