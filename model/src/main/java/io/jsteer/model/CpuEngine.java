@@ -120,6 +120,11 @@ public final class CpuEngine implements InferenceEngine {
     @Override
     public int capacity() { return cache.capacity(); }
 
+    /** The KV cache a CPU engine of {@code capacity} positions allocates for {@code config} (what inspect reports). */
+    public static KvRing cacheRing(LlamaConfig config, int capacity) {
+        return new KvRing(config, capacity, PREFILL_CHUNK);
+    }
+
     /** Positions kept at once by this engine's KV cache (a ring of the window + one prefill batch with a sliding window). */
     public int cacheSlots() { return cache.slots(); }
 
