@@ -86,7 +86,9 @@ final class InspectCommand implements Callable<Integer> {
                     cfg.put("qk_norm", c.family().qkNorm());
                     cfg.put("sliding_window", c.slidingWindow() == 0 ? "none" : c.slidingWindow());
                     KvRing kv = CpuEngine.cacheRing(c, c.contextLength());
-                    cfg.put("kv_cache", String.format(Locale.ROOT, "%.1f MiB at the full context (%s)", kv.bytes(c) / 1048576.0,
+                    long kvBytes = kv.bytes(c);
+                    cfg.put("kv_cache", String.format(Locale.ROOT, "%.1f %s at the full context, float32 (%s)",
+                            kvBytes >= 1 << 20 ? kvBytes / 1048576.0 : kvBytes / 1024.0, kvBytes >= 1 << 20 ? "MiB" : "KiB",
                             kv.isRing() ? "a ring of " + kv.slots() + " positions for the sliding window" : "one row per position"));
                     cfg.put("classifier", w.hasTensor("output.weight") ? "separate" : "tied to token_embd");
                     report.put("config", cfg);
