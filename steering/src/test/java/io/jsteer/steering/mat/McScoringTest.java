@@ -108,7 +108,7 @@ class McScoringTest {
                 expected[c] = direct(engine, m.tokenizer(), item, c);
             }
             assertArrayEquals(expected, scored, 1e-3);
-            assertEquals(scored[0], scored[2], 1e-6, "the same answer twice");
+            assertEquals(scored[0], scored[2], 1e-4, "the same answer twice (float32 sums over ~50 tokens)");
         }
     }
 
