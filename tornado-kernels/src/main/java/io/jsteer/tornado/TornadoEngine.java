@@ -245,16 +245,6 @@ public final class TornadoEngine implements InferenceEngine {
     @Override
     public int capacity() { return capacity; }
 
-    /** A cached prefix is kept unless the sliding-window ring has overwritten what its next position reads. */
-    @Override
-    public int reusable(int prefix) { return ring.reusable(prefix); }
-
-    /** Positions the device KV cache keeps at once: the capacity, or the window with a sliding window. */
-    int cacheSlots() { return ring.slots(); }
-
-    /** Floats of layer {@code l}'s key cache on the device (as many again for its values): slots × kvDim. */
-    int cacheFloats(int l) { return keyCache[l].getSize(); }
-
     /** Java hooks; they run on the host between device graphs (see the class comment). */
     @Override
     public void setHooks(Hooks hooks) {
@@ -403,6 +393,16 @@ public final class TornadoEngine implements InferenceEngine {
             throw new IllegalStateException("TornadoVM could not release a plan's device memory: " + e.getMessage(), e);
         }
     }
+
+    /** A cached prefix is kept unless the sliding-window ring has overwritten what its next position reads. */
+    @Override
+    public int reusable(int prefix) { return ring.reusable(prefix); }
+
+    /** Positions the device KV cache keeps at once: the capacity, or the window with a sliding window. */
+    int cacheSlots() { return ring.slots(); }
+
+    /** Floats of layer {@code l}'s key cache on the device (as many again for its values): slots × kvDim. */
+    int cacheFloats(int l) { return keyCache[l].getSize(); }
 
     private void checkToken(int token, int pos) {
         if (token < 0 || token >= c.vocabSize()) {
