@@ -94,7 +94,7 @@ final class ChatCommand implements Callable<Integer> {
                 // The KV cache still holds the conversation so far (unless steering changed): only the
                 // tokens after the common prefix are prefilled, i.e. the previous reply (re-encoded from
                 // its text, which need not give the sampled ids) and the new message.
-                int reused = Generator.reusablePrefix(inCache, prompt);
+                int reused = engine.reusable(Generator.reusablePrefix(inCache, prompt)); // 0 when a sliding-window ring lost it
                 interrupt.startReply();
                 GenerationResult r = new Generator(engine).generateUntil(prompt, reused, sampling.maxTokens, sampler,
                         t -> t == tok.eos() || java.util.Arrays.stream(stops).anyMatch(s -> s == t), (p, n) -> {

@@ -2,6 +2,8 @@ package io.jsteer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.jsteer.model.CpuEngine;
+import io.jsteer.model.KvRing;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -82,6 +85,11 @@ final class InspectCommand implements Callable<Integer> {
                     cfg.put("qkv_bias", c.family().qkvBias());
                     cfg.put("qk_norm", c.family().qkNorm());
                     cfg.put("sliding_window", c.slidingWindow() == 0 ? "none" : c.slidingWindow());
+                    KvRing kv = CpuEngine.cacheRing(c, c.contextLength());
+                    long kvBytes = kv.bytes(c);
+                    cfg.put("kv_cache", String.format(Locale.ROOT, "%.1f %s at the full context, float32 (%s)",
+                            kvBytes >= 1 << 20 ? kvBytes / 1048576.0 : kvBytes / 1024.0, kvBytes >= 1 << 20 ? "MiB" : "KiB",
+                            kv.isRing() ? "a ring of " + kv.slots() + " positions for the sliding window" : "one row per position"));
                     cfg.put("classifier", w.hasTensor("output.weight") ? "separate" : "tied to token_embd");
                     report.put("config", cfg);
                 } catch (IllegalArgumentException e) {

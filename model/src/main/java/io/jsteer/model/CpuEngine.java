@@ -43,8 +43,9 @@ public final class CpuEngine implements InferenceEngine {
     private final float[][] heads; // [n][qDim] attention output
     private final float[][] hb;    // [n][hidden] gate, then silu(gate) ⊙ up
     private final float[][] hb2;   // [n][hidden] up
-    private final float[] att;     // [nHeads][capacity] attention scores of one row
-    private float[][] rowAtt;      // [PREFILL_CHUNK][nHeads * capacity] scores of every row of a batch, made on first use
+    private final int span;        // positions one query sees at most: the capacity, or the sliding window
+    private final float[] att;     // [nHeads][span] attention scores of one row
+    private float[][] rowAtt;      // [PREFILL_CHUNK][nHeads * span] scores of every row of a batch, made on first use
     private final float[] norm;    // [dim] final norm of the last row
     private final float[] logits;  // [vocab]
     private float[][] batchLogits; // [sequences][vocab], made on the first decodeBatch
@@ -79,7 +80,8 @@ public final class CpuEngine implements InferenceEngine {
         heads = new float[n][qd];
         hb = new float[n][hid];
         hb2 = new float[n][hid];
-        att = new float[c.nHeads() * capacity];
+        span = c.slidingWindow() > 0 ? Math.min(capacity, c.slidingWindow()) : capacity;
+        att = new float[c.nHeads() * span];
         norm = new float[dim];
         logits = new float[c.vocabSize()];
         qkvWeights = new FloatTensor[c.nLayers()][];
@@ -118,6 +120,20 @@ public final class CpuEngine implements InferenceEngine {
     @Override
     public int capacity() { return cache.capacity(); }
 
+    /** The KV cache a CPU engine of {@code capacity} positions allocates for {@code config} (what inspect reports). */
+    public static KvRing cacheRing(LlamaConfig config, int capacity) {
+        return new KvRing(config, capacity, PREFILL_CHUNK);
+    }
+
+    /** Positions kept at once by this engine's KV cache (a ring of the window + one prefill batch with a sliding window). */
+    public int cacheSlots() { return cache.slots(); }
+
+    /** Floats allocated for layer {@code l}'s keys in this engine's cache (as many again for its values). */
+    public int cacheFloats(int l) { return cache.allocatedFloats(l); }
+
+    @Override
+    public int reusable(int prefix) { return cache.ring.reusable(prefix); }
+
     @Override
     public void setHooks(Hooks hooks) {
         if (hooks != null && hooks.layers() != c.nLayers()) {
@@ -154,6 +170,8 @@ public final class CpuEngine implements InferenceEngine {
     @Override
     public float[] forward(int token, int pos, boolean inPrompt) {
         checkToken(token, pos);
+        cache.ring.checkResumableAt(pos);
+        cache.ring.recordWrite(pos, 1);
         oneToken[0] = token;
         return rows(cache, hooks, oneToken, 0, 1, pos, inPrompt);
     }
@@ -200,6 +218,10 @@ public final class CpuEngine implements InferenceEngine {
             if (rowHooks != null && rowHooks[i] != null && rowHooks[i].layers() != c.nLayers()) {
                 throw new IllegalArgumentException("hooks of sequence " + i + " are for " + rowHooks[i].layers() + " blocks");
             }
+            caches[i].ring.checkResumableAt(positions[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            caches[i].ring.recordWrite(positions[i], 1);
         }
         if (batchLogits == null) {
             batchLogits = new float[PREFILL_CHUNK][c.vocabSize()];
@@ -251,6 +273,8 @@ public final class CpuEngine implements InferenceEngine {
             throw new IllegalArgumentException("positions " + start + ".." + (start + tokens.length - 1)
                     + " do not fit the sequence's context of " + kv.capacity() + " tokens");
         }
+        kv.ring.checkResumableAt(start);
+        kv.ring.recordWrite(start, tokens.length);
         for (int done = 0; done < tokens.length; done += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, tokens.length - done);
             rows(kv, seqHooks, tokens, done, n, start + done, true);
@@ -411,7 +435,7 @@ public final class CpuEngine implements InferenceEngine {
             }
             // every (row, head) pair in one parallel region, each with its own score buffer
             if (rowAtt == null) {
-                rowAtt = new float[PREFILL_CHUNK][c.nHeads() * cache.capacity()];
+                rowAtt = new float[PREFILL_CHUNK][c.nHeads() * span];
             }
             int nHeads = c.nHeads();
             par.forRange(n * nHeads, 1, (i0, i1) -> {
@@ -454,15 +478,15 @@ public final class CpuEngine implements InferenceEngine {
         });
     }
 
-    /** Head h of one query: scores into {@code scores[h*capacity ..]}, its output into {@code out[h*hs ..]}. */
+    /** Head h of one query: scores into {@code scores[h*span ..]}, its output into {@code out[h*hs ..]}. */
     private void attendHead(int l, float[] query, KvCache kv, int pos, int h, float[] scores, float[] out) {
-        int hs = c.headSize(), kvDim = c.kvDim(), cap = cache.capacity();
+        int hs = c.headSize(), kvDim = c.kvDim();
         int first = c.firstVisible(pos), seen = pos - first + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] keys = kv.keys[l], values = kv.values[l];
         int qo = h * hs;
         int kvo = (h / c.kvGroup()) * hs;
-        int ao = h * cap;
+        int ao = h * span;
         // the visible positions are at most two runs of consecutive slots (one where a ring wraps)
         int slot = kv.slot(first), run = Math.min(seen, kv.slots() - slot);
         Kernels.attentionScores(query, qo, keys, slot * kvDim + kvo, kvDim, run, hs, scale, scores, ao);

@@ -13,8 +13,17 @@ public interface InferenceEngine extends AutoCloseable {
 
     LlamaConfig config();
 
-    /** Positions this engine can hold (its KV-cache length). */
+    /** Positions this engine can hold (its context; with a sliding window its KV cache may keep fewer, see {@link KvRing}). */
     int capacity();
+
+    /**
+     * How many of the {@code prefix} leading positions now in the KV cache a sequence that
+     * continues at position {@code prefix} can keep: {@code prefix}, or 0 when a sliding-window
+     * ring cache has since overwritten keys that position reads (then the sequence must start
+     * again at 0; running it at {@code prefix} anyway fails). Callers that resume a cached prefix
+     * (a chat's next turn, a prompt's second completion) ask here first.
+     */
+    default int reusable(int prefix) { return prefix; }
 
     /**
      * Runs one token at {@code position} (all earlier positions must already be in the cache)

@@ -3,16 +3,15 @@ package io.jsteer.model;
 /**
  * Keys and values of processed positions, {@code [layer][slot * kvDim]}. Without a sliding
  * window every position has its own slot. With one (Mistral v0.1) only the last {@code window}
- * positions are ever read, so the cache is a ring of {@code window + slack} slots (position p in
- * slot p mod slots): memory stays bounded however long the context; the slack keeps the keys
- * that earlier rows of a prefill batch still need while later rows of the batch are written.
+ * positions are ever read, so the cache is a ring of {@code window + slack} slots ({@link KvRing}):
+ * memory stays bounded however long the context; the slack keeps the keys that earlier rows of a
+ * prefill batch still need while later rows of the batch are written.
  */
 public final class KvCache {
 
     final float[][] keys;
     final float[][] values;
-    private final int capacity;
-    private final int slots;
+    final KvRing ring;
 
     public KvCache(LlamaConfig c, int capacity) {
         this(c, capacity, 0);
@@ -20,25 +19,27 @@ public final class KvCache {
 
     /** @param slack rows written at once (the prefill batch) beyond the window */
     public KvCache(LlamaConfig c, int capacity, int slack) {
-        this.capacity = capacity;
-        this.slots = c.slidingWindow() > 0 ? Math.min(capacity, c.slidingWindow() + slack) : capacity;
-        long bytes = 2L * c.nLayers() * slots * c.kvDim() * Float.BYTES;
+        this.ring = new KvRing(c, capacity, slack);
+        int slots = ring.slots();
         if ((long) slots * c.kvDim() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("KV cache of " + slots + " positions is too large ("
-                    + bytes / (1 << 20) + " MiB in all); lower the context length");
+                    + ring.bytes(c) / (1 << 20) + " MiB in all); lower the context length");
         }
         this.keys = new float[c.nLayers()][slots * c.kvDim()];
         this.values = new float[c.nLayers()][slots * c.kvDim()];
     }
 
     /** Positions the cache can hold. */
-    public int capacity() { return capacity; }
+    public int capacity() { return ring.capacity(); }
 
-    /** Slots in the ring (the capacity when there is no sliding window). */
-    int slots() { return slots; }
+    /** Positions kept at once (rows allocated per layer): the capacity, or the ring's length with a sliding window. */
+    public int slots() { return ring.slots(); }
+
+    /** Floats allocated for the keys of layer {@code l} (as many again for its values): slots × kvDim. */
+    public int allocatedFloats(int l) { return keys[l].length; }
 
     /** Where position {@code pos} is kept. */
     int slot(int pos) {
-        return pos < slots ? pos : pos % slots; // no division in the common case (no window, or early positions)
+        return ring.slot(pos);
     }
 }

@@ -1,5 +1,6 @@
 package io.jsteer.tornado;
 
+import io.jsteer.model.KvRing;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.tensor.FloatTensor;
@@ -23,9 +24,10 @@ final class DeviceMemory {
             weights += bytes(w.wq()[l]) + bytes(w.wk()[l]) + bytes(w.wv()[l]) + bytes(w.wo()[l])
                     + bytes(w.w1()[l]) + bytes(w.w2()[l]) + bytes(w.w3()[l]);
         }
-        long cache = 2L * c.nLayers() * capacity * c.kvDim() * Float.BYTES;
+        KvRing ring = new KvRing(c, capacity, 0); // as the engine allocates it: a ring of the window with one
+        long cache = ring.bytes(c);
         long rope = (long) capacity * c.headSize() * Float.BYTES;
-        long buffers = 4L * (6L * c.dim() + 3L * c.qDim() + 2L * c.hiddenDim() + (long) c.nHeads() * capacity + c.vocabSize()
+        long buffers = 4L * (6L * c.dim() + 3L * c.qDim() + 2L * c.hiddenDim() + (long) c.nHeads() * ring.slots() + c.vocabSize()
                 + 2L * c.nLayers() * c.dim());
         long total = weights + cache + rope + buffers;
         return total + total / 4 + 256 * MIB;

@@ -2,6 +2,7 @@ package io.jsteer.tornado;
 
 import io.jsteer.model.BlockOps;
 import io.jsteer.model.InferenceEngine;
+import io.jsteer.model.KvRing;
 import io.jsteer.model.LlamaBlock;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
@@ -74,6 +75,7 @@ public final class TornadoEngine implements InferenceEngine {
     private final LlamaConfig c;
     private final LlamaWeights hostWeights;
     private final int capacity;
+    private final KvRing ring; // which cache row holds a position: a ring of the window with a sliding window
 
     // device-resident, sent once per plan
     private final Projection[] wqkv;  // q|k|v rows: one matrix when they stack, else three
@@ -84,11 +86,12 @@ public final class TornadoEngine implements InferenceEngine {
     private final Vector[] biasQkv;       // per layer [q | k | v] biases (Qwen2), or null
     private final FloatArray ropeCos;    // [capacity * headSize/2]
     private final FloatArray ropeSin;
-    private final FloatArray[] keyCache;   // [layer][capacity * kvDim]
-    private final FloatArray[] valueCache; // [layer][capacity * kvDim]
+    private final FloatArray[] keyCache;   // [layer][slots * kvDim], slots = capacity, or the window (a ring)
+    private final FloatArray[] valueCache; // [layer][slots * kvDim]
 
     // per-token state on the device
-    private final FloatArray x, xb, xb2, att, logitsOnDevice;
+    private final FloatArray x, xb, xb2, logitsOnDevice;
+    private final FloatArray att;   // [nHeads][slots] attention scores
     private final FloatArray heads; // [qDim] attention output
     private final FloatArray qkv; // [qDim | kvDim | kvDim]
     private final FloatArray hb;  // [hiddenDim gate | hiddenDim up]
@@ -116,6 +119,8 @@ public final class TornadoEngine implements InferenceEngine {
         this.blocksPerGraph = bytecodeBuffer >= DeviceMemory.BYTECODE_PER_BLOCK * (MAX_BLOCKS_PER_GRAPH + 1) ? MAX_BLOCKS_PER_GRAPH : 1;
         this.hostWeights = w;
         this.capacity = capacity;
+        // one row written per token before its attention reads: the ring needs no slack beyond the window
+        this.ring = new KvRing(c, capacity, 0);
         int L = c.nLayers(), dim = c.dim(), kvDim = c.kvDim(), hid = c.hiddenDim();
         wqkv = new Projection[L];
         w13 = new Projection[L];
@@ -141,8 +146,8 @@ public final class TornadoEngine implements InferenceEngine {
             small.add(w.kNorm() == null ? null : w.kNorm()[l]);
             stackedBias[l] = stackBiases(w, l, qDim, kvDim);
             small.add(stackedBias[l]);
-            keyCache[l] = new FloatArray(capacity * kvDim);
-            valueCache[l] = new FloatArray(capacity * kvDim);
+            keyCache[l] = new FloatArray(ring.slots() * kvDim);
+            valueCache[l] = new FloatArray(ring.slots() * kvDim);
         }
         classifier = DeviceMatrix.of("output", w.classifier(), c.vocabSize(), dim);
         small.add(w.outputNorm());
@@ -159,7 +164,7 @@ public final class TornadoEngine implements InferenceEngine {
         qkv = new FloatArray(qDim + 2 * kvDim);
         heads = new FloatArray(qDim);
         hb = new FloatArray(2 * hid);
-        att = new FloatArray(c.nHeads() * capacity);
+        att = new FloatArray(c.nHeads() * ring.slots());
         logitsOnDevice = new FloatArray(c.vocabSize());
         embeddingRow = new float[dim];
         hookBuffer = new float[dim];
@@ -179,9 +184,18 @@ public final class TornadoEngine implements InferenceEngine {
         if (config.headSize() % 2 != 0) {
             throw new IllegalArgumentException("head size " + config.headSize() + " is odd; RoPE needs pairs");
         }
-        if ((long) capacity * config.kvDim() > Integer.MAX_VALUE - 64 || (long) capacity * config.nHeads() > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("a KV cache of " + capacity + " positions does not fit TornadoVM's int-indexed arrays;"
+        KvRing ring = new KvRing(config, capacity, 0);
+        int slots = ring.slots();
+        if ((long) slots * config.kvDim() > Integer.MAX_VALUE - 64 || (long) slots * config.nHeads() > Integer.MAX_VALUE - 64
+                || (long) capacity * config.headSize() > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a KV cache of " + slots + " positions does not fit TornadoVM's int-indexed arrays;"
                     + " lower the context length");
+        }
+        if (ring.isRing()) {
+            double full = (double) ring.bytes(config) / slots * capacity; // one row per position
+            System.err.printf(java.util.Locale.ROOT, "jsteer: note: sliding window of %d positions: the device KV cache is a ring of"
+                    + " %d positions, %.1f MiB for a context of %d (%.1f MiB without the window)%n", config.slidingWindow(), slots,
+                    ring.bytes(config) / (double) (1 << 20), capacity, full / (double) (1 << 20));
         }
         DeviceMemory.ensure(DeviceMemory.estimate(config, weights, capacity));
         int bytecode = DeviceMemory.ensureBytecodeBuffer(config.nLayers());
@@ -380,6 +394,16 @@ public final class TornadoEngine implements InferenceEngine {
         }
     }
 
+    /** A cached prefix is kept unless the sliding-window ring has overwritten what its next position reads. */
+    @Override
+    public int reusable(int prefix) { return ring.reusable(prefix); }
+
+    /** Positions the device KV cache keeps at once: the capacity, or the window with a sliding window. */
+    int cacheSlots() { return ring.slots(); }
+
+    /** Floats of layer {@code l}'s key cache on the device (as many again for its values): slots × kvDim. */
+    int cacheFloats(int l) { return keyCache[l].getSize(); }
+
     private void checkToken(int token, int pos) {
         if (token < 0 || token >= c.vocabSize()) {
             throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + c.vocabSize());
@@ -393,7 +417,9 @@ public final class TornadoEngine implements InferenceEngine {
     @Override
     public float[] forward(int token, int pos, boolean inPrompt) {
         checkToken(token, pos);
+        ring.checkResumableAt(pos);
         ensurePlan();
+        ring.recordWrite(pos, 1);
         hostWeights.tokenEmbedding().copyTo((long) token * c.dim(), embeddingRow, 0, c.dim());
         MemorySegment.copy(embeddingRow, 0, x.getSegment(), ValueLayout.JAVA_FLOAT, 0, c.dim());
         position.set(0, pos);
@@ -660,11 +686,11 @@ public final class TornadoEngine implements InferenceEngine {
                 cache.add(keyCache[layer]);
                 cache.add(valueCache[layer]);
                 graph.task(task(), TornadoKernels::ropeAndCacheWrite, qkv, keyCache[layer], valueCache[layer], ropeCos, ropeSin, position,
-                        c.nHeads(), c.nKvHeads(), c.headSize(), c.ropeStyle() == RopeStyle.NEOX ? 1 : 0);
+                        c.nHeads(), c.nKvHeads(), c.headSize(), c.ropeStyle() == RopeStyle.NEOX ? 1 : 0, ring.slots());
                 use(att, heads);
                 String id = task();
                 graph.task(id, TornadoKernels::attention, new KernelContext(), qkv, keyCache[layer], valueCache[layer], att, heads, position,
-                        c.headSize(), c.kvDim(), c.kvGroup(), capacity, c.slidingWindow(), LOCAL);
+                        c.headSize(), c.kvDim(), c.kvGroup(), ring.slots(), c.slidingWindow(), LOCAL);
                 groups(id, c.nHeads(), LOCAL);
                 return new Slice(heads, 0, qd);
             }

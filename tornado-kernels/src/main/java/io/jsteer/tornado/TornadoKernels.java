@@ -244,15 +244,18 @@ public final class TornadoKernels {
 
     /**
      * Rotary embedding of q and k in {@code qkv} = [q: nHeads*headSize | k: kvDim | v: kvDim] at
-     * position pos[0], and the write of the rotated key and of v into the layer's cache rows
-     * {@code pos * kvDim}. cos/sin are [position][headSize/2]; {@code neox} pairs (i, i+half)
-     * instead of neighbours (2i, 2i+1). One array for q, k and v: one projection kernel fills it.
+     * position pos[0], and the write of the rotated key and of v into the layer's cache row
+     * {@code (pos mod slots) * kvDim}: the cache is [slots][kvDim], a ring of the last {@code slots}
+     * positions with a sliding window ({@code slots} = the capacity without one, so the row is pos).
+     * cos/sin are [position][headSize/2]; {@code neox} pairs (i, i+half) instead of neighbours
+     * (2i, 2i+1). One array for q, k and v: one projection kernel fills it.
      */
     public static void ropeAndCacheWrite(FloatArray qkv, FloatArray keyCache, FloatArray valueCache,
                                          FloatArray cos, FloatArray sin, IntArray pos,
-                                         int nHeads, int nKvHeads, int headSize, int neox) {
+                                         int nHeads, int nKvHeads, int headSize, int neox, int slots) {
         int half = headSize / 2;
         int p = pos.get(0);
+        int slot = p % slots;
         int kvDim = nKvHeads * headSize;
         int ko = nHeads * headSize;
         int vo = ko + kvDim;
@@ -270,7 +273,7 @@ public final class TornadoKernels {
             if (i < nKvHeads * half) {
                 float k0 = qkv.get(ko + a);
                 float k1 = qkv.get(ko + b);
-                int row = p * kvDim;
+                int row = slot * kvDim;
                 keyCache.set(row + a, k0 * fc - k1 * fs);
                 keyCache.set(row + b, k0 * fs + k1 * fc);
                 valueCache.set(row + 2 * i, qkv.get(vo + 2 * i));
@@ -283,12 +286,14 @@ public final class TornadoKernels {
      * Attention of one query over cached positions first..pos[0], one work-group per query head; head h
      * reads KV head h / kvGroup. {@code first} is 0, or pos + 1 - window with a sliding window
      * ({@code window} > 0, Mistral v0.1: the query sees itself and the window - 1 positions before).
-     * Scores live in {@code att} [nHeads][capacity] (global memory, so the context is not bounded
-     * by local memory); max and sum of the softmax are reduced in local memory.
+     * Position t is in cache row t mod {@code slots} (a ring of the window; without a window slots is
+     * the capacity and the row is t), the rows seen are distinct since there are at most slots of them.
+     * Scores live in {@code att} [nHeads][slots] at the same row (global memory, so the context is not
+     * bounded by local memory); max and sum of the softmax are reduced in local memory.
      */
     public static void attention(KernelContext ctx, FloatArray q, FloatArray keyCache, FloatArray valueCache,
                                  FloatArray att, FloatArray out, IntArray pos,
-                                 int headSize, int kvDim, int kvGroup, int capacity, int window, int localSize) {
+                                 int headSize, int kvDim, int kvGroup, int slots, int window, int localSize) {
         float[] part = ctx.allocateFloatLocalArray(localSize);
         int h = ctx.groupIdx;
         int lid = ctx.localIdx;
@@ -297,17 +302,18 @@ public final class TornadoKernels {
         float scale = 1f / TornadoMath.sqrt(headSize);
         int qo = h * headSize;
         int kvo = (h / kvGroup) * headSize;
-        int ao = h * capacity;
+        int ao = h * slots;
 
         float max = Float.NEGATIVE_INFINITY;
         for (int t = first + lid; t < n; t += localSize) {
-            int ko = t * kvDim + kvo;
+            int row = t % slots;
+            int ko = row * kvDim + kvo;
             float s = 0f;
             for (int d = 0; d < headSize; d++) {
                 s += q.get(qo + d) * keyCache.get(ko + d);
             }
             s *= scale;
-            att.set(ao + t, s);
+            att.set(ao + row, s);
             max = TornadoMath.max(max, s);
         }
         part[lid] = max;
@@ -323,8 +329,9 @@ public final class TornadoKernels {
 
         float sum = 0f;
         for (int t = first + lid; t < n; t += localSize) {
-            float e = TornadoMath.exp(att.get(ao + t) - m);
-            att.set(ao + t, e);
+            int row = t % slots;
+            float e = TornadoMath.exp(att.get(ao + row) - m);
+            att.set(ao + row, e);
             sum += e;
         }
         part[lid] = sum;
@@ -340,8 +347,13 @@ public final class TornadoKernels {
 
         for (int d = lid; d < headSize; d += localSize) {
             float acc = 0f;
+            int row = first % slots; // walked, not divided, per position
             for (int t = first; t < n; t++) {
-                acc += att.get(ao + t) * valueCache.get(t * kvDim + kvo + d);
+                acc += att.get(ao + row) * valueCache.get(row * kvDim + kvo + d);
+                row++;
+                if (row == slots) {
+                    row = 0;
+                }
             }
             out.set(qo + d, acc * inv);
         }

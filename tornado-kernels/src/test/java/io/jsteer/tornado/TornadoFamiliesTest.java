@@ -2,6 +2,7 @@ package io.jsteer.tornado;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
@@ -211,6 +212,89 @@ class TornadoFamiliesTest {
                 assertArrayEquals(expected.get(p), actual.get(p), TOLERANCE, "logits at position " + p);
             }
         }
+    }
+
+    /** Mistral's window is 8: 72 positions go around the device ring 9 times. */
+    static final int RING_TOKENS = 72;
+
+    /**
+     * The device KV cache of a sliding-window model is a ring of the window (8 rows of kvDim per
+     * layer for a context of 128): over the CPU engine's 72 greedy tokens the device gives its logits
+     * (and so its greedy tokens, wherever they are not a rounding tie), also
+     * across a plan rebuild at position 40 (a hook set mid-sequence: the ring goes to the host and
+     * back). Going back to position 71 recomputes it exactly; position 70's window was overwritten,
+     * so it is refused and reusable says to start again at 0, which then gives the same logits.
+     */
+    @Test
+    void mistralRingCachePastTheWindow() throws IOException {
+        try (LoadedModel m = load("mistral"); Parallel par = new Parallel(2)) {
+            var c = m.config();
+            int window = c.slidingWindow();
+            assertEquals(8, window);
+            List<float[]> expected = new ArrayList<>(), actual = new ArrayList<>(), cpuSeen = new ArrayList<>(), gpuSeen = new ArrayList<>();
+            int[] tokens;
+            try (CpuEngine e = m.newCpuEngine(128, par)) {
+                tokens = greedyWithHookFrom(e, expected, cpuSeen, 40);
+            }
+            try (TornadoEngine g = TornadoEngine.create(c, m.weights(), 128)) {
+                assertEquals(128, g.capacity());
+                assertEquals(window, g.cacheSlots());
+                for (int l = 0; l < c.nLayers(); l++) {
+                    assertEquals(window * c.kvDim(), g.cacheFloats(l), "device key cache of layer " + l);
+                }
+                for (int p = 0; p < RING_TOKENS; p++) {
+                    if (p == 40) {
+                        g.setHooks(listener(c.nLayers(), gpuSeen));
+                    }
+                    actual.add(g.forward(tokens[p], p, p == 0).clone());
+                }
+                g.setHooks(null); // another rebuild; the rest must not add to what the listener saw
+                assertEquals(71, g.reusable(71));
+                assertArrayEquals(actual.get(71), g.forward(tokens[71], 71, false), TOLERANCE, "position 71 again");
+                assertEquals(0, g.reusable(70));
+                var refused = assertThrows(IllegalArgumentException.class, () -> g.forward(tokens[70], 70, false));
+                assertTrue(refused.getMessage().contains("position 70 reads positions 63..69"), refused.getMessage());
+                for (int p = 0; p < 12; p++) {
+                    assertArrayEquals(actual.get(p), g.forward(tokens[p], p, p == 0), TOLERANCE, "from 0 again, position " + p);
+                }
+            }
+            float minMargin = Float.MAX_VALUE;
+            int ties = 0;
+            for (int p = 0; p < RING_TOKENS; p++) {
+                assertArrayEquals(expected.get(p), actual.get(p), TOLERANCE, "logits at position " + p);
+                minMargin = Math.min(minMargin, margin(expected.get(p)));
+                if (p + 1 < RING_TOKENS) {
+                    if (margin(expected.get(p)) > 2 * TOLERANCE) {
+                        assertEquals(tokens[p + 1], argmax(actual.get(p)), "device greedy token after position " + p);
+                    } else {
+                        ties++;
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "mistral ring: %d positions on a ring of %d, max |logit diff| %.3g, smallest top-2 gap %.3g,"
+                    + " %d near-ties%n", RING_TOKENS, window, maxDiff(expected, actual), minMargin, ties);
+            assertEquals(RING_TOKENS - 40, gpuSeen.size());
+            for (int i = 0; i < gpuSeen.size(); i++) {
+                assertArrayEquals(cpuSeen.get(i), gpuSeen.get(i), TOLERANCE, "attn_heads:1 at position " + (40 + i));
+            }
+        }
+    }
+
+    /** {@link #RING_TOKENS} greedy tokens after token 1, with a listener at attn_heads:1 set at position {@code from}. */
+    private static int[] greedyWithHookFrom(InferenceEngine e, List<float[]> logits, List<float[]> seen, int from) {
+        int[] tokens = new int[RING_TOKENS];
+        tokens[0] = 1;
+        for (int p = 0; p < RING_TOKENS; p++) {
+            if (p == from) {
+                e.setHooks(listener(e.config().nLayers(), seen));
+            }
+            float[] l = e.forward(tokens[p], p, p == 0).clone();
+            logits.add(l);
+            if (p + 1 < RING_TOKENS) {
+                tokens[p + 1] = argmax(l);
+            }
+        }
+        return tokens;
     }
 
     private static Hooks listener(int layers, List<float[]> seen) {

@@ -254,9 +254,10 @@ class TornadoKernelsTest {
         return new LlamaConfig(dim, 4 * dim, 1, nHeads, nKvHeads, 32, 1024, 1e-5f, 10000f, style, null, false);
     }
 
+    /** slots 512: one row per position; slots 8 (a sliding window's ring): position 300 goes to row 300 mod 8 = 4. */
     @ParameterizedTest
-    @CsvSource({"NORMAL, 8, 4, 17", "NEOX, 8, 2, 300"})
-    void ropeAndCacheWriteMatchCpu(RopeStyle style, int nHeads, int nKvHeads, int pos) {
+    @CsvSource({"NORMAL, 8, 4, 17, 512", "NEOX, 8, 2, 300, 512", "NORMAL, 8, 2, 300, 8", "NEOX, 8, 4, 7, 8"})
+    void ropeAndCacheWriteMatchCpu(RopeStyle style, int nHeads, int nKvHeads, int pos, int slots) {
         LlamaConfig c = config(64, nHeads, nKvHeads, style);
         int cap = 512, hs = c.headSize(), kvDim = c.kvDim(), half = hs / 2;
         RopeTable rope = new RopeTable(c, cap);
@@ -277,31 +278,42 @@ class TornadoKernelsTest {
         System.arraycopy(k, 0, qkv, c.dim(), kvDim);
         System.arraycopy(v, 0, qkv, c.dim() + kvDim, kvDim);
         FloatArray dqkv = FloatArray.fromArray(qkv);
-        FloatArray kc = new FloatArray(cap * kvDim), vc = new FloatArray(cap * kvDim);
+        FloatArray kc = new FloatArray(slots * kvDim), vc = new FloatArray(slots * kvDim);
         FloatArray dcos = FloatArray.fromArray(cos), dsin = FloatArray.fromArray(sin);
         IntArray dpos = IntArray.fromElements(pos);
         run(new TaskGraph(name()).transferToDevice(DataTransferMode.FIRST_EXECUTION, dqkv, kc, vc, dcos, dsin, dpos)
                 .task("t", TornadoKernels::ropeAndCacheWrite, dqkv, kc, vc, dcos, dsin, dpos, nHeads, nKvHeads, hs,
-                        style == RopeStyle.NEOX ? 1 : 0)
+                        style == RopeStyle.NEOX ? 1 : 0, slots)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, dqkv, kc, vc), null);
         for (int i = 0; i < c.dim(); i++) {
             assertEquals(eq[i], dqkv.get(i), 1e-5f, "rotated q " + i);
         }
+        int row = pos % slots;
         for (int i = 0; i < kvDim; i++) {
-            assertEquals(ek[i], kc.get(pos * kvDim + i), 1e-5f, "cached key " + i);
-            assertEquals(v[i], vc.get(pos * kvDim + i), 0f, "cached value " + i);
+            assertEquals(ek[i], kc.get(row * kvDim + i), 1e-5f, "cached key " + i);
+            assertEquals(v[i], vc.get(row * kvDim + i), 0f, "cached value " + i);
         }
-        assertEquals(0f, kc.get((pos + 1) * kvDim % (cap * kvDim)), 0f, "other positions untouched");
+        assertEquals(0f, kc.get((row + 1) % slots * kvDim), 0f, "other rows untouched");
     }
 
-    /** window 0: full causal attention; window w: positions pos-w+1 .. pos only (Mistral v0.1's sliding window). */
+    /**
+     * window 0: full causal attention; window w: positions pos-w+1 .. pos only (Mistral v0.1's sliding
+     * window). Position t is in cache row t mod slots: slots 320 is one row per position, slots = the
+     * window a ring (at pos 40 with a window of 8 the rows seen wrap: 33..39 in rows 1..7, 40 in row 0).
+     */
     @ParameterizedTest
-    @CsvSource({"8, 8, 0, 0", "8, 2, 40, 0", "4, 1, 300, 0", "8, 2, 40, 8", "4, 1, 300, 200", "4, 2, 5, 8"})
-    void attentionMatchesCpu(int nHeads, int nKvHeads, int pos, int window) {
+    @CsvSource({"8, 8, 0, 0, 320", "8, 2, 40, 0, 320", "4, 1, 300, 0, 320", "8, 2, 40, 8, 320", "4, 1, 300, 200, 320",
+        "4, 2, 5, 8, 320", "8, 2, 40, 8, 8", "4, 1, 300, 200, 200", "4, 2, 5, 8, 8", "4, 2, 300, 160, 160"})
+    void attentionMatchesCpu(int nHeads, int nKvHeads, int pos, int window, int slots) {
         int hs = 16, kvDim = nKvHeads * hs, group = nHeads / nKvHeads, cap = 320;
         int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
         float[] q = random(nHeads * hs, 1f);
-        float[] keys = random(cap * kvDim, 1f), values = random(cap * kvDim, 1f);
+        float[] keys = random(cap * kvDim, 1f), values = random(cap * kvDim, 1f); // [position][kvDim]
+        float[] ringKeys = new float[slots * kvDim], ringValues = new float[slots * kvDim]; // as the engine writes them, in order
+        for (int t = 0; t <= pos; t++) {
+            System.arraycopy(keys, t * kvDim, ringKeys, t % slots * kvDim, kvDim);
+            System.arraycopy(values, t * kvDim, ringValues, t % slots * kvDim, kvDim);
+        }
         float[] expected = new float[nHeads * hs];
         float[] att = new float[pos + 1];
         float scale = (float) (1.0 / Math.sqrt(hs));
@@ -315,12 +327,12 @@ class TornadoKernelsTest {
                 Kernels.axpy(att[t], values, t * kvDim + kvo, expected, h * hs, hs);
             }
         }
-        FloatArray dq = FloatArray.fromArray(q), kc = FloatArray.fromArray(keys), vc = FloatArray.fromArray(values);
-        FloatArray datt = new FloatArray(nHeads * cap), out = new FloatArray(nHeads * hs);
+        FloatArray dq = FloatArray.fromArray(q), kc = FloatArray.fromArray(ringKeys), vc = FloatArray.fromArray(ringValues);
+        FloatArray datt = new FloatArray(nHeads * slots), out = new FloatArray(nHeads * hs);
         IntArray dpos = IntArray.fromElements(pos);
         String g = name();
         run(new TaskGraph(g).transferToDevice(DataTransferMode.FIRST_EXECUTION, dq, kc, vc, datt, dpos)
-                .task("t", TornadoKernels::attention, new KernelContext(), dq, kc, vc, datt, out, dpos, hs, kvDim, group, cap, window, LOCAL)
+                .task("t", TornadoKernels::attention, new KernelContext(), dq, kc, vc, datt, out, dpos, hs, kvDim, group, slots, window, LOCAL)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out), grid(g, nHeads));
         assertClose(expected, out, 1e-4f, "attention pos " + pos + " window " + window);
     }

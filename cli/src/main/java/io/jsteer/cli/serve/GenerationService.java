@@ -273,8 +273,8 @@ public final class GenerationService implements AutoCloseable {
             long seed = r.seed() != null ? r.seed() : System.nanoTime();
             List<Completion> out = new ArrayList<>();
             for (int i = 0; i < r.n(); i++) {
-                Completion c = choice(slot, r, prompt, i, seed + i * SEED_STEP, i == 0 ? 0 : prompt.length - 1, applied,
-                        decision, sink, deadline);
+                int cached = i == 0 ? 0 : slot.engine().reusable(prompt.length - 1); // 0 when a sliding-window ring lost it
+                Completion c = choice(slot, r, prompt, i, seed + i * SEED_STEP, cached, applied, decision, sink, deadline);
                 out.add(c);
                 if (c == null) {
                     return null; // the client went away

@@ -123,6 +123,60 @@ class ModelFamiliesTest {
         }
     }
 
+    /**
+     * Past the ring: 100 positions through a cache of 40 slots (window 8 + one prefill batch of 32;
+     * the capacity is 128) give, token by token and in prefill batches, the logits of the whole
+     * sequence computed at once with the window as a mask (the trainable path keeps every key).
+     */
+    @Test
+    void ringCacheGivesTheWindowMaskedLogitsOfTheWholeSequence(@TempDir Path dir) throws IOException {
+        try (LoadedModel m = ModelLoader.load(model(dir, "mistral"), null); Parallel par = new Parallel(2);
+             CpuEngine e = m.newCpuEngine(128, par); CpuEngine batched = m.newCpuEngine(128, par)) {
+            LlamaConfig c = m.config();
+            assertEquals(128, e.capacity());
+            assertEquals(FamilyFixtureModel.WINDOW + 32, e.cacheSlots());
+            for (int l = 0; l < c.nLayers(); l++) {
+                assertEquals((FamilyFixtureModel.WINDOW + 32) * c.kvDim(), e.cacheFloats(l), "layer " + l + " keys allocated");
+            }
+            int[] tokens = greedy(m, e, 100);
+            Var whole = TrainableLlama.of(m).logits(new Tape(Precision.F32, par), tokens);
+            int vocab = c.vocabSize();
+            for (int p = 0; p < tokens.length; p++) {
+                assertArrayEquals(row(whole, p, vocab), e.forward(tokens[p], p, true), 1e-4f, "decode, position " + p);
+            }
+            for (int end = 37; end <= tokens.length; end += 21) { // prefill batches ending at 37, 58, 79, 100
+                assertArrayEquals(row(whole, end - 1, vocab), batched.prefill(java.util.Arrays.copyOf(tokens, end), 0), 1e-4f,
+                        "prefill of " + end + " tokens");
+            }
+        }
+    }
+
+    /**
+     * Going back in a ring: a sequence may continue at a position whose window the ring still holds
+     * (the same logits as the first time), and is refused, naming the positions, where later
+     * positions overwrote it; reusable(prefix) says which.
+     */
+    @Test
+    void goingBackInTheRingIsExactOrRefused(@TempDir Path dir) throws IOException {
+        try (LoadedModel m = ModelLoader.load(model(dir, "mistral"), null); Parallel par = new Parallel(2);
+             CpuEngine e = m.newCpuEngine(128, par)) {
+            int[] tokens = greedy(m, e, 100);
+            List<float[]> first = new ArrayList<>();
+            for (int p = 0; p < tokens.length; p++) {
+                first.add(e.forward(tokens[p], p, true).clone());
+            }
+            // 40 slots, positions 0..99 written: position s reads s-7..s-1, intact iff 99 < (s-7) + 40
+            assertEquals(67, e.reusable(67));
+            assertEquals(0, e.reusable(66));
+            assertEquals(0, e.reusable(20));
+            var refused = assertThrows(IllegalArgumentException.class, () -> e.forward(tokens[66], 66, true));
+            assertTrue(refused.getMessage().contains("position 66 reads positions 59..65") && refused.getMessage().contains("ring of 40"),
+                    refused.getMessage());
+            assertArrayEquals(first.get(90), e.forward(tokens[90], 90, true), 0f, "back to 90");
+            assertArrayEquals(first.get(99), e.prefill(java.util.Arrays.copyOfRange(tokens, 67, 100), 67), 1e-4f, "back to 67, prefilled");
+        }
+    }
+
     @Test
     void aQwen2FileLabelledLlamaFailsNamingTheBiases(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("lying.gguf");

@@ -53,7 +53,7 @@ public final class McScorer {
                 throw new IllegalArgumentException(item.task() + " item " + item.id() + ": choice " + c
                         + " has no answer tokens after the prompt");
             }
-            if (p != cached) {
+            if (p != cached || engine.reusable(p) != p) { // a sliding-window ring may have overwritten the prefix
                 prefixLogits = engine.prefill(Arrays.copyOf(full, p), 0).clone();
                 cached = p;
             }

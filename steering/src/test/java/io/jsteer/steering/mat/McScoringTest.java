@@ -88,6 +88,30 @@ class McScoringTest {
         }
     }
 
+    /**
+     * With a sliding window of 8 the CPU cache is a ring of 40 rows; answers of 40+ tokens go round it,
+     * so the shared prompt prefix is gone when the next answer is scored and must be run again
+     * (reusable says so); the scores equal the direct computation.
+     */
+    @Test
+    void longAnswersThroughASlidingWindowRingEqualADirectComputation() {
+        String a = " The cat went to the park and played with a big red ball. Then it met a dog and they ran to the river to see the fish.";
+        String b = " It ran home to its mom, who gave it a bowl of milk and a soft bed, and it slept there until the sun came up again.";
+        McItem item = new McItem("t", "2", ITEM.prompt(), List.of(a, b, a), List.of(true, false, false), 0);
+        try (LoadedModel m = Shared.stories(); Parallel par = new Parallel(2);
+             CpuEngine engine = new CpuEngine(m.config().withFamily(m.config().family(), m.config().headSize(), 8), m.weights(), 256, par)) {
+            int[] full = m.tokenizer().encode(item.text(0), true);
+            assertTrue(full.length - m.tokenizer().encode(item.prompt(), true).length > 40, "answers longer than the ring: " + full.length);
+            double[] scored = new McScorer(engine, m.tokenizer()).logProbs(item);
+            double[] expected = new double[3];
+            for (int c = 0; c < 3; c++) {
+                expected[c] = direct(engine, m.tokenizer(), item, c);
+            }
+            assertArrayEquals(expected, scored, 1e-3);
+            assertEquals(scored[0], scored[2], 1e-4, "the same answer twice (float32 sums over ~50 tokens)");
+        }
+    }
+
     @Test
     void steeredScoresEqualADirectComputationWithTheHookOnEveryPosition() {
         try (LoadedModel m = Shared.stories(); Parallel par = new Parallel(2); CpuEngine engine = m.newCpuEngine(256, par)) {
