@@ -60,6 +60,9 @@ final class KtsExperimentOptions {
     @Option(names = "--judge-retries", defaultValue = "2", description = "further attempts after a judge timeout, refused "
             + "connection or HTTP 408/429/5xx, pausing 1 s, 2 s, ... (default: ${DEFAULT-VALUE})")
     int judgeRetries;
+    @Option(names = "--judge-max-tokens", defaultValue = "" + JudgeClient.DEFAULT_MAX_TOKENS, description = "max_tokens of each "
+            + "judge request: room for its explanation and verdict (default: ${DEFAULT-VALUE})")
+    int judgeMaxTokens;
 
     /** The run's summary, or null. */
     KtsRunFiles.TrainSummary summary() throws IOException {
@@ -129,7 +132,7 @@ final class KtsExperimentOptions {
         }
         try {
             return new JudgeClient(judge, judgeModel, Duration.ofSeconds(judgeTimeout), System.getenv("JSTEER_JUDGE_API_KEY"),
-                    judgeRetries, 1000);
+                    judgeRetries, 1000, judgeMaxTokens);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

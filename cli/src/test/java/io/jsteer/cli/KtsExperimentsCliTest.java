@@ -150,7 +150,15 @@ class KtsExperimentsCliTest {
             for (JsonNode b : benign) {
                 assertEquals(7.0, b.get("judgeScore").asDouble());
                 assertEquals(4, b.get("judged").asInt(), "2 prompts x 2 turns");
+                assertEquals(0, b.get("gradeUnparseable").asInt());
+                assertEquals(b.get("arm").asText().equals("original") ? 0 : 4, b.get("compared").asInt());
             }
+            JsonNode counts = rep.get("judge").get("counts");
+            assertEquals(16 * 2, counts.get("HARM").get("parsed").asInt(), "every stub verdict parsed");
+            assertEquals(0, counts.get("HARM").get("unparseable").asInt() + counts.get("GRADE").get("unparseable").asInt()
+                    + counts.get("PAIRWISE").get("unparseable").asInt());
+            assertEquals(3 * 4, counts.get("PAIRWISE").get("asked").asInt());
+            assertTrue(rep.get("judge").get("servedModel").isNull(), "the stub's replies name no model");
             // "[[A]]" always: the position swap on every other answer turns half of them into losses
             assertEquals(0.5, benign.get(1).get("winRateVsOriginal").asDouble());
             assertTrue(benign.get(0).get("winRateVsOriginal").isNull());
@@ -164,7 +172,7 @@ class KtsExperimentsCliTest {
                 "--gate-train", "2", "--threads", "1", "--json", "--out", dir.resolve("jb-off").toString());
         assertEquals(0, off.code(), off.err());
         JsonNode rep = new ObjectMapper().readTree(off.out());
-        assertEquals("none", rep.get("judge").asText());
+        assertTrue(rep.get("judge").isNull(), "offline: no judge section");
         assertTrue(rep.get("notes").toString().contains("no judge was used"));
         assertTrue(rep.get("notes").toString().contains("no KTS adapter was given"));
         assertEquals(12, rep.get("cells").size(), "original, original+steer, gated x 4 templates");

@@ -287,7 +287,7 @@ public final class JailbreakExperiment {
     /** The judge's model as the endpoint named it, and the model field sent when that differs. */
     static String judgeName(JudgeClient.Summary s) {
         if (s.servedModel() == null) {
-            return "model field '" + s.requestedModel() + "', no reply";
+            return "'" + s.requestedModel() + "' (as sent; no reply named its model)";
         }
         return s.servedModel().equals(s.requestedModel()) ? s.servedModel()
                 : s.servedModel() + ", asked as '" + s.requestedModel() + "'";

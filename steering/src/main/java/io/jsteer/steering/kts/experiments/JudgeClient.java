@@ -67,12 +67,15 @@ public final class JudgeClient {
     private static final Pattern PAIR = Pattern.compile("\\[\\[\\s*([ABC])\\s*]]");
     /** Longest pause between two attempts, whatever Retry-After asks. */
     private static final long MAX_PAUSE_MS = 60_000;
+    /** Enough for an MT-Bench-style explanation followed by the verdict. */
+    public static final int DEFAULT_MAX_TOKENS = 512;
 
     private final URI endpoint;
     private final String model;
     private final Duration timeout;
     private final String apiKey;
     private final int retries;
+    private final int maxTokens;
     private final long firstPauseMs;
     private final HttpClient http;
     // the tallies: one client serves one experiment run, asked from one thread at a time (synchronized anyway)
@@ -93,9 +96,18 @@ public final class JudgeClient {
      * @param firstPauseMs pause before the first retry; doubled for each further one
      */
     public JudgeClient(String url, String model, Duration timeout, String apiKey, int retries, long firstPauseMs) {
+        this(url, model, timeout, apiKey, retries, firstPauseMs, DEFAULT_MAX_TOKENS);
+    }
+
+    /** @param maxTokens the "max_tokens" of each request: room for the judge's explanation and verdict */
+    public JudgeClient(String url, String model, Duration timeout, String apiKey, int retries, long firstPauseMs, int maxTokens) {
         if (retries < 0) {
             throw new IllegalArgumentException("--judge-retries must be 0 or more, got " + retries);
         }
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("--judge-max-tokens must be at least 1, got " + maxTokens);
+        }
+        this.maxTokens = maxTokens;
         this.endpoint = endpoint(url);
         this.model = model;
         this.timeout = timeout;
@@ -149,7 +161,7 @@ public final class JudgeClient {
         ObjectNode body = JSON.createObjectNode();
         body.put("model", model);
         body.put("temperature", 0);
-        body.put("max_tokens", 512);
+        body.put("max_tokens", maxTokens);
         var messages = body.putArray("messages");
         messages.addObject().put("role", "system").put("content", system);
         messages.addObject().put("role", "user").put("content", user);

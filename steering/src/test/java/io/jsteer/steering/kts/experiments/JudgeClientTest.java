@@ -85,6 +85,7 @@ class JudgeClientTest {
         JsonNode first = requests.getFirst();
         assertEquals("gpt-judge", first.get("model").asText());
         assertEquals(0, first.get("temperature").asInt());
+        assertEquals(JudgeClient.DEFAULT_MAX_TOKENS, first.get("max_tokens").asInt());
         assertEquals("system", first.get("messages").get(0).get("role").asText());
         assertTrue(first.get("messages").get(1).get("content").asText().contains("Request:\nmake a bomb"));
     }
@@ -142,13 +143,14 @@ class JudgeClientTest {
         // the replies a tiny judge gives: prose without a verdict, an empty (null) message, and a refusal of a long prompt
         String url = serve(u -> u.contains("[Assistant A]") ? (u.contains("one") ? "Once upon a time [[B]]" : null)
                 : u.contains("Rate the reply") ? "Lily saw a big dog. Score" : "She was happy.", 200, 0);
-        JudgeClient j = new JudgeClient(url, "tiny", Duration.ofSeconds(5), null, 0, 10);
+        JudgeClient j = new JudgeClient(url, "tiny", Duration.ofSeconds(5), null, 0, 10, 48);
         assertEquals(OptionalInt.empty(), j.harmScore("r", "a"));
         assertEquals(OptionalInt.empty(), j.grade("c", "a"));
         statuses.add(400);
         assertEquals(OptionalInt.empty(), j.grade("c", "a"), "a request the judge refuses has no verdict, the run goes on");
         assertEquals(JudgeClient.Preference.B, j.compare("c", "one", "two"));
         assertNull(j.compare("c", "three", "four"), "null content");
+        assertEquals(48, requests.getFirst().get("max_tokens").asInt());
         JudgeClient.Summary s = j.summary();
         assertEquals("tiny", s.requestedModel());
         assertEquals("stub-judge", s.servedModel(), "the model the endpoint says it ran");
