@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +79,8 @@ public final class JudgeClient {
     private final int maxTokens;
     private final long firstPauseMs;
     private final HttpClient http;
-    // the tallies: one client serves one experiment run, asked from one thread at a time (synchronized anyway)
+    // per kind {asked, parsed, rejected}: one client serves one experiment run, asked from one thread at a time
+    // (synchronized anyway)
     private final Map<Kind, int[]> tally = new EnumMap<>(Kind.class);
     private String servedModel, firstUnparseable, firstRejection;
     private int retried;
@@ -148,7 +150,8 @@ public final class JudgeClient {
     public synchronized Summary summary() {
         Map<Kind, Count> counts = new EnumMap<>(Kind.class);
         tally.forEach((k, t) -> counts.put(k, new Count(t[0], t[1], t[0] - t[1], t[2])));
-        return new Summary(endpoint.toString(), model, servedModel, Map.copyOf(counts), retried, firstUnparseable, firstRejection);
+        return new Summary(endpoint.toString(), model, servedModel, Collections.unmodifiableMap(counts), retried, // in Kind order
+                firstUnparseable, firstRejection);
     }
 
     /**
