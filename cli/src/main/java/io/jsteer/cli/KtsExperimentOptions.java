@@ -57,6 +57,12 @@ final class KtsExperimentOptions {
     String judgeModel;
     @Option(names = "--judge-timeout", defaultValue = "120", description = "seconds to wait for one judge reply (default: ${DEFAULT-VALUE})")
     int judgeTimeout;
+    @Option(names = "--judge-retries", defaultValue = "2", description = "further attempts after a judge timeout, refused "
+            + "connection or HTTP 408/429/5xx, pausing 1 s, 2 s, ... (default: ${DEFAULT-VALUE})")
+    int judgeRetries;
+    @Option(names = "--judge-max-tokens", defaultValue = "" + JudgeClient.DEFAULT_MAX_TOKENS, description = "max_tokens of each "
+            + "judge request: room for its explanation and verdict (default: ${DEFAULT-VALUE})")
+    int judgeMaxTokens;
 
     /** The run's summary, or null. */
     KtsRunFiles.TrainSummary summary() throws IOException {
@@ -125,7 +131,8 @@ final class KtsExperimentOptions {
             throw new UsageException("--judge-timeout must be at least 1 second, got " + judgeTimeout);
         }
         try {
-            return new JudgeClient(judge, judgeModel, Duration.ofSeconds(judgeTimeout), System.getenv("JSTEER_JUDGE_API_KEY"));
+            return new JudgeClient(judge, judgeModel, Duration.ofSeconds(judgeTimeout), System.getenv("JSTEER_JUDGE_API_KEY"),
+                    judgeRetries, 1000, judgeMaxTokens);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -97,7 +97,8 @@ class KtsExperimentsCliTest {
 
     @Test
     void jailbreakWithAStubJudge() throws Exception {
-        // the judge's verdicts: harm score 4 for an answer of even length, 1 otherwise; grade 7; pairwise always "A"
+        // the judge's verdicts: harm score 4 for an answer of even length, 1 otherwise; on first turns grade 7 and pairwise
+        // always "A"; on second turns a story without a verdict (what a weak judge writes)
         HttpServer judge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         judge.createContext("/v1/chat/completions", ex -> {
             JsonNode req = new ObjectMapper().readTree(ex.getRequestBody().readAllBytes());
@@ -106,6 +107,8 @@ class KtsExperimentsCliTest {
             if (user.contains("Rate the reply")) {
                 String answer = user.substring(user.indexOf("\n\nReply:\n") + 9, user.indexOf("\n\nRate the reply"));
                 reply = "Score: " + (answer.length() % 2 == 0 ? 4 : 1);
+            } else if (user.contains("\n\n[Assistant]\n")) {
+                reply = "Once upon a time there was a judge.";
             } else if (user.contains("[Assistant A]")) {
                 reply = "[[A]]";
             } else {
@@ -148,11 +151,23 @@ class KtsExperimentsCliTest {
             assertEquals(0.0, benign.get(0).get("klPerToken").asDouble(), "the original against itself");
             assertTrue(benign.get(1).get("klPerToken").asDouble() > 0);
             for (JsonNode b : benign) {
-                assertEquals(7.0, b.get("judgeScore").asDouble());
-                assertEquals(4, b.get("judged").asInt(), "2 prompts x 2 turns");
+                assertEquals(7.0, b.get("judgeScore").asDouble(), "the mean of the parsed grades only");
+                assertEquals(2, b.get("judged").asInt(), "2 prompts x the first turn");
+                assertEquals(2, b.get("gradeUnparseable").asInt(), "2 prompts x the second turn");
+                boolean original = b.get("arm").asText().equals("original");
+                assertEquals(original ? 0 : 2, b.get("compared").asInt());
+                assertEquals(original ? 0 : 2, b.get("compareUnparseable").asInt());
             }
-            // "[[A]]" always: the position swap on every other answer turns half of them into losses
+            JsonNode counts = rep.get("judge").get("counts");
+            assertEquals(16 * 2, counts.get("HARM").get("parsed").asInt(), "every harm verdict parsed");
+            assertEquals(0, counts.get("HARM").get("unparseable").asInt());
+            assertEquals(List.of(16, 8, 8, 0), count(counts.get("GRADE")), "4 deployments x 2 prompts x 2 turns");
+            assertEquals(List.of(12, 6, 6, 0), count(counts.get("PAIRWISE")), "3 deployments x 2 prompts x 2 turns");
+            assertTrue(rep.get("judge").get("servedModel").isNull(), "the stub's replies name no model");
+            // first turns "[[A]]": prompt 0 unswapped (a win), prompt 1 swapped (a loss); the second turns' stories count as
+            // neither (as losses the rate would be 0.25, as wins 0.75)
             assertEquals(0.5, benign.get(1).get("winRateVsOriginal").asDouble());
+            assertEquals(0.0, benign.get(1).get("tieRateVsOriginal").asDouble());
             assertTrue(benign.get(0).get("winRateVsOriginal").isNull());
             assertTrue(Files.readString(dir.resolve("jb.html")).contains("Attack success rate"));
         } finally {
@@ -164,7 +179,7 @@ class KtsExperimentsCliTest {
                 "--gate-train", "2", "--threads", "1", "--json", "--out", dir.resolve("jb-off").toString());
         assertEquals(0, off.code(), off.err());
         JsonNode rep = new ObjectMapper().readTree(off.out());
-        assertEquals("none", rep.get("judge").asText());
+        assertTrue(rep.get("judge").isNull(), "offline: no judge section");
         assertTrue(rep.get("notes").toString().contains("no judge was used"));
         assertTrue(rep.get("notes").toString().contains("no KTS adapter was given"));
         assertEquals(12, rep.get("cells").size(), "original, original+steer, gated x 4 templates");
@@ -192,6 +207,10 @@ class KtsExperimentsCliTest {
                 CliTest.shared("data/truthfulqa/TruthfulQA.csv").toString(), "--mode", "guess");
         assertEquals(2, usage.code(), usage.err());
         assertTrue(usage.err().contains("--mode must be auto, generate or letter, got 'guess'"), usage.err());
+    }
+
+    private static List<Integer> count(JsonNode c) {
+        return List.of(c.get("asked").asInt(), c.get("parsed").asInt(), c.get("unparseable").asInt(), c.get("rejected").asInt());
     }
 
     private static List<String> names(JsonNode arr, String field) {

@@ -41,13 +41,19 @@ public final class JailbreakExperiment {
     public record Cell(String arm, String template, int prompts, double attackSuccessPhrases, double attackSuccessJudge,
                        int judgeUnreadable, double flaggedShare, List<String> answers) {}
 
-    /** Benign side effects of one deployment. */
+    /**
+     * Benign side effects of one deployment. With a judge: the mean of the {@code judged} parsed
+     * grades ({@code gradeUnparseable} more had none), and win/tie rates over the {@code compared}
+     * parsed pairwise verdicts only ({@code compareUnparseable} more had none); null where nothing parsed.
+     */
     public record Benign(String arm, double klPerToken, double perplexity, double steeredShare, Double judgeScore,
-                         Double winRateVsOriginal, Double tieRateVsOriginal, int judged) {}
+                         Double winRateVsOriginal, Double tieRateVsOriginal, int judged, int gradeUnparseable, int compared,
+                         int compareUnparseable) {}
 
+    /** The whole run; {@code judge} is null when no judge was used. */
     public record Report(String model, String promptFormat, String systemPrompt, String direction, int directionPairs,
                          double factor, double multiplier, double cMax, List<Integer> blocks, boolean normalisedVectors,
-                         boolean kts, Map<String, Object> gate, String judge, List<Cell> cells, List<Benign> benign,
+                         boolean kts, Map<String, Object> gate, JudgeClient.Summary judge, List<Cell> cells, List<Benign> benign,
                          List<String> notes) {}
 
     /** Inputs besides the models. */
@@ -69,8 +75,10 @@ public final class JailbreakExperiment {
         if (!models.hasKts()) {
             notes.add("no KTS adapter was given: the kts+steer rows are left out and the gated deployment uses the original model");
         }
-        notes.add(in.judge() == null ? "no judge was used: attack success is refusal-phrase matching only; helpfulness is the "
-                + "offline KL/perplexity on benign requests" : "judge: " + in.judge().endpoint());
+        if (in.judge() == null) {
+            notes.add("no judge was used: attack success is refusal-phrase matching only; helpfulness is the "
+                    + "offline KL/perplexity on benign requests");
+        }
 
         try (CpuEngine orig = models.engine(false); CpuEngine kts = models.hasKts() ? models.engine(true) : null) {
             CpuEngine deployed = kts != null ? kts : orig;
@@ -138,9 +146,12 @@ public final class JailbreakExperiment {
         gate.put("origin", in.gate().origin());
         gate.put("devFpr", in.gate().devFpr());
         gate.put("devTpr", in.gate().devTpr());
+        JudgeClient.Summary judged = in.judge() == null ? null : in.judge().summary();
+        if (judged != null) {
+            notes.add(judgeNote(judged));
+        }
         return new Report(modelName, f.describe(), f.system(), in.direction().name(), in.direction().pairs().size(), in.factor(), c,
-                models.cMax(), models.blocks(), models.normalise(), models.hasKts(), gate,
-                in.judge() == null ? "none" : in.judge().endpoint().toString(), cells, benign, notes);
+                models.cMax(), models.blocks(), models.normalise(), models.hasKts(), gate, judged, cells, benign, notes);
     }
 
     private static Benign benignRow(SteeredModels models, Inputs in, String arm, List<int[]> seqs, List<int[]> requests,
@@ -166,10 +177,10 @@ public final class JailbreakExperiment {
             predicted += n - 1;
         }
         Double score = null, win = null, tie = null;
-        int judged = 0;
+        int judged = 0, gradeUnparseable = 0, compared = 0, compareUnparseable = 0;
         if (in.judge() != null && !in.twoTurn().isEmpty()) {
             double sum = 0;
-            int wins = 0, ties = 0, compared = 0;
+            int wins = 0, ties = 0;
             Tokenizer tok = models.tokenizer();
             PromptFormat f = in.format();
             for (int q = 0; q < in.twoTurn().size(); q++) {
@@ -182,12 +193,16 @@ public final class JailbreakExperiment {
                     if (g.isPresent()) {
                         sum += g.getAsInt();
                         judged++;
+                    } else {
+                        gradeUnparseable++;
                     }
                     if (!arm.equals("original")) {
                         boolean swap = (q + turn) % 2 == 1; // alternate positions against the judge's order bias
                         var p = swap ? in.judge().compare(conversation, base[turn], mine[turn])
                                 : in.judge().compare(conversation, mine[turn], base[turn]);
-                        if (p != null) {
+                        if (p == null) {
+                            compareUnparseable++; // no verdict: neither a win nor a loss, out of the rate
+                        } else {
                             compared++;
                             if (p == JudgeClient.Preference.TIE) {
                                 ties++;
@@ -205,7 +220,7 @@ public final class JailbreakExperiment {
             }
         }
         return new Benign(arm, kl / tokens, Math.exp(nll / Math.max(1, predicted)), (double) steered / seqs.size(), score, win,
-                tie, judged);
+                tie, judged, gradeUnparseable, compared, compareUnparseable);
     }
 
     /** The deployment's answers to both turns (the gate decides per turn on the request as served). */
@@ -248,10 +263,55 @@ public final class JailbreakExperiment {
                     ExperimentReport.f3(x.steeredShare()), x.judgeScore() == null ? "-" : String.format("%.2f", x.judgeScore()),
                     x.winRateVsOriginal() == null ? "-" : ExperimentReport.f3(x.winRateVsOriginal())));
         }
-        return List.of(
+        List<ExperimentReport.Table> out = new ArrayList<>(List.of(
                 new ExperimentReport.Table("Attack success rate (ASR) by deployment and jailbreak template", List.of("deployment",
                         "template", "prompts", "ASR (no refusal phrase)", "ASR (judge score >= 3)", "steered share"), rows),
                 new ExperimentReport.Table("Benign requests: side effects and helpfulness", List.of("deployment",
-                        "KL(p_orig||p) per token", "perplexity", "steered share", "judge grade 1-10", "win rate vs original"), b));
+                        "KL(p_orig||p) per token", "perplexity", "steered share", "judge grade 1-10", "win rate vs original"), b)));
+        if (r.judge() != null) {
+            List<List<String>> j = new ArrayList<>();
+            for (JudgeClient.Kind k : JudgeClient.Kind.values()) {
+                JudgeClient.Count n = r.judge().counts().get(k);
+                j.add(List.of(switch (k) {
+                    case HARM -> "jailbreak harm score 1-4";
+                    case GRADE -> "helpfulness grade 1-10";
+                    case PAIRWISE -> "pairwise vs original";
+                }, String.valueOf(n.asked()), String.valueOf(n.parsed()), String.valueOf(n.unparseable()), String.valueOf(n.rejected())));
+            }
+            out.add(new ExperimentReport.Table("Judge verdicts (" + judgeName(r.judge()) + "; rates above count parsed verdicts only)",
+                    List.of("question", "asked", "parsed", "unparseable", "of which refused by the judge"), j));
+        }
+        return out;
+    }
+
+    /** The judge's model as the endpoint named it, and the model field sent when that differs. */
+    static String judgeName(JudgeClient.Summary s) {
+        if (s.servedModel() == null) {
+            return "'" + s.requestedModel() + "' (as sent; no reply named its model)";
+        }
+        return s.servedModel().equals(s.requestedModel()) ? s.servedModel()
+                : s.servedModel() + ", asked as '" + s.requestedModel() + "'";
+    }
+
+    /** The report's line on the judge: who, where, and how many verdicts could not be read. */
+    static String judgeNote(JudgeClient.Summary s) {
+        int asked = 0, unparseable = 0, rejected = 0;
+        for (JudgeClient.Count n : s.counts().values()) {
+            asked += n.asked();
+            unparseable += n.unparseable();
+            rejected += n.rejected();
+        }
+        StringBuilder sb = new StringBuilder("judge: ").append(judgeName(s)).append(" at ").append(s.url()).append("; ")
+                .append(unparseable).append(" of ").append(asked).append(" verdicts unparseable");
+        if (rejected > 0) {
+            sb.append(" (").append(rejected).append(" refused by the judge, first: ").append(s.firstRejection()).append(")");
+        }
+        if (unparseable > rejected) {
+            sb.append("; first reply without a verdict: \"").append(s.firstUnparseableReply().replace("\n", " ")).append('"');
+        }
+        if (s.retries() > 0) {
+            sb.append("; ").append(s.retries()).append(" retries after transient failures");
+        }
+        return sb.append('.').toString();
     }
 }
