@@ -13,13 +13,17 @@ import java.util.Arrays;
  * The forward pass on the CPU: {@link LlamaBlock} over a batch of rows (one token when decoding,
  * up to {@value #PREFILL_CHUNK} prompt tokens when prefilling), read like llama2.c's run.c step by
  * step in {@link RowOps}. Weights stay in the mapped file, every matrix product is vectorised and
- * split across threads, and all buffers are allocated once here so that a decoded token
+ * split across threads, and all buffers are allocated once here so that a token decoded alone
  * allocates nothing.
  */
 public final class CpuEngine implements InferenceEngine {
 
-    /** Tokens per prefill batch: enough to reuse each weight row from cache, few enough to bound memory. */
-    private static final int PREFILL_CHUNK = 32;
+    /**
+     * Prompt tokens per batch. Each batch reads every weight once, so longer batches read less
+     * (a 512-token prompt in 4 passes, not 16), and from {@link io.jsteer.tensor.Kernels}' 64
+     * tokens the matrix products run on the packed-panel kernel.
+     */
+    private static final int PREFILL_CHUNK = 128;
 
     private final LlamaConfig c;
     private final LlamaWeights w;
@@ -45,7 +49,6 @@ public final class CpuEngine implements InferenceEngine {
     private final float[][] hb2;   // [n][hidden] up
     private final int span;        // positions one query sees at most: the capacity, or the sliding window
     private final float[] att;     // [nHeads][span] attention scores of one row
-    private float[][] rowAtt;      // [PREFILL_CHUNK][nHeads * span] scores of every row of a batch, made on first use
     private final float[] norm;    // [dim] final norm of the last row
     private final float[] logits;  // [vocab]
     private float[][] batchLogits; // [sequences][vocab], made on the first decodeBatch
@@ -68,7 +71,7 @@ public final class CpuEngine implements InferenceEngine {
         this.w = weights;
         this.ownsParallel = parallel == null;
         this.par = parallel == null ? Parallel.ofAvailableProcessors() : parallel;
-        this.cache = new KvCache(config, capacity, PREFILL_CHUNK);
+        this.cache = new KvCache(config, capacity, prefillRows(config));
         this.rope = new RopeTable(config, weights.ropeFactors(), capacity);
         int n = PREFILL_CHUNK, dim = c.dim(), qd = c.qDim(), kv = c.kvDim(), hid = c.hiddenDim();
         x = new float[n][dim];
@@ -122,7 +125,7 @@ public final class CpuEngine implements InferenceEngine {
 
     /** The KV cache a CPU engine of {@code capacity} positions allocates for {@code config} (what inspect reports). */
     public static KvRing cacheRing(LlamaConfig config, int capacity) {
-        return new KvRing(config, capacity, PREFILL_CHUNK);
+        return new KvRing(config, capacity, prefillRows(config));
     }
 
     /** Positions kept at once by this engine's KV cache (a ring of the window + one prefill batch with a sliding window). */
@@ -176,6 +179,16 @@ public final class CpuEngine implements InferenceEngine {
         return rows(cache, hooks, oneToken, 0, 1, pos, inPrompt);
     }
 
+    /**
+     * Prompt tokens per prefill batch for {@code config}: {@link #PREFILL_CHUNK}, or the sliding
+     * window when it is shorter. A batch writes all its keys before its rows attend, so a ring
+     * cache needs the window plus one batch of slots; a batch no longer than the window keeps
+     * that slack at most the window.
+     */
+    static int prefillRows(LlamaConfig config) {
+        return config.slidingWindow() > 0 ? Math.min(PREFILL_CHUNK, config.slidingWindow()) : PREFILL_CHUNK;
+    }
+
     /** Most sequences one {@link #decodeBatch} call takes. */
     public static int maxBatch() { return PREFILL_CHUNK; }
 
@@ -187,7 +200,7 @@ public final class CpuEngine implements InferenceEngine {
         if (capacity < 1 || capacity > cache.capacity()) {
             throw new IllegalArgumentException("a sequence cache holds 1.." + cache.capacity() + " positions, asked " + capacity);
         }
-        return new KvCache(c, capacity, PREFILL_CHUNK);
+        return new KvCache(c, capacity, prefillRows(c));
     }
 
     /**
@@ -223,8 +236,8 @@ public final class CpuEngine implements InferenceEngine {
         for (int i = 0; i < n; i++) {
             caches[i].ring.recordWrite(positions[i], 1);
         }
-        if (batchLogits == null) {
-            batchLogits = new float[PREFILL_CHUNK][c.vocabSize()];
+        if (batchLogits == null || batchLogits.length < n) {
+            batchLogits = new float[n][c.vocabSize()]; // as many rows as the widest batch so far (vocab-long each)
         }
         int dim = c.dim();
         for (int t = 0; t < n; t++) {
@@ -275,8 +288,9 @@ public final class CpuEngine implements InferenceEngine {
         }
         kv.ring.checkResumableAt(start);
         kv.ring.recordWrite(start, tokens.length);
-        for (int done = 0; done < tokens.length; done += PREFILL_CHUNK) {
-            int n = Math.min(PREFILL_CHUNK, tokens.length - done);
+        int chunk = prefillRows(c);
+        for (int done = 0; done < tokens.length; done += chunk) {
+            int n = Math.min(chunk, tokens.length - done);
             rows(kv, seqHooks, tokens, done, n, start + done, true);
         }
         return logits;
@@ -433,15 +447,14 @@ public final class CpuEngine implements InferenceEngine {
                 attend(layer, qs[0], caches[0], pos[0], heads[0]);
                 return heads;
             }
-            // every (row, head) pair in one parallel region, each with its own score buffer
-            if (rowAtt == null) {
-                rowAtt = new float[PREFILL_CHUNK][c.nHeads() * span];
-            }
+            // every (row, head) pair in one parallel region; each thread's pairs take turns with one
+            // score buffer (a buffer per row and head would be rows × heads × span floats)
             int nHeads = c.nHeads();
             par.forRange(n * nHeads, 1, (i0, i1) -> {
+                float[] scores = new float[span];
                 for (int i = i0; i < i1; i++) {
                     int t = i / nHeads;
-                    attendHead(layer, qs[t], caches[t], pos[t], i % nHeads, rowAtt[t], heads[t]);
+                    attendHead(layer, qs[t], caches[t], pos[t], i % nHeads, scores, 0, heads[t]);
                 }
             });
             return heads;
@@ -473,20 +486,19 @@ public final class CpuEngine implements InferenceEngine {
         int seen = pos - c.firstVisible(pos) + 1;
         par.forRange(c.nHeads(), Math.max(1, Kernels.MIN_WORK_PER_TASK / (2 * seen * c.headSize())), (h0, h1) -> {
             for (int h = h0; h < h1; h++) {
-                attendHead(l, query, kv, pos, h, att, out);
+                attendHead(l, query, kv, pos, h, att, h * span, out);
             }
         });
     }
 
-    /** Head h of one query: scores into {@code scores[h*span ..]}, its output into {@code out[h*hs ..]}. */
-    private void attendHead(int l, float[] query, KvCache kv, int pos, int h, float[] scores, float[] out) {
+    /** Head h of one query: scores into {@code scores[ao ..]} (span floats), its output into {@code out[h*hs ..]}. */
+    private void attendHead(int l, float[] query, KvCache kv, int pos, int h, float[] scores, int ao, float[] out) {
         int hs = c.headSize(), kvDim = c.kvDim();
         int first = c.firstVisible(pos), seen = pos - first + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] keys = kv.keys[l], values = kv.values[l];
         int qo = h * hs;
         int kvo = (h / c.kvGroup()) * hs;
-        int ao = h * span;
         // the visible positions are at most two runs of consecutive slots (one where a ring wraps)
         int slot = kv.slot(first), run = Math.min(seen, kv.slots() - slot);
         Kernels.attentionScores(query, qo, keys, slot * kvDim + kvo, kvDim, run, hs, scale, scores, ao);

@@ -71,7 +71,7 @@ class KvRingTest {
     /**
      * Mistral 7B v0.1 (32 blocks, kvDim 1024, window 4096) at its 32,768-token context: float32 keys
      * and values take 8 GiB with a row per position, 1 GiB as the device's ring of the window, and
-     * 1032 MiB as the CPU's ring (window + a prefill batch of 32). One block's cache is allocated to
+     * 1056 MiB as the CPU's ring (window + a prefill batch of 128, CpuEngine.cacheRing). One block's cache is allocated to
      * check the rows really are the ring's.
      */
     @Test
@@ -82,13 +82,13 @@ class KvRingTest {
         long full = 2L * c.nLayers() * c.contextLength() * c.kvDim() * Float.BYTES;
         assertEquals(8L << 30, full);
         assertEquals(1L << 30, new KvRing(c, c.contextLength(), 0).bytes(c));
-        assertEquals(1032L << 20, new KvRing(c, c.contextLength(), 32).bytes(c));
+        assertEquals(1056L << 20, CpuEngine.cacheRing(c, c.contextLength()).bytes(c));
         LlamaConfig oneBlock = new LlamaConfig(c.dim(), c.hiddenDim(), 1, c.nHeads(), c.nKvHeads(), c.vocabSize(), c.contextLength(),
                 c.rmsEps(), c.ropeTheta(), c.ropeStyle(), c.ropeScaling(), c.tiedEmbeddings(), c.family(), c.headSize(), c.slidingWindow());
-        KvCache cache = new KvCache(oneBlock, c.contextLength(), 32);
+        KvCache cache = new KvCache(oneBlock, c.contextLength(), 128);
         assertEquals(32768, cache.capacity());
-        assertEquals(4128, cache.slots());
-        assertEquals(4128 * 1024, cache.allocatedFloats(0));
-        assertEquals(4128 * 1024, cache.values[0].length);
+        assertEquals(4224, cache.slots());
+        assertEquals(4224 * 1024, cache.allocatedFloats(0));
+        assertEquals(4224 * 1024, cache.values[0].length);
     }
 }

@@ -124,8 +124,8 @@ class ModelFamiliesTest {
     }
 
     /**
-     * Past the ring: 100 positions through a cache of 40 slots (window 8 + one prefill batch of 32;
-     * the capacity is 128) give, token by token and in prefill batches, the logits of the whole
+     * Past the ring: 100 positions through a cache of 16 slots (window 8 + one prefill batch, which
+     * is never longer than the window; the capacity is 128) give, token by token and in prefill batches, the logits of the whole
      * sequence computed at once with the window as a mask (the trainable path keeps every key).
      */
     @Test
@@ -134,9 +134,9 @@ class ModelFamiliesTest {
              CpuEngine e = m.newCpuEngine(128, par); CpuEngine batched = m.newCpuEngine(128, par)) {
             LlamaConfig c = m.config();
             assertEquals(128, e.capacity());
-            assertEquals(FamilyFixtureModel.WINDOW + 32, e.cacheSlots());
+            assertEquals(2 * FamilyFixtureModel.WINDOW, e.cacheSlots());
             for (int l = 0; l < c.nLayers(); l++) {
-                assertEquals((FamilyFixtureModel.WINDOW + 32) * c.kvDim(), e.cacheFloats(l), "layer " + l + " keys allocated");
+                assertEquals(2 * FamilyFixtureModel.WINDOW * c.kvDim(), e.cacheFloats(l), "layer " + l + " keys allocated");
             }
             int[] tokens = greedy(m, e, 100);
             Var whole = TrainableLlama.of(m).logits(new Tape(Precision.F32, par), tokens);
@@ -165,15 +165,15 @@ class ModelFamiliesTest {
             for (int p = 0; p < tokens.length; p++) {
                 first.add(e.forward(tokens[p], p, true).clone());
             }
-            // 40 slots, positions 0..99 written: position s reads s-7..s-1, intact iff 99 < (s-7) + 40
-            assertEquals(67, e.reusable(67));
-            assertEquals(0, e.reusable(66));
+            // 16 slots, positions 0..99 written: position s reads s-7..s-1, intact iff 99 < (s-7) + 16
+            assertEquals(91, e.reusable(91));
+            assertEquals(0, e.reusable(90));
             assertEquals(0, e.reusable(20));
-            var refused = assertThrows(IllegalArgumentException.class, () -> e.forward(tokens[66], 66, true));
-            assertTrue(refused.getMessage().contains("position 66 reads positions 59..65") && refused.getMessage().contains("ring of 40"),
+            var refused = assertThrows(IllegalArgumentException.class, () -> e.forward(tokens[90], 90, true));
+            assertTrue(refused.getMessage().contains("position 90 reads positions 83..89") && refused.getMessage().contains("ring of 16"),
                     refused.getMessage());
-            assertArrayEquals(first.get(90), e.forward(tokens[90], 90, true), 0f, "back to 90");
-            assertArrayEquals(first.get(99), e.prefill(java.util.Arrays.copyOfRange(tokens, 67, 100), 67), 1e-4f, "back to 67, prefilled");
+            assertArrayEquals(first.get(95), e.forward(tokens[95], 95, true), 0f, "back to 95");
+            assertArrayEquals(first.get(99), e.prefill(java.util.Arrays.copyOfRange(tokens, 91, 100), 91), 1e-4f, "back to 91, prefilled");
         }
     }
 

@@ -89,7 +89,7 @@ class McScoringTest {
     }
 
     /**
-     * With a sliding window of 8 the CPU cache is a ring of 40 rows; answers of 40+ tokens go round it,
+     * With a sliding window of 8 the CPU cache is a ring of 16 rows; answers of 16+ tokens go round it,
      * so the shared prompt prefix is gone when the next answer is scored and must be run again
      * (reusable says so); the scores equal the direct computation.
      */
