@@ -5,7 +5,7 @@ import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
@@ -57,12 +57,12 @@ final class KtsApplyCommand implements Callable<Integer> {
                     }
                     var saved = LinearProbe.load(run.gate());
                     SteeringGate gate = new SteeringGate(saved.probe(), saved.threshold());
-                    double score = gate.score(ResidualReader.of(engine), ids);
+                    double score = gate.score(ActivationCapture.residuals(engine), ids);
                     steer = score > saved.threshold();
                     System.err.printf("gate: score %.4f, threshold %.4f -> %s%n", score, saved.threshold(), steer ? "steer" : "no steering");
                 }
                 if (steer) {
-                    float[][] raw = MeanDifference.compute(ResidualReader.of(engine), tok,
+                    float[][] raw = MeanDifference.compute(ActivationCapture.residuals(engine), tok,
                             DemoCorpus.happySadPairs(32, summary.config().seed() + 1),
                             new HashSet<>(summary.config().steerBlocks()), model.config().nLayers(), model.config().dim());
                     float[][] v = summary.config().normaliseVectors() ? MeanDifference.normalised(raw) : raw;

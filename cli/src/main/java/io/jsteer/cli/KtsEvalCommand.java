@@ -5,7 +5,7 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.steering.data.Datasets;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.eval.KtsEvaluation;
@@ -125,7 +125,7 @@ final class KtsEvalCommand implements Callable<Integer> {
         LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
         try (CpuEngine engine = model.newCpuEngine(256, par)) {
             engine.setAdapter(adapter);
-            ResidualReader reader = ResidualReader.of(engine);
+            ActivationCapture.LastToken reader = ActivationCapture.residuals(engine);
             int nTrain = Math.min(benign.size(), targeted.size()) / 2;
             List<float[]> x = new ArrayList<>();
             List<Boolean> y = new ArrayList<>();

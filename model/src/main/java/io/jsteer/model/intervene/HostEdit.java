@@ -4,6 +4,7 @@ import io.jsteer.model.LlamaConfig;
 import io.jsteer.tensor.autograd.Tape;
 import io.jsteer.tensor.autograd.Var;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * An edit written as Java code, for research edits that are no kind of their own (the MAT-Steer
@@ -14,9 +15,10 @@ import java.util.List;
  * @param site  where
  * @param label what it is, for messages (e.g. {@code "mat ablation last"})
  * @param width the values it edits (checked against the site's width), or -1 to skip that check
- * @param edit  the edit of one token's activation, in place; any gate report is its own business
+ * @param edit  makes the edit of one token's activation (in place), given the gate listener of
+ *              {@code setInterventions} (may be null) for edits that have gates to report
  */
-public record HostEdit(Site site, String label, int width, ActivationHook edit) implements Intervention {
+public record HostEdit(Site site, String label, int width, Function<GateListener, ActivationHook> edit) implements Intervention {
 
     public HostEdit {
         java.util.Objects.requireNonNull(edit, "edit");
@@ -37,7 +39,7 @@ public record HostEdit(Site site, String label, int width, ActivationHook edit) 
     public List<Var> trainableParameters() { return List.of(); }
 
     @Override
-    public ActivationHook toHook(GateListener gates) { return edit; }
+    public ActivationHook toHook(GateListener gates) { return edit.apply(gates); }
 
     @Override
     public Var apply(Tape tape, Var x, int promptLength, GateListener gates) {

@@ -56,7 +56,7 @@ public final class LogitLens {
         }
         int nLayers = c.nLayers(), dim = c.dim(), first = Math.max(0, tokens.length - window), n = tokens.length - first;
         float[][][] resid = new float[nLayers][n][]; // [layer][position - first][dim]
-        Hooks hooks = steering == null || steering.isEmpty() ? new Hooks(nLayers) : steering.toHooks(c);
+        Hooks hooks = new Hooks(nLayers); // observers: they read the steered stream
         for (int l = 0; l < nLayers; l++) {
             hooks.add(new Site(SiteKind.RESID_POST, l), (site, position, inPrompt, x) -> {
                 if (position >= first) {
@@ -65,11 +65,13 @@ public final class LogitLens {
             });
         }
         float[] output;
+        engine.setInterventions(steering);
         engine.setHooks(hooks);
         try {
             output = engine.prefill(tokens, 0).clone();
         } finally {
             engine.setHooks(null);
+            engine.setInterventions(null);
         }
         List<List<LensResult.Cell>> rows = new ArrayList<>(nLayers);
         float[] norm = new float[dim], logits = new float[c.vocabSize()];

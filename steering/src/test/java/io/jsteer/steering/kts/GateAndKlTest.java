@@ -88,7 +88,7 @@ class GateAndKlTest {
             var tok = m.tokenizer();
             List<int[]> benign = BenignCorpus.generate(engine, tok, 60, 24, 8, 5, n -> { });
             List<String> targeted = DemoCorpus.targetedPrompts(60, 6);
-            ResidualReader reader = ResidualReader.of(engine);
+            ActivationCapture.LastToken reader = ActivationCapture.residuals(engine);
             int layer = 1;
             List<float[]> x = new ArrayList<>();
             List<Boolean> y = new ArrayList<>();

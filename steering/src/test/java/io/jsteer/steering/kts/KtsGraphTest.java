@@ -79,13 +79,13 @@ class KtsGraphTest {
             LoraAdapter adapter = perturbedAdapter(m, 1);
             var graph = new TrainableKtsGraph(m.config(), m.weights(), adapter);
             engine.setAdapter(adapter);
-            float[][] a = ResidualReader.of(graph, true).lastToken(TOKENS);
-            float[][] b = ResidualReader.of(engine).lastToken(TOKENS);
+            float[][] a = graph.lastTokenResiduals(true, null).lastToken(TOKENS);
+            float[][] b = ActivationCapture.residuals(engine).lastToken(TOKENS);
             for (int l = 0; l < 5; l++) {
                 assertArrayEquals(b[l], a[l], 2e-4f);
             }
             var pairs = DemoCorpus.happySadPairs(3, 1);
-            ResidualReader reader = ResidualReader.of(engine);
+            ActivationCapture.LastToken reader = ActivationCapture.residuals(engine);
             float[][] v = MeanDifference.compute(reader, m.tokenizer(), pairs, Set.of(1, 3), 5, 64);
             assertNull(v[0]);
             double[] manual = new double[64];

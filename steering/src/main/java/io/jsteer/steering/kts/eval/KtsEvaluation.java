@@ -7,7 +7,7 @@ import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.kts.BenignKl;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
@@ -55,7 +55,7 @@ public final class KtsEvaluation {
             if (random) {
                 v = sameNormRandom(own[m % 2], seed + m);
             } else {
-                float[][] raw = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
+                float[][] raw = MeanDifference.compute(graph.lastTokenResiduals(kts, null), tok, targetPairs,
                         new HashSet<>(steerBlocks), config.nLayers(), config.dim());
                 v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
                 own[m] = v;
@@ -68,9 +68,9 @@ public final class KtsEvaluation {
                     progress.accept(name + " c=" + String.format("%.3f", c));
                     BlockSteering s = new BlockSteering(v, c);
                     BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts, par);
-                    engine.setHooks(s.toHooks(config));
+                    engine.setInterventions(s.interventions());
                     TargetEffect.Result target = TargetEffect.measure(engine, tok, targetedPrompts, sampleTokens, seed);
-                    engine.setHooks(null);
+                    engine.setInterventions(null);
                     if (m == 0 && f == 0) {
                         baseLogOdds = target.logOdds();
                         origPpl = kl.perplexityReference();

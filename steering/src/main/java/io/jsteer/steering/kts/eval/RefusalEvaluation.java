@@ -12,7 +12,7 @@ import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.tensor.Parallel;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ public final class RefusalEvaluation {
                 // the direction is read at the last prompt token under the template (and system prompt) it is applied with
                 List<int[][]> templated = directionPairs.stream().map(p -> new int[][] {prompt(template, system, p.positive()),
                         prompt(template, system, p.negative())}).toList();
-                float[][] raw = MeanDifference.computeIds(ResidualReader.of(engine), templated, new HashSet<>(steerBlocks),
+                float[][] raw = MeanDifference.computeIds(ActivationCapture.residuals(engine), templated, new HashSet<>(steerBlocks),
                         config.nLayers(), config.dim());
                 float[][] v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
                 for (double f : factors) {
@@ -70,12 +70,12 @@ public final class RefusalEvaluation {
                     BlockSteering s = new BlockSteering(v, f * cMax);
                     List<String> answers = new ArrayList<>();
                     for (String request : harmful) {
-                        engine.setHooks(s.toHooks(config));
+                        engine.setInterventions(s.interventions());
                         int[] prompt = prompt(template, system, request);
                         int[] stops = template.stopTokens();
                         var r = new Generator(engine).generate(prompt, maxTokens, Sampler.greedy(),
                                 t -> t == tok.eos() || t == tok.bos() || contains(stops, t), (a, b) -> { });
-                        engine.setHooks(null);
+                        engine.setInterventions(null);
                         StringBuilder text = new StringBuilder();
                         var d = tok.newDecoder();
                         for (int id : r.generated()) {
