@@ -1,6 +1,6 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.BlockSteering;
@@ -42,11 +42,11 @@ final class KtsApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(runDir);
         var summary = run.readSummary();
-        Engines.requireCpu(common.engine, "kts apply");
+        Engines.requireSupported(common.engine);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
-            try (CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+            try (InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
                 engine.setAdapter(adapter);
                 int[] ids = tok.encode(prompt, true);
                 boolean steer = true;
@@ -66,7 +66,7 @@ final class KtsApplyCommand implements Callable<Integer> {
                             DemoCorpus.happySadPairs(32, summary.config().seed() + 1),
                             new HashSet<>(summary.config().steerBlocks()), model.config().nLayers(), model.config().dim());
                     float[][] v = summary.config().normaliseVectors() ? MeanDifference.normalised(raw) : raw;
-                    engine.setHooks(new BlockSteering(v, multiplier * summary.cMax()).toHooks(model.config()));
+                    engine.setInterventions(new BlockSteering(v, multiplier * summary.cMax()).interventions());
                 }
                 long seed = sampling.seedOrClock();
                 var r = new Generator(engine).generate(ids, sampling.maxTokens, sampling.sampler(seed),

@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.eval;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * The spec §7 comparison: the original model steered with a vector computed on itself against
@@ -42,7 +43,8 @@ public final class KtsEvaluation {
     public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
                              List<ContrastivePair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
                              double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
-                             int sampleTokens, long seed, Parallel par, Consumer<String> progress) {
+                             int sampleTokens, long seed, Parallel par, IntFunction<InferenceEngine> engines,
+                             Consumer<String> progress) {
         TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, adapter);
         List<TradeOffPoint> points = new ArrayList<>();
         double baseLogOdds = Double.NaN, origPpl = Double.NaN, parity = Double.NaN;
@@ -61,7 +63,7 @@ public final class KtsEvaluation {
                 own[m] = v;
                 norms[m] = meanNorm(raw);
             }
-            try (CpuEngine engine = new CpuEngine(config, weights, 256, par)) {
+            try (InferenceEngine engine = engines.apply(256)) {
                 engine.setAdapter(kts ? adapter : null);
                 for (double f : factors) {
                     double c = f * cMax;
