@@ -3,6 +3,7 @@ package io.jsteer.steering.kts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.data.BenignCorpus;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraAdapter;
@@ -48,7 +49,7 @@ class KtsGraphTest {
             vec[2] = randomVector(64, 7);
             for (boolean withAdapter : new boolean[] {false, true}) {
                 for (BlockSteering s : new BlockSteering[] {null, new BlockSteering(vec, 1.5)}) {
-                    engine.setHooks(s == null ? null : s.toHooks(m.config()));
+                    engine.setInterventions(s == null ? null : s.interventions());
                     engine.setAdapter(withAdapter ? adapter : null);
                     Tape tape = new Tape(Precision.F32);
                     Var logits;
