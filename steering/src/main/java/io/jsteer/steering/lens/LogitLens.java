@@ -20,9 +20,9 @@ import java.util.List;
  * "predicts". Run once without steering and once with it, the two lenses show where an
  * intervention starts to change the prediction.
  *
- * <p>The residuals are observed by read-only hooks at every resid_post, added after the
- * steering's own hooks so that they see the steered stream. Because a capture and steering must
- * run together, the steering is compiled to hooks here (what the CPU engine runs anyway).
+ * <p>The steering goes through the engine's {@code setInterventions}; the residuals are read by
+ * observers ({@code setHooks}) at every resid_post, which the engine runs after the steering of
+ * their site, so they see the steered stream.
  */
 public final class LogitLens {
 
