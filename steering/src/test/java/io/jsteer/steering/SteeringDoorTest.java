@@ -139,7 +139,7 @@ class SteeringDoorTest {
                 double[] plain = Evaluation.run(e, model.tokenizer(), spec, set, new Evaluation.Unit(false, kind, 0)).values();
                 assertEquals(0, e.steeredCalls(), kind + ": an unsteered unit sets no steering");
                 double[] steered = Evaluation.run(e, model.tokenizer(), spec, set, new Evaluation.Unit(true, kind, 0)).values();
-                assertEquals(List.of(set), e.steering, kind);
+                assertEquals(List.of(set), e.steering, kind.name());
                 assertNotEquals(plain[0], steered[0], kind + " moved");
                 e.steering.clear();
             }
