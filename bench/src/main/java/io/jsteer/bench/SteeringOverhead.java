@@ -3,7 +3,7 @@ package io.jsteer.bench;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.KvCache;
 import io.jsteer.model.intervene.Hooks;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import java.util.Arrays;
 import java.util.List;
 
@@ -114,7 +114,7 @@ public final class SteeringOverhead {
     static float[] firstToken(CpuEngine engine, SteeringSetup setup, KvCache cache, int[] prompt, Hooks[] active, int s) {
         engine.setAdapter(setup.adapter());
         Hooks hooks = setup.hooks();
-        if (setup.gate() != null && !setup.gate().shouldSteer(ResidualReader.of(engine), prompt)) {
+        if (setup.gate() != null && !setup.gate().shouldSteer(ActivationCapture.residuals(engine), prompt)) {
             hooks = null;
         }
         active[s] = hooks;

@@ -4,7 +4,7 @@ import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.eval.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
@@ -71,11 +71,12 @@ class EvalCommand implements Callable<Integer> {
         Evaluation.Spec spec = spec();
         Map<String, Map<String, Object>> table;
         try (LoadedModel model = common.load()) {
-            Hooks hooks = steering.isEmpty() ? null : steering.interventions(model.config()).toHooks(model.config());
-            if (hooks != null) {
-                System.err.println(SteerOptions.describe(steering.interventions(model.config())));
+            InterventionSet steered = steering.isEmpty() ? null : steering.interventions(model.config());
+            if (steered != null) {
+                steered.toHooks(model.config()); // every vector checked now, before the first unit
+                System.err.println(SteerOptions.describe(steered));
             }
-            table = evaluate(model, spec, hooks);
+            table = evaluate(model, spec, steered);
         }
         print(table, json);
         return 0;
@@ -102,13 +103,13 @@ class EvalCommand implements Callable<Integer> {
     }
 
     /** Runs every unit of the evaluation on this machine; `jsteer spark eval` runs them as a Spark job instead. */
-    Map<String, Map<String, Object>> evaluate(LoadedModel model, Evaluation.Spec spec, Hooks hooks) throws Exception {
+    Map<String, Map<String, Object>> evaluate(LoadedModel model, Evaluation.Spec spec, InterventionSet steered) throws Exception {
         AfinnLexicon lexicon = lexicon(spec);
-        List<Evaluation.Unit> units = Evaluation.units(spec, hooks != null);
+        List<Evaluation.Unit> units = Evaluation.units(spec, steered != null);
         try (Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, ctxSize, par);
              ProgressBar bar = io.jsteer.weights.ProgressBars.build(new ProgressBarBuilder().setTaskName("eval").setInitialMax(units.size()))) {
-            List<Evaluation.Outcome> outcomes = Evaluation.runAll(engine, model.tokenizer(), spec, hooks, u -> {
+            List<Evaluation.Outcome> outcomes = Evaluation.runAll(engine, model.tokenizer(), spec, steered, u -> {
                 bar.setExtraMessage((u.kind() == Evaluation.Kind.KL ? "KL" : u.steered() ? "steered" : "unsteered") + ": "
                         + u.kind().name().toLowerCase(java.util.Locale.ROOT));
                 bar.step();

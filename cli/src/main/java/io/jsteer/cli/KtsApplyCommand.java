@@ -1,11 +1,11 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
@@ -42,11 +42,11 @@ final class KtsApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KtsRunFiles run = new KtsRunFiles(runDir);
         var summary = run.readSummary();
-        Engines.requireCpu(common.engine, "kts apply");
+        Engines.requireSupported(common.engine);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
-            try (CpuEngine engine = model.newCpuEngine(sampling.ctxSize, par)) {
+            try (InferenceEngine engine = Engines.create(common.engine, model, sampling.ctxSize, par)) {
                 engine.setAdapter(adapter);
                 int[] ids = tok.encode(prompt, true);
                 boolean steer = true;
@@ -57,16 +57,16 @@ final class KtsApplyCommand implements Callable<Integer> {
                     }
                     var saved = LinearProbe.load(run.gate());
                     SteeringGate gate = new SteeringGate(saved.probe(), saved.threshold());
-                    double score = gate.score(ResidualReader.of(engine), ids);
+                    double score = gate.score(ActivationCapture.residuals(engine), ids);
                     steer = score > saved.threshold();
                     System.err.printf("gate: score %.4f, threshold %.4f -> %s%n", score, saved.threshold(), steer ? "steer" : "no steering");
                 }
                 if (steer) {
-                    float[][] raw = MeanDifference.compute(ResidualReader.of(engine), tok,
+                    float[][] raw = MeanDifference.compute(ActivationCapture.residuals(engine), tok,
                             DemoCorpus.happySadPairs(32, summary.config().seed() + 1),
                             new HashSet<>(summary.config().steerBlocks()), model.config().nLayers(), model.config().dim());
                     float[][] v = summary.config().normaliseVectors() ? MeanDifference.normalised(raw) : raw;
-                    engine.setHooks(new BlockSteering(v, multiplier * summary.cMax()).toHooks(model.config()));
+                    engine.setInterventions(new BlockSteering(v, multiplier * summary.cMax()).interventions());
                 }
                 long seed = sampling.seedOrClock();
                 var r = new Generator(engine).generate(ids, sampling.maxTokens, sampling.sampler(seed),

@@ -1,11 +1,11 @@
 package io.jsteer.cli;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.steering.data.Datasets;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.eval.KtsEvaluation;
@@ -70,7 +70,7 @@ final class KtsEvalCommand implements Callable<Integer> {
         KtsRunFiles run = new KtsRunFiles(runDir);
         var summary = run.readSummary();
         Path base = out != null ? out : runDir.resolve("tradeoff");
-        Engines.requireCpu(common.engine, "kts eval");
+        Engines.requireSupported(common.engine); // the tape passes (benign KL, the vectors) run on the CPU; generation, gate reads on --engine
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
@@ -81,7 +81,7 @@ final class KtsEvalCommand implements Callable<Integer> {
             try (ProgressBar bar = KtsTrainCommand.bar("eval", (long) KtsEvaluation.MODELS.size() * KtsEvaluation.FACTORS.size())) {
                 report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, pairs, eval, targeted,
                         summary.cMax(), summary.config().steerBlocks(), summary.config().normaliseVectors(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
-                        msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
+                        ctx -> Engines.create(common.engine, model, ctx, par), msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
             }
             Path jsonFile = Path.of(base + ".json"), htmlFile = Path.of(base + ".html");
             TradeOffReportWriter.write(report, jsonFile, htmlFile);
@@ -123,9 +123,9 @@ final class KtsEvalCommand implements Callable<Integer> {
             throws Exception {
         var tok = model.tokenizer();
         LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
-        try (CpuEngine engine = model.newCpuEngine(256, par)) {
+        try (InferenceEngine engine = Engines.create(common.engine, model, 256, par)) {
             engine.setAdapter(adapter);
-            ResidualReader reader = ResidualReader.of(engine);
+            ActivationCapture.LastToken reader = ActivationCapture.residuals(engine);
             int nTrain = Math.min(benign.size(), targeted.size()) / 2;
             List<float[]> x = new ArrayList<>();
             List<Boolean> y = new ArrayList<>();
@@ -185,9 +185,9 @@ final class KtsEvalCommand implements Callable<Integer> {
         List<RefusalEvaluation.Point> points;
         List<Double> factors = List.of(-1.0, 0.0, 1.0);
         try (ProgressBar bar = KtsTrainCommand.bar("refusal", 2L * factors.size())) {
-            points = RefusalEvaluation.run(model.config(), model.weights(), tok, template.template(), refusalSystem, adapter,
+            points = RefusalEvaluation.run(model.config(), tok, template.template(), refusalSystem, adapter,
                     pairs, harmful, summary.config().steerBlocks(), summary.config().normaliseVectors(), summary.cMax(), factors,
-                    refusalTokens, par, msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
+                    refusalTokens, ctx -> Engines.create(common.engine, model, ctx, par), msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("chatModel", chat);

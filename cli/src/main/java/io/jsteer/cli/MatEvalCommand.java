@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.mat.GateStats;
@@ -44,12 +43,12 @@ class MatEvalCommand implements Callable<Integer> {
     /**
      * Where the items and texts are scored: this machine's engine, or a Spark cluster
      * ({@code jsteer spark mat-eval}). Conditions come as recipes so that other machines can
-     * rebuild their hooks against their own copy of the model.
+     * rebuild their steering against their own copy of the model.
      */
     interface Scoring {
-        MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how, String label);
+        MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemSteering> how, String label);
 
-        double meanKl(List<String> texts, ModelRecipe<Hooks> steered);
+        double meanKl(List<String> texts, ModelRecipe<InterventionSet> steered);
 
         GateStats gateStats(List<String> texts, MatCheckpoint module);
 
@@ -60,11 +59,11 @@ class MatEvalCommand implements Callable<Integer> {
     static Scoring local(LoadedModel model, InferenceEngine engine) {
         MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
         return new Scoring() {
-            public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how, String label) {
+            public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemSteering> how, String label) {
                 return eval.score(task, items, how.make(model), label);
             }
 
-            public double meanKl(List<String> texts, ModelRecipe<Hooks> steered) {
+            public double meanKl(List<String> texts, ModelRecipe<InterventionSet> steered) {
                 return eval.meanKl(texts, steered.make(model));
             }
 
@@ -170,10 +169,10 @@ class MatEvalCommand implements Callable<Integer> {
                 MatEvaluator.Score base = eval.score(t.label(), items, m -> item -> null, t.label() + " base");
                 MatApplication how = MatApplication.of(module);
                 MatEvaluator.Score steered = eval.score(t.label(), items,
-                        m -> MatEvaluator.itemHooks(params, Site.parse(site), how, m.config(), m.tokenizer()), t.label() + " mat");
+                        m -> MatEvaluator.itemSteering(params, Site.parse(site), how, m.config(), m.tokenizer()), t.label() + " mat");
                 Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
                 // recipes of serializable values (vectors, fitted baselines), rebuilt against each machine's model
-                Map<String, ModelRecipe<Hooks>> methodHooks = new LinkedHashMap<>();
+                Map<String, ModelRecipe<InterventionSet>> methodHooks = new LinkedHashMap<>();
                 float[][] caa = module.baselineVectors();
                 if (!noBaselines) {
                     if (caa != null) {
@@ -193,18 +192,18 @@ class MatEvalCommand implements Callable<Integer> {
                             s.train().size()));
                     Iti iti = Iti.fit(engine, model.tokenizer(), fitOn, MatDataOptions.positive("--iti-heads", itiHeads), itiAlpha,
                             splitSeed, true);
-                    methodHooks.put("iti", m -> iti.interventions(m.config()).toHooks(m.config()));
+                    methodHooks.put("iti", m -> iti.interventions(m.config()));
                     Icv icv = Icv.fit(engine, model.tokenizer(), fitOn, icvLambda, true);
-                    methodHooks.put("icv", m -> icv.hooks(m.config()));
+                    methodHooks.put("icv", m -> icv.interventions(m.config()));
                     for (var e : methodHooks.entrySet()) {
-                        ModelRecipe<Hooks> h = e.getValue();
+                        ModelRecipe<InterventionSet> h = e.getValue();
                         baselines.put(e.getKey(), eval.score(t.label(), items, m -> {
-                            Hooks made = h.make(m);
+                            InterventionSet made = h.make(m);
                             return item -> made;
                         }, t.label() + " " + e.getKey()));
                     }
                 }
-                methodHooks.put("mat", m -> how.hooks(params, Site.parse(site), m.config(), 0, 0, null));
+                methodHooks.put("mat", m -> how.interventions(params, Site.parse(site), m.config(), 0, 0));
                 List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
@@ -231,8 +230,10 @@ class MatEvalCommand implements Callable<Integer> {
         return Double.isNaN(v) ? "      - " : String.format(Locale.ROOT, "%6.2f%%", 100 * v);
     }
 
-    private static Hooks hooks(LoadedModel model, String site, float[] vector) {
-        return InterventionSet.of(AddVector.of(Site.parse(site), vector, 1, Positions.ALL)).toHooks(model.config());
+    private static InterventionSet hooks(LoadedModel model, String site, float[] vector) {
+        InterventionSet set = InterventionSet.of(AddVector.of(Site.parse(site), vector, 1, Positions.ALL));
+        set.validate(model.config());
+        return set;
     }
 
     private void print(List<TaskResult> results, MatCheckpoint module) throws Exception {

@@ -72,12 +72,13 @@ class RunCommand implements Callable<Integer> {
             if (interventions != null && (decision == null || decision.steer())) {
                 System.err.println(SteerOptions.describe(interventions));
                 if (engine instanceof io.jsteer.model.CpuEngine) {
-                    // on the CPU the steering runs as hooks anyway: count the edited tokens and record gates too
+                    // on the CPU the steering runs as hooks anyway, so counting the edited tokens (an observer)
+                    // and reporting gates cost nothing; the GPU engine would have to cut its plan for them
                     steered = new SteerOptions.TokenCount(interventions.items().getFirst());
-                    engine.setHooks(steered.attachTo(interventions.toHooks(model.config(), gates)));
+                    engine.setInterventions(interventions, gates);
+                    engine.setHooks(steered.observer(model.config()));
                 } else {
-                    // other engines run the kinds they have kernels for natively (no per-token counts then)
-                    engine.setInterventions(interventions);
+                    engine.setInterventions(interventions); // device kernels for the kinds that have them
                 }
             }
             int[] promptIds = tok.encode(text, true);

@@ -3,7 +3,6 @@ package io.jsteer.cli;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
@@ -152,7 +151,7 @@ final class SparkCommand implements Runnable {
             SiteKind kind = vectors.kind();
             TreeMap<Integer, float[]> byLayer = new TreeMap<>(vectors.vectors());
             ModelRecipe<SteeringFactory> factory = m -> (layer, strength) -> InterventionSet.of(
-                    AddVector.of(new Site(kind, layer), byLayer.get(layer), strength, where)).toHooks(m.config());
+                    AddVector.of(new Site(kind, layer), byLayer.get(layer), strength, where));
             String metricFlag = metric.startsWith("ab:") ? "ab:" + Path.of(metric.substring(3)).toAbsolutePath() : metric;
             String lexicon = metric.equals("afinn") ? afinnPath().toAbsolutePath().toString() : null;
             ModelRecipe<BehaviourMetric> recipe = m -> SweepCommand.metric(metricFlag, lexicon == null ? null : Path.of(lexicon));
@@ -171,8 +170,8 @@ final class SparkCommand implements Runnable {
         SparkOptions spark;
 
         @Override
-        Map<String, Map<String, Object>> evaluate(LoadedModel model, Evaluation.Spec spec, Hooks hooks) {
-            ModelRecipe<Hooks> recipe = hooks == null ? null : steerRecipe(steering);
+        Map<String, Map<String, Object>> evaluate(LoadedModel model, Evaluation.Spec spec, InterventionSet steered) {
+            ModelRecipe<InterventionSet> recipe = steered == null ? null : steerRecipe(steering);
             try (SparkJobs jobs = spark.start("eval")) {
                 return jobs.eval(spark.model(common, ctxSize), spec, recipe, lexicon(spec), spark.partitions(jobs));
             }
@@ -204,11 +203,11 @@ final class SparkCommand implements Runnable {
             ModelSpec spec = spark.model(common, engine.capacity()); // the same context as the driver's engine: items that fit there fit here
             int parts = spark.partitions(jobs);
             return new Scoring() {
-                public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how, String label) {
+                public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemSteering> how, String label) {
                     return jobs.matScore(spec, task, items, how, parts);
                 }
 
-                public double meanKl(List<String> texts, ModelRecipe<Hooks> steered) {
+                public double meanKl(List<String> texts, ModelRecipe<InterventionSet> steered) {
                     return jobs.matKl(spec, texts, steered, parts);
                 }
 
@@ -227,7 +226,7 @@ final class SparkCommand implements Runnable {
      * The steering flags as executors rebuild them: the flag values (files at the same paths on
      * every node), read again against each executor's model.
      */
-    static ModelRecipe<Hooks> steerRecipe(SteerOptions o) {
+    static ModelRecipe<InterventionSet> steerRecipe(SteerOptions o) {
         List<String> steer = List.copyOf(o.steer), ablate = List.copyOf(o.ablate);
         String vectors = o.vectors == null ? null : o.vectors.toAbsolutePath().toString();
         String mat = o.mat == null ? null : o.mat.toAbsolutePath().toString();
@@ -241,7 +240,7 @@ final class SparkCommand implements Runnable {
             s.mat = mat == null ? null : Path.of(mat);
             s.positions = positions;
             s.matMultiplier = multiplier;
-            return s.interventions(m.config()).toHooks(m.config());
+            return s.interventions(m.config());
         };
     }
 }

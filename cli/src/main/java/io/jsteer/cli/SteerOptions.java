@@ -170,7 +170,7 @@ final class SteerOptions {
     /**
      * Counts the tokens the first intervention edited, split into prompt tokens (prefill) and
      * generated ones (one per decode step), so a user sees what "positions" meant in this run.
-     * It is a read-only hook placed after the steering at the same site.
+     * It is an observer: the engine runs it after the steering at the same site.
      */
     static final class TokenCount {
         private final Intervention first;
@@ -180,8 +180,9 @@ final class SteerOptions {
             this.first = first;
         }
 
-        io.jsteer.model.intervene.Hooks attachTo(io.jsteer.model.intervene.Hooks hooks) {
+        io.jsteer.model.intervene.Hooks observer(io.jsteer.model.LlamaConfig config) {
             Positions p = first instanceof AddVector a ? a.positions() : Positions.ALL;
+            var hooks = new io.jsteer.model.intervene.Hooks(config.nLayers());
             hooks.add(first.site(), (site, pos, inPrompt, x) -> {
                 if (p.includes(inPrompt)) {
                     if (inPrompt) {

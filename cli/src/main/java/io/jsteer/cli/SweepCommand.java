@@ -189,7 +189,11 @@ class SweepCommand implements Callable<Integer> {
     /** Cell (layer, strength) of a sweep over {@link #steerable} vectors: strength x that layer's vector at the given positions. */
     static SteeringFactory cells(VectorSet steerable, Positions where, io.jsteer.model.LlamaConfig config) {
         // the vectors are already the unit directions or the raw ones: multiplied as given
-        return (layer, strength) -> steerable.interventions(List.of(layer), strength, where, true).toHooks(config);
+        return (layer, strength) -> {
+            var set = steerable.interventions(List.of(layer), strength, where, true);
+            set.validate(config);
+            return set;
+        };
     }
 
     BehaviourMetric metric(LoadedModel model) {

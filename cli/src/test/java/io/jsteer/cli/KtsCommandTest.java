@@ -87,6 +87,18 @@ class KtsCommandTest {
         assertEquals(0, a.code(), a.err());
         assertTrue(a.out().startsWith("Tom lost a ball at the park. Then Tom felt"), a.out());
         assertTrue(a.err().contains("gate: score"), a.err());
+        // --engine tornado is no longer refused as CPU-only: it steers through setInterventions like the CPU engine,
+        // so this build (without tornado-kernels) answers with how to get the engine instead
+        for (String job : List.of("apply", "eval")) {
+            List<String> args = new ArrayList<>(List.of("kts", job, "--model", model, "--tokenizer", tok, "--run", run.toString(),
+                    "--engine", "tornado", "--threads", "1"));
+            if (job.equals("apply")) {
+                args.addAll(List.of("--prompt", "Tom felt"));
+            }
+            CliTest.Result t = CliTest.jsteer(args.toArray(String[]::new));
+            assertEquals(1, t.code(), t.err());
+            assertTrue(t.err().contains("this build has no TornadoVM engine") && !t.err().contains("CPU engine only"), t.err());
+        }
 
         CliTest.Result bad = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out", dir.resolve("x").toString(),
                 "--blocks", "3-1");

@@ -12,7 +12,7 @@ import io.jsteer.model.ModelLoader;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.model.lora.LoraTarget;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.Var;
@@ -63,7 +63,7 @@ class KtsDeploymentCliTest {
             writeAdapterAndGate(m, adapterDir, gateFile);
             e.setAdapter(LoraFiles.load(adapterDir, m.config()));
             var saved = LinearProbe.load(gateFile);
-            score = saved.probe().score(ResidualReader.of(e).lastToken(m.tokenizer().encode(PROMPT, true))[1]);
+            score = saved.probe().score(ActivationCapture.residuals(e).lastToken(m.tokenizer().encode(PROMPT, true))[1]);
         }
         String[] base = {"run", "--model", model.toString(), "--prompt", PROMPT, "--temperature", "0", "--max-tokens", "24",
             "--threads", "1"};

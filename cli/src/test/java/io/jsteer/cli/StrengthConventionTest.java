@@ -14,7 +14,6 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
@@ -89,29 +88,29 @@ class StrengthConventionTest {
         return m;
     }
 
-    /** The last position's logits of the prompt under {@code hooks}. */
-    private float[] logits(Hooks hooks) {
+    /** The last position's logits of the prompt under {@code steering}, through the engine's one steering door. */
+    private float[] logits(InterventionSet steering) {
         try (Parallel par = new Parallel(1); CpuEngine engine = model.newCpuEngine(64, par)) {
-            engine.setHooks(hooks);
+            engine.setInterventions(steering);
             return engine.prefill(prompt, 0).clone();
         }
     }
 
-    private Hooks reference(float[] delta) {
-        return InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, 2), delta, 1, Positions.ALL)).toHooks(model.config());
+    private InterventionSet reference(float[] delta) {
+        return InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, 2), delta, 1, Positions.ALL));
     }
 
-    private Hooks runFlags(String... steer) {
+    private InterventionSet runFlags(String... steer) {
         SteerOptions o = new SteerOptions();
         o.steer = new java.util.ArrayList<>(List.of(steer));
         o.positions = "all";
         o.matMultiplier = 1;
-        return o.interventions(model.config()).toHooks(model.config());
+        return o.interventions(model.config());
     }
 
-    private Hooks serve(String body) {
+    private InterventionSet serve(String body) {
         var request = new RequestParser(new ObjectMapper(), "m", 16).parse(body, false);
-        return VectorSteering.directory(model.config(), dir).resolve(request.steering()).toHooks(model.config());
+        return VectorSteering.directory(model.config(), dir).resolve(request.steering());
     }
 
     @Test
@@ -137,7 +136,7 @@ class StrengthConventionTest {
         float[][] kts = new float[model.config().nLayers()][];
         kts[2] = layer2;
         kts = io.jsteer.steering.kts.MeanDifference.normalised(kts);
-        assertArrayEquals(expected, logits(new BlockSteering(kts, 4).toHooks(model.config())), TOL);
+        assertArrayEquals(expected, logits(new BlockSteering(kts, 4).interventions()), TOL);
 
         // raw: the stored vector times S, in the flag, the server and the sweep
         float[] rawExpected = logits(reference(VectorAlgebra.scale(layer2, 4)));

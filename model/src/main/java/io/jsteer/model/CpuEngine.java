@@ -1,6 +1,8 @@
 package io.jsteer.model;
 
+import io.jsteer.model.intervene.GateListener;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraTarget;
@@ -33,7 +35,9 @@ public final class CpuEngine implements InferenceEngine {
     private final RopeTable rope;
     private final RowOps ops = new RowOps();
     private final int[] oneToken = new int[1]; // decode's batch, reused: a decoded token allocates nothing
-    private Hooks hooks;
+    private Hooks observers; // setHooks: read only
+    private Hooks steering;  // setInterventions, compiled
+    private Hooks hooks;     // what the pass runs at each site: steering, then observers
     private LoraAdapter adapter;
     private float[] loraScratch; // [rank]
 
@@ -138,11 +142,19 @@ public final class CpuEngine implements InferenceEngine {
     public int reusable(int prefix) { return cache.ring.reusable(prefix); }
 
     @Override
-    public void setHooks(Hooks hooks) {
-        if (hooks != null && hooks.layers() != c.nLayers()) {
-            throw new IllegalArgumentException("hooks are for " + hooks.layers() + " blocks, the model has " + c.nLayers());
+    public void setHooks(Hooks observers) {
+        if (observers != null && observers.layers() != c.nLayers()) {
+            throw new IllegalArgumentException("hooks are for " + observers.layers() + " blocks, the model has " + c.nLayers());
         }
-        this.hooks = hooks == null || hooks.isEmpty() ? null : hooks;
+        this.observers = observers;
+        this.hooks = Hooks.steerThenObserve(steering, observers);
+    }
+
+    /** The set compiled to hooks (parameters snapshotted now), run before the observers at each site. */
+    @Override
+    public void setInterventions(InterventionSet interventions, GateListener gates) {
+        this.steering = interventions == null || interventions.isEmpty() ? null : interventions.toHooks(c, gates);
+        this.hooks = Hooks.steerThenObserve(steering, observers);
     }
 
     /**

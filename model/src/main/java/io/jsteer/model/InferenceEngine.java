@@ -1,5 +1,6 @@
 package io.jsteer.model;
 
+import io.jsteer.model.intervene.GateListener;
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.lora.LoraAdapter;
@@ -54,17 +55,32 @@ public interface InferenceEngine extends AutoCloseable {
         }
     }
 
-    /** Hooks for capture and steering from now on; {@code null} or empty removes them. */
-    void setHooks(Hooks hooks);
+    /**
+     * Observers from now on: hooks that read activations at their sites (capture, logit lens, counts)
+     * and leave them unchanged; {@code null} or empty removes them. They neither replace nor are
+     * replaced by {@link #setInterventions}: at a site with both, the interventions run first and the
+     * observers see the edited activation. An observer must not write to its array (steering that
+     * does is an intervention); with assertions on, an edit is an AssertionError
+     * ({@link Hooks#steerThenObserve}). An engine that must move activations to run Java code (the GPU
+     * engine) does so only at observed sites.
+     */
+    void setHooks(Hooks observers);
 
     /**
-     * Steering from now on, as intervention objects; {@code null} or empty removes it. Engines with
-     * kernels for the kinds run them natively (the GPU engine); the default compiles the set to
-     * {@link Hooks}, which is what the CPU engine runs anyway. Replaces any hooks set before.
+     * Steering from now on, as intervention objects: the one way to steer on every engine; {@code null}
+     * or empty removes it and leaves the observers. Engines with kernels for the kinds run them
+     * natively (the GPU engine); the CPU engine runs their compiled {@link Hooks}.
      */
     default void setInterventions(InterventionSet interventions) {
-        setHooks(interventions == null || interventions.isEmpty() ? null : interventions.toHooks(config()));
+        setInterventions(interventions, null);
     }
+
+    /**
+     * {@link #setInterventions(InterventionSet)} with every {@link io.jsteer.model.intervene.GatedEdit}
+     * reporting its gates to {@code gates} (null: no report). An engine that computes gates where the
+     * host cannot read them runs the set on the host instead, and says so on stderr.
+     */
+    void setInterventions(InterventionSet interventions, GateListener gates);
 
     /**
      * A LoRA adapter on the frozen projections from now on ({@code y += s·B(A x)}), or {@code null}

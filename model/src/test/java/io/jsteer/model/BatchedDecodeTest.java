@@ -29,14 +29,15 @@ class BatchedDecodeTest {
                 direction[i] = (float) r.nextGaussian();
             }
             // sequence 1 is steered (as one request with steering among unsteered ones)
-            Hooks[] hooks = {null, InterventionSet.of(AddVector.of(Site.parse("resid_post:2"), direction, 2.0, Positions.ALL))
-                    .toHooks(m.config()), null};
+            InterventionSet steer = InterventionSet.of(AddVector.of(Site.parse("resid_post:2"), direction, 2.0, Positions.ALL));
+            InterventionSet[] sets = {null, steer, null};
+            Hooks[] hooks = {null, steer.toHooks(m.config()), null}; // a batch row's steering is its own hooks
             int steps = 24, n = prompts.length;
             int[][] tokens = new int[n][];
             float[][][] alone = new float[n][steps][];
             for (int s = 0; s < n; s++) {
                 try (CpuEngine e = m.newCpuEngine(128, par)) {
-                    e.setHooks(hooks[s]);
+                    e.setInterventions(sets[s]);
                     int[] prompt = m.tokenizer().encode(prompts[s], true);
                     tokens[s] = new int[prompt.length + steps];
                     System.arraycopy(prompt, 0, tokens[s], 0, prompt.length);

@@ -43,12 +43,12 @@ class BatchedGeneratorTest {
             float[] direction = new float[m.config().dim()];
             direction[3] = 4f;
             direction[17] = -4f;
-            Hooks steered = InterventionSet.of(AddVector.of(Site.parse("resid_post:1"), direction, 1.0, Positions.ALL))
-                    .toHooks(m.config());
+            InterventionSet steer = InterventionSet.of(AddVector.of(Site.parse("resid_post:1"), direction, 1.0, Positions.ALL));
+            Hooks steered = steer.toHooks(m.config()); // a batch row's steering is its own hooks
             List<List<Integer>> expected = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) {
                 try (CpuEngine e = m.newCpuEngine(96, par)) {
-                    e.setHooks(i % 2 == 1 ? steered : null);
+                    e.setInterventions(i % 2 == 1 ? steer : null);
                     List<Integer> out = new ArrayList<>();
                     Greedy g = new Greedy(m.tokenizer().encode(PROMPTS[i], true), null, 20 + 5 * i, m.tokenizer().eos(), out);
                     float[] logits = e.prefill(g.prompt(), 0);

@@ -63,12 +63,20 @@ class CpuEngineTest {
         assertEquals(List.of("resid_pre:2@0p", "attn_heads:2@0p", "attn_out:2@0p", "mlp_out:2@0p", "resid_post:2@0p",
                 "resid_pre:2@1g", "attn_heads:2@1g", "attn_out:2@1g", "mlp_out:2@1g", "resid_post:2@1g"), seen);
 
-        Hooks steer = new Hooks(m.config().nLayers()).add(new Site(SiteKind.RESID_POST, 4), (s, p, ip, x) -> x[0] += 5f);
+        var edit = new io.jsteer.model.intervene.HostEdit(new Site(SiteKind.RESID_POST, 4), "x0 + 5", -1,
+                gates -> (s, p, ip, x) -> x[0] += 5f);
         try (CpuEngine e = new CpuEngine(m.config(), m.weights(), 16, new Parallel(1))) {
-            e.setHooks(steer);
+            e.setInterventions(io.jsteer.model.intervene.InterventionSet.of(edit));
             steered = e.forward(1, 0, true).clone();
         }
         assertNotEquals(plain[403], steered[403]);
+        // the same edit given as an observer is caught (tests run with assertions on): hooks only observe
+        Hooks misuse = new Hooks(m.config().nLayers()).add(new Site(SiteKind.RESID_POST, 4), (s, p, ip, x) -> x[0] += 5f);
+        try (CpuEngine e = new CpuEngine(m.config(), m.weights(), 16, new Parallel(1))) {
+            e.setHooks(misuse);
+            AssertionError err = assertThrows(AssertionError.class, () -> e.forward(1, 0, true));
+            assertTrue(err.getMessage().contains("observer hook at resid_post:4 changed the activation"), err.getMessage());
+        }
         assertThrows(IllegalArgumentException.class, () -> new Hooks(5).add(new Site(SiteKind.RESID_POST, 5), (s, p, ip, x) -> {}));
     }
 

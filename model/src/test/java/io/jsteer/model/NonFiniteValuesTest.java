@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.tensor.Parallel;
@@ -65,17 +64,16 @@ class NonFiniteValuesTest {
     void logitsThatStopBeingFiniteStopGenerationWithAClearError() {
         LoadedModel m = TestModels.storiesBin();
         try (CpuEngine e = new CpuEngine(m.config(), m.weights(), 64, new Parallel(1))) {
-            Hooks hooks = new Hooks(m.config().nLayers());
             // what an absurd steering edit does to the residual stream: its RMS overflows and everything after is NaN
-            hooks.add(new Site(SiteKind.RESID_POST, 2), (site, pos, inPrompt, x) -> x[0] = Float.MAX_VALUE * 4);
-            e.setHooks(hooks);
+            e.setInterventions(io.jsteer.model.intervene.InterventionSet.of(new io.jsteer.model.intervene.HostEdit(
+                    new Site(SiteKind.RESID_POST, 2), "overflow", -1, gates -> (site, pos, inPrompt, x) -> x[0] = Float.MAX_VALUE * 4)));
             int[] prompt = m.tokenizer().encode("Once upon a time", true);
             var err = assertThrows(NonFiniteLogitsException.class, () -> new Generator(e).generate(prompt, 10, Sampler.greedy(),
                     t -> false, (p, t) -> {}));
             assertEquals(prompt.length, err.position());
             assertTrue(err.getMessage().contains("logits became non-finite at position " + prompt.length), err.getMessage());
             // without the edit the same engine generates normally
-            e.setHooks(null);
+            e.setInterventions(null);
             assertEquals(10, new Generator(e).generate(prompt, 10, Sampler.greedy(), t -> false, (p, t) -> {}).generatedCount());
         }
     }

@@ -1,7 +1,7 @@
 package io.jsteer.spark;
 
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.capture.ActivationCapture;
@@ -390,7 +390,7 @@ public final class SparkJobs implements AutoCloseable {
      * @param steering the steered condition's hooks, or null for the unsteered model only
      * @param lexicon  for the sentiment of samples (null when the spec samples none)
      */
-    public Map<String, Map<String, Object>> eval(ModelSpec model, Evaluation.Spec spec, ModelRecipe<Hooks> steering,
+    public Map<String, Map<String, Object>> eval(ModelSpec model, Evaluation.Spec spec, ModelRecipe<InterventionSet> steering,
                                                  AfinnLexicon lexicon, int partitions) {
         List<Evaluation.Unit> units = Evaluation.units(spec, steering != null);
         int slices = slices(partitions, units.size());
@@ -400,7 +400,7 @@ public final class SparkJobs implements AutoCloseable {
         return Evaluation.table(spec, outcomes, lexicon);
     }
 
-    private static List<Evaluation.Outcome> evalUnits(ModelSpec model, Evaluation.Spec spec, ModelRecipe<Hooks> steering,
+    private static List<Evaluation.Outcome> evalUnits(ModelSpec model, Evaluation.Spec spec, ModelRecipe<InterventionSet> steering,
                                                       Iterator<Evaluation.Unit> it) {
         List<Evaluation.Unit> mine = drain(it);
         List<Evaluation.Outcome> out = new ArrayList<>();
@@ -408,7 +408,7 @@ public final class SparkJobs implements AutoCloseable {
             return out;
         }
         try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
-            Hooks hooks = steering == null ? null : steering.make(te.model());
+            InterventionSet hooks = steering == null ? null : steering.make(te.model());
             for (Evaluation.Unit u : mine) {
                 out.add(Evaluation.run(te.engine(), te.model().tokenizer(), spec, hooks, u));
             }
@@ -425,11 +425,11 @@ public final class SparkJobs implements AutoCloseable {
     record TextTask(int index, String text) implements Serializable {}
 
     /**
-     * {@link MatEvaluator#score(String, List, MatEvaluator.ItemHooks, String)} over the cluster:
+     * {@link MatEvaluator#score(String, List, MatEvaluator.ItemSteering, String)} over the cluster:
      * items partitioned, each scored by an executor with the hooks {@code how} makes there; the
      * driver adds the {@link MatEvaluator.ItemScore}s up in item order, as one machine does.
      */
-    public MatEvaluator.Score matScore(ModelSpec model, String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemHooks> how,
+    public MatEvaluator.Score matScore(ModelSpec model, String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemSteering> how,
                                        int partitions) {
         List<McTask> tasks = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -444,7 +444,7 @@ public final class SparkJobs implements AutoCloseable {
         return MatEvaluator.Score.of(task, inOrder(scores, tasks.size()));
     }
 
-    private static List<Indexed<MatEvaluator.ItemScore>> scoreItems(ModelSpec model, ModelRecipe<MatEvaluator.ItemHooks> how,
+    private static List<Indexed<MatEvaluator.ItemScore>> scoreItems(ModelSpec model, ModelRecipe<MatEvaluator.ItemSteering> how,
                                                                       Iterator<McTask> it) {
         List<McTask> mine = drain(it);
         List<Indexed<MatEvaluator.ItemScore>> out = new ArrayList<>();
@@ -454,7 +454,7 @@ public final class SparkJobs implements AutoCloseable {
         try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
             MatEvaluator eval = new MatEvaluator(te.engine(), te.model().tokenizer());
             McScorer scorer = new McScorer(te.engine(), te.model().tokenizer());
-            MatEvaluator.ItemHooks hooks = how.make(te.model());
+            MatEvaluator.ItemSteering hooks = how.make(te.model());
             for (McTask t : mine) {
                 out.add(new Indexed<>(t.index(), eval.scoreItem(scorer, t.item(), hooks)));
             }
@@ -466,7 +466,7 @@ public final class SparkJobs implements AutoCloseable {
      * {@link MatEvaluator#meanKl} over the cluster: texts partitioned, each text's
      * {@link MatEvaluator.KlSum} added up on the driver in text order.
      */
-    public double matKl(ModelSpec model, List<String> texts, ModelRecipe<Hooks> steered, int partitions) {
+    public double matKl(ModelSpec model, List<String> texts, ModelRecipe<InterventionSet> steered, int partitions) {
         List<TextTask> tasks = textTasks(texts);
         if (tasks.isEmpty()) {
             return Double.NaN;
@@ -481,7 +481,7 @@ public final class SparkJobs implements AutoCloseable {
         return total.mean();
     }
 
-    private static List<Indexed<MatEvaluator.KlSum>> klOfTexts(ModelSpec model, ModelRecipe<Hooks> steered, Iterator<TextTask> it) {
+    private static List<Indexed<MatEvaluator.KlSum>> klOfTexts(ModelSpec model, ModelRecipe<InterventionSet> steered, Iterator<TextTask> it) {
         List<TextTask> mine = drain(it);
         List<Indexed<MatEvaluator.KlSum>> out = new ArrayList<>();
         if (mine.isEmpty()) {
@@ -489,7 +489,7 @@ public final class SparkJobs implements AutoCloseable {
         }
         try (ExecutorModels.TaskEngine te = ExecutorModels.engine(model)) {
             MatEvaluator eval = new MatEvaluator(te.engine(), te.model().tokenizer());
-            Hooks hooks = steered.make(te.model());
+            InterventionSet hooks = steered.make(te.model());
             for (TextTask t : mine) {
                 out.add(new Indexed<>(t.index(), eval.klOfText(t.text(), hooks)));
             }

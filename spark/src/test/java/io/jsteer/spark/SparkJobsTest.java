@@ -8,7 +8,6 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
@@ -209,7 +208,7 @@ class SparkJobsTest {
 
     private static ModelRecipe<SteeringFactory> addVector(SortedMap<Integer, float[]> vectors) {
         return m -> (layer, strength) -> InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, layer), vectors.get(layer),
-                strength, Positions.ALL)).toHooks(m.config());
+                strength, Positions.ALL));
     }
 
     @Test
@@ -245,8 +244,8 @@ class SparkJobsTest {
         Evaluation.Spec evalSpec = new Evaluation.Spec(ab, List.of("Tom had a red ball. He liked to play.", "The sun was hot."),
                 List.of("Once upon a time", "Lily saw a cat"), 4, 10, 0.8f, 42);
         AfinnLexicon lexicon = AfinnLexicon.load(Shared.path("data/sentiment/AFINN-en-165.txt"));
-        ModelRecipe<Hooks> steering = m -> InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, 2), vectors.get(2), 4,
-                Positions.ALL)).toHooks(m.config());
+        ModelRecipe<InterventionSet> steering = m -> InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, 2), vectors.get(2), 4,
+                Positions.ALL));
         Map<String, Map<String, Object>> one;
         try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(256, par)) {
             one = Evaluation.table(evalSpec, Evaluation.runAll(engine, model.tokenizer(), evalSpec, steering.make(model), u -> {}), lexicon);
@@ -321,16 +320,16 @@ class SparkJobsTest {
         tqa.add(2, new McItem("truthfulqa", "long", "Q: " + "Where did the little cat go after the rain? ".repeat(40) + "A:",
                 List.of("Home.", "To the moon."), List.of(true, false), 0)); // over the 256-token context: skipped
         List<McItem> sentiment = MatTask.SENTIMENT.load(data, 3).test().subList(0, 9);
-        ModelRecipe<MatEvaluator.ItemHooks> unsteered = m -> item -> null;
-        ModelRecipe<MatEvaluator.ItemHooks> steered = m -> MatEvaluator.itemHooks(mat, Site.parse(site), how, m.config(), m.tokenizer());
-        ModelRecipe<Hooks> klHooks = m -> how.hooks(mat, Site.parse(site), m.config(), 0, 0, null);
+        ModelRecipe<MatEvaluator.ItemSteering> unsteered = m -> item -> null;
+        ModelRecipe<MatEvaluator.ItemSteering> steered = m -> MatEvaluator.itemSteering(mat, Site.parse(site), how, m.config(), m.tokenizer());
+        ModelRecipe<InterventionSet> klHooks = m -> how.interventions(mat, Site.parse(site), m.config(), 0, 0);
         List<String> texts = sentiment.stream().map(i -> i.text(0)).toList();
         try (Parallel par = new Parallel(1); InferenceEngine engine = model.newCpuEngine(256, par)) {
             MatEvaluator one = new MatEvaluator(engine, model.tokenizer());
             boolean moved = false;
             for (List<McItem> items : List.of(tqa, sentiment)) {
                 String task = items.getFirst().task();
-                for (ModelRecipe<MatEvaluator.ItemHooks> how2 : List.of(unsteered, steered)) {
+                for (ModelRecipe<MatEvaluator.ItemSteering> how2 : List.of(unsteered, steered)) {
                     MatEvaluator.Score e = one.score(task, items, how2.make(model), null);
                     MatEvaluator.Score a = jobs.matScore(spec, task, items, how2, 4); // more tasks than slots
                     assertEquals(e.items(), a.items(), task);

@@ -10,7 +10,6 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -26,10 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeApiExampleTest {
 
     /** The prompt and its greedy continuation, with {@code steering} applied (null: none). */
-    static String generate(LoadedModel model, Parallel threads, Hooks steering, String prompt, int maxTokens) {
+    static String generate(LoadedModel model, Parallel threads, InterventionSet steering, String prompt, int maxTokens) {
         Tokenizer tok = model.tokenizer();
         try (CpuEngine engine = model.newCpuEngine(256, threads)) {
-            engine.setHooks(steering);
+            engine.setInterventions(steering); // the one steering door, on every engine
             GenerationResult r = new Generator(engine).generate(tok.encode(prompt, true), maxTokens, Sampler.greedy(),
                     t -> t == tok.eos() || t == tok.bos(), (previous, next) -> { });
             return prompt + tok.decode(r.generated());
@@ -49,8 +48,8 @@ class ReadmeApiExampleTest {
             VectorSet happy = VectorSetFiles.read(dir.resolve("happy.json"), model.config()); // checked against the model
             // add length 3 along the direction to the output of block 1 (resid_post:1) at every position: strength
             // times the unit direction, as --steer happy:3@1 (steeringVector(1, true): the vector as stored, :raw)
-            Hooks steering = InterventionSet.of(AddVector.of(happy.site(1), happy.steeringVector(1, false), 3.0, Positions.ALL))
-                    .toHooks(model.config());
+            InterventionSet steering = InterventionSet.of(AddVector.of(happy.site(1), happy.steeringVector(1, false), 3.0,
+                    Positions.ALL));
 
             String plain = generate(model, threads, null, "Once upon a time", 30);
             String steered = generate(model, threads, steering, "Once upon a time", 30);

@@ -1,37 +1,46 @@
 package io.jsteer.tornado;
 
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.ActivationHook;
+import io.jsteer.model.intervene.HostEdit;
+import io.jsteer.model.intervene.Intervention;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.tensor.Kernels;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CPU twins of the {@link DeviceEdit}s as activation hooks, so that a {@link io.jsteer.model.CpuEngine}
- * run with {@link #toHooks} is the reference the device kernels are checked against.
+ * The CPU twins of the {@link DeviceEdit}s as Java edits, so that a {@link io.jsteer.model.CpuEngine}
+ * steered with {@link #toInterventions} is the reference the device kernels are checked against.
  */
 public final class HostSteering {
 
     private HostSteering() {}
 
-    /** Hooks that apply {@code edits} in order on the CPU. */
-    public static Hooks toHooks(List<DeviceEdit> edits, int nLayers, int dim) {
-        Hooks hooks = new Hooks(nLayers);
+    /** Edits that apply {@code edits} in order on the CPU, for {@code setInterventions}. */
+    public static InterventionSet toInterventions(List<DeviceEdit> edits, int nLayers, int dim) {
+        List<Intervention> out = new ArrayList<>();
         for (DeviceEdit e : edits) {
             e.check(dim, nLayers);
             switch (e) {
-                case DeviceEdit.AddVector a -> hooks.add(a.site(), (site, pos, inPrompt, x) -> addScaled(x, a.vector(), a.strength()));
-                case DeviceEdit.Ablation a -> hooks.add(a.site(), (site, pos, inPrompt, x) -> ablate(x, a.direction(), a.strength()));
-                case DeviceEdit.MatSteer m -> hooks.add(m.site(), (site, pos, inPrompt, x) -> matSteer(x, m));
+                case DeviceEdit.AddVector a -> out.add(edit(a.site(), "add", (site, pos, inPrompt, x) -> addScaled(x, a.vector(), a.strength())));
+                case DeviceEdit.Ablation a -> out.add(edit(a.site(), "ablate", (site, pos, inPrompt, x) -> ablate(x, a.direction(), a.strength())));
+                case DeviceEdit.MatSteer m -> out.add(edit(m.site(), "mat", (site, pos, inPrompt, x) -> matSteer(x, m)));
                 case DeviceEdit.LoraOutputProjection l -> {
                     // the side path reads o_proj's input (attn_heads) and adds to its output (attn_out)
                     float[] input = new float[dim];
-                    hooks.add(new Site(SiteKind.ATTN_HEADS, l.layer()), (site, pos, inPrompt, x) -> System.arraycopy(x, 0, input, 0, dim));
-                    hooks.add(l.site(), (site, pos, inPrompt, x) -> lora(x, input, l));
+                    out.add(edit(new Site(SiteKind.ATTN_HEADS, l.layer()), "lora input",
+                            (site, pos, inPrompt, x) -> System.arraycopy(x, 0, input, 0, dim)));
+                    out.add(edit(l.site(), "lora", (site, pos, inPrompt, x) -> lora(x, input, l)));
                 }
             }
         }
-        return hooks;
+        return new InterventionSet(out);
+    }
+
+    private static HostEdit edit(Site site, String label, ActivationHook hook) {
+        return new HostEdit(site, "host twin of a device " + label + " edit", -1, gates -> hook);
     }
 
     static void addScaled(float[] x, float[] v, float strength) {

@@ -45,11 +45,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * few whole blocks (TornadoVM's per-graph buffers are small, see {@link #MAX_BLOCKS_PER_GRAPH}); the
  * residual stream stays on the device from one to the next (persistOnDevice / consumeFromDevice).
  * A block is 9 kernels: q|k|v and gate|up are one stacked matrix each (when their storage
- * matches), and the residual adds are folded into the output projections. Java hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
- * one graph per stretch between sites, and at each site the activation (and the residual stream)
- * goes to the host, through the hooks, and back. Steering that should stay on the device is given
- * as {@link DeviceEdit}s ({@link #setSteering}): kernels inside the graph at their site, applied
- * before the Java hooks of the same site.
+ * matches), and the residual adds are folded into the output projections. Observer hooks ({@link #setHooks}) are Java code, so they run on the host: the pass is then cut into
+ * one graph per stretch between observed sites, and at each the activation (and the residual stream)
+ * goes to the host, through the hooks, and back. Steering ({@link #setInterventions}) stays on the
+ * device as {@link DeviceEdit}s: kernels inside the graph at their site, applied before the
+ * observers of the same site.
  */
 public final class TornadoEngine implements InferenceEngine {
 
@@ -104,7 +104,9 @@ public final class TornadoEngine implements InferenceEngine {
     private final float[] headsBuffer; // [qDim]: at attn_heads
     private final float[] logits;
 
-    private Hooks hooks;
+    private Hooks observers;    // setHooks
+    private Hooks hostSteering; // setInterventions without kernels: compiled to hooks
+    private Hooks hooks;        // what the host steps run: hostSteering, then observers
     private List<DeviceEdit> edits = List.of();
     private DeviceLora lora;
     private List<Step> steps;
@@ -245,18 +247,24 @@ public final class TornadoEngine implements InferenceEngine {
     @Override
     public int capacity() { return capacity; }
 
-    /** Java hooks; they run on the host between device graphs (see the class comment). */
+    /** Observers; they run on the host between device graphs, after the steering of their site (see the class comment). */
     @Override
-    public void setHooks(Hooks hooks) {
-        if (hooks != null && hooks.layers() != c.nLayers()) {
-            throw new IllegalArgumentException("hooks are for " + hooks.layers() + " blocks, the model has " + c.nLayers());
+    public void setHooks(Hooks observers) {
+        if (observers != null && observers.layers() != c.nLayers()) {
+            throw new IllegalArgumentException("hooks are for " + observers.layers() + " blocks, the model has " + c.nLayers());
         }
-        this.hooks = hooks == null || hooks.isEmpty() ? null : hooks;
-        if (this.hooks != null && !hooksAnnounced) {
+        this.observers = observers;
+        if (observers != null && !observers.isEmpty() && !hooksAnnounced) {
             hooksAnnounced = true;
-            System.err.println("jsteer: note: Java hooks on the TornadoVM engine run on the host: the pass is cut at each hooked "
-                    + "site on every token (use setInterventions / --steer for device kernels)");
+            System.err.println("jsteer: note: observer hooks on the TornadoVM engine run on the host: the pass is cut at each observed "
+                    + "site on every token");
         }
+        hostHooks();
+    }
+
+    /** The host steps' hooks: steering that has no kernel (if any), then the observers. */
+    private void hostHooks() {
+        this.hooks = Hooks.steerThenObserve(hostSteering, observers);
         invalidatePlan();
     }
 
@@ -277,14 +285,17 @@ public final class TornadoEngine implements InferenceEngine {
     /**
      * The shared intervention objects run as device kernels when every item has one: AddVector at
      * all positions, Ablate, and GatedEdit with multiplier 1. Anything else (prompt- or
-     * generated-only vectors, another multiplier) runs the whole set as Java hooks on the host,
-     * and that is said on stderr, since it cuts the pass at the site on every token.
+     * generated-only vectors, another multiplier, a {@link io.jsteer.model.intervene.HostEdit}), or a
+     * gate listener (gates stay on the device), runs the whole set as Java hooks on the host before
+     * the observers, and that is said on stderr, since it cuts the pass at the site on every token.
+     * The observers ({@link #setHooks}) are kept either way.
      */
     @Override
-    public void setInterventions(io.jsteer.model.intervene.InterventionSet set) {
+    public void setInterventions(io.jsteer.model.intervene.InterventionSet set, io.jsteer.model.intervene.GateListener gates) {
         if (set == null || set.isEmpty()) {
-            setHooks(null);
+            hostSteering = null;
             setSteering(List.of());
+            hostHooks();
             return;
         }
         List<DeviceEdit> device = new java.util.ArrayList<>();
@@ -294,7 +305,7 @@ public final class TornadoEngine implements InferenceEngine {
                 case io.jsteer.model.intervene.AddVector a when a.positions() == io.jsteer.model.intervene.Positions.ALL ->
                         device.add(new DeviceEdit.AddVector(a.site(), a.vector().toFloatArray(), (float) a.strength()));
                 case io.jsteer.model.intervene.Ablate a -> device.add(new DeviceEdit.Ablation(a.site(), a.direction().toFloatArray(), 1f));
-                case io.jsteer.model.intervene.GatedEdit g when g.multiplier() == 1.0 -> {
+                case io.jsteer.model.intervene.GatedEdit g when g.multiplier() == 1.0 && gates == null -> {
                     int t = g.theta().rows(), d = g.theta().cols();
                     float[] th = g.theta().toFloatArray(), w = g.gateWeight().toFloatArray();
                     float[][] theta = new float[t][], weights = new float[t][];
@@ -304,6 +315,7 @@ public final class TornadoEngine implements InferenceEngine {
                     }
                     device.add(new DeviceEdit.MatSteer(g.site(), theta, weights, g.gateBias().toFloatArray()));
                 }
+                case io.jsteer.model.intervene.GatedEdit g when gates != null -> why = "reporting the gates of gated_edit at " + g.site();
                 default -> why = item.kind() + " at " + item.site()
                         + (item instanceof io.jsteer.model.intervene.AddVector a ? " on " + a.positions().label() + " positions only" : "");
             }
@@ -314,11 +326,12 @@ public final class TornadoEngine implements InferenceEngine {
             System.err.println("jsteer: warning: the TornadoVM engine has no kernel for " + why
                     + "; the steering runs as Java hooks on the host, which moves the activations to the host at every steered site");
             setSteering(List.of());
-            setHooks(set.toHooks(c));
+            hostSteering = set.toHooks(c, gates);
         } else {
-            setHooks(null);
+            hostSteering = null;
             setSteering(device);
         }
+        hostHooks();
     }
 
     /** Steering run as kernels on the device, in list order at each site; an empty list removes it. */

@@ -175,7 +175,7 @@ class TornadoEngineTest {
             plain = logits(c, TOKENS);
         }
         try (CpuEngine c = cpu()) {
-            c.setHooks(HostSteering.toHooks(edits, layers, dim));
+            c.setInterventions(HostSteering.toInterventions(edits, layers, dim));
             expected = logits(c, TOKENS);
         }
         try (TornadoEngine g = gpu()) {
@@ -231,6 +231,41 @@ class TornadoEngineTest {
         assertLogitsClose(expected, actual, "prompt-only intervention logits");
     }
 
+    /**
+     * Steering through the door and observers together: the observers see the steered activations,
+     * on the device's kernels (AddVector at all positions) as on the host's Java edits, as on the CPU.
+     */
+    @Test
+    void observersSeeTheSteeredActivationsOnTheDevice() {
+        int dim = model.config().dim(), layers = model.config().nLayers();
+        Site site = new Site(SiteKind.RESID_POST, 1);
+        var set = io.jsteer.model.intervene.InterventionSet.of(io.jsteer.model.intervene.AddVector.of(site,
+                random(new Random(5), dim, 0.5f), 3.0, io.jsteer.model.intervene.Positions.ALL));
+        List<float[]> cpuSeen = new ArrayList<>(), gpuSeen = new ArrayList<>(), plainSeen = new ArrayList<>();
+        List<float[]> expected, actual;
+        try (CpuEngine c = cpu()) {
+            c.setHooks(new Hooks(layers).add(site, (s, pos, inPrompt, x) -> plainSeen.add(java.util.Arrays.copyOf(x, dim))));
+            logits(c, TOKENS);
+        }
+        try (CpuEngine c = cpu()) {
+            c.setInterventions(set);
+            c.setHooks(new Hooks(layers).add(site, (s, pos, inPrompt, x) -> cpuSeen.add(java.util.Arrays.copyOf(x, dim))));
+            expected = logits(c, TOKENS);
+        }
+        try (TornadoEngine g = gpu()) {
+            g.setHooks(new Hooks(layers).add(site, (s, pos, inPrompt, x) -> gpuSeen.add(java.util.Arrays.copyOf(x, dim))));
+            g.setInterventions(set); // after the observers: neither door replaces the other
+            assertTrue(g.graphsPerToken() > 2, "the observer cuts the plan at its site");
+            actual = logits(g, TOKENS);
+        }
+        assertLogitsClose(expected, actual, "steered and observed logits");
+        assertEquals(TOKENS.length, gpuSeen.size());
+        for (int i = 0; i < TOKENS.length; i++) {
+            assertArrayEquals(cpuSeen.get(i), gpuSeen.get(i), 1e-3f, "observed resid_post:1 #" + i);
+            assertTrue(Math.abs(cpuSeen.get(i)[0] - plainSeen.get(i)[0]) > 1e-3, "the observer saw the steered stream");
+        }
+    }
+
     @Test
     void javaHooksRunOnTheHostWithTheCpuSemantics() {
         int dim = model.config().dim(), layers = model.config().nLayers();
@@ -239,10 +274,10 @@ class TornadoEngineTest {
         List<float[]> expected = new ArrayList<>(), actual = new ArrayList<>();
         int switchAt = 4;
         try (CpuEngine c = cpu()) {
-            run(c, hooks(layers, push, cpuCaptured), switchAt, expected);
+            run(c, push(layers, push), hooks(layers, cpuCaptured), switchAt, expected);
         }
         try (TornadoEngine g = gpu()) {
-            run(g, hooks(layers, push, gpuCaptured), switchAt, actual);
+            run(g, push(layers, push), hooks(layers, gpuCaptured), switchAt, actual);
             assertTrue(g.graphsPerToken() > 1, "hooks cut the graph");
         }
         assertLogitsClose(expected, actual, "hooked logits");
@@ -253,24 +288,29 @@ class TornadoEngineTest {
         }
     }
 
-    /** Runs TOKENS, setting the hooks only from {@code switchAt} on (the KV cache must carry over). */
-    private static void run(InferenceEngine e, Hooks h, int switchAt, List<float[]> out) {
+    /** Runs TOKENS, setting the steering and the observers only from {@code switchAt} on (the KV cache must carry over). */
+    private static void run(InferenceEngine e, io.jsteer.model.intervene.InterventionSet steer, Hooks h, int switchAt, List<float[]> out) {
         for (int p = 0; p < TOKENS.length; p++) {
             if (p == switchAt) {
+                e.setInterventions(steer);
                 e.setHooks(h);
             }
             out.add(e.forward(TOKENS[p], p, false).clone());
         }
     }
 
-    private static Hooks hooks(int layers, float[] push, List<float[]> captured) {
-        Hooks h = new Hooks(layers);
-        h.add(new Site(SiteKind.RESID_POST, 0), (site, pos, inPrompt, x) -> {
-            for (int i = 0; i < push.length; i++) {
-                x[i] += push[i];
-            }
-        });
-        h.add(new Site(SiteKind.MLP_OUT, 1), (site, pos, inPrompt, x) -> captured.add(java.util.Arrays.copyOf(x, push.length)));
-        return h;
+    /** A Java edit (no kernel: the GPU engine runs it on the host) that adds {@code push} at resid_post:0. */
+    private static io.jsteer.model.intervene.InterventionSet push(int layers, float[] push) {
+        return io.jsteer.model.intervene.InterventionSet.of(new io.jsteer.model.intervene.HostEdit(new Site(SiteKind.RESID_POST, 0),
+                "push", push.length, gates -> (site, pos, inPrompt, x) -> {
+                    for (int i = 0; i < push.length; i++) {
+                        x[i] += push[i];
+                    }
+                }));
+    }
+
+    private static Hooks hooks(int layers, List<float[]> captured) {
+        int dim = model.config().dim();
+        return new Hooks(layers).add(new Site(SiteKind.MLP_OUT, 1), (site, pos, inPrompt, x) -> captured.add(java.util.Arrays.copyOf(x, dim)));
     }
 }

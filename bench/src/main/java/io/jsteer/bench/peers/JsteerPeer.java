@@ -23,7 +23,7 @@ public final class JsteerPeer implements Peer {
     private final CpuEngine engine;
     private final long bytesPerToken;
     private final String name;
-    private final io.jsteer.model.intervene.Hooks steering;
+    private final InterventionSet steering;
     private boolean steered;
 
     /**
@@ -41,8 +41,8 @@ public final class JsteerPeer implements Peer {
             if (steerLayer >= 0) {
                 Site site = new Site(SiteKind.RESID_POST, steerLayer);
                 InterventionSet set = InterventionSet.of(AddVector.of(site, io.jsteer.bench.SteeringSetup.unit(new SplittableRandom(7), c.dim()), 4.0, Positions.ALL));
-                set.validate(c);
-                steering = set.toHooks(c);
+                set.toHooks(c); // checked (and its float product) now, not at the first timed token
+                steering = set;
             } else {
                 steering = null;
             }
@@ -60,7 +60,7 @@ public final class JsteerPeer implements Peer {
         }
         if (on != steered) {
             steered = on;
-            engine.setHooks(on ? steering : null);
+            engine.setInterventions(on ? steering : null);
         }
     }
 

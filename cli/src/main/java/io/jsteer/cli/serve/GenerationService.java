@@ -398,7 +398,7 @@ public final class GenerationService implements AutoCloseable {
     /** What turns a request's steering names into hooks (a {@link VectorSteering} for servers with vector sets). */
     public SteeringResolver steering() { return steering; }
 
-    /** Work that needs a slot's engine; its hooks are cleared afterwards. */
+    /** Work that needs a slot's engine; its observers and steering are cleared afterwards. */
     @FunctionalInterface
     private interface SlotJob<T> {
         /** @param deadline System.nanoTime() by which the request must be done; Long.MAX_VALUE for none */
@@ -437,7 +437,8 @@ public final class GenerationService implements AutoCloseable {
         try {
             return job.run(slot, deadline);
         } finally {
-            slot.engine().setHooks(null);
+            slot.engine().setHooks(null); // observers and steering are apart: a slot goes back with neither
+            slot.engine().setInterventions(null);
             free.put(slot);
             admitted.decrementAndGet();
             long ms = (System.nanoTime() - started) / 1_000_000;

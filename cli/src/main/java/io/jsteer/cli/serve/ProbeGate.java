@@ -2,7 +2,7 @@ package io.jsteer.cli.serve;
 
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
 import java.io.IOException;
@@ -60,7 +60,7 @@ public record ProbeGate(SteeringGate gate) implements PromptGate {
 
     @Override
     public GateDecision decide(InferenceEngine engine, int[] prompt) {
-        double score = gate.score(ResidualReader.of(engine), prompt);
+        double score = gate.score(ActivationCapture.residuals(engine), prompt);
         return new GateDecision(score, gate.threshold(), score > gate.threshold());
     }
 }

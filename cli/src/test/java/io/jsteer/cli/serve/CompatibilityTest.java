@@ -17,7 +17,7 @@ import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.tensor.Parallel;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -367,7 +367,7 @@ class CompatibilityTest {
         JsonNode r = ok("/v1/activations", "{\"input\": \"The cat sat\", \"site\": \"resid_post\", \"layers\": \"1,3\"}");
         float[][] expected;
         try (Parallel par = new Parallel(1); CpuEngine e = model.newCpuEngine(256, par)) {
-            expected = ResidualReader.of(e).lastToken(ids);
+            expected = ActivationCapture.residuals(e).lastToken(ids);
         }
         JsonNode acts = r.at("/data/0/activations");
         assertEquals(Set.of("resid_post:1", "resid_post:3"), new HashSet<>(iterable(acts.fieldNames())));

@@ -18,7 +18,7 @@ import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraTarget;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.kts.gate.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
 import io.jsteer.tensor.Parallel;
@@ -96,8 +96,8 @@ class GatedServerTest {
             double scoreA, scoreB;
             try (Parallel par = new Parallel(1); CpuEngine e = model.newCpuEngine(64, par)) {
                 e.setAdapter(adapter);
-                scoreA = probe.score(ResidualReader.of(e).lastToken(model.tokenizer().encode(A, true))[1]);
-                scoreB = probe.score(ResidualReader.of(e).lastToken(model.tokenizer().encode(B, true))[1]);
+                scoreA = probe.score(ActivationCapture.residuals(e).lastToken(model.tokenizer().encode(A, true))[1]);
+                scoreB = probe.score(ActivationCapture.residuals(e).lastToken(model.tokenizer().encode(B, true))[1]);
             }
             assertNotEquals(scoreA, scoreB, 1e-3);
             double threshold = (scoreA + scoreB) / 2;

@@ -204,9 +204,9 @@ class HostileSteeringTest {
             return spoil(inner.prefill(tokens, start), start + tokens.length - 1);
         }
         @Override public void setHooks(io.jsteer.model.intervene.Hooks hooks) { inner.setHooks(hooks); }
-        @Override public void setInterventions(io.jsteer.model.intervene.InterventionSet set) {
+        @Override public void setInterventions(io.jsteer.model.intervene.InterventionSet set, io.jsteer.model.intervene.GateListener gates) {
             steered = set != null && !set.isEmpty();
-            inner.setInterventions(set);
+            inner.setInterventions(set, gates);
         }
         @Override public void setAdapter(io.jsteer.model.lora.LoraAdapter adapter) { inner.setAdapter(adapter); }
         @Override public void close() { inner.close(); }

@@ -100,9 +100,9 @@ class ServerLimitsTest {
             return inner.prefill(tokens, start);
         }
         @Override public void setHooks(Hooks hooks) { inner.setHooks(hooks); }
-        @Override public void setInterventions(InterventionSet set) {
+        @Override public void setInterventions(InterventionSet set, io.jsteer.model.intervene.GateListener gates) {
             steered = set != null && !set.isEmpty();
-            inner.setInterventions(set);
+            inner.setInterventions(set, gates);
         }
         @Override public void setAdapter(io.jsteer.model.lora.LoraAdapter adapter) { inner.setAdapter(adapter); }
         @Override public void close() { inner.close(); }

@@ -5,6 +5,10 @@ import java.util.Arrays;
 /**
  * The hooks attached to a model, indexed by site so that the forward pass asks one array slot
  * per site and a model without hooks pays a null check per block and nothing else.
+ *
+ * <p>Given to an engine's {@code setHooks}, hooks are observers: they read activations and must
+ * not change them (steering goes through {@code setInterventions}). {@link #steerThenObserve}
+ * is how an engine runs both at one site.
  */
 public final class Hooks {
 
@@ -36,6 +40,53 @@ public final class Hooks {
         old[n] = hook;
         counts[k][l] = n + 1;
         return this;
+    }
+
+    /**
+     * What an engine runs: at every site the compiled {@code steering} hooks first, then the
+     * {@code observers}, which so see the edited activation; either may be null. Null when both
+     * are empty. With assertions on (-ea, as in the tests) each observer is checked to leave the
+     * activation as it found it, and one that edits it fails with an AssertionError naming its site.
+     */
+    public static Hooks steerThenObserve(Hooks steering, Hooks observers) {
+        boolean steers = steering != null && !steering.isEmpty(), observes = observers != null && !observers.isEmpty();
+        if (!steers && !observes) {
+            return null;
+        }
+        Hooks out = new Hooks((steers ? steering : observers).nLayers);
+        if (steers && observes && steering.nLayers != observers.nLayers) {
+            throw new IllegalArgumentException("steering is for " + steering.nLayers + " blocks, observers for " + observers.nLayers);
+        }
+        boolean check = Hooks.class.desiredAssertionStatus();
+        for (int k = 0; k < out.bySite.length; k++) {
+            for (int l = 0; l < out.nLayers; l++) {
+                Site site = new Site(SiteKind.values()[k], l);
+                if (steers) {
+                    for (int i = 0; i < steering.counts[k][l]; i++) {
+                        out.add(site, steering.bySite[k][l][i]);
+                    }
+                }
+                if (observes) {
+                    for (int i = 0; i < observers.counts[k][l]; i++) {
+                        ActivationHook h = observers.bySite[k][l][i];
+                        out.add(site, check ? readOnly(h) : h);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code observer} checked to leave its activation unchanged (a copy compared after each call). */
+    private static ActivationHook readOnly(ActivationHook observer) {
+        return (site, position, inPrompt, x) -> {
+            float[] before = x.clone();
+            observer.apply(site, position, inPrompt, x);
+            if (!Arrays.equals(before, x)) {
+                throw new AssertionError("an observer hook at " + site + " changed the activation at position " + position
+                        + ": hooks only observe; steer with setInterventions");
+            }
+        };
     }
 
     public boolean isEmpty() {

@@ -14,7 +14,7 @@ import java.util.List;
  * <p>Parameters are read when the hook is compiled: an inference hook keeps a snapshot, so
  * compile again after training changes them. The trainable path uses the Vars themselves.
  */
-public sealed interface Intervention permits AddVector, Ablate, GatedEdit {
+public sealed interface Intervention permits AddVector, Ablate, GatedEdit, HostEdit {
 
     /** A short name for files and reports: {@code add}, {@code ablate}, {@code gated_edit}. */
     String kind();

@@ -9,7 +9,7 @@ import java.util.List;
  * An ordered composition of interventions: at every site they run in list order, each on the
  * previous one's output; sites themselves run in the model's order ({@code resid_pre,
  * attn_heads, attn_out, mlp_out, resid_post} of block 0, then block 1, ...). The same set
- * compiles to inference hooks ({@link #toHooks}, for {@code CpuEngine.setHooks}) and to
+ * compiles to inference hooks ({@link #toHooks}, what {@code CpuEngine.setInterventions} runs) and to
  * trainable-path hooks ({@link #toTapeHooks}, for {@code ForwardOptions.withHooks}); both compile
  * steps validate every intervention against the model. An empty set compiles to empty hooks,
  * which the engine treats as none (no cost).

@@ -2,11 +2,13 @@
  * Intervention sites and kinds. A {@link io.jsteer.model.intervene.Site} names a point of a block
  * ({@code resid_pre, attn_heads, attn_out, mlp_out, resid_post}, 0-based layer); an
  * {@link io.jsteer.model.intervene.Intervention} ({@link io.jsteer.model.intervene.AddVector},
- * {@link io.jsteer.model.intervene.Ablate}, {@link io.jsteer.model.intervene.GatedEdit}) edits
- * the activations there; an ordered {@link io.jsteer.model.intervene.InterventionSet} compiles to
- * inference {@link io.jsteer.model.intervene.Hooks} ({@code CpuEngine.setHooks}) and to trainable
- * {@link io.jsteer.model.intervene.TapeHooks} ({@code ForwardOptions.withHooks}) that compute the
- * same function.
+ * {@link io.jsteer.model.intervene.Ablate}, {@link io.jsteer.model.intervene.GatedEdit},
+ * {@link io.jsteer.model.intervene.HostEdit}) edits the activations there; an ordered
+ * {@link io.jsteer.model.intervene.InterventionSet} is what an engine's {@code setInterventions}
+ * takes (the one steering door) and compiles to inference {@link io.jsteer.model.intervene.Hooks}
+ * and to trainable {@link io.jsteer.model.intervene.TapeHooks} ({@code ForwardOptions.withHooks})
+ * that compute the same function. Hooks given to {@code setHooks} only observe; at a site they run
+ * after the interventions and see the edited activation.
  *
  * <p>Token semantics (which positions are steered). Inference path: {@code prefill} and
  * {@code forward(token, pos, true)} process prompt tokens; the generation loop feeds every sampled

@@ -89,7 +89,7 @@ class InterventionPathsTest {
     static float[][] engineLogits(InterventionSet set, GateListener gates, int promptLength) {
         float[][] out = new float[tokens.length][];
         try (CpuEngine e = new CpuEngine(model.config(), model.weights(), tokens.length, new Parallel(1))) {
-            e.setHooks(set.toHooks(model.config(), gates));
+            e.setInterventions(set, gates);
             for (int t = 0; t < tokens.length; t++) {
                 out[t] = e.forward(tokens[t], t, t < promptLength).clone();
             }
@@ -162,9 +162,11 @@ class InterventionPathsTest {
         // after an upstream edit, so the capture also shows that hooks at a site see the edited stream
         InterventionSet set = InterventionSet.of(AddVector.of(Site.parse("resid_post:0"), random(30, 64, 1), 2.0, Positions.ALL));
         float[][] engineRows = new float[64][];
-        var hooks = set.toHooks(model.config()).add(Site.parse("attn_heads:2"), (s, pos, inPrompt, x) -> engineRows[pos] = x.clone());
+        // the edit through the steering door, the capture as an observer: they compose (steering first)
+        var observer = new Hooks(model.config().nLayers()).add(Site.parse("attn_heads:2"), (s, pos, inPrompt, x) -> engineRows[pos] = x.clone());
         try (CpuEngine e = new CpuEngine(model.config(), model.weights(), 64, new Parallel(1))) {
-            e.setHooks(hooks);
+            e.setHooks(observer);
+            e.setInterventions(set);
             e.prefill(tokens, 0);
         }
         Var[] captured = new Var[1];
@@ -191,7 +193,7 @@ class InterventionPathsTest {
             InterventionSet set = InterventionSet.of(AddVector.of(Site.parse("resid_post:1"), v, 4.0, p));
             float[][] cached = new float[64][];
             try (Parallel par = new Parallel(2); CpuEngine e = new CpuEngine(model.config(), model.weights(), 64, par)) {
-                e.setHooks(set.toHooks(model.config()));
+                e.setInterventions(set);
                 // batched prefill gives the last prompt row; the rows before it come from a token-by-token run
                 float[][] tokenByToken = engineLogits(set, null, n);
                 System.arraycopy(tokenByToken, 0, cached, 0, n);

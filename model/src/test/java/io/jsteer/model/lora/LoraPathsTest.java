@@ -51,7 +51,7 @@ class LoraPathsTest {
         float[][] out = new float[tokens.length][];
         try (CpuEngine e = new CpuEngine(m.config(), m.weights(), tokens.length, new Parallel(1))) {
             e.setAdapter(adapter);
-            e.setHooks(set.toHooks(m.config()));
+            e.setInterventions(set);
             for (int t = 0; t < tokens.length; t++) {
                 out[t] = e.forward(tokens[t], t, true).clone();
             }

@@ -2,17 +2,19 @@ package io.jsteer.steering.capture;
 
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 import io.jsteer.weights.ProgressBars;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
  * Runs prompts through an inference engine's prefill and hands the activations at chosen sites and
- * positions to a sink. The hooks only read: the forward pass and its logits are unchanged.
+ * positions to a sink: the one way activations are read from an engine. Its hooks are observers
+ * ({@code setHooks}): they only read, so the forward pass and its logits are unchanged, and they
+ * see the model as it is steered ({@code setInterventions}) and adapted at the time.
  *
  * <p>Each prompt is run from position 0 with a fresh pass over the KV cache (earlier prompts'
  * entries are overwritten), so prompts do not see each other. Prompts must fit the engine's
@@ -50,6 +52,36 @@ public final class ActivationCapture {
         this.dim = widths.getFirst();
     }
 
+    /** One activation row per site at the last token of a sequence, {@code [site][width]}. */
+    @FunctionalInterface
+    public interface LastToken {
+        float[][] lastToken(int[] tokens);
+    }
+
+    /**
+     * resid_post of every block at the last token, {@code [nLayers][dim]}, as {@code engine} runs the
+     * model now (its steering and adapter apply; a reader for the unsteered model reads an unsteered engine).
+     */
+    public static LastToken residuals(InferenceEngine engine) {
+        return new ActivationCapture(engine, allLayers(io.jsteer.model.intervene.SiteKind.RESID_POST, engine.config().nLayers()),
+                PositionMode.LAST)::lastToken;
+    }
+
+    /** This capture's sites at the last token of {@code tokens} (one prompt, no progress bar), {@code [site][width]}. */
+    public float[][] lastToken(int[] tokens) {
+        if (mode != PositionMode.LAST) {
+            throw new IllegalStateException("lastToken needs a capture in LAST mode, this one is " + mode);
+        }
+        float[][] out = new float[sites.size()][];
+        java.util.Map<Site, Integer> row = new java.util.HashMap<>();
+        for (int k = 0; k < sites.size(); k++) {
+            row.put(sites.get(k), k);
+        }
+        run(List.of(CapturePrompt.of(tokens, 0)), (index, prompt, position, site, x) -> out[row.get(site)] = java.util.Arrays.copyOf(x, dim),
+                null, false);
+        return out;
+    }
+
     /** Every layer's {@code kind} site, 0 … nLayers−1. */
     public static List<Site> allLayers(io.jsteer.model.intervene.SiteKind kind, int nLayers) {
         return java.util.stream.IntStream.range(0, nLayers).mapToObj(l -> new Site(kind, l)).toList();
@@ -59,19 +91,19 @@ public final class ActivationCapture {
 
     public PositionMode mode() { return mode; }
 
-    /** Captures with a progress bar on stderr; the engine has no hooks afterwards. */
+    /** Captures with a progress bar on stderr; the engine has no observers afterwards. */
     public void run(List<CapturePrompt> prompts, ActivationSink sink) {
         run(prompts, sink, null, true);
     }
 
     /**
-     * Captures; the engine has no hooks afterwards (it is this capture's engine while it runs).
+     * Captures; the engine has no observers afterwards (it is this capture's engine while it runs).
      *
-     * @param steering adds hooks to run during the capture (e.g. a steering intervention), or null;
-     *                 the capture hooks are added after them, so they read the steered activations
+     * @param steering interventions to run during the capture (the engine is unsteered afterwards), or
+     *                 null to read the engine as it is steered now; the capture reads the steered activations
      * @param progress show a progress bar over prompts on stderr
      */
-    public void run(List<CapturePrompt> prompts, ActivationSink sink, Consumer<Hooks> steering, boolean progress) {
+    public void run(List<CapturePrompt> prompts, ActivationSink sink, InterventionSet steering, boolean progress) {
         for (int i = 0; i < prompts.size(); i++) {
             CapturePrompt p = prompts.get(i);
             if (p.length() > engine.capacity()) {
@@ -83,12 +115,12 @@ public final class ActivationCapture {
             }
         }
         Hooks hooks = new Hooks(engine.config().nLayers());
-        if (steering != null) {
-            steering.accept(hooks);
-        }
         Recorder recorder = new Recorder(sink);
         for (Site s : sites) {
             hooks.add(s, (site, position, inPrompt, x) -> recorder.take(site, position, x));
+        }
+        if (steering != null) {
+            engine.setInterventions(steering);
         }
         engine.setHooks(hooks);
         try (ProgressBar bar = progress ? progressBar(prompts.size()) : null) {
@@ -103,6 +135,9 @@ public final class ActivationCapture {
             }
         } finally {
             engine.setHooks(null);
+            if (steering != null) {
+                engine.setInterventions(null);
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Sampler;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.Tokenizer;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ public final class Evaluation {
     /**
      * One piece of work.
      *
-     * @param steered under the steering hooks (KL units always are)
+     * @param steered under the steering (KL units always are)
      * @param kind    what is measured
      * @param index   the item, text, sample or KL prompt
      */
@@ -106,27 +106,27 @@ public final class Evaluation {
     }
 
     /**
-     * Runs one unit on {@code engine}, with {@code hooks} set when the unit is steered (KL units
-     * measure the steered model against the unsteered one). Leaves the engine without hooks.
+     * Runs one unit on {@code engine}, with {@code steering} set when the unit is steered (KL units
+     * measure the steered model against the unsteered one). Leaves the engine unsteered.
      */
-    public static Outcome run(InferenceEngine engine, Tokenizer tok, Spec spec, Hooks hooks, Unit u) {
-        if (u.steered() && hooks == null) {
+    public static Outcome run(InferenceEngine engine, Tokenizer tok, Spec spec, InterventionSet steering, Unit u) {
+        if (u.steered() && steering == null) {
             throw new IllegalArgumentException("unit " + u + " is steered but no steering was given");
         }
-        Hooks h = u.steered() ? hooks : null;
+        InterventionSet h = u.steered() ? steering : null;
         try {
             return switch (u.kind()) {
                 case AB -> {
-                    engine.setHooks(h);
+                    engine.setInterventions(h);
                     AbBehaviourScore.ItemScore s = new AbBehaviourScore(engine, tok).score(spec.ab().get(u.index()));
                     yield new Outcome(u, new double[] {s.matchingProbability(), s.logitDifference()}, null);
                 }
                 case TEXT -> {
-                    engine.setHooks(h);
+                    engine.setInterventions(h);
                     yield new Outcome(u, new Perplexity(engine).nll(u.index(), tok.encode(spec.texts().get(u.index()), true)), null);
                 }
                 case SAMPLE -> {
-                    engine.setHooks(h);
+                    engine.setInterventions(h);
                     int[] ids = tok.encode(spec.prompts().get(u.index() % spec.prompts().size()), true);
                     Sampler sampler = spec.temperature() == 0 ? Sampler.greedy() : new Sampler(spec.temperature(), 1f, spec.seed() + u.index());
                     GenerationResult g = new Generator(engine).generate(ids, spec.maxTokens(), sampler,
@@ -139,15 +139,16 @@ public final class Evaluation {
                 }
             };
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
     }
 
     /** Every unit run here, in order (the single-machine path); {@code step} is called after each. */
-    public static List<Outcome> runAll(InferenceEngine engine, Tokenizer tok, Spec spec, Hooks hooks, java.util.function.Consumer<Unit> step) {
+    public static List<Outcome> runAll(InferenceEngine engine, Tokenizer tok, Spec spec, InterventionSet steering,
+                                       java.util.function.Consumer<Unit> step) {
         List<Outcome> out = new ArrayList<>();
-        for (Unit u : units(spec, hooks != null)) {
-            out.add(run(engine, tok, spec, hooks, u));
+        for (Unit u : units(spec, steering != null)) {
+            out.add(run(engine, tok, spec, steering, u));
             step.accept(u);
         }
         return out;

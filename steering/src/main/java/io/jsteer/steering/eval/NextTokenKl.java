@@ -3,7 +3,7 @@ package io.jsteer.steering.eval;
 import io.jsteer.model.LogProbs;
 
 import io.jsteer.model.InferenceEngine;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +25,7 @@ public final class NextTokenKl {
     private final List<float[][]> baseLogits;
 
     /**
-     * Runs the unsteered model over the prompts. Leaves the engine without hooks.
+     * Runs the unsteered model over the prompts. Leaves the engine unsteered.
      *
      * @param prompts token ids (with BOS where the model expects one), each at least one token
      */
@@ -43,26 +43,26 @@ public final class NextTokenKl {
         this.engine = engine;
         this.prompts = List.copyOf(prompts);
         this.baseLogits = new ArrayList<>();
-        engine.setHooks(null);
+        engine.setInterventions(null);
         for (int[] p : this.prompts) {
             baseLogits.add(logitsAtEveryPosition(p));
         }
     }
 
-    /** KL of the model under {@code steered} (null or empty: the unsteered model) against the unsteered one. Leaves the engine without hooks. */
-    public KlResult measure(Hooks steered) {
+    /** KL of the model under {@code steered} (null or empty: the unsteered model) against the unsteered one. Leaves the engine unsteered. */
+    public KlResult measure(InterventionSet steered) {
         return of(perPosition(steered));
     }
 
     /**
      * KL(p_base ‖ p_steered) at every position of every prompt, [prompt][position], nats: what
      * {@link #measure} averages; {@link #of} merges the values of prompts measured apart.
-     * Leaves the engine without hooks.
+     * Leaves the engine unsteered.
      */
-    public List<double[]> perPosition(Hooks steered) {
+    public List<double[]> perPosition(InterventionSet steered) {
         int vocab = engine.config().vocabSize();
         List<double[]> out = new ArrayList<>(prompts.size());
-        engine.setHooks(steered);
+        engine.setInterventions(steered);
         try {
             for (int i = 0; i < prompts.size(); i++) {
                 int[] tokens = prompts.get(i);
@@ -73,7 +73,7 @@ public final class NextTokenKl {
                 out.add(kls);
             }
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
         return out;
     }

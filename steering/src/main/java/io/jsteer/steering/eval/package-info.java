@@ -15,7 +15,8 @@
  * </ul>
  *
  * Metrics that run the model take an {@link io.jsteer.model.InferenceEngine} and measure it under
- * whatever hooks it has ({@code engine.setHooks(hooks)}); {@code NextTokenKl} sets and clears the
- * hooks itself because it compares against the unsteered model.
+ * whatever steering it has ({@code engine.setInterventions(set)}, the one steering door);
+ * {@code NextTokenKl} sets and clears the steering itself because it compares against the
+ * unsteered model.
  */
 package io.jsteer.steering.eval;

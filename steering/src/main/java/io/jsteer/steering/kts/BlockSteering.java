@@ -1,8 +1,6 @@
 package io.jsteer.steering.kts;
 
-import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.Intervention;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
@@ -47,10 +45,5 @@ public record BlockSteering(float[][] vectors, double multiplier) {
             }
         }
         return new InterventionSet(items);
-    }
-
-    /** Inference-engine hooks of {@link #interventions()}, checked against the model (for {@code CpuEngine}). */
-    public Hooks toHooks(LlamaConfig config) {
-        return interventions().toHooks(config);
     }
 }

@@ -3,6 +3,7 @@ package io.jsteer.steering.kts;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.kts.data.Concept;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraSpec;
@@ -122,7 +123,7 @@ public final class KtsTrainer {
 
     /** Mean-difference vectors of every pool concept on the current adapted model. */
     private void refreshPoolVectors() {
-        ResidualReader reader = ResidualReader.of(graph, true, parallel);
+        ActivationCapture.LastToken reader = graph.lastTokenResiduals(true, parallel);
         float[][][] out = new float[pool.size()][][];
         for (int i = 0; i < pool.size(); i++) {
             float[][] v = MeanDifference.compute(reader, tokenizer, pool.get(i).pairs(), new HashSet<>(cfg.steerBlocks()),

@@ -103,7 +103,7 @@ public final class KtsTrainingJob {
     /** The target concept's mean difference on the graph (adapter on or off), unit-scaled unless the config keeps raw vectors. */
     static float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, Tokenizer tok, List<ContrastivePair> pairs,
                                   KtsTrainConfig cfg, Parallel par) {
-        float[][] v = MeanDifference.compute(ResidualReader.of(graph, withAdapter, par), tok, pairs, new HashSet<>(cfg.steerBlocks()),
+        float[][] v = MeanDifference.compute(graph.lastTokenResiduals(withAdapter, par), tok, pairs, new HashSet<>(cfg.steerBlocks()),
                 graph.config().nLayers(), graph.config().dim());
         return cfg.normaliseVectors() ? MeanDifference.normalised(v) : v;
     }

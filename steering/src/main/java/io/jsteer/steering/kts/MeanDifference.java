@@ -1,6 +1,7 @@
 package io.jsteer.steering.kts;
 
 import io.jsteer.model.tokenizer.Tokenizer;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
 import java.util.List;
 import java.util.Set;
@@ -15,7 +16,7 @@ public final class MeanDifference {
     private MeanDifference() {}
 
     /** [nLayers][dim] vectors, null rows outside {@code blocks}; each text is encoded as BOS + text. */
-    public static float[][] compute(ResidualReader reader, Tokenizer tok, List<ContrastivePair> pairs, Set<Integer> blocks,
+    public static float[][] compute(ActivationCapture.LastToken reader, Tokenizer tok, List<ContrastivePair> pairs, Set<Integer> blocks,
                                     int nLayers, int dim) {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("a mean-difference vector needs at least one contrast pair");
@@ -28,7 +29,7 @@ public final class MeanDifference {
      * The same from token ids given as {positive, negative} per pair, e.g. prompts put through a chat
      * template, so that a direction is read under the same template it is applied with.
      */
-    public static float[][] computeIds(ResidualReader reader, List<int[][]> pairs, Set<Integer> blocks, int nLayers, int dim) {
+    public static float[][] computeIds(ActivationCapture.LastToken reader, List<int[][]> pairs, Set<Integer> blocks, int nLayers, int dim) {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("a mean-difference vector needs at least one contrast pair");
         }

@@ -20,9 +20,9 @@ import java.util.List;
  * "predicts". Run once without steering and once with it, the two lenses show where an
  * intervention starts to change the prediction.
  *
- * <p>The residuals are observed by read-only hooks at every resid_post, added after the
- * steering's own hooks so that they see the steered stream. Because a capture and steering must
- * run together, the steering is compiled to hooks here (what the CPU engine runs anyway).
+ * <p>The steering goes through the engine's {@code setInterventions}; the residuals are read by
+ * observers ({@code setHooks}) at every resid_post, which the engine runs after the steering of
+ * their site, so they see the steered stream.
  */
 public final class LogitLens {
 
@@ -56,7 +56,7 @@ public final class LogitLens {
         }
         int nLayers = c.nLayers(), dim = c.dim(), first = Math.max(0, tokens.length - window), n = tokens.length - first;
         float[][][] resid = new float[nLayers][n][]; // [layer][position - first][dim]
-        Hooks hooks = steering == null || steering.isEmpty() ? new Hooks(nLayers) : steering.toHooks(c);
+        Hooks hooks = new Hooks(nLayers); // observers: they read the steered stream
         for (int l = 0; l < nLayers; l++) {
             hooks.add(new Site(SiteKind.RESID_POST, l), (site, position, inPrompt, x) -> {
                 if (position >= first) {
@@ -65,11 +65,13 @@ public final class LogitLens {
             });
         }
         float[] output;
+        engine.setInterventions(steering);
         engine.setHooks(hooks);
         try {
             output = engine.prefill(tokens, 0).clone();
         } finally {
             engine.setHooks(null);
+            engine.setInterventions(null);
         }
         List<List<LensResult.Cell>> rows = new ArrayList<>(nLayers);
         float[] norm = new float[dim], logits = new float[c.vocabSize()];

@@ -110,7 +110,7 @@ public final class MatAblation {
         List<MatEvaluator.Score> out = new ArrayList<>();
         for (TaskSplits t : tasks) {
             List<McItem> items = t.split(split);
-            out.add(m == null ? eval.score(t.task(), items, (io.jsteer.model.intervene.Hooks) null, null)
+            out.add(m == null ? eval.score(t.task(), items, (io.jsteer.model.intervene.InterventionSet) null, null)
                     : eval.score(t.task(), items, m.parameters(), request.site(), how, null));
         }
         return out;

@@ -4,7 +4,7 @@ import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.ActivationHook;
 import io.jsteer.model.intervene.GateListener;
 import io.jsteer.model.intervene.GatedEdit;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.HostEdit;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import java.util.Locale;
@@ -67,16 +67,19 @@ public record MatApplication(Selection selection, boolean normPreserve, double r
     }
 
     /**
-     * Hooks for scoring one item whose question is the first {@code promptTokens} tokens;
-     * {@code itemKey} seeds the random selection. The paper's application is compiled as the shared
-     * {@link GatedEdit} (the same code as {@code run --mat}); the ablations use {@link #hook}.
+     * The steering for scoring one item whose question is the first {@code promptTokens} tokens;
+     * {@code itemKey} seeds the random selection. The paper's application is the shared
+     * {@link GatedEdit} (the same code as {@code run --mat}); the ablations are {@link HostEdit}s
+     * running {@link #hook}. Checked against the model now.
      */
-    public Hooks hooks(MatParameters mat, Site site, LlamaConfig config, int promptTokens, long itemKey, GateListener gates) {
+    public InterventionSet interventions(MatParameters mat, Site site, LlamaConfig config, int promptTokens, long itemKey) {
+        GatedEdit paper = mat.toGatedEdit(site);
+        paper.validate(config);
         if (selection == Selection.GATED && normPreserve) {
-            return InterventionSet.of(mat.toGatedEdit(site)).toHooks(config, gates);
+            return InterventionSet.of(paper);
         }
-        mat.toGatedEdit(site).validate(config);
-        return new Hooks(config.nLayers()).add(site, hook(mat, promptTokens, itemKey, gates));
+        return InterventionSet.of(new HostEdit(site, "MAT-Steer ablation (" + label() + ")", mat.dim(),
+                gates -> hook(mat, promptTokens, itemKey, gates)));
     }
 
     /**

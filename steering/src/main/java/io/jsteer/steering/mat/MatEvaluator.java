@@ -3,8 +3,6 @@ package io.jsteer.steering.mat;
 import io.jsteer.model.LogProbs;
 
 import io.jsteer.model.InferenceEngine;
-import io.jsteer.model.intervene.GateListener;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -62,24 +60,24 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
-        return score(task, items, mat == null ? null : hooks(mat, site, null),
+        return score(task, items, mat == null ? null : interventions(mat, site),
                 progress ? task + (mat == null ? " base" : " mat") : null);
     }
 
-    /** Scores {@code items} with these hooks (null: unsteered); a progress bar named {@code label} unless null. */
-    public Score score(String task, List<McItem> items, Hooks hooks, String label) {
-        return score(task, items, item -> hooks, label);
+    /** Scores {@code items} with this steering (null: unsteered); a progress bar named {@code label} unless null. */
+    public Score score(String task, List<McItem> items, InterventionSet steering, String label) {
+        return score(task, items, item -> steering, label);
     }
 
-    /** The hooks for scoring one item (null: unsteered); ablations that edit chosen positions depend on the item. */
+    /** The steering for scoring one item (null: unsteered); ablations that edit chosen positions depend on the item. */
     @FunctionalInterface
-    public interface ItemHooks {
-        Hooks of(McItem item);
+    public interface ItemSteering {
+        InterventionSet of(McItem item);
     }
 
     /** Scores {@code items} with the module applied as {@code how} (the paper's way or an ablation). */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, MatApplication how, String label) {
-        return score(task, items, itemHooks(mat, site, how, engine.config(), tokenizer), label);
+        return score(task, items, itemSteering(mat, site, how, engine.config(), tokenizer), label);
     }
 
     /** Tokens of the item's question that every choice's text shares (the prefix the scorer prefills once). */
@@ -87,7 +85,7 @@ public final class MatEvaluator {
         return questionTokens(tokenizer, item);
     }
 
-    /** {@link #questionTokens(McItem)} for any tokenizer (machines that rebuild the hooks themselves). */
+    /** {@link #questionTokens(McItem)} for any tokenizer (machines that rebuild the steering themselves). */
     public static int questionTokens(Tokenizer tokenizer, McItem item) {
         int n = Integer.MAX_VALUE;
         for (int c = 0; c < item.choices().size(); c++) {
@@ -97,13 +95,13 @@ public final class MatEvaluator {
     }
 
     /** The module applied as {@code how}, per item (what {@link #score(String, List, MatParameters, Site, MatApplication, String)} uses). */
-    public static ItemHooks itemHooks(MatParameters mat, Site site, MatApplication how, io.jsteer.model.LlamaConfig config,
-                                      Tokenizer tokenizer) {
-        return item -> how.hooks(mat, site, config, questionTokens(tokenizer, item), item.id().hashCode(), null);
+    public static ItemSteering itemSteering(MatParameters mat, Site site, MatApplication how, io.jsteer.model.LlamaConfig config,
+                                            Tokenizer tokenizer) {
+        return item -> how.interventions(mat, site, config, questionTokens(tokenizer, item), item.id().hashCode());
     }
 
-    /** Scores {@code items}, each with the hooks {@code hooks} gives for it; a progress bar named {@code label} unless null. */
-    public Score score(String task, List<McItem> items, ItemHooks hooks, String label) {
+    /** Scores {@code items}, each with the steering {@code hooks} gives for it; a progress bar named {@code label} unless null. */
+    public Score score(String task, List<McItem> items, ItemSteering hooks, String label) {
         McScorer scorer = new McScorer(engine, tokenizer);
         List<ItemScore> scores = new java.util.ArrayList<>(items.size());
         try (ProgressBar bar = label != null ? ProgressBars.build(new ProgressBarBuilder().setTaskName(label)
@@ -127,18 +125,18 @@ public final class MatEvaluator {
      */
     public record ItemScore(boolean fits, double mc1, double mc2, double accuracy) implements java.io.Serializable {}
 
-    /** Scores one item with the hooks {@code hooks} gives for it (the engine is left unhooked). */
-    public ItemScore scoreItem(McScorer scorer, McItem item, ItemHooks hooks) {
+    /** Scores one item with the steering {@code hooks} gives for it (the engine is left unsteered). */
+    public ItemScore scoreItem(McScorer scorer, McItem item, ItemSteering hooks) {
         if (!scorer.fits(item)) {
             return new ItemScore(false, Double.NaN, Double.NaN, Double.NaN);
         }
-        engine.setHooks(hooks.of(item));
+        engine.setInterventions(hooks.of(item));
         try {
             double[] lp = scorer.logProbs(item);
             return new ItemScore(true, item.hasBest() ? McMetrics.mc1(lp, item.best(), item.correct()) : Double.NaN,
                     McMetrics.mc2(lp, item.correct()), McMetrics.argmaxCorrect(lp, item.correct()));
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
     }
 
@@ -147,7 +145,7 @@ public final class MatEvaluator {
      * how much a method disturbs texts it should leave alone (e.g. the true answers). Texts
      * longer than the context are skipped.
      */
-    public double meanKl(List<String> texts, Hooks steered) {
+    public double meanKl(List<String> texts, InterventionSet steered) {
         KlSum total = new KlSum(0, 0);
         for (String text : texts) {
             total = total.plus(klOfText(text, steered));
@@ -163,21 +161,21 @@ public final class MatEvaluator {
     }
 
     /** One text's {@link KlSum}; a text longer than the context counts no positions. */
-    public KlSum klOfText(String text, Hooks steered) {
+    public KlSum klOfText(String text, InterventionSet steered) {
         int vocab = engine.config().vocabSize();
         int[] ids = tokenizer.encode(text, true);
         if (ids.length > engine.capacity()) {
             return new KlSum(0, 0);
         }
         double[][] base = new double[ids.length][];
-        engine.setHooks(null);
+        engine.setInterventions(null);
         engine.scorePositions(ids, 0, (i, logits) -> base[i] = LogProbs.of(logits, vocab));
         double[] kls = new double[ids.length];
-        engine.setHooks(steered);
+        engine.setInterventions(steered);
         try {
             engine.scorePositions(ids, 0, (i, logits) -> kls[i] = LogProbs.kl(base[i], LogProbs.of(logits, vocab)));
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
         double sum = 0;
         for (double kl : kls) {
@@ -194,7 +192,7 @@ public final class MatEvaluator {
     /** The running sums behind {@link #gateStats}, mergeable with those of other texts. */
     public GateStats.Accumulator gateSums(List<String> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
-        engine.setHooks(hooks(mat, site, acc));
+        engine.setInterventions(interventions(mat, site), acc);
         try {
             for (String text : texts) {
                 int[] ids = tokenizer.encode(text, true);
@@ -205,7 +203,7 @@ public final class MatEvaluator {
                 acc.endText();
             }
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
         return acc;
     }
@@ -283,17 +281,19 @@ public final class MatEvaluator {
     /** Per-token gates [tokens][T] of one text (for the gates command). */
     public double[][] tokenGates(int[] ids, MatParameters mat, Site site) {
         double[][] out = new double[ids.length][];
-        engine.setHooks(hooks(mat, site, (at, position, inPrompt, gates) -> out[position] = gates));
+        engine.setInterventions(interventions(mat, site), (at, position, inPrompt, gates) -> out[position] = gates);
         try {
             engine.prefill(ids, 0);
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
         return out;
     }
 
-    /** The module as the shared GatedEdit at {@code site}, compiled for this engine's model (validated against it). */
-    public Hooks hooks(MatParameters mat, Site site, GateListener gates) {
-        return InterventionSet.of(mat.toGatedEdit(site)).toHooks(engine.config(), gates);
+    /** The module as the shared GatedEdit at {@code site} (checked against this engine's model now). */
+    public InterventionSet interventions(MatParameters mat, Site site) {
+        InterventionSet set = InterventionSet.of(mat.toGatedEdit(site));
+        set.validate(engine.config());
+        return set;
     }
 }

@@ -120,7 +120,7 @@ public final class SentimentSweepDemo {
 
     /** {@code strength × unit(set[layer])} (a length, jsteer's strength convention) added to the set's site at every position. */
     public static SteeringFactory addEverywhere(VectorSet set, LlamaConfig config) {
-        return (layer, strength) -> set.interventions(List.of(layer), strength, Positions.ALL).toHooks(config);
+        return (layer, strength) -> set.interventions(List.of(layer), strength, Positions.ALL);
     }
 
     /**

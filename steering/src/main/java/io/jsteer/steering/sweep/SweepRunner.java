@@ -4,7 +4,7 @@ import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Sampler;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.eval.Degeneration;
 import io.jsteer.steering.eval.NextTokenKl;
@@ -16,10 +16,10 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
 /**
- * Runs a layer × strength sweep on one engine. Per cell: set the cell's hooks, sample the texts
+ * Runs a layer × strength sweep on one engine. Per cell: set the cell's interventions, sample the texts
  * (same seeds in every cell), score the behaviour, the optional perplexity and the degeneration of
  * the texts, then the KL on the benign prompts against the unsteered logits computed once up
- * front. The engine is left without hooks.
+ * front. The engine is left unsteered.
  *
  * <p>Deterministic for a given config and engine: the only randomness is the seeded sampler.
  * (Up to float rounding of the engine itself, which can differ by ~1e-7 in the logits between
@@ -43,7 +43,7 @@ public final class SweepRunner {
 
     /**
      * @param steering a description of what {@code factory} applies, kept in the result
-     * @param factory  the hooks for each (layer, strength)
+     * @param factory  the interventions for each (layer, strength)
      */
     public SweepResult run(SweepConfig config, BehaviourMetric metric, String steering, SteeringFactory factory) {
         int total = 1 + config.layers().size() * config.steeredStrengths().size();
@@ -60,7 +60,7 @@ public final class SweepRunner {
             }
             return new SweepResult(modelName, steering, metric.name(), config, baseline, cells);
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
     }
 
@@ -101,27 +101,27 @@ public final class SweepRunner {
 
     /**
      * One cell: {@code layer} −1 (strength ignored) is the unsteered baseline, any other layer is
-     * steered with {@code factory.at(layer, strength)}. The engine is left without hooks.
+     * steered with {@code factory.at(layer, strength)}. The engine is left unsteered.
      */
     public SweepCell cell(Prepared p, int layer, double strength, SteeringFactory factory) {
         if (layer < 0) {
             return cell(-1, 0, null, p);
         }
-        Hooks hooks = factory.at(layer, strength);
-        if (hooks == null) {
-            throw new IllegalArgumentException("sweep: the steering factory returned no hooks for layer " + layer
+        InterventionSet steering = factory.at(layer, strength);
+        if (steering == null || steering.isEmpty()) {
+            throw new IllegalArgumentException("sweep: the steering factory returned no interventions for layer " + layer
                     + ", strength " + strength);
         }
         try {
-            return cell(layer, strength, hooks, p);
+            return cell(layer, strength, steering, p);
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
     }
 
-    private SweepCell cell(int layer, double strength, Hooks hooks, Prepared p) {
+    private SweepCell cell(int layer, double strength, InterventionSet steering, Prepared p) {
         SweepConfig config = p.config;
-        engine.setHooks(hooks);
+        engine.setInterventions(steering);
         List<String> texts = new ArrayList<>(config.samples());
         long tokens = 0;
         Generator generator = new Generator(engine);
@@ -135,7 +135,7 @@ public final class SweepRunner {
         }
         MetricValue behaviour = p.metric.score(engine, tokenizer, texts);
         Double ppl = p.pplTexts.isEmpty() ? null : new Perplexity(engine).measure(p.pplTexts).perplexity();
-        NextTokenKl.KlResult k = p.kl.measure(hooks);
+        NextTokenKl.KlResult k = p.kl.measure(steering);
         return new SweepCell(layer, strength, behaviour.value(), behaviour.details(), k.mean(), k.max(), ppl,
                 texts.isEmpty() ? null : Degeneration.mean(texts),
                 texts.isEmpty() ? 0 : (double) tokens / texts.size(),

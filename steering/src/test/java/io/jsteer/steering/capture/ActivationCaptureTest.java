@@ -77,8 +77,7 @@ class ActivationCaptureTest {
         List<float[]> hooked = new ArrayList<>();
         ActivationCapture capture = new ActivationCapture(engine, sites(), PositionMode.ALL);
         for (CapturePrompt p : ps) {
-            capture.run(List.of(p), all, hooks -> hooks.add(new Site(SiteKind.RESID_POST, 0),
-                    (site, pos, inPrompt, x) -> { }), false);
+            capture.run(List.of(p), all, io.jsteer.model.intervene.InterventionSet.of(), false);
             hooked.add(engine.prefill(p.tokens(), 0).clone()); // hooks are gone again: plain logits
         }
         // logits while capture hooks are installed

@@ -2,7 +2,9 @@ package io.jsteer.steering.eval;
 
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.ModelLoader;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.AddVector;
+import io.jsteer.model.intervene.InterventionSet;
+import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import java.nio.file.Files;
@@ -48,13 +50,8 @@ public final class EvalFixtures {
         return v;
     }
 
-    /** Hooks that add strength × v to resid_post of {@code layer} at every position. */
-    public static Hooks addVector(int nLayers, int layer, float[] v, double strength) {
-        float s = (float) strength;
-        return new Hooks(nLayers).add(new Site(SiteKind.RESID_POST, layer), (site, pos, inPrompt, x) -> {
-            for (int i = 0; i < v.length; i++) {
-                x[i] += s * v[i];
-            }
-        });
+    /** Steering that adds strength × v to resid_post of {@code layer} at every position (nLayers: the model's, unused). */
+    public static InterventionSet addVector(int nLayers, int layer, float[] v, double strength) {
+        return InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, layer), v, strength, Positions.ALL));
     }
 }

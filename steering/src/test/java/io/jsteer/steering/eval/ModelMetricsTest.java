@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.tensor.Parallel;
 import java.util.List;
@@ -63,7 +63,7 @@ class ModelMetricsTest {
     void klIsZeroWithoutSteering() {
         NextTokenKl kl = new NextTokenKl(engine, benign());
         NextTokenKl.KlResult none = kl.measure(null);
-        NextTokenKl.KlResult empty = kl.measure(new Hooks(layers));
+        NextTokenKl.KlResult empty = kl.measure(InterventionSet.of());
         int positions = benign().stream().mapToInt(p -> p.length).sum();
         assertEquals(positions, none.positions());
         // Not bit-exact: the engine's vectorised kernels round differently before and after the JIT
@@ -76,15 +76,15 @@ class ModelMetricsTest {
     @Test
     void klOfASteeredModelMatchesAnIndependentComputation() {
         float[] v = EvalFixtures.unitVector(dim, 7);
-        Hooks steer = EvalFixtures.addVector(layers, 2, v, 4.0);
+        InterventionSet steer = EvalFixtures.addVector(layers, 2, v, 4.0);
         NextTokenKl.KlResult r = new NextTokenKl(engine, benign()).measure(steer);
 
         // the same KL with a second engine for the steered model and the plain formula Σ p log(p/q)
         double sum = 0;
         int n = 0;
         try (CpuEngine steered = model.newCpuEngine(128, par)) {
-            steered.setHooks(steer);
-            engine.setHooks(null);
+            steered.setInterventions(steer);
+            engine.setInterventions(null);
             for (int[] prompt : benign()) {
                 for (int pos = 0; pos < prompt.length; pos++) {
                     double[] lp = naiveLogProbs(engine.forward(prompt[pos], pos, true));

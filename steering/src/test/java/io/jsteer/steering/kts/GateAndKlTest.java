@@ -3,6 +3,7 @@ package io.jsteer.steering.kts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.data.BenignCorpus;
@@ -88,7 +89,7 @@ class GateAndKlTest {
             var tok = m.tokenizer();
             List<int[]> benign = BenignCorpus.generate(engine, tok, 60, 24, 8, 5, n -> { });
             List<String> targeted = DemoCorpus.targetedPrompts(60, 6);
-            ResidualReader reader = ResidualReader.of(engine);
+            ActivationCapture.LastToken reader = ActivationCapture.residuals(engine);
             int layer = 1;
             List<float[]> x = new ArrayList<>();
             List<Boolean> y = new ArrayList<>();

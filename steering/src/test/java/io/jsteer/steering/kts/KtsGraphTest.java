@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraAdapter;
@@ -48,7 +49,7 @@ class KtsGraphTest {
             vec[2] = randomVector(64, 7);
             for (boolean withAdapter : new boolean[] {false, true}) {
                 for (BlockSteering s : new BlockSteering[] {null, new BlockSteering(vec, 1.5)}) {
-                    engine.setHooks(s == null ? null : s.toHooks(m.config()));
+                    engine.setInterventions(s == null ? null : s.interventions());
                     engine.setAdapter(withAdapter ? adapter : null);
                     Tape tape = new Tape(Precision.F32);
                     Var logits;
@@ -79,13 +80,13 @@ class KtsGraphTest {
             LoraAdapter adapter = perturbedAdapter(m, 1);
             var graph = new TrainableKtsGraph(m.config(), m.weights(), adapter);
             engine.setAdapter(adapter);
-            float[][] a = ResidualReader.of(graph, true).lastToken(TOKENS);
-            float[][] b = ResidualReader.of(engine).lastToken(TOKENS);
+            float[][] a = graph.lastTokenResiduals(true, null).lastToken(TOKENS);
+            float[][] b = ActivationCapture.residuals(engine).lastToken(TOKENS);
             for (int l = 0; l < 5; l++) {
                 assertArrayEquals(b[l], a[l], 2e-4f);
             }
             var pairs = DemoCorpus.happySadPairs(3, 1);
-            ResidualReader reader = ResidualReader.of(engine);
+            ActivationCapture.LastToken reader = ActivationCapture.residuals(engine);
             float[][] v = MeanDifference.compute(reader, m.tokenizer(), pairs, Set.of(1, 3), 5, 64);
             assertNull(v[0]);
             double[] manual = new double[64];

@@ -8,6 +8,7 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.GatedEdit;
 import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.Precision;
@@ -59,15 +60,14 @@ class EngineHooksTest {
             Site site = Site.parse("attn_heads:3");
             MatParameters mat = MatParameters.initial(List.of("a", "b", "c"), m.config().dim(), 11);
             int[] ids = m.tokenizer().encode("Once upon a time", true);
-            // record the activation before and after the MAT hook at every position
+            // record the activation before (unsteered) and after (an observer behind the edit) at every position
             float[][] before = new float[ids.length + 1][], after = new float[ids.length + 1][];
             int[] edits = new int[1];
-            Hooks hooks = new Hooks(m.config().nLayers())
-                    .add(site, (at, pos, p, x) -> before[pos] = x.clone());
+            engine.setHooks(new Hooks(m.config().nLayers()).add(site, (at, pos, p, x) -> before[pos] = x.clone()));
+            engine.prefill(ids, 0);
             GatedEdit edit = mat.toGatedEdit(site);
-            hooks.add(site, edit.toHook((at, pos, inPrompt, g) -> edits[0]++))
-                    .add(site, (at, pos, p, x) -> after[pos] = x.clone());
-            engine.setHooks(hooks);
+            engine.setHooks(new Hooks(m.config().nLayers()).add(site, (at, pos, p, x) -> after[pos] = x.clone()));
+            engine.setInterventions(InterventionSet.of(edit), (at, pos, inPrompt, g) -> edits[0]++);
             engine.prefill(ids, 0);
             assertEquals(ids.length, edits[0]);
             for (int pos = 0; pos < ids.length; pos++) {

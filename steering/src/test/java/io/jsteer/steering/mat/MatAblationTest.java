@@ -211,13 +211,13 @@ class MatAblationTest {
     void applicationValidatesAgainstTheModelAndAblatedModulesRefuseTheSharedEdit() {
         MatParameters p = module(16);
         MatApplication noNorm = new MatApplication(MatApplication.Selection.GATED, false, 0.5, 0);
-        var e = assertThrows(IllegalArgumentException.class, () -> noNorm.hooks(p, SITE, config(32), 4, 0, null));
+        var e = assertThrows(IllegalArgumentException.class, () -> noNorm.interventions(p, SITE, config(32), 4, 0));
         assertTrue(e.getMessage().contains("16") || e.getMessage().contains("32"), e.getMessage());
-        assertFalse(noNorm.hooks(p, SITE, config(16), 4, 0, null).isEmpty());
+        assertFalse(noNorm.interventions(p, SITE, config(16), 4, 0).isEmpty());
         assertThrows(IllegalArgumentException.class, () -> MatApplication.Selection.parse("first"));
         assertThrows(IllegalArgumentException.class, () -> new MatApplication(MatApplication.Selection.RANDOM, true, 0, 0));
         // the paper's application compiles to the shared kind (the path run/serve use)
-        assertFalse(MatApplication.PAPER.hooks(p, SITE, config(16), 4, 0, null).isEmpty());
+        assertFalse(MatApplication.PAPER.interventions(p, SITE, config(16), 4, 0).isEmpty());
         assertEquals(1, InterventionSet.of(p.toGatedEdit(SITE)).items().size());
     }
 }

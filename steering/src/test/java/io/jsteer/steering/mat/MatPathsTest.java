@@ -40,7 +40,7 @@ class MatPathsTest {
                     for (int t = 0; t < tokens.length; t++) {
                         plain[t] = e.forward(tokens[t], t, true).clone();
                     }
-                    e.setHooks(set.toHooks(m.config(), engineGates));
+                    e.setInterventions(set, engineGates);
                     for (int t = 0; t < tokens.length; t++) {
                         engine[t] = e.forward(tokens[t], t, true).clone();
                     }

@@ -8,7 +8,9 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.ActivationHook;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.HostEdit;
+import io.jsteer.model.intervene.Intervention;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.steering.capture.ActivationCapture;
@@ -142,15 +144,16 @@ class MatPlantedModelTest {
                     sum[j] += v[j];
                 }
             }
-            ActivationHook matHook = mat.toGatedEdit(SITE).toHook(null);
-            ActivationHook sumHook = AddVector.of(SITE, sum, 1, Positions.ALL).toHook(null);
+            Intervention matHook = mat.toGatedEdit(SITE);
+            Intervention sumHook = AddVector.of(SITE, sum, 1, Positions.ALL);
 
             MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
             double matNeutral = eval.meanKl(held, hooks(m, null, matHook));
             double sumNeutral = eval.meanKl(held, hooks(m, null, sumHook));
             System.err.printf(Locale.ROOT, "neutral KL(clean ‖ steered): MAT %.4f, ungated sum %.4f%n", matNeutral, sumNeutral);
             for (int t = 0; t < 2; t++) {
-                ActivationHook planted = plant(u[t]);
+                float[] ut = u[t];
+                Intervention planted = new HostEdit(SITE, "planted attribute", -1, gates -> plant(ut));
                 double none = eval.meanKl(held, hooks(m, planted, null));
                 double withMat = eval.meanKl(held, hooks(m, planted, matHook));
                 double withSum = eval.meanKl(held, hooks(m, planted, sumHook));
@@ -164,14 +167,15 @@ class MatPlantedModelTest {
     }
 
     /** The plant (if any) then the method (if any), both at the site. */
-    static Hooks hooks(LoadedModel m, ActivationHook plant, ActivationHook method) {
-        Hooks h = new Hooks(m.config().nLayers());
+    /** The planted change, then the method's edit, at SITE (either may be null). */
+    static InterventionSet hooks(LoadedModel m, Intervention plant, Intervention method) {
+        InterventionSet set = InterventionSet.of();
         if (plant != null) {
-            h.add(SITE, plant);
+            set = set.plus(plant);
         }
         if (method != null) {
-            h.add(SITE, method);
+            set = set.plus(method);
         }
-        return h;
+        return set;
     }
 }

@@ -119,7 +119,7 @@ class McScoringTest {
             MatParameters mat = MatParameters.initial(List.of("a", "b"), m.config().dim(), 3);
             double[] plain = new McScorer(engine, m.tokenizer()).logProbs(ITEM);
             MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
-            engine.setHooks(eval.hooks(mat, site, null));
+            engine.setInterventions(eval.interventions(mat, site));
             double[] steered = new McScorer(engine, m.tokenizer()).logProbs(ITEM);
             double[] expected = new double[3];
             for (int c = 0; c < 3; c++) {
@@ -139,10 +139,10 @@ class McScoringTest {
             // changes activations only by the 1e-8 of the norm guard
             List<String> texts = List.of(ITEM.text(0), ITEM.text(1));
             assertEquals(0, eval.meanKl(texts, null), 0);
-            double kl = eval.meanKl(texts, eval.hooks(mat, site, null));
+            double kl = eval.meanKl(texts, eval.interventions(mat, site));
             assertTrue(kl > 1e-3, "KL " + kl);
             MatParameters zero = new MatParameters(mat.attributes(), new float[2][m.config().dim()], mat.gateWeight(), mat.gateBias());
-            assertEquals(0, eval.meanKl(texts, eval.hooks(zero, site, null)), 1e-9);
+            assertEquals(0, eval.meanKl(texts, eval.interventions(zero, site)), 1e-9);
         }
     }
 }

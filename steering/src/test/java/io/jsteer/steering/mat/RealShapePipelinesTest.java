@@ -73,7 +73,7 @@ class RealShapePipelinesTest {
             Iti iti = Iti.fit(engine, m.tokenizer(), s.train(), Iti.PAPER_HEADS, Iti.PAPER_ALPHA, 0, false);
             assertEquals(8, iti.heads().size(), "2 blocks × 4 heads, all kept under K = 48");
             Icv icv = Icv.fit(engine, m.tokenizer(), s.train(), Icv.DEFAULT_LAMBDA, false);
-            for (var hooks : List.of(iti.interventions(m.config()).toHooks(m.config()), icv.hooks(m.config()))) {
+            for (var hooks : List.of(iti.interventions(m.config()), icv.interventions(m.config()))) {
                 MatEvaluator.Score b = eval.score("sentiment", test, hooks, null);
                 assertEquals(3, b.items());
                 assertTrue(b.mc2() >= 0 && b.mc2() <= 1, "MC2 " + b.mc2());
@@ -89,7 +89,7 @@ class RealShapePipelinesTest {
             assertEquals(mat.mc2(), gated.scores().getFirst().mc2(), 0);
             // the features are extracted again for the ablation; a rerun of the engine differs in the last float bits
             assertEquals(trained.result().after().total(), full.lossAfter().total(), 1e-6);
-            MatEvaluator.Score base = eval.score("sentiment", test, (io.jsteer.model.intervene.Hooks) null, null);
+            MatEvaluator.Score base = eval.score("sentiment", test, (io.jsteer.model.intervene.InterventionSet) null, null);
             assertEquals(base.mc2(), rows.getFirst().scores().getFirst().mc2(), 1e-6);
             for (MatAblation.Row r : rows) {
                 assertEquals(3, r.scores().getFirst().items(), r.variant());

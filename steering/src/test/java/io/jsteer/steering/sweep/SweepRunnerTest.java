@@ -116,7 +116,7 @@ class SweepRunnerTest {
     void baselineSamplesAreSeededGenerations() {
         SweepConfig cfg = small();
         SweepResult r = run(cfg, new ArrayList<>());
-        engine.setHooks(null);
+        engine.setInterventions(null);
         Generator g = new Generator(engine);
         for (int i = 0; i < cfg.samples(); i++) {
             int[] prompt = tok.encode(cfg.prompts().get(i % 2), true);

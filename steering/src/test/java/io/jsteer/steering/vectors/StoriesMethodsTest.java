@@ -82,7 +82,7 @@ class StoriesMethodsTest {
     @Test
     void meanDifferenceRecoversAPlantedDirection() {
         // Different sentences for the two classes, and a direction u planted into the positives'
-        // resid_post:2 by a steering hook that runs before the capture hook at that site.
+        // resid_post:2 by an intervention, which runs before the capture's observer at that site.
         int layer = 2;
         float[] u = VectorAlgebra.scale(Synthetic.unit(new Random(21), model.config().dim()), 8);
         List<CapturePrompt> pos = new ArrayList<>(), neg = new ArrayList<>();
@@ -91,11 +91,8 @@ class StoriesMethodsTest {
         }
         MeanAccumulator acc = new MeanAccumulator(residPost, model.config().dim(), 2);
         ActivationCapture capture = new ActivationCapture(engine, residPost, PositionMode.LAST);
-        capture.run(pos, acc, hooks -> hooks.add(new Site(SiteKind.RESID_POST, layer), (s, position, inPrompt, x) -> {
-            for (int i = 0; i < x.length && i < u.length; i++) {
-                x[i] += u[i];
-            }
-        }), false);
+        capture.run(pos, acc, io.jsteer.model.intervene.InterventionSet.of(io.jsteer.model.intervene.AddVector.of(
+                new Site(SiteKind.RESID_POST, layer), u, 1, io.jsteer.model.intervene.Positions.ALL)), false);
         capture.run(neg, acc, null, false);
         SortedMap<Integer, float[]> diffs = MeanDifference.of(acc, SiteKind.RESID_POST);
         double cos = VectorAlgebra.cosine(diffs.get(layer), u);

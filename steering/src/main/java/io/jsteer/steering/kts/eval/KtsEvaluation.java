@@ -1,13 +1,13 @@
 package io.jsteer.steering.kts.eval;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.kts.BenignKl;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * The spec §7 comparison: the original model steered with a vector computed on itself against
@@ -42,7 +43,8 @@ public final class KtsEvaluation {
     public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
                              List<ContrastivePair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
                              double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
-                             int sampleTokens, long seed, Parallel par, Consumer<String> progress) {
+                             int sampleTokens, long seed, Parallel par, IntFunction<InferenceEngine> engines,
+                             Consumer<String> progress) {
         TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, adapter);
         List<TradeOffPoint> points = new ArrayList<>();
         double baseLogOdds = Double.NaN, origPpl = Double.NaN, parity = Double.NaN;
@@ -55,22 +57,22 @@ public final class KtsEvaluation {
             if (random) {
                 v = sameNormRandom(own[m % 2], seed + m);
             } else {
-                float[][] raw = MeanDifference.compute(ResidualReader.of(graph, kts), tok, targetPairs,
+                float[][] raw = MeanDifference.compute(graph.lastTokenResiduals(kts, null), tok, targetPairs,
                         new HashSet<>(steerBlocks), config.nLayers(), config.dim());
                 v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
                 own[m] = v;
                 norms[m] = meanNorm(raw);
             }
-            try (CpuEngine engine = new CpuEngine(config, weights, 256, par)) {
+            try (InferenceEngine engine = engines.apply(256)) {
                 engine.setAdapter(kts ? adapter : null);
                 for (double f : factors) {
                     double c = f * cMax;
                     progress.accept(name + " c=" + String.format("%.3f", c));
                     BlockSteering s = new BlockSteering(v, c);
                     BenignKl.Result kl = BenignKl.measure(graph, benignEval, s, kts, par);
-                    engine.setHooks(s.toHooks(config));
+                    engine.setInterventions(s.interventions());
                     TargetEffect.Result target = TargetEffect.measure(engine, tok, targetedPrompts, sampleTokens, seed);
-                    engine.setHooks(null);
+                    engine.setInterventions(null);
                     if (m == 0 && f == 0) {
                         baseLogOdds = target.logOdds();
                         origPpl = kl.perplexityReference();

@@ -1,9 +1,8 @@
 package io.jsteer.steering.kts.eval;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LlamaConfig;
-import io.jsteer.model.LlamaWeights;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.chat.ChatTemplate;
 import io.jsteer.model.chat.Message;
@@ -12,13 +11,13 @@ import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.data.ContrastivePair;
-import io.jsteer.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * The refusal-style behaviour score of the issue: harmful requests (AdvBench, refusal_direction)
@@ -49,20 +48,25 @@ public final class RefusalEvaluation {
         return template.encode(messages, true);
     }
 
-    public static List<Point> run(LlamaConfig config, LlamaWeights weights, Tokenizer tok, ChatTemplate template,
+    /**
+     * Refusal rates of the original and the KTS model steered at {@code factors × cMax}, greedy answers
+     * of {@code maxTokens}; {@code engines} makes an unsteered, unadapted engine of a given context
+     * (any engine: the steering goes through {@code setInterventions}).
+     */
+    public static List<Point> run(LlamaConfig config, Tokenizer tok, ChatTemplate template,
                                   String system, LoraAdapter adapter, List<ContrastivePair> directionPairs, List<String> harmful,
                                   List<Integer> steerBlocks, boolean normaliseVectors, double cMax, List<Double> factors,
-                                  int maxTokens, Parallel par, Consumer<String> progress) {
+                                  int maxTokens, IntFunction<InferenceEngine> engines, Consumer<String> progress) {
         RefusalPhrases phrases = RefusalPhrases.defaults();
         List<Point> points = new ArrayList<>();
         for (boolean kts : new boolean[] {false, true}) {
             String name = kts ? "kts" : "original";
-            try (CpuEngine engine = new CpuEngine(config, weights, Math.min(config.contextLength(), 1024), par)) {
+            try (InferenceEngine engine = engines.apply(Math.min(config.contextLength(), 1024))) {
                 engine.setAdapter(kts ? adapter : null);
                 // the direction is read at the last prompt token under the template (and system prompt) it is applied with
                 List<int[][]> templated = directionPairs.stream().map(p -> new int[][] {prompt(template, system, p.positive()),
                         prompt(template, system, p.negative())}).toList();
-                float[][] raw = MeanDifference.computeIds(ResidualReader.of(engine), templated, new HashSet<>(steerBlocks),
+                float[][] raw = MeanDifference.computeIds(ActivationCapture.residuals(engine), templated, new HashSet<>(steerBlocks),
                         config.nLayers(), config.dim());
                 float[][] v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
                 for (double f : factors) {
@@ -70,12 +74,12 @@ public final class RefusalEvaluation {
                     BlockSteering s = new BlockSteering(v, f * cMax);
                     List<String> answers = new ArrayList<>();
                     for (String request : harmful) {
-                        engine.setHooks(s.toHooks(config));
+                        engine.setInterventions(s.interventions());
                         int[] prompt = prompt(template, system, request);
                         int[] stops = template.stopTokens();
                         var r = new Generator(engine).generate(prompt, maxTokens, Sampler.greedy(),
                                 t -> t == tok.eos() || t == tok.bos() || contains(stops, t), (a, b) -> { });
-                        engine.setHooks(null);
+                        engine.setInterventions(null);
                         StringBuilder text = new StringBuilder();
                         var d = tok.newDecoder();
                         for (int id : r.generated()) {

@@ -13,7 +13,7 @@ import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import java.util.EnumSet;
 import io.jsteer.steering.kts.MeanDifference;
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.tensor.Parallel;
 import java.util.HashSet;
 import java.util.List;
@@ -93,7 +93,7 @@ public final class SteeredModels {
 
     /** The mean-difference vector of rendered pairs ({first, second} ids) on {@code engine}'s model, [nLayers][dim]. */
     public float[][] vector(CpuEngine engine, List<int[][]> pairs) {
-        float[][] raw = MeanDifference.computeIds(ResidualReader.of(engine), pairs, new HashSet<>(blocks), config.nLayers(),
+        float[][] raw = MeanDifference.computeIds(ActivationCapture.residuals(engine), pairs, new HashSet<>(blocks), config.nLayers(),
                 config.dim());
         return normalise ? MeanDifference.normalised(raw) : raw;
     }
@@ -106,7 +106,7 @@ public final class SteeredModels {
 
     /** resid_post of every block at the last token of {@code ids} on {@code engine}'s model, [nLayers][dim]. */
     public float[][] lastToken(CpuEngine engine, int[] ids) {
-        return ResidualReader.of(engine).lastToken(ids);
+        return ActivationCapture.residuals(engine).lastToken(ids);
     }
 
     /** Euclidean norm over all blocks of a [nLayers][dim] vector (null rows skipped). */
@@ -128,7 +128,7 @@ public final class SteeredModels {
      */
     public String answer(CpuEngine engine, int[] prompt, float[][] v, double c, int maxTokens, int[] stops) {
         BlockSteering s = new BlockSteering(v, c);
-        engine.setHooks(s.active() ? s.toHooks(config) : null);
+        engine.setInterventions(s.interventions());
         try {
             var r = new Generator(engine).generate(prompt, maxTokens, Sampler.greedy(), t -> contains(stops, t), (a, b) -> { });
             var d = tok.newDecoder();
@@ -138,7 +138,7 @@ public final class SteeredModels {
             }
             return text.append(d.flush()).toString();
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
     }
 
@@ -148,7 +148,7 @@ public final class SteeredModels {
      */
     public float[] nextLogProbs(CpuEngine engine, int[] prompt, float[][] v, double c) {
         BlockSteering s = new BlockSteering(v, c);
-        engine.setHooks(s.active() ? s.toHooks(config) : null);
+        engine.setInterventions(s.interventions());
         try {
             float[] logits = engine.prefill(prompt, 0).clone();
             double max = Double.NEGATIVE_INFINITY;
@@ -165,7 +165,7 @@ public final class SteeredModels {
             }
             return logits;
         } finally {
-            engine.setHooks(null);
+            engine.setInterventions(null);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.gate;
 
-import io.jsteer.steering.kts.ResidualReader;
+import io.jsteer.steering.capture.ActivationCapture;
 
 /**
  * Classifier-gated steering (spec §3): the probe reads resid_post of its block at the last prompt
@@ -8,11 +8,11 @@ import io.jsteer.steering.kts.ResidualReader;
  */
 public record SteeringGate(LinearProbe probe, double threshold) {
 
-    public double score(ResidualReader reader, int[] prompt) {
+    public double score(ActivationCapture.LastToken reader, int[] prompt) {
         return probe.score(reader.lastToken(prompt)[probe.layer()]);
     }
 
-    public boolean shouldSteer(ResidualReader reader, int[] prompt) {
+    public boolean shouldSteer(ActivationCapture.LastToken reader, int[] prompt) {
         return score(reader, prompt) > threshold;
     }
 }

@@ -3,7 +3,9 @@ package io.jsteer.steering.mat.baselines;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.ActivationHook;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.HostEdit;
+import io.jsteer.model.intervene.Intervention;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -110,17 +112,17 @@ public record Icv(SortedMap<Integer, float[]> vectors, double lambda) implements
         return new Icv(out, lambda);
     }
 
-    /** The edit at every layer's MLP output (validated against the model's width and depth). */
-    public Hooks hooks(LlamaConfig c) {
-        Hooks hooks = new Hooks(c.nLayers());
+    /** The edit at every layer's MLP output, as Java code through the steering door (validated against the model's width and depth). */
+    public InterventionSet interventions(LlamaConfig c) {
+        List<Intervention> edits = new ArrayList<>();
         vectors.forEach((l, v) -> {
             if (v.length != c.dim() || l >= c.nLayers()) {
                 throw new IllegalArgumentException("ICV vector of layer " + l + " (width " + v.length + ") does not fit the model ("
                         + c.nLayers() + " blocks of width " + c.dim() + ")");
             }
-            hooks.add(new Site(SiteKind.MLP_OUT, l), hook(v, lambda));
+            edits.add(new HostEdit(new Site(SiteKind.MLP_OUT, l), "ICV edit", v.length, gates -> hook(v, lambda)));
         });
-        return hooks;
+        return new InterventionSet(edits);
     }
 
     /** x ← normalise(normalise(x) + c·v̂)·‖x‖ with c = λ(1 + max(0, cos(x, −v))). */

@@ -150,14 +150,14 @@ class BaselinesTest {
             Icv icv = Icv.fit(engine, m.tokenizer(), items, 0.8, false);
             assertEquals(5, icv.vectors().size());
             MatEvaluator eval = new MatEvaluator(engine, m.tokenizer());
-            double base = eval.score("t", items, (io.jsteer.model.intervene.Hooks) null, null).mc2();
-            double withIti = eval.score("t", items, iti.interventions(m.config()).toHooks(m.config()), null).mc2();
-            double withIcv = eval.score("t", items, icv.hooks(m.config()), null).mc2();
+            double base = eval.score("t", items, (io.jsteer.model.intervene.InterventionSet) null, null).mc2();
+            double withIti = eval.score("t", items, iti.interventions(m.config()), null).mc2();
+            double withIcv = eval.score("t", items, icv.interventions(m.config()), null).mc2();
             assertTrue(Math.abs(withIti - base) > 1e-4, base + " vs ITI " + withIti);
             assertTrue(Math.abs(withIcv - base) > 1e-4, base + " vs ICV " + withIcv);
             // and the unsteered score is back afterwards (no hook left on the engine; a rerun differs by ~3e-9 in the last
             // float bits, far below what either edit moves)
-            assertEquals(base, eval.score("t", items, (io.jsteer.model.intervene.Hooks) null, null).mc2(), 1e-6);
+            assertEquals(base, eval.score("t", items, (io.jsteer.model.intervene.InterventionSet) null, null).mc2(), 1e-6);
         }
     }
 }
