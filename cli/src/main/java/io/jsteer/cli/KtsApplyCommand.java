@@ -4,7 +4,7 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.BlockSteering;
-import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.steering.kts.gate.LinearProbe;

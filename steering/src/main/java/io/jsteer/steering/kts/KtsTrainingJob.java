@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraTarget;

@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.steering.vectors.MeanDifference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -11,7 +11,7 @@ import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.steering.kts.BlockSteering;
-import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.data.ContrastivePair;
 import io.jsteer.tensor.Parallel;

@@ -12,7 +12,7 @@ import io.jsteer.steering.kts.BenignKl;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import java.util.EnumSet;
-import io.jsteer.steering.kts.MeanDifference;
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.tensor.Parallel;
 import java.util.HashSet;
