@@ -100,8 +100,7 @@ public final class SteeredModels {
 
     /** The pairs rendered by {@code format}. */
     public List<int[][]> render(PromptFormat format, List<PromptPair> pairs) {
-        return pairs.stream().map(p -> new int[][] {format.exchange(tok, p.firstUser(), p.firstAnswer()),
-                format.exchange(tok, p.secondUser(), p.secondAnswer())}).toList();
+        return format.render(tok, pairs);
     }
 
     /** resid_post of every block at the last token of {@code ids} on {@code engine}'s model, [nLayers][dim]. */
