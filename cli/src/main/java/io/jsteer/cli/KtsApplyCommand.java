@@ -7,7 +7,7 @@ import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.steering.kts.ResidualReader;
 import io.jsteer.steering.kts.data.DemoCorpus;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;

@@ -119,6 +119,7 @@ final class KtsTrainCommand implements Callable<Integer> {
         ConceptFiles.NamedPairs targetPairs = poolOptions.target(false);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
+            PromptFormat format = formatOptions.format(common, "jsteer kts train", model, poolOptions.system);
             List<Integer> steerBlocks = steerChoice.resolve(model.config().nLayers());
             List<Integer> adaptedBlocks = adaptedChoice == null ? null : adaptedChoice.resolve(model.config().nLayers());
             List<int[]> train, eval;
@@ -147,7 +148,6 @@ final class KtsTrainCommand implements Callable<Integer> {
             }
             // the pool and target from files in the reference layout (default: the built-in stories260K
             // files), every pair rendered by the chosen prompt format as kts vectors renders it
-            PromptFormat format = formatOptions.format(common, "jsteer kts train", model, poolOptions.system);
             List<RenderedConcept> pool = poolFiles.stream().map(e -> e.render(format, tok, pairsPerConcept)).toList();
             List<int[][]> target = targetPairs.render(format, tok, Integer.MAX_VALUE).pairs();
             var poolSummary = new KtsRunFiles.PoolSummary(poolOptions.source(), format.describe(),

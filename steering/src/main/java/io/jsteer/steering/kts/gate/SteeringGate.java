@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts.gate;
 
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.ResidualReader;
 
 /**
