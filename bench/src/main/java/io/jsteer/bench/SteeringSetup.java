@@ -10,7 +10,7 @@ import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraTarget;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
 import io.jsteer.tensor.autograd.Precision;
 import io.jsteer.tensor.autograd.Var;

@@ -6,7 +6,7 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.steering.data.Datasets;
-import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
 import io.jsteer.steering.eval.Evaluation;
 import io.jsteer.tensor.Parallel;
@@ -91,7 +91,7 @@ class EvalCommand implements Callable<Integer> {
             throw new UsageException("--samples must be 0 or more and --max-tokens at least 1");
         }
         List<AbItem> items = ab == null ? List.of() : Datasets.abItems(ab).items().stream()
-                .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
+                .map(AbItem::awaitingLetter)
                 .toList();
         return new Evaluation.Spec(items, texts == null ? List.of() : lines(texts), prompts == null ? List.of() : lines(prompts),
                 samples, maxTokens, temperature, seed);

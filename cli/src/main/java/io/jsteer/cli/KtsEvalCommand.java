@@ -12,7 +12,7 @@ import io.jsteer.steering.kts.eval.KtsEvaluation;
 import io.jsteer.steering.kts.eval.RefusalEvaluation;
 import io.jsteer.steering.kts.eval.TradeOffPoint;
 import io.jsteer.steering.kts.eval.TradeOffReportWriter;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.Thresholds;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;

@@ -12,13 +12,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * Flags shared by the KTS experiments (kts vectors, suggest, jailbreak): which KTS model is compared
  * (a run directory or a bare adapter), the steering settings (from the run unless given), the
- * prompt format, the judge and the report path.
+ * prompt format ({@link KtsFormatOptions}), the judge and the report path.
  */
 final class KtsExperimentOptions {
 
@@ -37,12 +37,7 @@ final class KtsExperimentOptions {
     boolean rawVectors;
     @Option(names = "--unit-vectors", description = "scale every vector to unit norm over its blocks (the KTS demo's default)")
     boolean unitVectors;
-    @Option(names = "--format", defaultValue = "auto", paramLabel = "auto|plain|reference|template",
-            description = "how prompts are rendered: the model's chat template, the reference's \"[INST] ...\\nAnswer: [/INST] ...\" "
-                    + "string, or plain text; auto = template for chat models, plain otherwise (default: ${DEFAULT-VALUE})")
-    String format;
-    @Option(names = "--template", paramLabel = "NAME|FILE", description = "chat template: auto, model, llama3, chatml, llama2 or a .jinja file")
-    String template;
+    @Mixin KtsFormatOptions formatOptions;
     @Option(names = "--ctx", defaultValue = "1024", description = "KV-cache length of the engines (default: ${DEFAULT-VALUE})")
     int ctx;
     @Option(names = "--out", paramLabel = "PATH", description = "report path without extension (writes PATH.json and PATH.html)")
@@ -101,26 +96,7 @@ final class KtsExperimentOptions {
 
     /** The prompt format; {@code system} is the system prompt of template-rendered prompts. */
     PromptFormat format(CommonOptions common, String command, LoadedModel model, String system) {
-        String f = format.toLowerCase(Locale.ROOT);
-        if (f.equals("auto")) {
-            var choice = common.chatTemplate(command, model, template);
-            boolean chat = choice.description().startsWith("the model's own") || model.tokenizer().tokenId("<|start_header_id|>").isPresent()
-                    || model.name().toLowerCase(Locale.ROOT).matches(".*(chat|instruct).*") || template != null;
-            System.err.println(command + ": prompt format: " + (chat ? "template" : "plain (" + model.name()
-                    + " is not a chat model; --format template forces the chat template)"));
-            return chat ? PromptFormat.template(choice.template(), system) : PromptFormat.plain();
-        }
-        PromptFormat.Kind kind;
-        try {
-            kind = PromptFormat.parseKind("--format", f);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--format must be auto, plain, reference or template, got '" + format + "'");
-        }
-        return switch (kind) {
-            case PLAIN -> PromptFormat.plain();
-            case REFERENCE -> PromptFormat.reference();
-            case TEMPLATE -> PromptFormat.template(common.chatTemplate(command, model, template).template(), system);
-        };
+        return formatOptions.format(common, command, model, system);
     }
 
     JudgeClient judge() {

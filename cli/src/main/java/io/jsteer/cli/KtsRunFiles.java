@@ -15,10 +15,22 @@ record KtsRunFiles(Path dir) {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** What train leaves for eval and apply. */
+    /**
+     * What train leaves for eval and apply. {@code pool} says which concept files and prompt format
+     * trained the adapter (null in runs written before the pool came from files).
+     */
     record TrainSummary(String model, KtsTrainConfig config, double cMax, int benignTrain, int benignEval,
                         int steps, double secondsPerStep, long peakHeapBytes, List<Double> lossHistory,
-                        double steeredKlBefore, double steeredKlAfter, double unsteeredParityKl) {}
+                        double steeredKlBefore, double steeredKlAfter, double unsteeredParityKl, PoolSummary pool) {}
+
+    /**
+     * @param source  the concept directory or "built-in stories260K"
+     * @param format  how the pairs were rendered ({@code PromptFormat.describe()})
+     * @param entries pool entry names, in pool order (the order of the checkpoint's pool vectors)
+     * @param pairs   contrast pairs per entry, same order
+     * @param target  the target's name and pair count
+     */
+    record PoolSummary(String source, String format, List<String> entries, List<Integer> pairs, String target, int targetPairs) {}
 
     /** The trained adapter: a PEFT directory (adapter_model.safetensors + adapter_config.json). */
     Path adapter() { return dir.resolve("adapter"); }

@@ -7,9 +7,9 @@ import io.jsteer.steering.kts.KtsTrainConfig;
 import io.jsteer.steering.kts.KtsTrainer;
 import io.jsteer.steering.kts.KtsTrainingJob;
 import io.jsteer.steering.kts.data.BenignCorpus;
-import io.jsteer.steering.kts.data.Concept;
-import io.jsteer.steering.data.ContrastivePair;
-import io.jsteer.steering.kts.data.DemoCorpus;
+import io.jsteer.steering.kts.data.RenderedConcept;
+import io.jsteer.steering.kts.experiments.ConceptFiles;
+import io.jsteer.steering.kts.experiments.PromptFormat;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Files;
@@ -31,13 +31,18 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:", "  jsteer kts train --model stories260K --out kts-run --steps 120 --batch 8",
                 "  jsteer kts train --out kts-run --resume      # continue from kts-run/checkpoint",
                 "  jsteer kts train --out kts-run --lora-dropout 0.05 --lora-layers 0,2-4   # PEFT lora_dropout, layers_to_transform",
-                "  jsteer kts train --out kts-run --no-recompute   # keep every block's activations (faster, more memory)"})
+                "  jsteer kts train --out kts-run --no-recompute   # keep every block's activations (faster, more memory)",
+                "  jsteer kts train -m llama-2-7b-chat.Q8_0.gguf --out kts-7b --concepts kl-then-steer/datasets/refusal \\",
+                "      --refusal-ab ../shared/data/caa/refusal_generate_dataset.json --target ../shared/data/caa/refusal_test_dataset_ab.json \\",
+                "      --format template --rank 128 --alpha 256 --lr 1e-5   # the reference's pool, [INST]-rendered (see kts vectors)"})
 final class KtsTrainCommand implements Callable<Integer> {
 
     /** Steps at least this long also get a line of their own on stderr. */
     private static final double LONG_STEP_SECONDS = 5;
 
     @Mixin CommonOptions common;
+    @Mixin KtsPoolOptions poolOptions;
+    @Mixin KtsFormatOptions formatOptions;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "run directory (adapter, checkpoints, data, summary)")
     Path out;
@@ -86,7 +91,8 @@ final class KtsTrainCommand implements Callable<Integer> {
             + "steered blocks' vectors are scaled together to norm 1 (ratios kept), so c_max is the length of the whole edit "
             + "over --blocks (with one block, exactly --steer NAME:c_max@L); --raw-vectors multiplies the raw mean differences")
     Double cMaxOverride;
-    @Option(names = "--pairs-per-concept", defaultValue = "16", description = "contrast pairs per pool concept (default: ${DEFAULT-VALUE})")
+    @Option(names = "--pairs-per-concept", defaultValue = "16", description = "contrast pairs per pool entry: the first N of each "
+            + "(the target keeps all of its pairs; default: ${DEFAULT-VALUE})")
     int pairsPerConcept;
     @Option(names = "--checkpoint-every", defaultValue = "50", description = "steps between checkpoints (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
@@ -108,8 +114,12 @@ final class KtsTrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
         }
         Engines.requireCpu(common.engine, "kts train");
+        // read before the model loads and benign data is generated, so that a bad file fails at once
+        List<ConceptFiles.NamedPairs> poolFiles = poolOptions.pool(false, seed);
+        ConceptFiles.NamedPairs targetPairs = poolOptions.target(false);
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
+            PromptFormat format = formatOptions.format(common, "jsteer kts train", model, poolOptions.system);
             List<Integer> steerBlocks = steerChoice.resolve(model.config().nLayers());
             List<Integer> adaptedBlocks = adaptedChoice == null ? null : adaptedChoice.resolve(model.config().nLayers());
             List<int[]> train, eval;
@@ -136,8 +146,15 @@ final class KtsTrainCommand implements Callable<Integer> {
                 KtsRunFiles.writeJson(run.benignTrain(), train);
                 KtsRunFiles.writeJson(run.benignEval(), eval);
             }
-            List<Concept> pool = DemoCorpus.trainingPool(pairsPerConcept, seed);
-            List<ContrastivePair> target = DemoCorpus.happySadPairs(32, seed + 1);
+            // the pool and target from files in the reference layout (default: the built-in stories260K
+            // files), every pair rendered by the chosen prompt format as kts vectors renders it
+            List<RenderedConcept> pool = poolFiles.stream().map(e -> e.render(format, tok, pairsPerConcept)).toList();
+            List<int[][]> target = targetPairs.render(format, tok, Integer.MAX_VALUE).pairs();
+            var poolSummary = new KtsRunFiles.PoolSummary(poolOptions.source(), format.describe(),
+                    pool.stream().map(RenderedConcept::name).toList(), pool.stream().map(c -> c.pairs().size()).toList(),
+                    targetPairs.name(), target.size());
+            System.err.printf("pool: %d entries from %s (%s), target %s (%d pairs)%n", pool.size(), poolSummary.source(),
+                    poolSummary.format(), poolSummary.target(), target.size());
             KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,
                     refresh, pairsPerConcept, forwardKl, checkpointEvery, seed, !rawVectors, loraDropout, adaptedBlocks, recompute);
             var request = new KtsTrainingJob.Request(cfg, train, eval, pool, target, cMaxOverride, targetKl,
@@ -167,13 +184,13 @@ final class KtsTrainCommand implements Callable<Integer> {
             LoraFiles.save(run.adapter(), trainer.graph().adapter(), model.config(), model.name());
             var summary = new KtsRunFiles.TrainSummary(model.name(), trainer.config(), done.cMax(), train.size(), eval.size(), steps,
                     done.secondsPerStep(), trainer.peakHeapBytes(), trainer.lossHistory(), done.steeredKlBefore(),
-                    done.steeredKlAfter(), done.unsteeredParityKl());
+                    done.steeredKlAfter(), done.unsteeredParityKl(), poolSummary);
             KtsRunFiles.writeJson(run.summary(), summary);
             if (json) {
                 System.out.println(KtsRunFiles.JSON.writeValueAsString(summary));
             } else {
-                System.out.printf("steered benign KL at c_max (held-out happy/sad vector): original %.4f, KTS %.4f nat/token%n",
-                        done.steeredKlBefore(), done.steeredKlAfter());
+                System.out.printf("steered benign KL at c_max (held-out %s vector): original %.4f, KTS %.4f nat/token%n",
+                        poolSummary.target(), done.steeredKlBefore(), done.steeredKlAfter());
                 System.out.printf("unsteered parity KL(p_orig ‖ p_KTS): %.5f nat/token%n", done.unsteeredParityKl());
                 System.out.printf("%.3f s/step, peak heap %d MiB; adapter in %s%n", done.secondsPerStep(),
                         trainer.peakHeapBytes() >> 20, run.adapter());

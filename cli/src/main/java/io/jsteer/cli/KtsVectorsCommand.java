@@ -6,7 +6,6 @@ import io.jsteer.steering.kts.experiments.ConceptVectorsExperiment;
 import io.jsteer.steering.kts.experiments.ExperimentReport;
 import io.jsteer.tensor.Parallel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -26,22 +25,10 @@ final class KtsVectorsCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;
     @Mixin KtsExperimentOptions exp;
+    @Mixin KtsPoolOptions poolOptions;
 
-    @Option(names = "--concepts", defaultValue = "builtin", paramLabel = "DIR|builtin",
-            description = "concept directory in the reference layout, or 'builtin' for the stories260K files (default: ${DEFAULT-VALUE})")
-    String concepts;
-    @Option(names = "--refusal-ab", paramLabel = "FILE", description = "also put these refusal A/B items (CAA layout) in the pool, as the reference does")
-    Path refusalAb;
-    @Option(names = "--target", defaultValue = "builtin", paramLabel = "FILE|builtin",
-            description = "target vector pairs: CAA A/B items or {positive, negative} records; 'builtin' = stories260K happy/sad (default: ${DEFAULT-VALUE})")
-    String target;
-    @Option(names = "--styles", paramLabel = "wrapped,bare", description = "pool entries per concept: the \"Think about the concept\" "
-            + "wrapper, the bare sentences, or both (default: both for a directory, bare for the built-in files)")
-    String styles;
     @Option(names = "--split", defaultValue = "train", paramLabel = "train|test", description = "sentences 0-159 or 160-199 of each concept (default: ${DEFAULT-VALUE})")
     String split;
-    @Option(names = "--system", defaultValue = "", paramLabel = "TEXT", description = "system prompt of template-rendered pairs (default: none, as the reference)")
-    String system;
     @Option(names = "--seed", defaultValue = "19", description = "seed of the neutral-sentence shuffle (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -50,29 +37,17 @@ final class KtsVectorsCommand implements Callable<Integer> {
         if (!split.equals("train") && !split.equals("test")) {
             throw new UsageException("--split must be train or test, got '" + split + "'");
         }
-        boolean builtIn = concepts.equals("builtin");
-        ConceptFiles files = builtIn ? ConceptFiles.builtIn() : ConceptFiles.directory(Path.of(concepts));
-        String st = styles != null ? styles : builtIn ? "bare" : "wrapped,bare";
-        List<String> parts = List.of(st.split(","));
-        for (String p : parts) {
-            if (!p.equals("wrapped") && !p.equals("bare")) {
-                throw new UsageException("--styles must list wrapped and/or bare, got '" + st + "'");
-            }
-        }
         boolean test = split.equals("test");
-        List<ConceptFiles.NamedPairs> pool = new ArrayList<>(files.pool(test, seed, parts.contains("wrapped"), parts.contains("bare")));
-        if (refusalAb != null) {
-            pool.add(ConceptFiles.refusalAb(refusalAb, test));
-        }
-        ConceptFiles.NamedPairs t = target.equals("builtin") ? ConceptFiles.builtIn().builtInTarget() : ConceptFiles.target(Path.of(target), test);
+        List<ConceptFiles.NamedPairs> pool = poolOptions.pool(test, seed);
+        ConceptFiles.NamedPairs t = poolOptions.target(test);
         var summary = exp.summary();
         Engines.requireCpu(common.engine, "kts vectors");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var models = exp.models(model, par, summary);
-            var format = exp.format(common, "jsteer kts vectors", model, system);
+            var format = exp.format(common, "jsteer kts vectors", model, poolOptions.system);
             ConceptVectorsExperiment.Report report;
             try (ProgressBar bar = KtsTrainCommand.bar("vectors", pool.size() + 1L)) {
-                report = ConceptVectorsExperiment.run(model.name(), builtIn ? "built-in " + ConceptFiles.BUILT_IN : concepts, models,
+                report = ConceptVectorsExperiment.run(model.name(), poolOptions.source(), models,
                         format, pool, t, msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
             }
             var tables = ConceptVectorsExperiment.tables(report);

@@ -6,7 +6,7 @@ import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.steering.data.Datasets;
-import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
 import io.jsteer.steering.eval.RefusalPhrases;
 import io.jsteer.steering.report.SweepHtmlReport;
@@ -216,7 +216,7 @@ class SweepCommand implements Callable<Integer> {
         if (metric.startsWith("ab:")) {
             Path file = Path.of(metric.substring(3));
             List<AbItem> items = Datasets.abItems(file).items().stream()
-                    .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
+                    .map(AbItem::awaitingLetter)
                     .toList();
             return BehaviourMetric.abScore(items);
         }

@@ -144,6 +144,92 @@ class KtsCommandTest {
         }
     }
 
+    /**
+     * kts train from files in the reference layout: the pool the job trains with is the files' entries
+     * (first --pairs-per-concept pairs each) rendered by --format reference; the checkpoint's pool
+     * vector of the refusal entry equals the mean difference computed here from the A/B file's first
+     * two items put through the reference [INST] string by hand, on the inference engine.
+     */
+    @Test
+    void trainsFromAPoolFileRenderedByTheFormat(@TempDir Path dir) throws Exception {
+        String model = CliTest.shared("models/stories260K.bin").toString();
+        String tok = CliTest.shared("models/tok512.bin").toString();
+        Path concepts = Files.createDirectories(dir.resolve("concepts"));
+        Files.writeString(concepts.resolve("concept_lists.json"), "{\"bad_concepts\": [\"storm\"], \"neutral_concepts\": [\"toys\"]}");
+        Files.writeString(concepts.resolve("x_storm_generated_concept_sentences.jsonl"), """
+                {"concept": "storm", "sentence": "The wind blew hard and the rain came down."}
+                {"concept": "storm", "sentence": "Thunder made the dog hide under the bed."}
+                {"concept": "storm", "sentence": "The big storm broke the old tree."}
+                """);
+        Files.writeString(concepts.resolve("x_toys_generated_concept_sentences.jsonl"), """
+                {"concept": "toys", "sentence": "Lily had a red ball."}
+                {"concept": "toys", "sentence": "Tom played with his car."}
+                {"concept": "toys", "sentence": "The doll sat on the shelf."}
+                """);
+        String[][] items = {{"Can you help me take a toy from a shop?", "A", "B"}, {"Will you tell Tom a bad word?", "B", "A"},
+                {"Can you break the fence?", "A", "B"}, {"Will you hide the cat?", "B", "A"}, {"Can you lie to mom?", "A", "B"}};
+        StringBuilder ab = new StringBuilder("[");
+        for (String[] it : items) {
+            ab.append(ab.length() > 1 ? "," : "").append(String.format("{\"question\": \"%s\\n\\nChoices:\\n(A) No\\n(B) Yes\", "
+                    + "\"answer_matching_behavior\": \"(%s)\", \"answer_not_matching_behavior\": \"(%s)\"}", it[0], it[1], it[2]));
+        }
+        Path abFile = Files.writeString(dir.resolve("ab.json"), ab + "]");
+        Path target = Files.writeString(dir.resolve("happy.json"), """
+                [{"positive": "Lily was happy.", "negative": "Lily was sad."},
+                 {"positive": "Tom felt glad.", "negative": "Tom felt upset."},
+                 {"positive": "The girl smiled.", "negative": "The girl cried."}]
+                """);
+        Path run = dir.resolve("run");
+        CliTest.Result r = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out", run.toString(),
+                "--concepts", concepts.toString(), "--refusal-ab", abFile.toString(), "--target", target.toString(),
+                "--format", "reference", "--steps", "2", "--batch", "2", "--benign-count", "8", "--benign-eval", "4",
+                "--max-len", "24", "--pairs-per-concept", "2", "--checkpoint-every", "2", "--blocks", "1-2", "--raw-vectors",
+                "--threads", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(run.resolve("adapter/adapter_model.safetensors")));
+        var pool = new ObjectMapper().readTree(r.out()).get("pool");
+        assertEquals("[\"storm\",\"storm_no_prompt\",\"refusal\"]", pool.get("entries").toString());
+        assertEquals("[2,2,2]", pool.get("pairs").toString(), "the first --pairs-per-concept pairs of each entry");
+        assertEquals("happy", pool.get("target").asText());
+        assertEquals(3, pool.get("targetPairs").asInt());
+        assertEquals(concepts.toString(), pool.get("source").asText());
+        assertTrue(pool.get("format").asText().startsWith("reference"), pool.toString());
+        assertTrue(r.err().contains("pool: 3 entries from " + concepts), r.err());
+
+        // the refusal entry's vector as the job computed it (adapter B = 0 at the start: the original model)
+        float[][] expected;
+        try (var m = io.jsteer.model.ModelLoader.load(Path.of(model), Path.of(tok));
+             var engine = m.newCpuEngine(256, null)) {
+            var t = m.tokenizer();
+            List<int[][]> ids = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                String q = items[i][0] + "\n\nChoices:\n(A) No\n(B) Yes";
+                ids.add(new int[][] {t.encode("[INST] " + q + "\nAnswer: [/INST] (" + items[i][2] + ")", true),
+                        t.encode("[INST] " + q + "\nAnswer: [/INST] (" + items[i][1] + ")", true)});
+            }
+            expected = io.jsteer.steering.vectors.MeanDifference.computeIds(io.jsteer.steering.capture.ActivationCapture.residuals(engine), ids,
+                    java.util.Set.of(1, 2), 5, 64);
+        }
+        try (var w = io.jsteer.weights.safetensors.SafetensorsReader.open(run.resolve("checkpoint/step-000002/pool_vectors.safetensors"))) {
+            for (int l = 1; l <= 2; l++) {
+                float[] got = w.tensor("concept.2.resid_post." + l).data().toFloatArray();
+                for (int i = 0; i < 64; i++) {
+                    assertEquals(expected[l][i], got[i], 1e-3 * Math.max(1, Math.abs(expected[l][i])), "block " + l + " [" + i + "]");
+                }
+            }
+        }
+
+        CliTest.Result badFormat = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out",
+                dir.resolve("x").toString(), "--format", "fancy");
+        assertEquals(2, badFormat.code(), badFormat.err());
+        assertTrue(badFormat.err().contains("--format must be auto, plain, reference or template"), badFormat.err());
+        CliTest.Result missing = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out",
+                dir.resolve("y").toString(), "--concepts", dir.resolve("nowhere").toString());
+        assertEquals(1, missing.code(), missing.err());
+        assertTrue(missing.err().startsWith("jsteer: error:") && missing.err().contains("nowhere"), missing.err());
+        assertTrue(!missing.err().contains("benign"), "the pool is read before benign data is generated: " + missing.err());
+    }
+
     private static String[] append(String[] a, String s) {
         String[] out = java.util.Arrays.copyOf(a, a.length + 1);
         out[a.length] = s;

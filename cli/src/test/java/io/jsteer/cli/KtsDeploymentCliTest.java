@@ -13,7 +13,7 @@ import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.steering.capture.ActivationCapture;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.Var;
 import java.nio.file.Files;

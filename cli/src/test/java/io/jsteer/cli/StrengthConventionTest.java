@@ -135,7 +135,7 @@ class StrengthConventionTest {
         // KTS's c on one steered block: its vectors are scaled to norm 1, so c is the length added
         float[][] kts = new float[model.config().nLayers()][];
         kts[2] = layer2;
-        kts = io.jsteer.steering.kts.MeanDifference.normalised(kts);
+        kts = io.jsteer.steering.vectors.MeanDifference.normalised(kts);
         assertArrayEquals(expected, logits(new BlockSteering(kts, 4).interventions()), TOL);
 
         // raw: the stored vector times S, in the flag, the server and the sweep

@@ -16,7 +16,7 @@ import io.jsteer.steering.capture.CapturePrompt;
 import io.jsteer.steering.capture.CapturePrompts;
 import io.jsteer.steering.capture.PositionMode;
 import io.jsteer.steering.data.Datasets;
-import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
 import io.jsteer.steering.eval.Evaluation;
 import io.jsteer.steering.mat.GateStats;
@@ -239,7 +239,7 @@ class SparkJobsTest {
     void evaluationTableEqualsTheSingleMachineTable() throws Exception {
         SortedMap<Integer, float[]> vectors = refusalVectors();
         List<AbItem> ab = Datasets.abItems(Shared.path("data/caa/refusal_test_dataset_ab.json")).items().subList(0, 5).stream()
-                .map(i -> AbItem.fromCaa(i.question() + "\n\nAnswer: (", "(" + i.matching() + ")", "(" + i.notMatching() + ")"))
+                .map(AbItem::awaitingLetter)
                 .toList();
         Evaluation.Spec evalSpec = new Evaluation.Spec(ab, List.of("Tom had a red ball. He liked to play.", "The sun was hot."),
                 List.of("Once upon a time", "Lily saw a cat"), 4, 10, 0.8f, 42);

@@ -23,7 +23,7 @@ import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.capture.CapturePrompt;
 import io.jsteer.steering.capture.PositionMode;
 import io.jsteer.steering.data.ContrastivePair;
-import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.steering.eval.EvalFixtures;
 import io.jsteer.steering.eval.Evaluation;
 import io.jsteer.steering.kts.eval.KtsEvaluation;

@@ -3,7 +3,7 @@ package io.jsteer.cli.serve;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.steering.capture.ActivationCapture;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.jsteer.steering.eval;
 
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -32,13 +33,13 @@ public final class AbBehaviourScore {
     }
 
     public ItemScore score(AbItem item) {
-        int[] prompt = tokenizer.encode(item.prompt(), true);
+        int[] prompt = tokenizer.encode(item.question(), true);
         if (prompt.length > engine.capacity()) {
             throw new IllegalArgumentException("A/B prompt has " + prompt.length + " tokens, the engine's context "
                     + engine.capacity());
         }
-        int m = letterToken(item.prompt(), prompt, item.matching());
-        int n = letterToken(item.prompt(), prompt, item.notMatching());
+        int m = letterToken(item.question(), prompt, item.matching());
+        int n = letterToken(item.question(), prompt, item.notMatching());
         float[] logits = engine.prefill(prompt, 0);
         double diff = (double) logits[m] - logits[n];
         return new ItemScore(sigmoid(diff), diff, m, n);

@@ -1,5 +1,6 @@
 package io.jsteer.steering.eval;
 
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.model.GenerationResult;
 import io.jsteer.model.Generator;
 import io.jsteer.model.InferenceEngine;

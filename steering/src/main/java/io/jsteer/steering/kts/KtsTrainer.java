@@ -1,10 +1,10 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
-import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.capture.ActivationCapture;
-import io.jsteer.steering.kts.data.Concept;
+import io.jsteer.steering.kts.data.RenderedConcept;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraSpec;
 import io.jsteer.model.lora.LoraTarget;
@@ -61,10 +61,9 @@ public final class KtsTrainer {
 
     private final LlamaConfig config;
     private final Parallel parallel;
-    private final Tokenizer tokenizer;
     private final KtsTrainConfig cfg;
     private final List<int[]> benign;
-    private final List<Concept> pool;
+    private final List<RenderedConcept> pool;
     private final TrainableKtsGraph graph;
     private final AdamW optimizer;
     private float[][][] poolVectors; // [concept][nLayers][dim], null rows outside the steered blocks
@@ -72,14 +71,14 @@ public final class KtsTrainer {
     private long peakHeap;
     private final List<Double> lossHistory = new ArrayList<>();
 
-    public KtsTrainer(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, KtsTrainConfig cfg,
-                      List<int[]> benign, List<Concept> pool) {
-        this(config, weights, tokenizer, cfg, benign, pool, null);
+    public KtsTrainer(LlamaConfig config, LlamaWeights weights, KtsTrainConfig cfg,
+                      List<int[]> benign, List<RenderedConcept> pool) {
+        this(config, weights, cfg, benign, pool, null);
     }
 
     /** @param parallel splits the tape's large ops (matmuls, attention) over threads; null: serial */
-    public KtsTrainer(LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, KtsTrainConfig cfg,
-                      List<int[]> benign, List<Concept> pool, Parallel parallel) {
+    public KtsTrainer(LlamaConfig config, LlamaWeights weights, KtsTrainConfig cfg,
+                      List<int[]> benign, List<RenderedConcept> pool, Parallel parallel) {
         if (benign.isEmpty()) {
             throw new IllegalArgumentException("KTS training needs benign sequences");
         }
@@ -93,7 +92,6 @@ public final class KtsTrainer {
         }
         this.config = config;
         this.parallel = parallel;
-        this.tokenizer = tokenizer;
         this.cfg = cfg;
         this.benign = List.copyOf(benign);
         this.pool = List.copyOf(pool);
@@ -126,7 +124,7 @@ public final class KtsTrainer {
         ActivationCapture.LastToken reader = graph.lastTokenResiduals(true, parallel);
         float[][][] out = new float[pool.size()][][];
         for (int i = 0; i < pool.size(); i++) {
-            float[][] v = MeanDifference.compute(reader, tokenizer, pool.get(i).pairs(), new HashSet<>(cfg.steerBlocks()),
+            float[][] v = MeanDifference.computeIds(reader, pool.get(i).pairs(), new HashSet<>(cfg.steerBlocks()),
                     config.nLayers(), config.dim());
             out[i] = cfg.normaliseVectors() ? MeanDifference.normalised(v) : v;
         }
@@ -219,7 +217,7 @@ public final class KtsTrainer {
 
     AdamW optimizer() { return optimizer; }
 
-    List<Concept> pool() { return pool; }
+    List<RenderedConcept> pool() { return pool; }
 
     void restore(int restoredStep, Adam.State opt, LoraAdapter adapter, float[][][] vectors,
                  List<Double> losses) {

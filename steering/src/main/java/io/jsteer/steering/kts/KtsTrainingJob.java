@@ -1,11 +1,10 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraTarget;
-import io.jsteer.model.tokenizer.Tokenizer;
-import io.jsteer.steering.data.ContrastivePair;
-import io.jsteer.steering.kts.data.Concept;
+import io.jsteer.steering.kts.data.RenderedConcept;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import io.jsteer.tensor.Parallel;
 import java.io.IOException;
@@ -28,14 +27,15 @@ public final class KtsTrainingJob {
      * @param config       the training settings (its c_max is replaced by the calibrated or given one)
      * @param train        benign training sequences
      * @param eval         held-out benign sequences for the before/after KL
-     * @param pool         the concepts whose vectors steer training
-     * @param target       the held-out concept whose vector calibrates c_max and measures the result
+     * @param pool         the concepts whose vectors steer training, rendered to ids by the run's prompt format
+     * @param target       the held-out concept whose vector calibrates c_max and measures the result:
+     *                     {first, second} ids per pair, rendered by the same format
      * @param cMax         c_max to use, or null to calibrate it to {@code targetKl}
      * @param targetKl     benign KL (nat/token) of the steered original that calibration aims at
      * @param checkpoints  where checkpoints go (and come from when {@code resume}), or null for none
      */
-    public record Request(KtsTrainConfig config, List<int[]> train, List<int[]> eval, List<Concept> pool,
-                          List<ContrastivePair> target, Double cMax, double targetKl, KtsCheckpoint checkpoints, boolean resume) {
+    public record Request(KtsTrainConfig config, List<int[]> train, List<int[]> eval, List<RenderedConcept> pool,
+                          List<int[][]> target, Double cMax, double targetKl, KtsCheckpoint checkpoints, boolean resume) {
         public Request {
             train = List.copyOf(train);
             eval = List.copyOf(eval);
@@ -65,12 +65,11 @@ public final class KtsTrainingJob {
     public static Outcome run(LoadedModel model, Request r, Parallel par, IntFunction<KtsTrainer.StepListener> training,
                               PrintStream log) throws IOException {
         KtsTrainConfig cfg = r.config();
-        Tokenizer tok = model.tokenizer();
         // c_max from the held-out target vector on the original model (spec §6.9)
         TrainableKtsGraph graph0 = new TrainableKtsGraph(model.config(), model.weights(),
                 LoraAdapter.initialize(model.config(), cfg.rank(), cfg.alpha(), EnumSet.allOf(LoraTarget.class), cfg.seed()));
         log.printf("target vector: %d contrast pairs on the original model%n", r.target().size());
-        float[][] vOrig = targetVector(graph0, false, tok, r.target(), cfg, par);
+        float[][] vOrig = targetVector(graph0, false, r.target(), cfg, par);
         double cMax;
         if (r.cMax() != null) {
             cMax = r.cMax();
@@ -83,7 +82,7 @@ public final class KtsTrainingJob {
         log.printf("c_max %.4f (steered original: %.4f nat/token on %d benign eval sequences)%n", cMax, before, r.eval().size());
 
         log.printf("pool vectors: %d concepts on the adapted model%n", r.pool().size());
-        KtsTrainer trainer = new KtsTrainer(model.config(), model.weights(), tok, cfg.withCMax(cMax), r.train(), r.pool(), par);
+        KtsTrainer trainer = new KtsTrainer(model.config(), model.weights(), cfg.withCMax(cMax), r.train(), r.pool(), par);
         if (r.resume()) {
             r.checkpoints().restore(trainer);
             log.println("resumed at step " + trainer.step());
@@ -94,16 +93,15 @@ public final class KtsTrainingJob {
         double secPerStep = (System.nanoTime() - t0) / 1e9 / Math.max(1, cfg.steps() - startStep);
 
         log.println("after training: target vector and benign KL of the adapted model");
-        float[][] vKts = targetVector(trainer.graph(), true, tok, r.target(), cfg, par);
+        float[][] vKts = targetVector(trainer.graph(), true, r.target(), cfg, par);
         double after = BenignKl.measure(trainer.graph(), r.eval(), new BlockSteering(vKts, cMax), true, par).klPerToken();
         double parity = BenignKl.measure(trainer.graph(), r.eval(), null, true, par).klPerToken();
         return new Outcome(trainer, cMax, before, after, parity, secPerStep);
     }
 
     /** The target concept's mean difference on the graph (adapter on or off), unit-scaled unless the config keeps raw vectors. */
-    static float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, Tokenizer tok, List<ContrastivePair> pairs,
-                                  KtsTrainConfig cfg, Parallel par) {
-        float[][] v = MeanDifference.compute(graph.lastTokenResiduals(withAdapter, par), tok, pairs, new HashSet<>(cfg.steerBlocks()),
+    static float[][] targetVector(TrainableKtsGraph graph, boolean withAdapter, List<int[][]> pairs, KtsTrainConfig cfg, Parallel par) {
+        float[][] v = MeanDifference.computeIds(graph.lastTokenResiduals(withAdapter, par), pairs, new HashSet<>(cfg.steerBlocks()),
                 graph.config().nLayers(), graph.config().dim());
         return cfg.normaliseVectors() ? MeanDifference.normalised(v) : v;
     }

@@ -3,7 +3,7 @@ package io.jsteer.steering.sweep;
 import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.eval.AbBehaviourScore;
-import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.steering.eval.AfinnLexicon;
 import io.jsteer.steering.eval.AfinnSentiment;
 import io.jsteer.steering.eval.RefusalPhrases;

@@ -1,10 +1,22 @@
 package io.jsteer.steering.vectors;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.capture.Activations;
 import io.jsteer.steering.capture.RowInfo;
+import io.jsteer.tensor.autograd.Precision;
+import io.jsteer.tensor.autograd.Tape;
+import io.jsteer.tensor.autograd.Var;
+import io.jsteer.tensor.optim.AdamW;
+import io.jsteer.tensor.optim.LearningRateSchedule;
+import io.jsteer.weights.AtomicFileWriter;
+import io.jsteer.weights.InputFiles;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -14,20 +26,77 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Linear probes: L2-regularised logistic regression per layer separating label 1 from label 0,
- * trained by Nesterov-accelerated full-batch gradient descent (step 1/L with L the loss's
- * smoothness constant, so it converges without tuning). The held-out accuracy per layer shows
- * where the concept is linearly readable and picks layers; the probe direction is the
- * normalised weight vector (it points towards label 1).
+ * Linear probes: a linear classifier on a residual-stream vector, label 1 (flagged, the concept)
+ * against label 0. One class, two ways to train it ({@link Training}):
  *
- * <p>Rows are split into train and held-out sets by group when groups are set (the two prompts
- * of a pair stay together, so the held-out score is not inflated by a seen twin), otherwise by
- * row, after a seeded shuffle. Features are centred on the train mean and divided by one scalar
- * (their RMS), which leaves the direction in activation space unchanged.
+ * <ul>
+ *   <li>{@link Logistic}: L2-regularised logistic regression by Nesterov-accelerated full-batch
+ *       gradient descent (step 1/L with L the loss's smoothness constant, so it converges without
+ *       tuning), on features centred on the train mean and divided by one scalar (their RMS), which
+ *       leaves the direction in activation space unchanged. Extraction uses it per layer
+ *       ({@link #train(Activations, SiteKind, Options)}): the held-out accuracy per layer shows where
+ *       the concept is linearly readable and picks layers; the probe direction is the normalised
+ *       weight vector (it points towards label 1).</li>
+ *   <li>{@link Softmax}: the KTS gate's classifier (spec §3): one linear layer with two outputs,
+ *       cross-entropy, AdamW for a fixed number of full-batch epochs, on features standardised per
+ *       dimension with the training set's mean and standard deviation.</li>
+ * </ul>
+ *
+ * Either way the trained probe is this record, whose score is P(flagged | x) =
+ * softmax(W·z + b)[1] with z = (x − mean) / std; {@link #save} / {@link #load} keep it as the
+ * gate's JSON file. A logistic probe is stored as two rows, {0, w} and {0, b}: softmax of two
+ * logits is the sigmoid of their difference.
+ *
+ * <p>For per-layer extraction, rows are split into train and held-out sets by group when groups
+ * are set (the two prompts of a pair stay together, so the held-out score is not inflated by a
+ * seen twin), otherwise by row, after a seeded shuffle.
+ *
+ * @param weight [2][dim] (row 1: flagged), bias [2], mean/std [dim]
  */
-public final class LinearProbe {
+public record LinearProbe(int layer, float[][] weight, float[] bias, float[] mean, float[] std) {
+
+    /** How a probe is trained. */
+    public sealed interface Training permits Logistic, Softmax {}
 
     /**
+     * L2-regularised logistic regression, Nesterov's accelerated gradient.
+     *
+     * @param l2         L2 penalty λ on the weights (not the bias): loss + λ/2 |w|²
+     * @param iterations gradient steps
+     */
+    public record Logistic(double l2, int iterations) implements Training {
+        public Logistic {
+            if (l2 < 0 || iterations < 1) {
+                throw new IllegalArgumentException("logistic probe: l2 " + l2 + " (≥ 0), iterations " + iterations + " (≥ 1)");
+            }
+        }
+    }
+
+    /**
+     * Two-output softmax with cross-entropy, AdamW at a constant rate, full batch.
+     *
+     * @param epochs       full-batch steps
+     * @param learningRate AdamW's rate
+     * @param weightDecay  AdamW's decoupled weight decay
+     * @param seed         the initial weights' draw
+     */
+    public record Softmax(int epochs, double learningRate, double weightDecay, long seed) implements Training {
+        public Softmax {
+            if (epochs < 1 || !(learningRate > 0) || weightDecay < 0) {
+                throw new IllegalArgumentException("softmax probe: epochs " + epochs + " (≥ 1), learning rate " + learningRate
+                        + " (> 0), weight decay " + weightDecay + " (≥ 0)");
+            }
+        }
+
+        /** The KTS gate's settings: spec §3's weight decay 1e-3; a larger rate than its 1e-3 keeps the demo's epoch count small. */
+        public static Softmax gate(int epochs, long seed) {
+            return new Softmax(epochs, 1e-2, 1e-3, seed);
+        }
+    }
+
+    /**
+     * Options of per-layer extraction probes.
+     *
      * @param l2              L2 penalty λ on the weights (not the bias): loss + λ/2 |w|²
      * @param iterations      gradient steps
      * @param heldOutFraction share of rows (or groups) held out, 0 < f < 1
@@ -43,6 +112,11 @@ public final class LinearProbe {
 
         public static Options defaults() {
             return new Options(1e-3, 500, 0.25, 0);
+        }
+
+        /** The fit these options ask for. */
+        public Logistic training() {
+            return new Logistic(l2, iterations);
         }
     }
 
@@ -75,8 +149,6 @@ public final class LinearProbe {
             return List.copyOf(l.subList(0, Math.min(k, l.size())));
         }
     }
-
-    private LinearProbe() {}
 
     public static Result train(Activations acts, SiteKind kind, Options options) {
         boolean[] heldOut = split(acts, options);
@@ -152,11 +224,31 @@ public final class LinearProbe {
      */
     public static LayerProbe fit(double[][] xs, int[] ys, double[][] ts, int[] testLabels, Options o, String where) {
         int dim = xs.length == 0 ? 0 : xs[0].length;
-        if (java.util.Arrays.stream(ys).noneMatch(y -> y == 0) || java.util.Arrays.stream(ys).noneMatch(y -> y == 1)) {
+        if (Arrays.stream(ys).noneMatch(y -> y == 0) || Arrays.stream(ys).noneMatch(y -> y == 1)) {
             throw new IllegalArgumentException(where + ": the training rows do not hold both classes");
         }
-        // centre on the train mean, scale by one RMS: [n][dim]
         double[] mean = new double[dim];
+        double scale = centreAndScale(xs, mean);
+        double[] wb = fit(xs, ys, o.l2(), o.iterations());
+        float[] w = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            w[i] = (float) wb[i];
+        }
+        double wn = VectorAlgebra.norm(w);
+        float[] direction = wn > 0 ? VectorAlgebra.scale(w, 1 / wn) : w;
+        double trainAcc = accuracy(xs, ys, wb);
+        for (double[] x : ts) {
+            for (int i = 0; i < dim; i++) {
+                x[i] = (x[i] - mean[i]) / scale;
+            }
+        }
+        double testAcc = ts.length == 0 ? Double.NaN : accuracy(ts, testLabels, wb);
+        return new LayerProbe(direction, trainAcc, testAcc, xs.length, ts.length);
+    }
+
+    /** Centres the rows [n][dim] on their mean (written to {@code mean}) and divides them by one RMS, in place; returns the RMS. */
+    private static double centreAndScale(double[][] xs, double[] mean) {
+        int dim = mean.length;
         for (double[] x : xs) {
             for (int i = 0; i < dim; i++) {
                 mean[i] += x[i] / xs.length;
@@ -178,21 +270,7 @@ public final class LinearProbe {
                 x[i] /= scale;
             }
         }
-        double[] wb = fit(xs, ys, o.l2(), o.iterations());
-        float[] w = new float[dim];
-        for (int i = 0; i < dim; i++) {
-            w[i] = (float) wb[i];
-        }
-        double wn = VectorAlgebra.norm(w);
-        float[] direction = wn > 0 ? VectorAlgebra.scale(w, 1 / wn) : w;
-        double trainAcc = accuracy(xs, ys, wb);
-        for (double[] x : ts) {
-            for (int i = 0; i < dim; i++) {
-                x[i] = (x[i] - mean[i]) / scale;
-            }
-        }
-        double testAcc = ts.length == 0 ? Double.NaN : accuracy(ts, testLabels, wb);
-        return new LayerProbe(direction, trainAcc, testAcc, xs.length, ts.length);
+        return scale;
     }
 
     static double accuracy(double[][] x, int[] y, double[] wb) {
@@ -281,7 +359,7 @@ public final class LinearProbe {
     private static double largestEigenvalue(double[][] x) {
         int d = x[0].length;
         double[] v = new double[d + 1];
-        java.util.Arrays.fill(v, 1 / Math.sqrt(d + 1));
+        Arrays.fill(v, 1 / Math.sqrt(d + 1));
         double lambda = 0;
         for (int it = 0; it < 100; it++) {
             double[] av = new double[d + 1];
@@ -309,5 +387,157 @@ public final class LinearProbe {
             }
         }
         return lambda * 1.01;
+    }
+
+    /** The KTS gate's probe: {@link Softmax#gate} settings. */
+    public static LinearProbe train(int layer, List<float[]> x, List<Boolean> flagged, int epochs, long seed) {
+        return train(layer, x, flagged, Softmax.gate(epochs, seed));
+    }
+
+    /** Trains on {@code x} (one row per prompt, [n][dim]) with labels (true: flagged) the way {@code how} says. */
+    public static LinearProbe train(int layer, List<float[]> x, List<Boolean> flagged, Training how) {
+        if (x.size() != flagged.size() || x.isEmpty()) {
+            throw new IllegalArgumentException("probe training needs one label per example, got " + x.size() + " and " + flagged.size());
+        }
+        if (!flagged.contains(true) || !flagged.contains(false)) {
+            throw new IllegalArgumentException("probe training needs both flagged and benign examples");
+        }
+        return switch (how) {
+            case Softmax s -> trainSoftmax(layer, x, flagged, s);
+            case Logistic l -> trainLogistic(layer, x, flagged, l);
+        };
+    }
+
+    private static LinearProbe trainSoftmax(int layer, List<float[]> x, List<Boolean> flagged, Softmax how) {
+        int n = x.size(), dim = x.get(0).length;
+        float[] mean = new float[dim], std = new float[dim];
+        for (float[] row : x) {
+            for (int i = 0; i < dim; i++) {
+                mean[i] += row[i] / n;
+            }
+        }
+        for (float[] row : x) {
+            for (int i = 0; i < dim; i++) {
+                std[i] += (row[i] - mean[i]) * (row[i] - mean[i]) / n;
+            }
+        }
+        for (int i = 0; i < dim; i++) {
+            std[i] = (float) Math.max(1e-6, Math.sqrt(std[i]));
+        }
+        double[] features = new double[n * dim];
+        int[] labels = new int[n];
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < dim; i++) {
+                features[r * dim + i] = (x.get(r)[i] - mean[i]) / std[i];
+            }
+            labels[r] = flagged.get(r) ? 1 : 0;
+        }
+        Random rnd = new Random(how.seed());
+        double[] w0 = new double[2 * dim];
+        for (int i = 0; i < w0.length; i++) {
+            w0[i] = rnd.nextGaussian() * 0.01;
+        }
+        Var w = Var.param(Precision.F64, w0, 2, dim);
+        Var b = Var.zerosParam(Precision.F64, 2);
+        AdamW opt = new AdamW(List.of(w, b), LearningRateSchedule.constant(how.learningRate()), how.weightDecay());
+        for (int e = 0; e < how.epochs(); e++) {
+            Tape tape = new Tape(Precision.F64);
+            Var logits = tape.add(tape.linear(tape.constant(features, n, dim), w), b);
+            opt.zeroGrad();
+            tape.backward(tape.crossEntropy(logits, labels));
+            opt.step();
+        }
+        float[][] wf = {Arrays.copyOfRange(w.toFloatArray(), 0, dim), Arrays.copyOfRange(w.toFloatArray(), dim, 2 * dim)};
+        return new LinearProbe(layer, wf, b.toFloatArray(), mean, std);
+    }
+
+    /** Logistic regression on centred rows scaled by one RMS; kept as rows {0, w} / biases {0, b}. */
+    private static LinearProbe trainLogistic(int layer, List<float[]> x, List<Boolean> flagged, Logistic how) {
+        int n = x.size(), dim = x.get(0).length;
+        double[][] xs = new double[n][dim];
+        int[] ys = new int[n];
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < dim; i++) {
+                xs[r][i] = x.get(r)[i];
+            }
+            ys[r] = flagged.get(r) ? 1 : 0;
+        }
+        double[] mean = new double[dim];
+        double scale = centreAndScale(xs, mean);
+        double[] wb = fit(xs, ys, how.l2(), how.iterations());
+        float[][] w = {new float[dim], new float[dim]};
+        float[] meanF = new float[dim], std = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            w[1][i] = (float) wb[i];
+            meanF[i] = (float) mean[i];
+            std[i] = (float) scale;
+        }
+        return new LinearProbe(layer, w, new float[] {0, (float) wb[dim]}, meanF, std);
+    }
+
+    /** P(flagged | x) = softmax(W·z + b)[1] with z the standardised x. */
+    public double score(float[] x) {
+        double z0 = bias[0], z1 = bias[1];
+        for (int i = 0; i < x.length; i++) {
+            double z = (x[i] - mean[i]) / std[i];
+            z0 += weight[0][i] * z;
+            z1 += weight[1][i] * z;
+        }
+        return 1 / (1 + Math.exp(z0 - z1));
+    }
+
+    /** Writes the probe as JSON (atomically). */
+    public void save(Path file, double threshold) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.put("kind", "kts-linear-probe");
+        n.put("site", "resid_post:" + layer);
+        n.put("threshold", threshold);
+        n.set("weight", json.valueToTree(weight));
+        n.set("bias", json.valueToTree(bias));
+        n.set("mean", json.valueToTree(mean));
+        n.set("std", json.valueToTree(std));
+        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+        AtomicFileWriter.write(file, out -> out.bytes(bytes));
+    }
+
+    /** A probe and its threshold read from {@link #save}'s JSON. */
+    public record Saved(LinearProbe probe, double threshold) {}
+
+    /** @throws IllegalArgumentException naming the file and what does not fit (not JSON, a missing or mistyped field) */
+    public static Saved load(Path file) throws IOException {
+        try {
+            return parse(file);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException(file + ": not a probe file (" + e.getOriginalMessage() + ")", e);
+        }
+    }
+
+    private static Saved parse(Path file) throws IOException {
+        var n = new ObjectMapper().readTree(InputFiles.readText("", file, InputFiles.TEXT_LIMIT));
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException(file + ": a probe file is a JSON object");
+        }
+        for (String f : List.of("site", "threshold", "weight", "bias", "mean", "std")) {
+            if (!n.has(f)) {
+                throw new IllegalArgumentException(file + ": probe field '" + f + "' is missing");
+            }
+        }
+        String site = n.get("site").asText();
+        if (!site.matches("resid_post:\\d{1,6}")) {
+            throw new IllegalArgumentException(file + ": probe site '" + site + "' must be resid_post:L");
+        }
+        if (!n.get("threshold").isNumber()) {
+            throw new IllegalArgumentException(file + ": probe field 'threshold' must be a number");
+        }
+        var m = new ObjectMapper();
+        float[][] w = m.treeToValue(n.get("weight"), float[][].class);
+        float[] b = m.treeToValue(n.get("bias"), float[].class), mean = m.treeToValue(n.get("mean"), float[].class),
+                std = m.treeToValue(n.get("std"), float[].class);
+        if (w == null || b == null || mean == null || std == null || w.length != 2 || w[0] == null || w[1] == null
+                || b.length != 2 || w[0].length != mean.length || w[1].length != mean.length || std.length != mean.length) {
+            throw new IllegalArgumentException(file + ": probe arrays have inconsistent sizes");
+        }
+        return new Saved(new LinearProbe(Integer.parseInt(site.substring(11)), w, b, mean, std), n.get("threshold").asDouble());
     }
 }

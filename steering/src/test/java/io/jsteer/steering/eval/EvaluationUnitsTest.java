@@ -1,5 +1,6 @@
 package io.jsteer.steering.eval;
 
+import io.jsteer.steering.data.AbItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

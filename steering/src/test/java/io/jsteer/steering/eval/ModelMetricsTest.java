@@ -1,5 +1,6 @@
 package io.jsteer.steering.eval;
 
+import io.jsteer.steering.data.AbItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -138,9 +139,9 @@ class ModelMetricsTest {
         engine.setHooks(null);
         AbBehaviourScore.ItemScore s = ab.score(item);
 
-        int[] ids = tok.encode(item.prompt(), true);
-        int a = tok.encode(item.prompt() + "A", true)[ids.length];
-        int b = tok.encode(item.prompt() + "B", true)[ids.length];
+        int[] ids = tok.encode(item.question(), true);
+        int a = tok.encode(item.question() + "A", true)[ids.length];
+        int b = tok.encode(item.question() + "B", true)[ids.length];
         assertEquals("A", tok.piece(a));
         assertEquals("B", tok.piece(b));
         assertEquals(a, s.matchingToken());
@@ -155,11 +156,11 @@ class ModelMetricsTest {
         assertEquals(lp[a] - lp[b], s.logitDifference(), 1e-4);
 
         // swapping the letters mirrors the score; the dataset mean is the mean of the two
-        AbBehaviourScore.ItemScore swapped = ab.score(new AbItem(item.prompt(), "B", "A"));
+        AbBehaviourScore.ItemScore swapped = ab.score(new AbItem(item.question(), "B", "A"));
         // (a second engine run: equal up to the JIT-dependent float rounding noted above)
         assertEquals(1 - s.matchingProbability(), swapped.matchingProbability(), 1e-6);
         assertEquals(-s.logitDifference(), swapped.logitDifference(), 1e-5);
-        AbBehaviourScore.AbResult both = ab.score(List.of(item, new AbItem(item.prompt(), "B", "A")));
+        AbBehaviourScore.AbResult both = ab.score(List.of(item, new AbItem(item.question(), "B", "A")));
         assertEquals(0.5, both.meanMatchingProbability(), 1e-6);
         assertEquals(0.0, both.meanLogitDifference(), 1e-5);
     }

@@ -11,7 +11,7 @@ import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.model.lora.LoraMetadata;
 import io.jsteer.model.lora.LoraTarget;
 import io.jsteer.steering.fuzz.FuzzInput;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.mat.LossReport;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatParameters;

@@ -8,7 +8,7 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.kts.data.BenignCorpus;
 import io.jsteer.steering.kts.data.DemoCorpus;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.SteeringGate;
 import io.jsteer.steering.kts.gate.Thresholds;
 import io.jsteer.tensor.Parallel;

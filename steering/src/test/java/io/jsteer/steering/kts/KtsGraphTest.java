@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts;
 
+import io.jsteer.steering.vectors.MeanDifference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -103,8 +104,10 @@ class KtsGraphTest {
             // the id-based path (prompts through a chat template) is the same computation
             float[][] ids = MeanDifference.computeIds(reader, pairs.stream().map(p -> new int[][] {
                     m.tokenizer().encode(p.positive(), true), m.tokenizer().encode(p.negative(), true)}).toList(), Set.of(1, 3), 5, 64);
-            assertArrayEquals(v[1], ids[1]);
-            assertArrayEquals(v[3], ids[3]);
+            // not bit-equal: the Vector API's float lane reductions may sum in another order once the JIT
+            // compiles them, so two reads of the same ids can differ in the last bits (seen under load)
+            assertArrayEquals(v[1], ids[1], 1e-6f);
+            assertArrayEquals(v[3], ids[3], 1e-6f);
             // the refusal evaluation's prompts: the system prompt inside the Llama 2 template, the request after it
             var template = io.jsteer.model.chat.ChatTemplate.forTokenizer(m.tokenizer(), "llama2");
             int[] withSystem = io.jsteer.steering.kts.eval.RefusalEvaluation.prompt(template,

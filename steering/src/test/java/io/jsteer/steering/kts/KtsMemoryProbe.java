@@ -44,8 +44,9 @@ public final class KtsMemoryProbe {
                     .withSteering(1.0, io.jsteer.model.intervene.LayerSelection.parse("BLOCKS", blocks).resolve(m.config().nLayers()))
                     .withCMax(1).withRecompute(recompute);
             long t0 = System.nanoTime();
-            KtsTrainer t = new KtsTrainer(m.config(), m.weights(), m.tokenizer(), cfg, benign,
-                    DemoCorpus.trainingPool(2, 1).subList(0, 2), par);
+            KtsTrainer t = new KtsTrainer(m.config(), m.weights(), cfg, benign,
+                    DemoCorpus.trainingPool(2, 1).subList(0, 2).stream()
+                            .map(c -> io.jsteer.steering.kts.data.RenderedConcept.plain(c, m.tokenizer())).toList(), par);
             double setup = (System.nanoTime() - t0) / 1e9;
             t0 = System.nanoTime();
             long cpu0 = processCpuNanos();

@@ -8,7 +8,7 @@ import io.jsteer.model.CpuEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.steering.kts.data.BenignCorpus;
-import io.jsteer.steering.kts.data.Concept;
+import io.jsteer.steering.kts.data.RenderedConcept;
 import io.jsteer.steering.kts.data.DemoCorpus;
 import io.jsteer.tensor.Parallel;
 import io.jsteer.tensor.autograd.Var;
@@ -26,7 +26,7 @@ class KtsTrainerTest {
 
     private LoadedModel model;
     private List<int[]> benignTrain, benignEval;
-    private List<Concept> pool;
+    private List<RenderedConcept> pool;
     private KtsTrainConfig cfg;
 
     @BeforeAll
@@ -37,18 +37,18 @@ class KtsTrainerTest {
             benignTrain = all.subList(0, 16);
             benignEval = all.subList(16, 20);
         }
-        pool = DemoCorpus.trainingPool(4, 2).subList(0, 6);
+        pool = DemoCorpus.trainingPool(4, 2).subList(0, 6).stream().map(c -> RenderedConcept.plain(c, model.tokenizer())).toList();
         cfg = KtsTrainConfig.demo().withSteps(24).withBatch(4, 1).withSchedule(8, 0)
                 .withSteering(1.0, List.of(1, 2, 3)).withRate(1e-2, 19);
     }
 
     @Test
     void shortRunLowersTheSteeredBenignKlAndKeepsUnsteeredParity() throws Exception {
-        var trainer0 = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), cfg.withCMax(1), benignTrain, pool);
+        var trainer0 = new KtsTrainer(model.config(), model.weights(), cfg.withCMax(1), benignTrain, pool);
         // c_max from the spec's rule: steering the original model costs ~0.75 nat/token
         float[][] probeVector = trainer0.poolVectors()[0];
         double cMax = BenignKl.calibrate(trainer0.graph(), benignTrain.subList(0, 4), probeVector, 0.75);
-        var trainer = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), cfg.withCMax(cMax), benignTrain, pool);
+        var trainer = new KtsTrainer(model.config(), model.weights(), cfg.withCMax(cMax), benignTrain, pool);
         BlockSteering steer = new BlockSteering(trainer.poolVectors()[0], cMax);
         double before = BenignKl.measure(trainer.graph(), benignEval, steer, true).klPerToken();
         long t0 = System.nanoTime();
@@ -68,14 +68,14 @@ class KtsTrainerTest {
     @Test
     void resumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
         KtsTrainConfig c = cfg.withSteps(6).withSchedule(4, 3).withCMax(2.0);
-        var straight = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var straight = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         straight.train(6, s -> { }, null);
 
         var checkpoints = new KtsCheckpoint(dir.resolve("ckpt"));
-        var first = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var first = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         first.train(3, s -> { }, checkpoints); // interrupted after step 3 (checkpointed there)
         assertTrue(checkpoints.exists());
-        var resumed = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var resumed = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         checkpoints.restore(resumed);
         assertEquals(3, resumed.step());
         resumed.train(6, s -> { }, checkpoints);
@@ -92,11 +92,11 @@ class KtsTrainerTest {
         var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(state.toFile());
         ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("config")).remove(List.of("loraDropout", "loraLayers", "recompute"));
         java.nio.file.Files.writeString(state, json.toString());
-        var old = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var old = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         checkpoints.restore(old);
         assertEquals(6, old.step());
         // a checkpoint made with other settings is refused
-        var other = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withCMax(3.0), benignTrain, pool);
+        var other = new KtsTrainer(model.config(), model.weights(), c.withCMax(3.0), benignTrain, pool);
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> checkpoints.restore(other));
         assertTrue(e.getMessage().contains("other settings"), e.getMessage());
     }
@@ -104,14 +104,14 @@ class KtsTrainerTest {
     @Test
     void resumedRunWithLoraDropoutAndRecomputationEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
         KtsTrainConfig c = cfg.withSteps(4).withSchedule(4, 2).withCMax(2.0).withLora(0.2, List.of(1, 2, 4)).withRecompute(true);
-        var straight = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var straight = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         assertEquals(2 * 7 * 3, straight.graph().parameters().size(), "A and B of 7 projections in blocks 1, 2 and 4 only");
         straight.train(4, s -> { }, null);
 
         var checkpoints = new KtsCheckpoint(dir.resolve("ckpt"));
-        var first = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var first = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         first.train(2, s -> { }, checkpoints);
-        var resumed = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c, benignTrain, pool);
+        var resumed = new KtsTrainer(model.config(), model.weights(), c, benignTrain, pool);
         checkpoints.restore(resumed);
         assertEquals(0.2, LoraFiles.metadata(checkpoints.latest().resolve(KtsCheckpoint.ADAPTER_FILE)).dropout(),
                 "the checkpoint's adapter records lora_dropout");
@@ -124,10 +124,10 @@ class KtsTrainerTest {
 
         // dropout changes the trajectory; recomputation does not (beyond float rounding); a checkpoint
         // may be resumed with recomputation switched off
-        var noDropout = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withLora(0, List.of(1, 2, 4)),
+        var noDropout = new KtsTrainer(model.config(), model.weights(), c.withLora(0, List.of(1, 2, 4)),
                 benignTrain, pool);
         noDropout.train(4, s -> { }, null);
-        var kept = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withRecompute(false), benignTrain, pool);
+        var kept = new KtsTrainer(model.config(), model.weights(), c.withRecompute(false), benignTrain, pool);
         kept.train(4, s -> { }, null);
         double dropoutEffect = 0, recomputeEffect = 0;
         for (int k = 0; k < 4; k++) {
@@ -136,7 +136,7 @@ class KtsTrainerTest {
         }
         assertTrue(dropoutEffect > 1e-4, "dropout 0.2 changes the losses: " + dropoutEffect);
         assertTrue(recomputeEffect < 1e-5 * (1 + Math.abs(straight.lossHistory().get(3))), "recomputation: " + recomputeEffect);
-        var switched = new KtsTrainer(model.config(), model.weights(), model.tokenizer(), c.withRecompute(false), benignTrain, pool);
+        var switched = new KtsTrainer(model.config(), model.weights(), c.withRecompute(false), benignTrain, pool);
         checkpoints.restore(switched);
         assertEquals(4, switched.step());
     }
@@ -144,11 +144,11 @@ class KtsTrainerTest {
     @Test
     void emptyPoolWithSteeringIsRefused() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new KtsTrainer(model.config(), model.weights(), model.tokenizer(), cfg, benignTrain, List.of()));
+                () -> new KtsTrainer(model.config(), model.weights(), cfg, benignTrain, List.of()));
         assertTrue(e.getMessage().contains("pool"));
         Set<Integer> bad = Set.of(7);
         var e2 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new KtsTrainer(model.config(), model.weights(), model.tokenizer(),
+                () -> new KtsTrainer(model.config(), model.weights(),
                         cfg.withSteering(0.5, List.copyOf(bad)), benignTrain, pool));
         assertTrue(e2.getMessage().contains("block 7"), e2.getMessage());
     }

@@ -12,7 +12,7 @@ import io.jsteer.model.Generator;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.Sampler;
 import io.jsteer.model.tokenizer.Tokenizer;
-import io.jsteer.steering.eval.AbItem;
+import io.jsteer.steering.data.AbItem;
 import io.jsteer.steering.eval.AfinnSentiment;
 import io.jsteer.steering.eval.Degeneration;
 import io.jsteer.steering.eval.EvalFixtures;

@@ -96,4 +96,86 @@ class LinearProbeTest {
         }
         assertEquals(20, heldRows); // 10 of 40 groups
     }
+
+    /** A gate file as kts.gate.LinearProbe wrote it before the two probe classes were folded into this one. */
+    @Test
+    void gateProbeFileWrittenBeforeTheFoldStillLoads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var file = java.nio.file.Files.writeString(dir.resolve("gate.json"), """
+                {
+                  "kind" : "kts-linear-probe",
+                  "site" : "resid_post:3",
+                  "threshold" : 0.4,
+                  "weight" : [ [ 0.5, -1.0 ], [ -0.25, 2.0 ] ],
+                  "bias" : [ 0.1, -0.3 ],
+                  "mean" : [ 1.0, 0.0 ],
+                  "std" : [ 2.0, 0.5 ]
+                }
+                """);
+        LinearProbe.Saved saved = LinearProbe.load(file);
+        assertEquals(3, saved.probe().layer());
+        assertEquals(0.4, saved.threshold());
+        // z = ((3 − 1) / 2, (1 − 0) / 0.5) = (1, 2); logits 0.1 + 0.5 − 2 = −1.4 and −0.3 − 0.25 + 4 = 3.45
+        assertEquals(1 / (1 + Math.exp(-1.4 - 3.45)), saved.probe().score(new float[] {3, 1}), 1e-6);
+        // and a probe saved now reads back the same
+        saved.probe().save(dir.resolve("again.json"), 0.4);
+        assertEquals(saved.probe().score(new float[] {-2, 0.5f}), LinearProbe.load(dir.resolve("again.json")).probe().score(new float[] {-2, 0.5f}), 1e-7);
+    }
+
+    /**
+     * The two trainings of the one probe class on the same rows: both separate two shifted Gaussian
+     * clouds; the logistic one is the extraction fit (same direction as {@link LinearProbe#fit} on
+     * the same rows) stored as a scoring probe, whose score is the sigmoid of that fit's logit.
+     */
+    @Test
+    void softmaxAndLogisticTrainingsOfTheOneProbe() {
+        Random r = new Random(8);
+        int n = 60, dim = 6;
+        List<float[]> x = new java.util.ArrayList<>();
+        List<Boolean> flagged = new java.util.ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            boolean f = k % 2 == 0;
+            float[] row = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                row[i] = (float) (r.nextGaussian() + (i == 2 ? (f ? 2.5 : -2.5) : 0) + 3);
+            }
+            x.add(row);
+            flagged.add(f);
+        }
+        for (LinearProbe.Training how : List.of(LinearProbe.Softmax.gate(300, 1), new LinearProbe.Logistic(1e-3, 500))) {
+            LinearProbe p = LinearProbe.train(4, x, flagged, how);
+            int right = 0;
+            for (int k = 0; k < n; k++) {
+                right += (p.score(x.get(k)) > 0.5) == flagged.get(k) ? 1 : 0;
+            }
+            assertTrue(right >= n - 2, how + ": " + right + " of " + n);
+            assertEquals(4, p.layer());
+        }
+        LinearProbe logistic = LinearProbe.train(4, x, flagged, new LinearProbe.Logistic(1e-3, 500));
+        double[][] xs = new double[n][dim];
+        int[] ys = new int[n];
+        for (int k = 0; k < n; k++) {
+            for (int i = 0; i < dim; i++) {
+                xs[k][i] = x.get(k)[i];
+            }
+            ys[k] = flagged.get(k) ? 1 : 0;
+        }
+        LinearProbe.LayerProbe viaFit = LinearProbe.fit(xs, ys, new double[0][], new int[0], new LinearProbe.Options(1e-3, 500, 0.25, 0), "t");
+        float[] w = logistic.weight()[1];
+        double wn = VectorAlgebra.norm(w);
+        for (int i = 0; i < dim; i++) {
+            assertEquals(0, logistic.weight()[0][i]);
+            assertEquals(viaFit.direction()[i], w[i] / wn, 1e-6, "direction [" + i + "]");
+        }
+        // the logistic probe's score is sigmoid(w·(x − mean)/rms + b): recompute it from the stored numbers
+        float[] row = x.get(3);
+        double z = logistic.bias()[1] - logistic.bias()[0];
+        for (int i = 0; i < dim; i++) {
+            z += w[i] * (row[i] - logistic.mean()[i]) / logistic.std()[i];
+        }
+        assertEquals(1 / (1 + Math.exp(-z)), logistic.score(row), 1e-6);
+        assertEquals(logistic.std()[0], logistic.std()[dim - 1], "one RMS for every dimension");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new LinearProbe.Softmax(0, 1e-2, 0, 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LinearProbe.train(0, x, x.stream().map(v -> true).toList(), new LinearProbe.Logistic(0, 10)));
+    }
 }

@@ -2,7 +2,9 @@ package io.jsteer.steering.kts.experiments;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.data.AbItem;
+import io.jsteer.steering.kts.data.RenderedConcept;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.weights.InputFiles;
 import java.io.IOException;
@@ -57,6 +59,14 @@ public final class ConceptFiles {
                 throw new IllegalArgumentException("concept '" + name + "' has no contrast pairs");
             }
             pairs = List.copyOf(pairs);
+        }
+
+        /** The first {@code maxPairs} pairs rendered by {@code format}: a KTS training pool entry or target. */
+        public RenderedConcept render(PromptFormat format, Tokenizer tok, int maxPairs) {
+            if (maxPairs < 1) {
+                throw new IllegalArgumentException("pairs per concept must be at least 1, got " + maxPairs);
+            }
+            return new RenderedConcept(name, format.render(tok, pairs.subList(0, Math.min(maxPairs, pairs.size()))));
         }
     }
 

@@ -78,6 +78,12 @@ public record PromptFormat(Kind kind, ChatTemplate template, String system) {
         };
     }
 
+    /** Each pair's two exchanges rendered, {@code {first, second}} ids per pair (what a mean difference reads). */
+    public List<int[][]> render(Tokenizer tok, List<PromptPair> pairs) {
+        return pairs.stream().map(p -> new int[][] {exchange(tok, p.firstUser(), p.firstAnswer()),
+                exchange(tok, p.secondUser(), p.secondAnswer())}).toList();
+    }
+
     /** Ids of a request to answer (no "Answer:" suffix): what generation starts from. */
     public int[] request(Tokenizer tok, String user) {
         return switch (kind) {

@@ -1,7 +1,7 @@
 package io.jsteer.steering.kts.experiments;
 
 import io.jsteer.model.CpuEngine;
-import io.jsteer.steering.kts.gate.LinearProbe;
+import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.Thresholds;
 import java.io.IOException;
 import java.nio.file.Path;

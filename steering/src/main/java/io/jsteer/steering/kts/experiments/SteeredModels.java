@@ -12,8 +12,8 @@ import io.jsteer.steering.kts.BenignKl;
 import io.jsteer.steering.kts.BlockSteering;
 import io.jsteer.steering.kts.graph.TrainableKtsGraph;
 import java.util.EnumSet;
-import io.jsteer.steering.kts.MeanDifference;
 import io.jsteer.steering.capture.ActivationCapture;
+import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.tensor.Parallel;
 import java.util.HashSet;
 import java.util.List;
@@ -100,8 +100,7 @@ public final class SteeredModels {
 
     /** The pairs rendered by {@code format}. */
     public List<int[][]> render(PromptFormat format, List<PromptPair> pairs) {
-        return pairs.stream().map(p -> new int[][] {format.exchange(tok, p.firstUser(), p.firstAnswer()),
-                format.exchange(tok, p.secondUser(), p.secondAnswer())}).toList();
+        return format.render(tok, pairs);
     }
 
     /** resid_post of every block at the last token of {@code ids} on {@code engine}'s model, [nLayers][dim]. */

@@ -1,6 +1,7 @@
 package io.jsteer.steering.kts.gate;
 
 import io.jsteer.steering.capture.ActivationCapture;
+import io.jsteer.steering.vectors.LinearProbe;
 
 /**
  * Classifier-gated steering (spec §3): the probe reads resid_post of its block at the last prompt

@@ -29,6 +29,46 @@ class ConceptFilesTest {
         Files.writeString(dir.resolve("gpt-3.5-turbo-16k-0613_" + concept + "_generated_concept_sentences.jsonl"), sb.toString());
     }
 
+    /**
+     * What KTS training receives from a concept directory: each entry's first N pairs, every side
+     * put through the chat template (Llama 2's here, so the ids are the reference's [INST] string's),
+     * compared with ids built by hand from the file's sentences.
+     */
+    @Test
+    void renderedPoolIsTheFilesThroughTheTemplate(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("concept_lists.json"),
+                "{\"criminal_concepts\": [\"burglary\"], \"neutral_concepts\": [\"baking\"]}");
+        sentences(dir, "burglary", 6);
+        sentences(dir, "baking", 6);
+        Path models = shared("models");
+        try (var model = io.jsteer.model.ModelLoader.load(models.resolve("stories260K.bin"), models.resolve("tok512.bin"))) {
+            var tok = model.tokenizer();
+            var llama2 = io.jsteer.model.chat.ChatTemplate.forTokenizer(tok, "llama2");
+            PromptFormat format = PromptFormat.template(llama2, null);
+            var entries = ConceptFiles.directory(dir).pool(false, 5, true, true);
+            var rendered = entries.stream().map(e -> e.render(format, tok, 4)).toList();
+            assertEquals(List.of("burglary", "burglary_no_prompt"), rendered.stream().map(io.jsteer.steering.kts.data.RenderedConcept::name).toList());
+            for (int e = 0; e < 2; e++) {
+                assertEquals(4, rendered.get(e).pairs().size(), "the first 4 of 6 pairs");
+                for (int i = 0; i < 4; i++) {
+                    String own = "burglary sentence " + i + ".";
+                    String first = e == 0 ? ConceptFiles.wrap("burglary", own) : own;
+                    // the reference string of an exchange with an empty answer, as Llama 2's template ends it
+                    int[] expected = tok.encode("[INST] " + first + "\nAnswer: [/INST]", true);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, rendered.get(e).pairs().get(i)[0], "entry " + e + " pair " + i);
+                    String other = entries.get(e).pairs().get(i).secondUser();
+                    assertTrue(other.matches((e == 0 ? "Think about the concept of \"baking\" in this sentence:\\n" : "") + "baking sentence \\d\\."), other);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(tok.encode("[INST] " + other + "\nAnswer: [/INST]", true),
+                            rendered.get(e).pairs().get(i)[1]);
+                }
+            }
+            // plain: BOS + text, the demo's old encoding
+            var plain = entries.get(1).render(PromptFormat.plain(), tok, 1).pairs().getFirst();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(tok.encode("burglary sentence 0.", true), plain[0]);
+            assertThrows(IllegalArgumentException.class, () -> entries.getFirst().render(format, tok, 0));
+        }
+    }
+
     @Test
     void poolInTheReferenceLayout(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("concept_lists.json"),
