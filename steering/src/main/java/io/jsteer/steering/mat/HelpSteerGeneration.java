@@ -248,25 +248,35 @@ public final class HelpSteerGeneration {
      * tokens gives the values the steered generation saw (up to float rounding) without a listener.
      */
     private void addGates(MatParameters mat, Site site, int[] prompt, int[] generated, double[] sums) {
-        if (generated.length == 0) {
-            return;
+        double[][] g = responseGates(mat, site, prompt, generated);
+        for (double[] row : g) {
+            for (int t = 0; t < row.length; t++) {
+                sums[t] += row[t];
+            }
         }
+    }
+
+    /** [generated][T] the module's gates at each generated token (read from an unsteered pass; see {@link #addGates}). */
+    double[][] responseGates(MatParameters mat, Site site, int[] prompt, int[] generated) {
+        if (generated.length == 0) {
+            return new double[0][];
+        }
+        List<double[]> out = new ArrayList<>();
         int[] ids = new int[prompt.length + generated.length];
         System.arraycopy(prompt, 0, ids, 0, prompt.length);
         System.arraycopy(generated, 0, ids, prompt.length, generated.length);
         InMemoryActivations captured = new InMemoryActivations(List.of(site), engine.config().dim());
         new ActivationCapture(engine, List.of(site), PositionMode.ALL).run(List.of(CapturePrompt.of(ids, 1)), captured, null, false);
         float[] x = new float[captured.dim()];
-        double[] g = new double[mat.attributeCount()];
         for (int r = 0; r < captured.rows(); r++) {
             if (captured.info(r).position() >= prompt.length) {
                 captured.copy(site, r, x);
+                double[] g = new double[mat.attributeCount()];
                 mat.gates(x, g);
-                for (int t = 0; t < g.length; t++) {
-                    sums[t] += g[t];
-                }
+                out.add(g);
             }
         }
+        return out.toArray(double[][]::new);
     }
 
     private String decode(int[] ids) {
