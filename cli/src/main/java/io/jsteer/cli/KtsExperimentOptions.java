@@ -10,7 +10,6 @@ import io.jsteer.steering.kts.experiments.SteeredModels;
 import io.jsteer.tensor.Parallel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,19 +44,8 @@ final class KtsExperimentOptions {
     @Option(names = "--json", description = "print the report as JSON")
     boolean json;
 
-    @Option(names = "--judge", paramLabel = "URL", description = "OpenAI-compatible chat endpoint of a judge model (e.g. "
-            + "http://localhost:8080 for 'jsteer serve'); the key, if any, is read from $JSTEER_JUDGE_API_KEY")
-    String judge;
-    @Option(names = "--judge-model", defaultValue = "judge", description = "the judge request's model field (default: ${DEFAULT-VALUE})")
-    String judgeModel;
-    @Option(names = "--judge-timeout", defaultValue = "120", description = "seconds to wait for one judge reply (default: ${DEFAULT-VALUE})")
-    int judgeTimeout;
-    @Option(names = "--judge-retries", defaultValue = "2", description = "further attempts after a judge timeout, refused "
-            + "connection or HTTP 408/429/5xx, pausing 1 s, 2 s, ... (default: ${DEFAULT-VALUE})")
-    int judgeRetries;
-    @Option(names = "--judge-max-tokens", defaultValue = "" + JudgeClient.DEFAULT_MAX_TOKENS, description = "max_tokens of each "
-            + "judge request: room for its explanation and verdict (default: ${DEFAULT-VALUE})")
-    int judgeMaxTokens;
+    @picocli.CommandLine.Mixin
+    JudgeOptions judgeOptions;
 
     /** The run's summary, or null. */
     KtsRunFiles.TrainSummary summary() throws IOException {
@@ -100,18 +88,7 @@ final class KtsExperimentOptions {
     }
 
     JudgeClient judge() {
-        if (judge == null) {
-            return null;
-        }
-        if (judgeTimeout < 1) {
-            throw new UsageException("--judge-timeout must be at least 1 second, got " + judgeTimeout);
-        }
-        try {
-            return new JudgeClient(judge, judgeModel, Duration.ofSeconds(judgeTimeout), System.getenv("JSTEER_JUDGE_API_KEY"),
-                    judgeRetries, 1000, judgeMaxTokens);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
+        return judgeOptions.judge();
     }
 
     Path base(Path fallbackDir, String name) {

@@ -95,7 +95,7 @@ final class KtsSuggestCommand implements Callable<Integer> {
                     List.of("Prompts: " + report.promptFormat() + "; answers: " + report.notes().get("answers") + ".",
                             "Vector: " + report.notes().get("vector") + "; " + report.trainItems() + " train items, "
                                     + report.testItems() + " scored, " + report.options() + " options; c_max " + report.cMax() + ".",
-                            exp.judge == null ? "No judge was used (letters are parsed, not judged)." : "--judge is not used by this experiment."),
+                            exp.judgeOptions.judge == null ? "No judge was used (letters are parsed, not judged)." : "--judge is not used by this experiment."),
                     tables);
             System.out.print(exp.json ? ExperimentReport.JSON.writeValueAsString(report) + "\n" : ExperimentReport.text(tables)
                     + "report: " + base + ".json, " + base + ".html\n");

@@ -12,7 +12,7 @@ final class MatDataOptions {
 
     @Option(names = "--tasks", paramLabel = "LIST", split = ",",
             description = "tasks (attributes): truthfulqa, bbq, toxigen, sentiment (AFINN word pairs), or your own FILE.jsonl with lines "
-                    + "{\"question\": ..., \"choices\": [...], \"labels\": [1, 0, ...]} (default: all three for train, the module's for eval)")
+                    + "{\"question\": ..., \"choices\": [...], \"labels\": [1, 0, ...]}; mat train also takes helpsteer (with --data FILE) (default: all three for train, the module's for eval)")
     List<String> tasks;
 
     @Option(names = "--data-dir", paramLabel = "DIR",

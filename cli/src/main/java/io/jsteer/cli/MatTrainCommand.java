@@ -7,7 +7,9 @@ import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.LayerSelection;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatLayerSearch;
+import io.jsteer.steering.mat.HelpSteerJob;
 import io.jsteer.steering.mat.MatTrainingJob;
+import io.jsteer.steering.mat.tasks.HelpSteer;
 import io.jsteer.tensor.Parallel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train MAT-Steer on cached features of the answer tokens (stdout: loss and gate summary).",
         footer = {"", "Example:",
                 "  jsteer mat train --model stories260K --tasks truthfulqa,bbq,toxigen --site attn_heads:2 \\",
-                "      --epochs 100 --train-items 200 --out runs/mat.safetensors"})
+                "      --epochs 100 --train-items 200 --out runs/mat.safetensors",
+                "  jsteer mat train --model llama-3.1-8b.gguf --tasks helpsteer --data helpsteer/train.jsonl --out runs/mat-gen"})
 final class MatTrainCommand implements Callable<Integer> {
 
     @Mixin
@@ -33,6 +36,12 @@ final class MatTrainCommand implements Callable<Integer> {
 
     @Mixin
     MatDataOptions data;
+
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "with --tasks helpsteer: the HelpSteer JSON Lines file (nvidia/HelpSteer or HelpSteer2 layout: prompt, "
+                    + "response and five 0-4 scores); the generative setting: 500 + 500 train rows per attribute (score >= 3 "
+                    + "desirable; --train-items N changes the 500), λ_pos = λ_sparse = 0.8 and batch 160 unless given")
+    Path helpSteer;
 
     @Option(names = "--layers", paramLabel = "LAYERS",
             description = "layer search: train at every layer of LAYERS (e.g. 10-22 or 3,5,7) of the --site kind and keep the best mean dev MC2")
@@ -64,9 +73,29 @@ final class MatTrainCommand implements Callable<Integer> {
         Path checkpoint = MatCheckpoint.tensorsPath(out);
         Path cachePath = noCache ? null : cache != null ? cache
                 : checkpoint.resolveSibling(checkpoint.getFileName().toString().replaceFirst("\\.safetensors$", "") + ".features.safetensors");
+        boolean generation = data.tasks != null && data.tasks.contains("helpsteer");
+        if (generation && data.tasks.size() > 1) {
+            throw new UsageException("--tasks helpsteer trains the five HelpSteer attributes alone; give it without other tasks");
+        }
+        if (generation != (helpSteer != null)) {
+            throw new UsageException(generation ? "--tasks helpsteer needs --data FILE (a HelpSteer .jsonl file)"
+                    : "--data FILE is the HelpSteer file of --tasks helpsteer");
+        }
+        if (generation && layers != null) {
+            throw new UsageException("--layers (a search by dev MC2) is for the QA tasks, not helpsteer");
+        }
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", training.ctxSize), par)) {
+            if (generation) {
+                var site = training.site(model.config().nLayers());
+                var prepared = HelpSteerJob.prepare(model, engine, helpSteer, site, training.tokens(), training.config(true).seed(),
+                        training.trainItems(HelpSteer.PER_POLARITY), cachePath, true, System.err);
+                var o = MatTrainingJob.train(prepared, site, training.tokens(), training.config(true), true, System.err);
+                o.checkpoint().save(checkpoint);
+                print(o, null, checkpoint);
+                return 0;
+            }
             var request = training.request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), model.config().nLayers(),
                     cachePath);
             MatTrainingJob.Outcome o;

@@ -60,6 +60,43 @@ public final class MatFeatures {
         return out;
     }
 
+    /** A sample of the generative setting: its text starts with its prompt (HelpSteer's "Q: {prompt} A: {response}"). */
+    public record PromptedText(String prompt, String text) {}
+
+    /**
+     * One attribute's features from single responses rather than multiple-choice items (the
+     * generative setting): {@link TrainTokens#ANSWER} keeps every response token (after the
+     * prompt's), {@link TrainTokens#LAST} and {@link TrainTokens#ALL} as for the QA tasks. The
+     * {@code diff}/{@code contrast} selections compare an item's opposite answers, which single
+     * responses do not have.
+     */
+    public static AttributeFeatures extract(InferenceEngine engine, Tokenizer tokenizer, Site site, String attribute,
+                                            List<PromptedText> positives, List<PromptedText> negatives, TrainTokens tokens,
+                                            boolean progress) {
+        List<String> pos = positives.stream().map(PromptedText::text).toList(), neg = negatives.stream().map(PromptedText::text).toList();
+        return switch (tokens) {
+            case LAST, ALL -> new AttributeFeatures(attribute, rows(engine, tokenizer, site, pos, tokens == TrainTokens.ALL, progress),
+                    rows(engine, tokenizer, site, neg, tokens == TrainTokens.ALL, progress));
+            case ANSWER -> new AttributeFeatures(attribute,
+                    maskedRows(engine, tokenizer, site, pos, List.of(responseMasks(tokenizer, positives)), progress).getFirst()
+                            .toArray(float[][]::new),
+                    maskedRows(engine, tokenizer, site, neg, List.of(responseMasks(tokenizer, negatives)), progress).getFirst()
+                            .toArray(float[][]::new));
+            case DIFF, CONTRAST -> throw new IllegalArgumentException("--tokens " + tokens.label() + " compares the opposite answers of "
+                    + "one multiple-choice item; single responses (" + attribute + ") take answer, last or all");
+        };
+    }
+
+    private static List<boolean[]> responseMasks(Tokenizer tokenizer, List<PromptedText> texts) {
+        List<boolean[]> out = new ArrayList<>();
+        for (PromptedText t : texts) {
+            boolean[] keep = new boolean[tokenizer.encode(t.text(), true).length];
+            Arrays.fill(keep, Math.min(keep.length, promptTokens(tokenizer, t.prompt(), t.text())), keep.length, true);
+            out.add(keep);
+        }
+        return out;
+    }
+
     /**
      * Which token positions of choice i's text are features: its answer tokens (after the prompt's
      * tokens); with {@link TrainTokens#DIFF} or {@link TrainTokens#CONTRAST} only those whose token
@@ -121,7 +158,12 @@ public final class MatFeatures {
      * of the tokens of {@code "Q: ... A:"} and of the whole text (both with BOS).
      */
     public static int promptTokens(Tokenizer tokenizer, McItem item, int choice) {
-        int[] p = tokenizer.encode(item.prompt(), true), full = tokenizer.encode(item.text(choice), true);
+        return promptTokens(tokenizer, item.prompt(), item.text(choice));
+    }
+
+    /** The number of leading tokens of {@code text} (with BOS) that are the tokens of {@code prompt}. */
+    static int promptTokens(Tokenizer tokenizer, String prompt, String text) {
+        int[] p = tokenizer.encode(prompt, true), full = tokenizer.encode(text, true);
         int n = 0;
         while (n < p.length && n < full.length && p[n] == full[n]) {
             n++;

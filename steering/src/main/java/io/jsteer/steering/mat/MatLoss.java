@@ -20,6 +20,8 @@ public final class MatLoss {
     /** The λ weights; QA defaults of the paper: 1, 0.9, 0.9, 0.1. */
     public record Weights(double mmd, double pos, double sparse, double ortho) {
         public static final Weights QA = new Weights(1, 0.9, 0.9, 0.1);
+        /** The paper's generation (HelpSteer) weights. */
+        public static final Weights GENERATION = new Weights(1, 0.8, 0.8, 0.1);
 
         public Weights {
             if (!(mmd >= 0 && pos >= 0 && sparse >= 0 && ortho >= 0)) {

@@ -99,13 +99,17 @@ public final class MatTrainingJob {
 
     /** Trains on prepared features with the request's config and packages the checkpoint. */
     public static Outcome train(Prepared prepared, Request r, PrintStream log) {
+        return train(prepared, r.site(), r.tokens(), r.config(), r.progress(), log);
+    }
+
+    /** Trains on prepared features (of any setting: the QA tasks or HelpSteer) and packages the checkpoint. */
+    public static Outcome train(Prepared prepared, Site site, TrainTokens tokens, TrainConfig c, boolean progress, PrintStream log) {
         List<AttributeFeatures> features = prepared.features();
-        MatTrainer trainer = new MatTrainer(r.config(), log, r.progress());
+        MatTrainer trainer = new MatTrainer(c, log, progress);
         MatTrainer.Result result = trainer.train(features);
-        MatParameters init = MatParameters.initial(result.parameters().attributes(), result.parameters().dim(), r.config().seed());
-        TrainConfig c = r.config();
+        MatParameters init = MatParameters.initial(result.parameters().attributes(), result.parameters().dim(), c.seed());
         MatCheckpoint.Metadata meta = new MatCheckpoint.Metadata(MatCheckpoint.FORMAT, result.parameters().attributes(),
-                result.parameters().dim(), r.site().toString(), r.site().layer(), r.tokens().label(), c.weights().mmd(), c.weights().pos(),
+                result.parameters().dim(), site.toString(), site.layer(), tokens.label(), c.weights().mmd(), c.weights().pos(),
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
                 c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), prepared.modelName(), prepared.fingerprint(),
                 prepared.datasets(), result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT),

@@ -71,6 +71,11 @@ public record TrainConfig(MatLoss.Weights weights, Bandwidth bandwidth, int batc
         return new TrainConfig(MatLoss.Weights.QA, Bandwidth.PAPER, 96, 100, 1e-3, 42);
     }
 
+    /** The paper's generation (HelpSteer) settings: λ_pos = λ_sparse = 0.8 and batch 160. */
+    public static TrainConfig generation() {
+        return new TrainConfig(MatLoss.Weights.GENERATION, Bandwidth.PAPER, 160, 100, 1e-3, 42);
+    }
+
     public TrainConfig withEpochs(int n) { return new TrainConfig(weights, bandwidth, batchSize, n, learningRate, seed, thetaNorm, thetaInit, normPreserve); }
 
     public TrainConfig withBandwidth(Bandwidth b) { return new TrainConfig(weights, b, batchSize, epochs, learningRate, seed, thetaNorm, thetaInit, normPreserve); }

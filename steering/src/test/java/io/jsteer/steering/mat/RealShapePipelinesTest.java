@@ -97,4 +97,26 @@ class RealShapePipelinesTest {
             }
         }
     }
+
+    @Test
+    void helpSteerTrainAndGenerationRunOnTheRealShape(@TempDir Path dir) throws Exception {
+        Path file = write(dir);
+        try (LoadedModel m = ModelLoader.load(file, null); Parallel par = new Parallel(1); CpuEngine engine = m.newCpuEngine(128, par)) {
+            Site site = Site.parse("attn_heads:1");
+            var prepared = HelpSteerJob.prepare(m, engine, HelpSteerTest.FIXTURE, site, TrainTokens.ANSWER, 42, 4, null, false, null);
+            var trained = MatTrainingJob.train(prepared, site, TrainTokens.ANSWER, TrainConfig.generation().withEpochs(2), false, null);
+            assertEquals(io.jsteer.steering.mat.tasks.HelpSteer.ATTRIBUTES, trained.checkpoint().parameters().attributes());
+            assertEquals(160, trained.checkpoint().metadata().batchSize());
+            assertTrue(Double.isFinite(trained.result().after().total()));
+            var prompts = io.jsteer.steering.mat.tasks.HelpSteer.split(io.jsteer.steering.mat.tasks.HelpSteer.read(HelpSteerTest.FIXTURE), 42)
+                    .testPrompts().subList(0, 2);
+            var report = new HelpSteerGeneration(engine, m.tokenizer()).run(trained.checkpoint(), prompts, 4, null, false);
+            assertEquals(2, report.prompts());
+            assertEquals(HelpSteerGeneration.ARMS, report.arms().stream().map(HelpSteerGeneration.Arm::arm).toList());
+            for (var a : report.arms()) {
+                assertTrue(a.meanResponseTokens() > 0 && a.meanResponseTokens() <= 4, a.toString());
+                a.meanGate().values().forEach(g -> assertTrue(g > 0 && g < 1, a.toString()));
+            }
+        }
+    }
 }

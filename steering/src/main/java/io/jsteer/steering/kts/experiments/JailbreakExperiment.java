@@ -272,10 +272,14 @@ public final class JailbreakExperiment {
             List<List<String>> j = new ArrayList<>();
             for (JudgeClient.Kind k : JudgeClient.Kind.values()) {
                 JudgeClient.Count n = r.judge().counts().get(k);
+                if (k == JudgeClient.Kind.ATTRIBUTES) {
+                    continue; // MAT-Steer's generative setting asks these, never this experiment
+                }
                 j.add(List.of(switch (k) {
                     case HARM -> "jailbreak harm score 1-4";
                     case GRADE -> "helpfulness grade 1-10";
                     case PAIRWISE -> "pairwise vs original";
+                    case ATTRIBUTES -> throw new IllegalStateException("skipped above");
                 }, String.valueOf(n.asked()), String.valueOf(n.parsed()), String.valueOf(n.unparseable()), String.valueOf(n.rejected())));
             }
             out.add(new ExperimentReport.Table("Judge verdicts (" + judgeName(r.judge()) + "; rates above count parsed verdicts only)",
@@ -285,7 +289,7 @@ public final class JailbreakExperiment {
     }
 
     /** The judge's model as the endpoint named it, and the model field sent when that differs. */
-    static String judgeName(JudgeClient.Summary s) {
+    public static String judgeName(JudgeClient.Summary s) {
         if (s.servedModel() == null) {
             return "'" + s.requestedModel() + "' (as sent; no reply named its model)";
         }
@@ -294,7 +298,7 @@ public final class JailbreakExperiment {
     }
 
     /** The report's line on the judge: who, where, and how many verdicts could not be read. */
-    static String judgeNote(JudgeClient.Summary s) {
+    public static String judgeNote(JudgeClient.Summary s) {
         int asked = 0, unparseable = 0, rejected = 0;
         for (JudgeClient.Count n : s.counts().values()) {
             asked += n.asked();

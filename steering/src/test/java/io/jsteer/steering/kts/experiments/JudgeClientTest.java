@@ -1,5 +1,6 @@
 package io.jsteer.steering.kts.experiments;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -101,6 +102,14 @@ class JudgeClientTest {
         assertNull(JudgeClient.parsePreference("both fine"));
         assertEquals(JudgeClient.Preference.TIE, JudgeClient.parsePreference("[[C]]"));
         assertEquals(JudgeClient.Preference.B, JudgeClient.parsePreference("not [[A]] but [[B]]"));
+        java.util.List<String> five = java.util.List.of("helpfulness", "correctness", "coherence", "complexity", "verbosity");
+        assertArrayEquals(new int[] {3, 4, 4, 1, 2}, JudgeClient.parseAttributeScores("It helps. Helpfulness: 2 at first glance.\n"
+                + "helpfulness: 3\ncorrectness: 4\n**Coherence**: 4\ncomplexity = [[1]]\nverbosity: 2", five).orElseThrow(),
+                "the last score of each attribute counts; markdown and [[N]] accepted");
+        assertTrue(JudgeClient.parseAttributeScores("helpfulness: 3 correctness: 4 coherence: 4 complexity: 1", five).isEmpty(),
+                "one attribute without a score: no verdict");
+        assertTrue(JudgeClient.parseAttributeScores("helpfulness: 7 correctness: 4 coherence: 4 complexity: 1 verbosity: 2", five)
+                .isEmpty(), "7 is off the 0-4 scale");
     }
 
     @Test
