@@ -42,13 +42,13 @@ class HelpSteerGatesTest {
 
             int[] prompt = m.tokenizer().encode(row.query(), true);
             GateRecorder recorder = new GateRecorder();
-            engine.setHooks(InterventionSet.of(p.toGatedEdit(site)).toHooks(m.config(), recorder));
+            engine.setInterventions(InterventionSet.of(p.toGatedEdit(site)), recorder);
             int[] generated;
             try {
                 generated = new Generator(engine).generate(prompt, 10, Sampler.greedy(),
                         t -> t == m.tokenizer().eos() || t == m.tokenizer().bos(), (a, b) -> { }).generated();
             } finally {
-                engine.setHooks(null);
+                engine.setInterventions(null);
             }
             assertTrue(generated.length >= 2, "tokens " + generated.length);
             var dec = m.tokenizer().newDecoder();
@@ -57,7 +57,7 @@ class HelpSteerGatesTest {
                 text.append(dec.accept(id));
             }
             assertEquals(text.append(dec.flush()).toString().strip(), report.responses().getFirst().responses().get("mat"),
-                    "setInterventions and the hooks of the same module generate the same text");
+                    "the report's MAT arm and the module set directly, with a gate listener, generate the same text");
 
             // the recorder saw every generated token that was fed back (all but the last)
             double[][] offline = gen.responseGates(p, site, prompt, generated);
