@@ -9,14 +9,12 @@ import io.jsteer.model.chat.ChatTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,11 +86,11 @@ class ServeRetainedHeapTest {
         AtomicInteger cancelled = new AtomicInteger(), differing = new AtomicInteger();
         ServeLoadTest.load(http, port, kinds, solo, clients, n, cancelled, differing);
         int connectionsAfterN = settledConnections(server, clients);
-        String textAfterN = liveHistogram(); // kept as text: one object, where the parsed table would be thousands
+        String textAfterN = LiveHeap.histogram(); // kept as text: one object, where the parsed table would be thousands
         ServeLoadTest.load(http, port, kinds, solo, clients, 2 * n, cancelled, differing);
         int connectionsAfter3N = settledConnections(server, clients);
-        String textAfter3N = liveHistogram();
-        Map<String, long[]> afterN = parse(textAfterN), after3N = parse(textAfter3N);
+        String textAfter3N = LiveHeap.histogram();
+        Map<String, long[]> afterN = LiveHeap.parse(textAfterN), after3N = LiveHeap.parse(textAfter3N);
         assertEquals(0, differing.get(), "answers that differ from the solo run");
 
         List<String> grown = new ArrayList<>();
@@ -103,7 +100,7 @@ class ServeRetainedHeapTest {
             // (a heap dump of the server between 100 and 700 requests: 363 new strings, every one a literal held by a
             // class's constant pool), hundreds during the first thousand requests, so they are left out
             boolean literals = name.equals("java.lang.String") || name.equals("[B");
-            if (!isFiller(name) && !literals && now[0] - before >= n / 2) {
+            if (!LiveHeap.isFiller(name) && !literals && now[0] - before >= n / 2) {
                 grown.add(name + " " + before + " -> " + now[0]);
             }
             // the server's own objects: the last request on each slot may leave its steering's hooks there
@@ -112,8 +109,9 @@ class ServeRetainedHeapTest {
             }
         });
         System.out.printf(Locale.ROOT, "retained heap: live objects %d after %d requests, %d after %d (%+d); live bytes %d, %d (%+d); "
-                        + "open connections %d, %d%n", count(afterN), n, count(after3N), 3 * n, count(after3N) - count(afterN),
-                liveBytes(afterN), liveBytes(after3N), liveBytes(after3N) - liveBytes(afterN) - textAfterN.length(), connectionsAfterN, connectionsAfter3N);
+                        + "open connections %d, %d%n", LiveHeap.count(afterN), n, LiveHeap.count(after3N), 3 * n,
+                LiveHeap.count(after3N) - LiveHeap.count(afterN), LiveHeap.bytes(afterN), LiveHeap.bytes(after3N),
+                LiveHeap.bytes(after3N) - LiveHeap.bytes(afterN) - textAfterN.length(), connectionsAfterN, connectionsAfter3N);
         assertTrue(grown.isEmpty(), "live objects that grew with the number of requests: " + grown);
         // the clients' keep-alive connections, whichever the idle timeout closed and they opened again
         assertTrue(connectionsAfterN <= clients && connectionsAfter3N <= clients, "open connections: " + connectionsAfterN
@@ -262,50 +260,9 @@ class ServeRetainedHeapTest {
         }
 
         private static Live count() throws Exception {
-            Map<String, long[]> h = parse(liveHistogram());
-            return new Live(liveBytes(h), instances(h, "org.eclipse.jetty.util.ArrayTrie"), instances(h, "org.eclipse.jetty.server.HttpConnection"));
+            Map<String, long[]> h = LiveHeap.parse(LiveHeap.histogram());
+            return new Live(LiveHeap.bytes(h), LiveHeap.instances(h, "org.eclipse.jetty.util.ArrayTrie"),
+                    LiveHeap.instances(h, "org.eclipse.jetty.server.HttpConnection"));
         }
-    }
-
-    /**
-     * Live objects by class after a full collection (the JVM's GC.class_histogram), as its text: one
-     * object kept until the next count, where the parsed table would be thousands.
-     */
-    static String liveHistogram() throws Exception {
-        return (String) ManagementFactory.getPlatformMBeanServer().invoke(
-                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
-                new Object[] {new String[0]}, new String[] {String[].class.getName()});
-    }
-
-    /** A histogram's text as class name to {instances, bytes}. */
-    static Map<String, long[]> parse(String text) {
-        Map<String, long[]> out = new HashMap<>();
-        Matcher m = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)").matcher(text);
-        while (m.find()) {
-            out.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
-                    (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-        }
-        assertTrue(out.size() > 100, "no class histogram from the DiagnosticCommand bean: " + text);
-        return out;
-    }
-
-    /**
-     * Filler arrays are not objects: the collector writes them over the dead space it leaves in
-     * place when compacting would not pay; they come and go with the collections.
-     */
-    private static boolean isFiller(String name) {
-        return name.contains("jdk.internal.vm.Filler");
-    }
-
-    private static long liveBytes(Map<String, long[]> histogram) {
-        return histogram.entrySet().stream().filter(e -> !isFiller(e.getKey())).mapToLong(e -> e.getValue()[1]).sum();
-    }
-
-    private static long count(Map<String, long[]> histogram) {
-        return histogram.entrySet().stream().filter(e -> !isFiller(e.getKey())).mapToLong(e -> e.getValue()[0]).sum();
-    }
-
-    private static long instances(Map<String, long[]> histogram, String name) {
-        return histogram.getOrDefault(name, new long[2])[0];
     }
 }
