@@ -37,7 +37,8 @@ final class ServerMetrics {
         clientsGone.increment();
     }
 
-    String render(GenerationService service) {
+    /** @param openConnections client connections open now (idle keep-alive ones included) */
+    String render(GenerationService service, int openConnections) {
         StringBuilder sb = new StringBuilder();
         sb.append("# HELP jsteer_requests_total HTTP requests answered, by endpoint and status.\n");
         sb.append("# TYPE jsteer_requests_total counter\n");
@@ -59,6 +60,7 @@ final class ServerMetrics {
         gauge(sb, "jsteer_queue_length", "Requests waiting for a slot.", service.waiting());
         gauge(sb, "jsteer_busy_slots", "Slots generating now.", service.busy());
         gauge(sb, "jsteer_slots", "Slots (--parallel).", service.slots());
+        gauge(sb, "jsteer_open_connections", "Client connections open now, idle keep-alive ones included.", openConnections);
         return sb.toString();
     }
 

@@ -1,5 +1,6 @@
 package io.jsteer.cli.serve;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -10,10 +11,20 @@ import java.util.List;
  *                    {@code /health} never needs one
  * @param corsOrigins origins browsers may call from ({@code *} for any); empty: no CORS headers, preflights refused
  * @param backlog     connections the operating system holds before the server accepts them
+ * @param idleTimeout how long a connection may stay idle (a keep-alive connection between requests, a
+ *                    stalled upload) before the server closes it and frees what it holds
  */
-public record ServerOptions(String alias, List<String> apiKeys, List<String> corsOrigins, int backlog) {
+public record ServerOptions(String alias, List<String> apiKeys, List<String> corsOrigins, int backlog, Duration idleTimeout) {
+
+    /** Jetty's own default, written out because the heap that idle keep-alive connections hold lasts this long. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     public static final ServerOptions DEFAULT = new ServerOptions(null, List.of(), List.of(), 1024);
+
+    /** With the default idle timeout. */
+    public ServerOptions(String alias, List<String> apiKeys, List<String> corsOrigins, int backlog) {
+        this(alias, apiKeys, corsOrigins, backlog, DEFAULT_IDLE_TIMEOUT);
+    }
 
     public ServerOptions {
         apiKeys = List.copyOf(apiKeys);
@@ -23,6 +34,9 @@ public record ServerOptions(String alias, List<String> apiKeys, List<String> cor
         }
         if (backlog < 1) {
             throw new IllegalArgumentException("the accept backlog must be at least 1, got " + backlog);
+        }
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("the idle timeout must be positive, got " + idleTimeout);
         }
     }
 }

@@ -38,7 +38,11 @@ class ServeLoadTest {
 
     private static final int CLIENTS = Integer.getInteger("jsteer.load.clients", 8);
     private static final int REQUESTS = Integer.getInteger("jsteer.load.requests", CLIENTS * 6);
-    /** Heap growth after the load (after a GC) that still counts as "back to baseline": caches, JIT, class data. */
+    /**
+     * Heap growth after the load (after a GC) that still counts as "back to baseline": caches, JIT,
+     * class data, the clients' open keep-alive connections (both ends are in this JVM; see
+     * {@link ServeRetainedHeapTest} for what one holds and for growth with the number of requests).
+     */
     private static final long HEAP_SLACK = 32L << 20;
     /** Platform threads above the baseline after the load: Jetty may keep a few idle pool threads for a while. */
     private static final int THREAD_SLACK = 4;
@@ -71,13 +75,7 @@ class ServeLoadTest {
                 // virtual threads for the client's own work too: the platform-thread count is the server's
                 HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
                 int port = server.port();
-                List<String> kinds = new ArrayList<>(), solo = new ArrayList<>();
-                for (String b : BODIES) {
-                    kinds.add("/v1/completions " + b);
-                }
-                for (String b : CHATS) {
-                    kinds.add("/v1/chat/completions " + b);
-                }
+                List<String> kinds = kinds(), solo = new ArrayList<>();
                 for (String k : kinds) {
                     solo.add(answer(http, port, k));
                 }
@@ -88,28 +86,9 @@ class ServeLoadTest {
                 int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
                 long disconnectsBefore = metric(http, port, "jsteer_client_disconnects_total");
 
-                AtomicInteger next = new AtomicInteger(), cancelled = new AtomicInteger(), differing = new AtomicInteger();
+                AtomicInteger cancelled = new AtomicInteger(), differing = new AtomicInteger();
                 long started = System.nanoTime();
-                try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                    List<Future<?>> runs = new ArrayList<>();
-                    for (int c = 0; c < CLIENTS; c++) {
-                        runs.add(pool.submit(() -> {
-                            for (int i = next.getAndIncrement(); i < REQUESTS; i = next.getAndIncrement()) {
-                                int k = i % (kinds.size() + 1);
-                                if (k == kinds.size()) {
-                                    cancelledStream(port);
-                                    cancelled.incrementAndGet();
-                                } else if (!solo.get(k).equals(answer(http, port, kinds.get(k)))) {
-                                    differing.incrementAndGet();
-                                }
-                            }
-                            return null;
-                        }));
-                    }
-                    for (Future<?> f : runs) {
-                        f.get(); // a failed request (non-200, error in the answer, I/O error) throws here
-                    }
-                }
+                load(http, port, kinds, solo, CLIENTS, REQUESTS, cancelled, differing);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 assertEquals(0, differing.get(), "answers that differ from the solo run");
                 awaitIdle(service);
@@ -142,22 +121,61 @@ class ServeLoadTest {
         }
     }
 
-    private static void awaitIdle(GenerationService service) throws InterruptedException {
+    /** The mix's kinds of request, each {@code PATH BODY}. */
+    static List<String> kinds() {
+        List<String> kinds = new ArrayList<>();
+        for (String b : BODIES) {
+            kinds.add("/v1/completions " + b);
+        }
+        for (String b : CHATS) {
+            kinds.add("/v1/chat/completions " + b);
+        }
+        return kinds;
+    }
+
+    /**
+     * {@code requests} requests of the mix from {@code clients} clients at once: request i is kind
+     * {@code i % (kinds + 1)}, the extra kind a cancelled stream; each answer is compared with
+     * {@code solo}. A failed request (non-200, an error in the answer, an I/O error) throws.
+     */
+    static void load(HttpClient http, int port, List<String> kinds, List<String> solo, int clients, int requests,
+                     AtomicInteger cancelled, AtomicInteger differing) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                runs.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+                        int k = i % (kinds.size() + 1);
+                        if (k == kinds.size()) {
+                            cancelledStream(port);
+                            cancelled.incrementAndGet();
+                        } else if (!solo.get(k).equals(answer(http, port, kinds.get(k)))) {
+                            differing.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : runs) {
+                f.get();
+            }
+        }
+    }
+
+    static void awaitIdle(GenerationService service) throws InterruptedException {
         long end = System.nanoTime() + 10_000_000_000L;
         while ((service.busy() != 0 || service.waiting() != 0) && System.nanoTime() < end) {
             Thread.sleep(5);
         }
     }
 
-    /** Heap in use after a full collection (the lowest of three, so a collection racing an allocation does not count). */
-    private static long heapAfterGc() throws InterruptedException {
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-            least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return least;
+    /**
+     * Live heap after a full collection, from the class histogram: the heap's "used" figure would also
+     * count the filler arrays a collection leaves over dead space (up to several MB, varying run to run).
+     */
+    private static long heapAfterGc() throws Exception {
+        return LiveHeap.bytesAfterGc();
     }
 
     /** Waits (up to 10 s) until the counter reaches {@code least}: the handler counts a departed client after freeing its slot. */
@@ -176,7 +194,7 @@ class ServeLoadTest {
     }
 
     /** The answer's content (path and body in {@code kind}): the JSON without its id and timestamps, or the stream's data lines without them. */
-    private static String answer(HttpClient http, int port, String kind) throws Exception {
+    static String answer(HttpClient http, int port, String kind) throws Exception {
         int space = kind.indexOf(' ');
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + kind.substring(0, space)))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(kind.substring(space + 1))).build(),
@@ -188,7 +206,7 @@ class ServeLoadTest {
     }
 
     /** A stream the client gives up on after its first bytes. */
-    private static void cancelledStream(int port) throws Exception {
+    static void cancelledStream(int port) throws Exception {
         String body = "{\"prompt\": \"Once\", \"max_tokens\": 200, \"temperature\": 0, \"stream\": true, \"steering\": [\"push:1@3\"]}";
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
