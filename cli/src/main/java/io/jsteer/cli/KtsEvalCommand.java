@@ -28,11 +28,15 @@ import picocli.CommandLine.Option;
 
 /** The §7 trade-off (original+steer vs KTS+steer) and the probe gate of a KTS run. */
 @Command(name = "eval", description = "Measure the KTS trade-off (benign KL vs happy/sad target effect at c = k·c_max for the "
-        + "original and the KTS model) and train the probe gate; writes NAME.json, NAME.html and the charts as NAME-effect.svg/.png and NAME-happy.svg/.png.",
-        footer = {"", "Example:", "  jsteer kts eval --run kts-run --out kts-run/tradeoff"})
+        + "original and the KTS model) and train the probe gate; writes NAME.json, NAME.html, the charts as NAME-effect.svg/.png and NAME-happy.svg/.png, "
+        + "and the target vectors applied as NAME-target-original and NAME-target-kts (.safetensors + .json). The target is the one "
+        + "kts train used (train.json's pool), rendered as in training, unless --target/--format/--template/--system say otherwise.",
+        footer = {"", "Examples:", "  jsteer kts eval --run kts-run --out kts-run/tradeoff",
+                "  jsteer kts eval --run kts-run --target sad_happy.json --format plain   # measure with another target"})
 final class KtsEvalCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;
+    @Mixin KtsTarget.Options targetOptions;
 
     @Option(names = "--run", required = true, paramLabel = "DIR", description = "run directory written by kts train")
     Path runDir;
@@ -76,12 +80,18 @@ final class KtsEvalCommand implements Callable<Integer> {
             LoraAdapter adapter = LoraFiles.load(run.adapter(), model.config());
             List<int[]> eval = run.readSequences(run.benignEval());
             List<String> targeted = DemoCorpus.targetedPrompts(prompts, seed);
-            var pairs = DemoCorpus.happySadPairs(32, summary.config().seed() + 1);
+            KtsTarget.Rendered target = KtsTarget.of(run, summary, targetOptions, common, "jsteer kts eval", model);
             KtsEvaluation.Report report;
+            Map<String, float[][]> vectors = new LinkedHashMap<>();
             try (ProgressBar bar = KtsTrainCommand.bar("eval", (long) KtsEvaluation.MODELS.size() * KtsEvaluation.FACTORS.size())) {
-                report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, pairs, eval, targeted,
+                report = KtsEvaluation.run(model.name(), model.config(), model.weights(), tok, adapter, target.ids(), eval, targeted,
                         summary.cMax(), summary.config().steerBlocks(), summary.config().normaliseVectors(), KtsEvaluation.FACTORS, sampleTokens, seed, par,
-                        ctx -> Engines.create(common.engine, model, ctx, par), msg -> { bar.setExtraMessage(" " + msg); bar.step(); });
+                        ctx -> Engines.create(common.engine, model, ctx, par), msg -> { bar.setExtraMessage(" " + msg); bar.step(); },
+                        vectors::put);
+            }
+            // each model's own target vector as applied, beside the report (jsteer run --steer reads them)
+            for (var v : vectors.entrySet()) {
+                KtsTarget.writeVector(Path.of(base + "-target-" + v.getKey()), v.getValue(), model.name(), target.description());
             }
             Path jsonFile = Path.of(base + ".json"), htmlFile = Path.of(base + ".html");
             TradeOffReportWriter.write(report, jsonFile, htmlFile);

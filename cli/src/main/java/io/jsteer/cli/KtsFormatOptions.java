@@ -19,6 +19,14 @@ final class KtsFormatOptions {
     @Option(names = "--template", paramLabel = "NAME|FILE", description = "chat template: auto, model, llama3, chatml, llama2 or a .jinja file")
     String template;
 
+    /** Options as given on a command line: {@code format} auto, plain, reference or template; {@code template} may be null. */
+    static KtsFormatOptions of(String format, String template) {
+        KtsFormatOptions o = new KtsFormatOptions();
+        o.format = format;
+        o.template = template;
+        return o;
+    }
+
     /** The prompt format; {@code system} is the system prompt of template-rendered prompts. */
     PromptFormat format(CommonOptions common, String command, LoadedModel model, String system) {
         String f = format.toLowerCase(Locale.ROOT);

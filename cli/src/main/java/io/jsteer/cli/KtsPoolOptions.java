@@ -1,6 +1,7 @@
 package io.jsteer.cli;
 
 import io.jsteer.steering.kts.experiments.ConceptFiles;
+import io.jsteer.steering.kts.experiments.PromptFormat;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ final class KtsPoolOptions {
     /** The pool entries (test split: sentences 160-199), then the refusal A/B entry if given. */
     List<ConceptFiles.NamedPairs> pool(boolean test, long seed) throws IOException {
         ConceptFiles files = builtIn() ? ConceptFiles.builtIn() : ConceptFiles.directory(Path.of(concepts));
-        String st = styles != null ? styles : builtIn() ? "bare" : "wrapped,bare";
+        String st = styles();
         List<String> parts = List.of(st.split(","));
         for (String p : parts) {
             if (!p.equals("wrapped") && !p.equals("bare")) {
@@ -59,6 +60,27 @@ final class KtsPoolOptions {
     }
 
     ConceptFiles.NamedPairs target(boolean test) throws IOException {
+        return readTarget(target, test);
+    }
+
+    /** A --target value's pairs: the built-in happy/sad file or a target file (kts train, and kts eval/apply rebuilding it). */
+    static ConceptFiles.NamedPairs readTarget(String target, boolean test) throws IOException {
         return target.equals(BUILT_IN) ? ConceptFiles.builtIn().builtInTarget() : ConceptFiles.target(Path.of(target), test);
+    }
+
+    /** The styles in use (the default depends on the source). */
+    String styles() {
+        return styles != null ? styles : builtIn() ? "bare" : "wrapped,bare";
+    }
+
+    /** These options as a run records them: absolute paths, so that eval and apply find the files from any directory. */
+    KtsRunFiles.PoolOptions record(PromptFormat format, String template) {
+        return new KtsRunFiles.PoolOptions(builtIn() ? BUILT_IN : absolute(concepts), refusalAb == null ? null : absolute(refusalAb.toString()),
+                styles(), target.equals(BUILT_IN) ? BUILT_IN : absolute(target), format.kind().name().toLowerCase(java.util.Locale.ROOT),
+                template, system);
+    }
+
+    private static String absolute(String path) {
+        return Path.of(path).toAbsolutePath().normalize().toString();
     }
 }

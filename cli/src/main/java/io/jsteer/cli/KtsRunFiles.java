@@ -29,8 +29,21 @@ record KtsRunFiles(Path dir) {
      * @param entries pool entry names, in pool order (the order of the checkpoint's pool vectors)
      * @param pairs   contrast pairs per entry, same order
      * @param target  the target's name and pair count
+     * @param options the options that rebuild the pool and target (kts eval and apply read the target
+     *                with them, a resume must match them); null in runs written before they were recorded
+     * @param poolSha256   SHA-256 of the rendered pool ids ({@link KtsTarget#sha256}), null in older runs
+     * @param targetSha256 SHA-256 of the rendered target ids, null in older runs
      */
-    record PoolSummary(String source, String format, List<String> entries, List<Integer> pairs, String target, int targetPairs) {}
+    record PoolSummary(String source, String format, List<String> entries, List<Integer> pairs, String target, int targetPairs,
+                       PoolOptions options, String poolSha256, String targetSha256) {}
+
+    /**
+     * The pool and format options as kts train resolved them: absolute paths ("builtin" for the
+     * built-in files), the styles in use, the format's kind (auto already decided: plain, reference or
+     * template), the --template asked for (null: the model's default choice) and the system prompt.
+     */
+    record PoolOptions(String concepts, String refusalAb, String styles, String target, String format, String template,
+                       String system) {}
 
     /** The trained adapter: a PEFT directory (adapter_model.safetensors + adapter_config.json). */
     Path adapter() { return dir.resolve("adapter"); }
@@ -39,6 +52,8 @@ record KtsRunFiles(Path dir) {
     Path benignEval() { return dir.resolve("benign_eval.json"); }
     Path summary() { return dir.resolve("train.json"); }
     Path gate() { return dir.resolve("gate.json"); }
+    /** The pool record written when training starts, so that a resume of a killed run can be checked against it. */
+    Path pool() { return dir.resolve("pool.json"); }
 
     static void writeJson(Path file, Object value) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(value);

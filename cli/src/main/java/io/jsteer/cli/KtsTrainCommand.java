@@ -149,10 +149,18 @@ final class KtsTrainCommand implements Callable<Integer> {
             // the pool and target from files in the reference layout (default: the built-in stories260K
             // files), every pair rendered by the chosen prompt format as kts vectors renders it
             List<RenderedConcept> pool = poolFiles.stream().map(e -> e.render(format, tok, pairsPerConcept)).toList();
-            List<int[][]> target = targetPairs.render(format, tok, Integer.MAX_VALUE).pairs();
+            RenderedConcept renderedTarget = targetPairs.render(format, tok, Integer.MAX_VALUE);
+            List<int[][]> target = renderedTarget.pairs();
             var poolSummary = new KtsRunFiles.PoolSummary(poolOptions.source(), format.describe(),
                     pool.stream().map(RenderedConcept::name).toList(), pool.stream().map(c -> c.pairs().size()).toList(),
-                    targetPairs.name(), target.size());
+                    targetPairs.name(), target.size(), poolOptions.record(format, formatOptions.template),
+                    KtsTarget.sha256(pool), KtsTarget.sha256(List.of(renderedTarget)));
+            if (resume) {
+                KtsTarget.checkResume(run, poolSummary);
+            } else {
+                Files.createDirectories(out);
+                KtsRunFiles.writeJson(run.pool(), poolSummary); // what a resume of this run is checked against
+            }
             System.err.printf("pool: %d entries from %s (%s), target %s (%d pairs)%n", pool.size(), poolSummary.source(),
                     poolSummary.format(), poolSummary.target(), target.size());
             KtsTrainConfig cfg = new KtsTrainConfig(rank, alpha, lr, 0, steps, batch, accum, 1.0, steerProb, 1, steerBlocks,

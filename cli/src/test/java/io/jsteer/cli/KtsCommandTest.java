@@ -230,6 +230,141 @@ class KtsCommandTest {
         assertTrue(!missing.err().contains("benign"), "the pool is read before benign data is generated: " + missing.err());
     }
 
+    /**
+     * kts eval and kts apply measure and apply the target kts train used: a target file rendered by
+     * --format reference. The vectors they write equal the mean difference computed here, on the
+     * inference engine, from the file's pairs put through the reference [INST] string by hand (the
+     * original model for eval's "original" vector, the adapted one for "kts" and for apply). An
+     * override renders the same file in plain prompts; a train.json without a pool section keeps the
+     * demo's happy/sad pairs with a note. --resume with another pool, target or format is refused,
+     * naming the option; with the same ones it continues.
+     */
+    @Test
+    void evalAndApplyUseTheTrainedTargetAndResumeChecksThePool(@TempDir Path dir) throws Exception {
+        String model = CliTest.shared("models/stories260K.bin").toString();
+        String tok = CliTest.shared("models/tok512.bin").toString();
+        String[][] pairs = {{"Lily was happy.", "Lily was sad."}, {"Tom felt glad.", "Tom felt upset."}, {"The girl smiled.", "The girl cried."}};
+        StringBuilder json = new StringBuilder("[");
+        for (String[] p : pairs) {
+            json.append(json.length() > 1 ? "," : "").append(String.format("{\"positive\": \"%s\", \"negative\": \"%s\"}", p[0], p[1]));
+        }
+        Path target = Files.writeString(dir.resolve("happy.json"), json + "]");
+        Path run = dir.resolve("run");
+        String[] train = {"kts", "train", "--model", model, "--tokenizer", tok, "--out", run.toString(), "--target", target.toString(),
+                "--format", "reference", "--steps", "2", "--batch", "2", "--benign-count", "8", "--benign-eval", "4", "--max-len", "24",
+                "--pairs-per-concept", "2", "--checkpoint-every", "2", "--blocks", "1-2", "--raw-vectors", "--threads", "1", "--json"};
+        CliTest.Result r = CliTest.jsteer(train);
+        assertEquals(0, r.code(), r.err());
+        var options = new ObjectMapper().readTree(r.out()).get("pool").get("options");
+        assertEquals(target.toAbsolutePath().normalize().toString(), options.get("target").asText());
+        assertEquals("reference", options.get("format").asText());
+        assertTrue(Files.isRegularFile(run.resolve("pool.json")));
+
+        List<int[][]> reference = new ArrayList<>(), plain = new ArrayList<>();
+        float[][] original, kts, ktsPlain, legacy;
+        try (var m = io.jsteer.model.ModelLoader.load(Path.of(model), Path.of(tok));
+             var engine = m.newCpuEngine(256, null)) {
+            var t = m.tokenizer();
+            for (String[] p : pairs) {
+                reference.add(new int[][] {t.encode("[INST] " + p[0] + "\nAnswer: [/INST] ", true), t.encode("[INST] " + p[1] + "\nAnswer: [/INST] ", true)});
+                plain.add(new int[][] {t.encode(p[0], true), t.encode(p[1], true)});
+            }
+            var blocks = java.util.Set.of(1, 2);
+            original = io.jsteer.steering.vectors.MeanDifference.computeIds(io.jsteer.steering.capture.ActivationCapture.residuals(engine),
+                    reference, blocks, 5, 64);
+            engine.setAdapter(io.jsteer.model.lora.LoraFiles.load(run.resolve("adapter"), m.config()));
+            var reader = io.jsteer.steering.capture.ActivationCapture.residuals(engine);
+            kts = io.jsteer.steering.vectors.MeanDifference.computeIds(reader, reference, blocks, 5, 64);
+            ktsPlain = io.jsteer.steering.vectors.MeanDifference.computeIds(reader, plain, blocks, 5, 64);
+            legacy = io.jsteer.steering.vectors.MeanDifference.compute(reader, t,
+                    io.jsteer.steering.kts.data.DemoCorpus.happySadPairs(32, 20), blocks, 5, 64);
+        }
+
+        CliTest.Result e = CliTest.jsteer("kts", "eval", "--model", model, "--tokenizer", tok, "--run", run.toString(),
+                "--prompts", "4", "--sample-tokens", "2", "--threads", "1", "--json");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.err().contains("target: happy (3 pairs from " + target.toAbsolutePath().normalize()) && e.err().contains("as kts train used it"),
+                e.err());
+        assertVector(original, run.resolve("tradeoff-target-original"), "eval, original");
+        assertVector(kts, run.resolve("tradeoff-target-kts"), "eval, kts");
+
+        String[] apply = {"kts", "apply", "--model", model, "--tokenizer", tok, "--run", run.toString(), "--prompt", "Tom felt",
+                "--temperature", "0", "--max-tokens", "2", "--threads", "1", "--no-gate", "--save-vector", dir.resolve("applied").toString()};
+        CliTest.Result a = CliTest.jsteer(apply);
+        assertEquals(0, a.code(), a.err());
+        assertVector(kts, dir.resolve("applied"), "apply");
+        CliTest.Result overridden = CliTest.jsteer(append(append(apply, "--format"), "plain"));
+        assertEquals(0, overridden.code(), overridden.err());
+        assertTrue(overridden.err().contains("given on the command line"), overridden.err());
+        assertVector(ktsPlain, dir.resolve("applied"), "apply --format plain");
+
+        // a run written before the pool was recorded: the demo's happy/sad pairs, said on stderr
+        Path old = Files.createDirectories(dir.resolve("old"));
+        for (String f : List.of("adapter", "benign_eval.json")) {
+            Path from = run.resolve(f);
+            if (Files.isDirectory(from)) {
+                Files.createDirectories(old.resolve(f));
+                try (var files = Files.list(from)) {
+                    for (Path p : files.toList()) {
+                        Files.copy(p, old.resolve(f).resolve(p.getFileName()));
+                    }
+                }
+            } else {
+                Files.copy(from, old.resolve(f));
+            }
+        }
+        var summary = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(run.resolve("train.json").toFile());
+        summary.remove("pool");
+        Files.writeString(old.resolve("train.json"), summary.toString());
+        apply[7] = old.toString();
+        CliTest.Result legacyApply = CliTest.jsteer(apply);
+        assertEquals(0, legacyApply.code(), legacyApply.err());
+        assertTrue(legacyApply.err().contains("has no pool section") && legacyApply.err().contains("happy/sad pairs in plain prompts"),
+                legacyApply.err());
+        assertVector(legacy, dir.resolve("applied"), "apply, old run");
+
+        // --resume: the same pool continues; another format or target is refused, naming the option
+        CliTest.Result same = CliTest.jsteer(append(train, "--resume"));
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.err().contains("resumed at step 2"), same.err());
+        String[] otherFormat = train.clone();
+        otherFormat[11] = "plain";
+        CliTest.Result f = CliTest.jsteer(append(otherFormat, "--resume"));
+        assertEquals(1, f.code(), f.err());
+        assertTrue(f.err().startsWith("jsteer: error: --resume:") && f.err().contains("--format 'reference', now 'plain'"), f.err());
+        String[] otherTarget = train.clone();
+        otherTarget[9] = "builtin";
+        CliTest.Result t = CliTest.jsteer(append(otherTarget, "--resume"));
+        assertEquals(1, t.code(), t.err());
+        assertTrue(t.err().contains("records --target '" + target.toAbsolutePath().normalize() + "', now 'builtin'"), t.err());
+        // the same file name with other pairs: the rendered target's hash differs, for resume and for apply
+        Files.writeString(target, json.toString().replace("Lily was sad.", "Lily was cross.") + "]");
+        CliTest.Result changed = CliTest.jsteer(append(train, "--resume"));
+        assertEquals(1, changed.code(), changed.err());
+        assertTrue(changed.err().contains("the target's rendered pairs"), changed.err());
+        apply[7] = run.toString();
+        CliTest.Result changedApply = CliTest.jsteer(apply);
+        assertEquals(1, changedApply.code(), changedApply.err());
+        assertTrue(changedApply.err().contains("pool.targetSha256") && changedApply.err().contains("pass --target"), changedApply.err());
+    }
+
+    /** The vector set at {@code path} holds {@code expected}'s non-null rows, each value within 1e-3 (relative above 1). */
+    private static void assertVector(float[][] expected, Path path, String what) {
+        var set = io.jsteer.steering.vectors.VectorSetFiles.read(path);
+        int rows = 0;
+        for (int l = 0; l < expected.length; l++) {
+            if (expected[l] == null) {
+                continue;
+            }
+            rows++;
+            float[] got = set.vector(l);
+            for (int i = 0; i < expected[l].length; i++) {
+                assertEquals(expected[l][i], got[i], 1e-3 * Math.max(1, Math.abs(expected[l][i])), what + ": block " + l + " [" + i + "]");
+            }
+        }
+        assertEquals(rows, set.vectors().size(), what + ": steered blocks");
+    }
+
     private static String[] append(String[] a, String s) {
         String[] out = java.util.Arrays.copyOf(a, a.length + 1);
         out[a.length] = s;

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -40,11 +41,30 @@ public final class KtsEvaluation {
 
     private KtsEvaluation() {}
 
+    /** {@link #run(String, LlamaConfig, LlamaWeights, Tokenizer, LoraAdapter, List, List, List, double, List, boolean, List, int, long,
+     *  Parallel, IntFunction, Consumer, BiConsumer) run} with each target text encoded as BOS + text (plain prompts). */
     public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
                              List<ContrastivePair> targetPairs, List<int[]> benignEval, List<String> targetedPrompts,
                              double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
                              int sampleTokens, long seed, Parallel par, IntFunction<InferenceEngine> engines,
                              Consumer<String> progress) {
+        List<int[][]> ids = targetPairs.stream().map(p -> new int[][] {tok.encode(p.positive(), true), tok.encode(p.negative(), true)})
+                .toList();
+        return run(modelName, config, weights, tok, adapter, ids, benignEval, targetedPrompts, cMax, steerBlocks, normaliseVectors,
+                factors, sampleTokens, seed, par, engines, progress, (m, v) -> { });
+    }
+
+    /**
+     * @param targetIds  the target's contrast pairs already rendered, {first, second} ids per pair (as
+     *                   kts train rendered its target, so the vector is read under the same format)
+     * @param ownVectors told each model's own target vector as it is applied ("original", "kts"):
+     *                   [nLayers][dim], null rows outside the steered blocks, unit-scaled when {@code normaliseVectors}
+     */
+    public static Report run(String modelName, LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter,
+                             List<int[][]> targetIds, List<int[]> benignEval, List<String> targetedPrompts,
+                             double cMax, List<Integer> steerBlocks, boolean normaliseVectors, List<Double> factors,
+                             int sampleTokens, long seed, Parallel par, IntFunction<InferenceEngine> engines,
+                             Consumer<String> progress, BiConsumer<String, float[][]> ownVectors) {
         TrainableKtsGraph graph = new TrainableKtsGraph(config, weights, adapter);
         List<TradeOffPoint> points = new ArrayList<>();
         double baseLogOdds = Double.NaN, origPpl = Double.NaN, parity = Double.NaN;
@@ -57,10 +77,11 @@ public final class KtsEvaluation {
             if (random) {
                 v = sameNormRandom(own[m % 2], seed + m);
             } else {
-                float[][] raw = MeanDifference.compute(graph.lastTokenResiduals(kts, null), tok, targetPairs,
+                float[][] raw = MeanDifference.computeIds(graph.lastTokenResiduals(kts, null), targetIds,
                         new HashSet<>(steerBlocks), config.nLayers(), config.dim());
                 v = normaliseVectors ? MeanDifference.normalised(raw) : raw;
                 own[m] = v;
+                ownVectors.accept(name, v);
                 norms[m] = meanNorm(raw);
             }
             try (InferenceEngine engine = engines.apply(256)) {
