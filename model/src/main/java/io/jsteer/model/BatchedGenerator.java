@@ -24,7 +24,7 @@ public final class BatchedGenerator implements AutoCloseable {
 
         /**
          * This request's steering, or null: the same instance on every call (the engine compiles
-         * it once, at the prefill, and finds it again by identity at each step).
+         * it once, at the prefill, and keeps it with the sequence's cache).
          */
         InterventionSet steering();
 

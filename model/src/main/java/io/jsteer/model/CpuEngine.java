@@ -10,7 +10,6 @@ import io.jsteer.tensor.FloatTensor;
 import io.jsteer.tensor.Kernels;
 import io.jsteer.tensor.Parallel;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 
 /**
  * The forward pass on the CPU: {@link LlamaBlock} over a batch of rows (one token when decoding,
@@ -41,11 +40,6 @@ public final class CpuEngine implements InferenceEngine {
     private Hooks hooks;     // what the pass runs at each site: steering, then observers
     private LoraAdapter adapter;
     private float[] loraScratch; // [rank]
-    // the batch rows' sets compiled, by identity: those of the last decodeBatch step (stepSteering's
-    // previous contents, kept in keptSteering for one step) and of the prefills since, so that a
-    // sequence's set compiles once, at its prefill, and a finished sequence's is dropped two steps later
-    private IdentityHashMap<InterventionSet, Hooks> stepSteering = new IdentityHashMap<>();
-    private IdentityHashMap<InterventionSet, Hooks> keptSteering = new IdentityHashMap<>();
 
     // row buffers, PREFILL_CHUNK rows; decoding uses row 0
     private final float[][] x;     // [n][dim] residual stream
@@ -169,23 +163,19 @@ public final class CpuEngine implements InferenceEngine {
     }
 
     /**
-     * A batch row's set compiled: found by identity among this step's and the last step's rows and
-     * the prefills since, else compiled now (so a sequence passing the same instance every step
-     * compiles it once) and kept for this step.
+     * The compiled {@code set} of the sequence whose cache is {@code kv}: kept with the cache and
+     * compiled again only when the sequence passes another set instance, so a sequence that passes
+     * the same one every step compiles it once.
      */
-    private Hooks rowSteering(InterventionSet set) {
+    private Hooks rowSteering(KvCache kv, InterventionSet set) {
         if (set == null || set.isEmpty()) {
             return null;
         }
-        Hooks h = stepSteering.get(set);
-        if (h == null) {
-            h = keptSteering.get(set);
-            if (h == null) {
-                h = compile(set, null);
-            }
-            stepSteering.put(set, h);
+        if (kv.steeringSet != set) {
+            kv.steeringHooks = compile(set, null);
+            kv.steeringSet = set;
         }
-        return h;
+        return kv.steeringHooks;
     }
 
     /**
@@ -257,10 +247,10 @@ public final class CpuEngine implements InferenceEngine {
      * reused by the next call. Each row computes exactly what {@link #forward} computes for that
      * sequence alone.
      *
-     * <p>A row's set is compiled the first time it is seen (at its {@link #prefill(KvCache,
-     * InterventionSet, int[], int) prefill}) and found again by identity while the sequence runs:
-     * pass the same instance each step, and a new one to change its steering (parameters are
-     * snapshotted when it compiles, as by setInterventions).
+     * <p>A row's set is compiled when its sequence first passes it (at its {@link #prefill(KvCache,
+     * InterventionSet, int[], int) prefill}) and kept with the sequence's cache: pass the same
+     * instance each step, and a new one to change its steering (parameters are snapshotted when it
+     * compiles, as by setInterventions).
      */
     public float[][] decodeBatch(KvCache[] caches, InterventionSet[] steering, int[] tokens, int[] positions) {
         int n = tokens.length;
@@ -269,10 +259,6 @@ public final class CpuEngine implements InferenceEngine {
                     + " position each (and one steering set each, or none); got " + n + " tokens, " + caches.length + " caches, "
                     + positions.length + " positions" + (steering == null ? "" : ", " + steering.length + " steering sets"));
         }
-        IdentityHashMap<InterventionSet, Hooks> last = keptSteering; // this step's rows and prefills go to stepSteering
-        keptSteering = stepSteering;
-        stepSteering = last;
-        stepSteering.clear();
         for (int i = 0; i < n; i++) {
             checkToken(tokens[i], positions[i]);
             if (positions[i] >= caches[i].capacity()) {
@@ -285,7 +271,7 @@ public final class CpuEngine implements InferenceEngine {
                 }
             }
             try {
-                ops.hooks[i] = steering == null ? null : rowSteering(steering[i]);
+                ops.hooks[i] = steering == null ? null : rowSteering(caches[i], steering[i]);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("steering of sequence " + i + ": " + e.getMessage(), e);
             }
@@ -335,7 +321,7 @@ public final class CpuEngine implements InferenceEngine {
      * wrong) and the next decodeBatch step finds it compiled.
      */
     public float[] prefill(KvCache kv, InterventionSet steering, int[] tokens, int start) {
-        return prefill(kv, rowSteering(steering), tokens, start);
+        return prefill(kv, rowSteering(kv, steering), tokens, start);
     }
 
     private float[] prefill(KvCache kv, Hooks seqHooks, int[] tokens, int start) {

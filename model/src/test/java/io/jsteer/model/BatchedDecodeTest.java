@@ -81,8 +81,8 @@ class BatchedDecodeTest {
     /**
      * A row's steering given as a set runs as {@link InferenceEngine#setInterventions} runs it on a
      * one-sequence engine: a composition (add, then ablate at the same site), and a new set instance
-     * switched in mid-sequence takes effect at once (the engine's compiled sets are found by identity,
-     * so a new instance is never served the old one's hooks).
+     * switched in mid-sequence takes effect at once (the engine keeps a sequence's compiled set with
+     * its cache and compiles again for another instance, so the old one's hooks are never served).
      */
     @Test
     void aRowsSetRunsAsSetInterventionsRunsItIncludingASwitch() {
