@@ -107,7 +107,7 @@ final class KtsTrainCommand implements Callable<Integer> {
         if (!(loraDropout >= 0 && loraDropout < 1)) {
             throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
         }
-        Engines.requireCpu(common.engine, "kts train");
+        Engines.requireCpu(common.engine, "kts train", "training runs on the CPU tape, the autograd path, which has no GPU version");
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             var tok = model.tokenizer();
             List<Integer> steerBlocks = steerChoice.resolve(model.config().nLayers());
