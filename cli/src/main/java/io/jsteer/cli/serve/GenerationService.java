@@ -121,7 +121,8 @@ public final class GenerationService implements AutoCloseable {
         if (!(e instanceof CpuEngine cpu)) {
             e.close();
             par.close();
-            throw new IllegalArgumentException("--cont-batching needs the CPU engine (--engine cpu)");
+            throw new IllegalArgumentException("--cont-batching needs the CPU engine (--engine cpu): "
+                    + "decoding several sequences in one pass (CpuEngine.decodeBatch) exists there only");
         }
         batchParallel = par;
         batchEngine = cpu;
