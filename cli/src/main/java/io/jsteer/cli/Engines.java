@@ -31,8 +31,8 @@ final class Engines {
     }
 
     /**
-     * For jobs that run no inference engine at all (training on the CPU tape, rewriting a weights
-     * file): refuses --engine tornado with {@code why}, in any build (a GPU engine would not help
+     * For jobs whose work is not inference on an engine (training on the CPU tape, rewriting a
+     * weights file): refuses --engine tornado with {@code why}, in any build (a GPU engine would not help
      * them), instead of running on the CPU anyway; an unknown engine name is a usage error.
      */
     static void requireCpu(String engine, String job, String why) {
