@@ -2,7 +2,7 @@ package io.jsteer.bench;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.KvCache;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.steering.capture.ActivationCapture;
 import java.util.Arrays;
 import java.util.List;
@@ -80,7 +80,7 @@ public final class SteeringOverhead {
                             double[] decodeTokPerSec, double[] ttftMs, int first) {
         int n = setups.size();
         int[] next = new int[n];
-        Hooks[] active = new Hooks[n];
+        InterventionSet[] active = new InterventionSet[n];
         for (int k = 0; k < n; k++) {
             int s = (first + k) % n;
             SteeringSetup setup = setups.get(s);
@@ -90,18 +90,18 @@ public final class SteeringOverhead {
         }
         long[] nanos = new long[n];
         KvCache[] one = new KvCache[1];
-        Hooks[] oneHooks = new Hooks[1];
+        InterventionSet[] oneSteering = new InterventionSet[1];
         int[] tok = new int[1], pos = new int[1];
         for (int i = 0; i < steps; i++) {
             for (int k = 0; k < n; k++) {
                 int s = (first + k) % n;
                 one[0] = caches[s];
-                oneHooks[0] = active[s];
+                oneSteering[0] = active[s];
                 tok[0] = next[s];
                 pos[0] = prompt.length + i;
                 long t0 = System.nanoTime();
                 engine.setAdapter(setups.get(s).adapter());
-                next[s] = argmax(engine.decodeBatch(one, oneHooks, tok, pos)[0]);
+                next[s] = argmax(engine.decodeBatch(one, oneSteering, tok, pos)[0]);
                 nanos[s] += System.nanoTime() - t0;
             }
         }
@@ -110,15 +110,16 @@ public final class SteeringOverhead {
         }
     }
 
-    /** The prompt of one setup: the gate first (when it has one), then the prefill with the hooks the gate chose. */
-    static float[] firstToken(CpuEngine engine, SteeringSetup setup, KvCache cache, int[] prompt, Hooks[] active, int s) {
+    /** The prompt of one setup: the gate first (when it has one), then the prefill with the steering the gate chose
+     * (compiled there, once per sequence: its cost is in the time to first token, as in a server). */
+    static float[] firstToken(CpuEngine engine, SteeringSetup setup, KvCache cache, int[] prompt, InterventionSet[] active, int s) {
         engine.setAdapter(setup.adapter());
-        Hooks hooks = setup.hooks();
+        InterventionSet steering = setup.steering();
         if (setup.gate() != null && !setup.gate().shouldSteer(ActivationCapture.residuals(engine), prompt)) {
-            hooks = null;
+            steering = null;
         }
-        active[s] = hooks;
-        return engine.prefill(cache, hooks, prompt, 0);
+        active[s] = steering;
+        return engine.prefill(cache, steering, prompt, 0);
     }
 
     private static int argmax(float[] logits) {

@@ -3,7 +3,6 @@ package io.jsteer.bench;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.intervene.AddVector;
 import io.jsteer.model.intervene.GatedEdit;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
@@ -20,20 +19,20 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One way of running a request for the steering-overhead rows of {@code jsteer bench}: the hooks
- * its tokens run with, the LoRA adapter the engine applies (unmerged: {@code y += s·B(A x)} on top of
+ * One way of running a request for the steering-overhead rows of {@code jsteer bench}: the steering
+ * its tokens run with (an intervention set, compiled by the engine as for any request), the LoRA adapter the engine applies (unmerged: {@code y += s·B(A x)} on top of
  * the frozen projection), and a probe gate read on the prompt before generation. Parameters are
  * random (a fixed seed) but of the sizes the real methods use, so that each setup does the work it
  * does in use.
  *
  * @param name    short label for the table
  * @param what    what it runs, for the table's notes
- * @param hooks   per-token hooks, or null
+ * @param steering interventions on every token, or null
  * @param adapter LoRA adapter, or null
  * @param gate    KTS probe gate, or null; when present it is read on the prompt first (an unsteered
  *                prefill with a capture hook at its block, then the probe), as {@code serve --gate} does
  */
-public record SteeringSetup(String name, String what, Hooks hooks, LoraAdapter adapter, SteeringGate gate) {
+public record SteeringSetup(String name, String what, InterventionSet steering, LoraAdapter adapter, SteeringGate gate) {
 
     /** Strength of the random unit vectors, about what a CAA vector is scaled to. */
     static final double STRENGTH = 4;
@@ -56,18 +55,18 @@ public record SteeringSetup(String name, String what, Hooks hooks, LoraAdapter a
         int mid = c.nLayers() / 2, dim = c.dim();
         List<SteeringSetup> out = new ArrayList<>();
         out.add(new SteeringSetup("none", "no steering", null, null, null));
-        Hooks one = hooks(c, InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, mid), unit(r, dim), STRENGTH, Positions.ALL)));
+        InterventionSet one = checked(c, InterventionSet.of(AddVector.of(new Site(SiteKind.RESID_POST, mid), unit(r, dim), STRENGTH, Positions.ALL)));
         out.add(new SteeringSetup("add@1", "one additive vector, resid_post[" + mid + "], ×" + STRENGTH, one, null, null));
         InterventionSet every = InterventionSet.of();
         for (int l = 0; l < c.nLayers(); l++) {
             every = every.plus(AddVector.of(new Site(SiteKind.RESID_POST, l), unit(r, dim), STRENGTH, Positions.ALL));
         }
-        out.add(new SteeringSetup("add@all", "an additive vector at every block's resid_post", hooks(c, every), null, null));
+        out.add(new SteeringSetup("add@all", "an additive vector at every block's resid_post", checked(c, every), null, null));
         int t = MAT_ATTRIBUTES;
         GatedEdit mat = new GatedEdit(new Site(SiteKind.ATTN_HEADS, mid), gaussian(r, 0.5, t, dim), gaussian(r, 1.0 / Math.sqrt(dim), t, dim),
                 gaussian(r, 1, t));
         out.add(new SteeringSetup("mat-gates", "MAT-Steer gated edit, " + t + " attributes, attn_heads[" + mid + "], norm-preserving",
-                hooks(c, InterventionSet.of(mat)), null, null));
+                checked(c, InterventionSet.of(mat)), null, null));
         out.add(new SteeringSetup("kts-lora", "KTS LoRA adapter, rank " + LORA_RANK + ", all 7 projections of every block, unmerged",
                 null, lora(c, r), null));
         LinearProbe probe = new LinearProbe(mid, new float[][] {unit(r, dim), unit(r, dim)}, new float[2], new float[dim], ones(dim));
@@ -76,9 +75,9 @@ public record SteeringSetup(String name, String what, Hooks hooks, LoraAdapter a
         return out;
     }
 
-    private static Hooks hooks(LlamaConfig c, InterventionSet set) {
-        set.validate(c);
-        return set.toHooks(c);
+    private static InterventionSet checked(LlamaConfig c, InterventionSet set) {
+        set.check(c);
+        return set;
     }
 
     private static LoraAdapter lora(LlamaConfig c, SplittableRandom r) {

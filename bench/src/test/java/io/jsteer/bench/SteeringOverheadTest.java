@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
 import io.jsteer.model.KvCache;
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.tensor.DType;
 import io.jsteer.weights.ModelShape;
 import io.jsteer.weights.SyntheticModels;
@@ -45,9 +45,9 @@ class SteeringOverheadTest {
             for (int i = 0; i < setups.size(); i++) {
                 SteeringSetup setup = setups.get(i);
                 KvCache cache = e.newCache(32);
-                Hooks[] active = new Hooks[1];
+                InterventionSet[] active = new InterventionSet[1];
                 float[] first = SteeringOverhead.firstToken(e, setup, cache, PROMPT, active, 0).clone();
-                float[] next = e.decodeBatch(new KvCache[] {cache}, new Hooks[] {active[0]}, new int[] {42}, new int[] {PROMPT.length})[0].clone();
+                float[] next = e.decodeBatch(new KvCache[] {cache}, new InterventionSet[] {active[0]}, new int[] {42}, new int[] {PROMPT.length})[0].clone();
                 e.setAdapter(null);
                 after[i] = next;
                 double diff = maxDiff(plain, first);

@@ -15,7 +15,7 @@ final class AdapterOptions {
 
     @Option(names = "--lora", paramLabel = "DIR",
             description = "apply a LoRA adapter (PEFT directory: adapter_config.json + adapter_model.safetensors, e.g. a KTS run's "
-                    + "adapter/); cpu engine only")
+                    + "adapter/), on either engine")
     Path lora;
 
     @Option(names = "--gate", paramLabel = "FILE[:THRESHOLD]",

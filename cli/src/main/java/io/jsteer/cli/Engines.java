@@ -31,15 +31,16 @@ final class Engines {
     }
 
     /**
-     * For jobs that need the CPU engine (LoRA adapters on the inference path, training): refuses
-     * --engine tornado with the reason instead of running on the CPU anyway.
+     * For jobs whose work is not inference on an engine (training on the CPU tape, rewriting a
+     * weights file): refuses --engine tornado with {@code why}, in any build (a GPU engine would not help
+     * them), instead of running on the CPU anyway; an unknown engine name is a usage error.
      */
-    static void requireCpu(String engine, String job) {
-        requireSupported(engine);
-        if (!engine.equals("cpu")) {
-            throw new IllegalArgumentException("--engine " + engine + ": " + job + " runs on the CPU engine only "
-                    + "(LoRA adapters and training live there); drop --engine or use --engine cpu");
+    static void requireCpu(String engine, String job, String why) {
+        if (engine.equals("tornado")) {
+            throw new IllegalArgumentException("--engine tornado: " + job + " runs on the CPU only (" + why
+                    + "); drop --engine or use --engine cpu");
         }
+        requireSupported(engine);
     }
 
     /** The engine named by --engine over {@code model}, with a KV cache of {@code ctx} positions (capped at the model's). */

@@ -73,7 +73,7 @@ class EvalCommand implements Callable<Integer> {
         try (LoadedModel model = common.load()) {
             InterventionSet steered = steering.isEmpty() ? null : steering.interventions(model.config());
             if (steered != null) {
-                steered.toHooks(model.config()); // every vector checked now, before the first unit
+                steered.check(model.config()); // every vector checked now, before the first unit
                 System.err.println(SteerOptions.describe(steered));
             }
             table = evaluate(model, spec, steered);

@@ -55,7 +55,7 @@ final class KtsExperimentOptions {
         return runDir == null ? null : new KtsRunFiles(runDir).readSummary();
     }
 
-    SteeredModels models(LoadedModel model, Parallel par, KtsRunFiles.TrainSummary s) throws IOException {
+    SteeredModels models(String engine, LoadedModel model, Parallel par, KtsRunFiles.TrainSummary s) throws IOException {
         if (rawVectors && unitVectors) {
             throw new UsageException("--raw-vectors and --unit-vectors exclude each other");
         }
@@ -79,7 +79,8 @@ final class KtsExperimentOptions {
         if (ctx < 16) {
             throw new UsageException("--ctx must be at least 16, got " + ctx);
         }
-        return new SteeredModels(model.config(), model.weights(), model.tokenizer(), adapter, steer, normalise, c, par, ctx);
+        return new SteeredModels(model.config(), model.weights(), model.tokenizer(), adapter, steer, normalise, c, par, ctx,
+                size -> Engines.create(engine, model, size, par));
     }
 
     /** The prompt format; {@code system} is the system prompt of template-rendered prompts. */

@@ -2,7 +2,7 @@ package io.jsteer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.steering.data.Datasets;
 import io.jsteer.steering.data.LabelledPrompt;
@@ -99,9 +99,9 @@ final class KtsJailbreakCommand implements Callable<Integer> {
         }
         var judge = exp.judge();
         var summary = exp.summary();
-        Engines.requireCpu(common.engine, "kts jailbreak");
+        Engines.requireSupported(common.engine); // generation and activation reads run on --engine; benign KL on the CPU tape
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
-            var models = exp.models(model, par, summary);
+            var models = exp.models(common.engine, model, par, summary);
             PromptFormat format = exp.format(common, "jsteer kts jailbreak", model, system);
             var tok = model.tokenizer();
             PromptGate gate;
@@ -110,7 +110,7 @@ final class KtsJailbreakCommand implements Callable<Integer> {
             } else {
                 int layer = gateLayer != null ? gateLayer : Math.min(model.config().nLayers() - 1, (int) Math.round(model.config().nLayers() * 5 / 32.0));
                 int half = Math.max(1, gateTrain / 2);
-                try (CpuEngine deployed = models.engine(models.hasKts())) {
+                try (InferenceEngine deployed = models.engine(models.hasKts())) {
                     gate = PromptGate.train(models, deployed, layer,
                             ids(format, tok, texts(data.resolve("refusal_direction/harmful_train.json"), "instruction", gateTrain)),
                             ids(format, tok, texts(data.resolve("refusal_direction/harmless_train.json"), "instruction", gateTrain)),

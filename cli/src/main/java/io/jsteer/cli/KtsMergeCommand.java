@@ -50,7 +50,7 @@ final class KtsMergeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DType target = DType.parse(dtype);
         Path adapterDir = source.adapterDir();
-        Engines.requireCpu(common.engine, "kts merge");
+        Engines.requireCpu(common.engine, "kts merge", "merging folds the adapter into a new weights file; it runs no model");
         try (LoadedModel model = common.load()) {
             LoraAdapter adapter = LoraFiles.load(adapterDir, model.config());
             ModelWeights merged = MergedWeights.of(model, adapter);

@@ -72,9 +72,9 @@ final class KtsSuggestCommand implements Callable<Integer> {
         }
         int cut = (int) (0.8 * all.size());
         var summary = exp.summary();
-        Engines.requireCpu(common.engine, "kts suggest");
+        Engines.requireSupported(common.engine); // generation and activation reads run on --engine
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
-            var models = exp.models(model, par, summary);
+            var models = exp.models(common.engine, model, par, summary);
             PromptFormat format = exp.format(common, "jsteer kts suggest", model, system);
             SuggestedAnswerExperiment.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
                 case "auto" -> format.kind() == PromptFormat.Kind.PLAIN ? SuggestedAnswerExperiment.Mode.LETTER : SuggestedAnswerExperiment.Mode.GENERATE;

@@ -113,7 +113,7 @@ final class KtsTrainCommand implements Callable<Integer> {
         if (!(loraDropout >= 0 && loraDropout < 1)) {
             throw new IllegalArgumentException("--lora-dropout must be in [0, 1), got " + loraDropout);
         }
-        Engines.requireCpu(common.engine, "kts train");
+        Engines.requireCpu(common.engine, "kts train", "training runs on the CPU tape, the autograd path, which has no GPU version");
         // read before the model loads and benign data is generated, so that a bad file fails at once
         List<ConceptFiles.NamedPairs> poolFiles = poolOptions.pool(false, seed);
         ConceptFiles.NamedPairs targetPairs = poolOptions.target(false);

@@ -41,9 +41,9 @@ final class KtsVectorsCommand implements Callable<Integer> {
         List<ConceptFiles.NamedPairs> pool = poolOptions.pool(test, seed);
         ConceptFiles.NamedPairs t = poolOptions.target(test);
         var summary = exp.summary();
-        Engines.requireCpu(common.engine, "kts vectors");
+        Engines.requireSupported(common.engine); // generation and activation reads run on --engine
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
-            var models = exp.models(model, par, summary);
+            var models = exp.models(common.engine, model, par, summary);
             var format = exp.format(common, "jsteer kts vectors", model, poolOptions.system);
             ConceptVectorsExperiment.Report report;
             try (ProgressBar bar = KtsTrainCommand.bar("vectors", pool.size() + 1L)) {

@@ -2,7 +2,7 @@ package io.jsteer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.LoadedModel;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.tokenizer.Tokenizer;
@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
                 + "and the classifier, i.e. what the model would predict if it stopped there; with the residual norm. stdout: a table "
                 + "of the last position (unsteered and steered side by side when steering is given); --html: a heat map of the last "
                 + "--window positions, also saved as .svg and .png beside it.",
-                "The lens at the last block is the model's real next-token distribution. CPU engine only (the lens reads the "
-                        + "stream with hooks)."},
+                "The lens at the last block is the model's real next-token distribution. Runs on --engine cpu or tornado (steering "
+                        + "through the engine's interventions, the stream read by observers at every block)."},
         footer = {"", "Examples:", "  jsteer lens --prompt \"Once upon a time, there was a\"",
                 "  jsteer lens --prompt \"Tom felt very\" --steer happy.json:4@2 --html lens.html",
                 "  jsteer lens --prompt \"Tom felt very\" --steer happy.json:4@2 --json > lens.json"})
@@ -76,13 +76,13 @@ final class LensCommand implements Callable<Integer> {
         if (text.isEmpty()) {
             throw new UsageException("--prompt or --prompt-file is needed (the lens reads one prompt)");
         }
-        Engines.requireCpu(common.engine, "lens");
+        Engines.requireSupported(common.engine); // steering through setInterventions, residuals read by observers: any engine
         try (LoadedModel model = common.load(); Parallel par = new Parallel(common.threadCount())) {
             Tokenizer tok = model.tokenizer();
             int[] ids = tok.encode(text, true);
             InterventionSet steer = steering.isEmpty() ? null : steering.interventions(model.config());
             LensResult plain, steered = null;
-            try (CpuEngine engine = model.newCpuEngine(ids.length, par)) {
+            try (InferenceEngine engine = Engines.create(common.engine, model, ids.length, par)) {
                 LogitLens lens = new LogitLens(engine, model.weights(), par);
                 plain = lens.run(ids, null, window, top);
                 if (steer != null) {

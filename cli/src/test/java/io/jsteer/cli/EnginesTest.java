@@ -40,7 +40,10 @@ class EnginesTest {
             assertEquals(m.config().vocabSize(), logits.length);
             assertTrue(java.util.stream.IntStream.range(0, logits.length).allMatch(i -> Float.isFinite(logits[i])));
         }
-        Engines.requireCpu("cpu", "training");
-        assertThrows(IllegalArgumentException.class, () -> Engines.requireCpu("tornado", "training"));
+        Engines.requireCpu("cpu", "training", "the tape");
+        var e = assertThrows(IllegalArgumentException.class, () -> Engines.requireCpu("tornado", "kts train", "training runs on the CPU tape"));
+        assertEquals("--engine tornado: kts train runs on the CPU only (training runs on the CPU tape); drop --engine or use --engine cpu",
+                e.getMessage());
+        assertThrows(UsageException.class, () -> Engines.requireCpu("cuda", "kts train", "the tape"));
     }
 }

@@ -209,6 +209,37 @@ class KtsExperimentsCliTest {
         assertTrue(usage.err().contains("--mode must be auto, generate or letter, got 'guess'"), usage.err());
     }
 
+    /**
+     * vectors, suggest and jailbreak run inference only, so --engine tornado is theirs to use: this build
+     * (without tornado-kernels) answers with how to get the engine, not with a CPU-only refusal; train and
+     * merge run no inference engine and say why they stay on the CPU, even in a build with TornadoVM.
+     */
+    @Test
+    void inferenceCommandsTakeTheTornadoEngineAndTrainingOnesSayWhyNot() {
+        String data = CliTest.shared("data").toString(), tqa = CliTest.shared("data/truthfulqa/TruthfulQA.csv").toString();
+        List<List<String>> inference = List.of(
+                List.of("kts", "vectors", "--run", run.toString(), "--out", dir.resolve("vec-gpu").toString()),
+                List.of("kts", "suggest", "--run", run.toString(), "--truthfulqa", tqa, "--items", "10"),
+                List.of("kts", "jailbreak", "--run", run.toString(), "--data", data, "--out", dir.resolve("jb-gpu").toString()));
+        for (List<String> command : inference) {
+            List<String> args = new ArrayList<>(command);
+            args.addAll(List.of("--model", model, "--tokenizer", tok, "--engine", "tornado", "--threads", "1"));
+            CliTest.Result r = CliTest.jsteer(args.toArray(String[]::new));
+            assertEquals(1, r.code(), command + ": " + r.err());
+            assertTrue(r.err().startsWith("jsteer: error: --engine tornado: this build has no TornadoVM engine")
+                    && !r.err().contains("CPU only"), command + ": " + r.err());
+        }
+        CliTest.Result train = CliTest.jsteer("kts", "train", "--model", model, "--tokenizer", tok, "--out", dir.resolve("gpu-run").toString(),
+                "--engine", "tornado", "--threads", "1");
+        assertEquals(1, train.code(), train.err());
+        assertTrue(train.err().contains("--engine tornado: kts train runs on the CPU only (training runs on the CPU tape"), train.err());
+        CliTest.Result merge = CliTest.jsteer("kts", "merge", "--run", run.toString(), "--model", model, "--out",
+                dir.resolve("merged.gguf").toString(), "--engine", "tornado");
+        assertEquals(1, merge.code(), merge.err());
+        assertTrue(merge.err().contains("--engine tornado: kts merge runs on the CPU only (merging folds the adapter"), merge.err());
+        assertTrue(!Files.exists(dir.resolve("gpu-run")) && !Files.exists(dir.resolve("merged.gguf")), "refused before writing");
+    }
+
     private static List<Integer> count(JsonNode c) {
         return List.of(c.get("asked").asInt(), c.get("parsed").asInt(), c.get("unparseable").asInt(), c.get("rejected").asInt());
     }

@@ -22,6 +22,15 @@ class LensCommandTest {
         return shared("models/stories260K.gguf").toString();
     }
 
+    /** The lens steers through setInterventions and reads by observers, so it takes --engine tornado (this build lacks it). */
+    @Test
+    void lensTakesTheTornadoEngine() {
+        var r = jsteer("lens", "--model", model(), "--prompt", "Tom felt very", "--engine", "tornado", "--threads", "1");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().startsWith("jsteer: error: --engine tornado: this build has no TornadoVM engine")
+                && !r.err().contains("CPU only"), r.err());
+    }
+
     @Test
     void lensTableJsonAndHeatMap() throws Exception {
         Path happy = dir.resolve("happy.txt"), sad = dir.resolve("sad.txt");

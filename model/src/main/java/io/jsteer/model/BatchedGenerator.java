@@ -1,6 +1,6 @@
 package io.jsteer.model;
 
-import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -22,8 +22,11 @@ public final class BatchedGenerator implements AutoCloseable {
     public interface Sequence {
         int[] prompt();
 
-        /** This request's steering as hooks, or null. */
-        Hooks hooks();
+        /**
+         * This request's steering, or null: the same instance on every call (the engine compiles
+         * it once, at the prefill, and keeps it with the sequence's cache).
+         */
+        InterventionSet steering();
 
         /**
          * The next token after {@code logits} (sampled as the request asks, and delivered to its
@@ -88,11 +91,11 @@ public final class BatchedGenerator implements AutoCloseable {
     /**
      * {@link Generator#generateUntil} as one sequence of the batch: sample until {@code maxTokens}
      * new tokens, a stop token (not emitted), the sink declining more, or the slot's context; with
-     * this request's steering {@code hooks} (or null). The sink runs on the worker thread.
+     * this request's {@code steering} (or null), run as {@link InferenceEngine#setInterventions} would. The sink runs on the worker thread.
      */
     public CompletableFuture<GenerationResult> generate(int[] prompt, int maxTokens, Sampler sampler,
                                                         java.util.function.IntPredicate stop, Generator.TokenSink sink,
-                                                        Hooks hooks) {
+                                                        InterventionSet steering) {
         if (maxTokens < 0) {
             throw new IllegalArgumentException("max tokens must be 0 or more, got " + maxTokens);
         }
@@ -105,7 +108,7 @@ public final class BatchedGenerator implements AutoCloseable {
             public int[] prompt() { return prompt; }
 
             @Override
-            public Hooks hooks() { return hooks; }
+            public InterventionSet steering() { return steering; }
 
             @Override
             public void started() { times[0] = System.nanoTime(); }
@@ -150,7 +153,7 @@ public final class BatchedGenerator implements AutoCloseable {
 
     private void loop() {
         KvCache[] stepCaches = new KvCache[active.length];
-        Hooks[] stepHooks = new Hooks[active.length];
+        InterventionSet[] stepSteering = new InterventionSet[active.length];
         int[] tokens = new int[active.length], positions = new int[active.length], slotOf = new int[active.length];
         while (!closed) {
             try {
@@ -159,7 +162,7 @@ public final class BatchedGenerator implements AutoCloseable {
                 for (int i = 0; i < active.length; i++) {
                     if (active[i] != null) {
                         stepCaches[n] = active[i].cache();
-                        stepHooks[n] = active[i].seq().hooks();
+                        stepSteering[n] = active[i].seq().steering();
                         positions[n] = active[i].state()[0];
                         tokens[n] = active[i].state()[1];
                         slotOf[n++] = i;
@@ -174,7 +177,7 @@ public final class BatchedGenerator implements AutoCloseable {
                 }
                 float[][] logits;
                 try {
-                    logits = engine.decodeBatch(Arrays.copyOf(stepCaches, n), Arrays.copyOf(stepHooks, n),
+                    logits = engine.decodeBatch(Arrays.copyOf(stepCaches, n), Arrays.copyOf(stepSteering, n),
                             Arrays.copyOf(tokens, n), Arrays.copyOf(positions, n));
                 } catch (RuntimeException e) { // e.g. non-finite logits: every sequence of the step fails with it
                     for (int k = 0; k < n; k++) {
@@ -215,7 +218,7 @@ public final class BatchedGenerator implements AutoCloseable {
             active[i] = new Slot(caches[i], p.seq(), p.done(), new int[] {prompt.length, -1, 0});
             try {
                 p.seq().started();
-                float[] logits = engine.prefill(caches[i], p.seq().hooks(), prompt, 0);
+                float[] logits = engine.prefill(caches[i], p.seq().steering(), prompt, 0);
                 advance(i, logits);
             } catch (RuntimeException e) {
                 finish(i, e);

@@ -153,8 +153,29 @@ public final class CpuEngine implements InferenceEngine {
     /** The set compiled to hooks (parameters snapshotted now), run before the observers at each site. */
     @Override
     public void setInterventions(InterventionSet interventions, GateListener gates) {
-        this.steering = interventions == null || interventions.isEmpty() ? null : interventions.toHooks(c, gates);
+        this.steering = compile(interventions, gates);
         this.hooks = Hooks.steerThenObserve(steering, observers);
+    }
+
+    /** What the CPU pass runs for a set: its hooks (validated against the model), or null for none. */
+    private Hooks compile(InterventionSet set, GateListener gates) {
+        return set == null || set.isEmpty() ? null : set.toHooks(c, gates);
+    }
+
+    /**
+     * The compiled {@code set} of the sequence whose cache is {@code kv}: kept with the cache and
+     * compiled again only when the sequence passes another set instance, so a sequence that passes
+     * the same one every step compiles it once.
+     */
+    private Hooks rowSteering(KvCache kv, InterventionSet set) {
+        if (set == null || set.isEmpty()) {
+            return null;
+        }
+        if (kv.steeringSet != set) {
+            kv.steeringHooks = compile(set, null);
+            kv.steeringSet = set;
+        }
+        return kv.steeringHooks;
     }
 
     /**
@@ -219,15 +240,24 @@ public final class CpuEngine implements InferenceEngine {
      * One token for each of several independent sequences in one pass over the weights (what makes
      * concurrent requests cheap: the weights are read once per step, not once per request).
      * Sequence i runs token {@code tokens[i]} at {@code positions[i]} on its own cache
-     * ({@link #newCache}) with its own hooks (its request's steering, or null); the engine's
-     * adapter applies to all. Returns the next-token logits of each, reused by the next call.
-     * Each row computes exactly what {@link #forward} computes for that sequence alone.
+     * ({@link #newCache}) with its own steering {@code steering[i]} (its request's set, or null;
+     * {@code steering} itself may be null for none), as {@link #setInterventions} would run it on
+     * that sequence alone; the engine's adapter applies to all, while its own steering and
+     * observers belong to its own sequence and do not. Returns the next-token logits of each,
+     * reused by the next call. Each row computes exactly what {@link #forward} computes for that
+     * sequence alone.
+     *
+     * <p>A row's set is compiled when its sequence first passes it (at its {@link #prefill(KvCache,
+     * InterventionSet, int[], int) prefill}) and kept with the sequence's cache: pass the same
+     * instance each step, and a new one to change its steering (parameters are snapshotted when it
+     * compiles, as by setInterventions).
      */
-    public float[][] decodeBatch(KvCache[] caches, Hooks[] rowHooks, int[] tokens, int[] positions) {
+    public float[][] decodeBatch(KvCache[] caches, InterventionSet[] steering, int[] tokens, int[] positions) {
         int n = tokens.length;
-        if (n < 1 || n > PREFILL_CHUNK || caches.length != n || positions.length != n || (rowHooks != null && rowHooks.length != n)) {
+        if (n < 1 || n > PREFILL_CHUNK || caches.length != n || positions.length != n || (steering != null && steering.length != n)) {
             throw new IllegalArgumentException("decodeBatch takes 1.." + PREFILL_CHUNK + " sequences with one cache, token and"
-                    + " position each; got " + n + " tokens, " + caches.length + " caches, " + positions.length + " positions");
+                    + " position each (and one steering set each, or none); got " + n + " tokens, " + caches.length + " caches, "
+                    + positions.length + " positions" + (steering == null ? "" : ", " + steering.length + " steering sets"));
         }
         for (int i = 0; i < n; i++) {
             checkToken(tokens[i], positions[i]);
@@ -240,8 +270,10 @@ public final class CpuEngine implements InferenceEngine {
                     throw new IllegalArgumentException("sequences " + j + " and " + i + " share one cache");
                 }
             }
-            if (rowHooks != null && rowHooks[i] != null && rowHooks[i].layers() != c.nLayers()) {
-                throw new IllegalArgumentException("hooks of sequence " + i + " are for " + rowHooks[i].layers() + " blocks");
+            try {
+                ops.hooks[i] = steering == null ? null : rowSteering(caches[i], steering[i]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("steering of sequence " + i + ": " + e.getMessage(), e);
             }
             caches[i].ring.checkResumableAt(positions[i]);
         }
@@ -255,7 +287,6 @@ public final class CpuEngine implements InferenceEngine {
         for (int t = 0; t < n; t++) {
             ops.caches[t] = caches[t];
             ops.pos[t] = positions[t];
-            ops.hooks[t] = rowHooks == null ? null : rowHooks[t];
             w.tokenEmbedding().copyTo((long) tokens[t] * dim, x[t], 0, dim);
         }
         ops.n = n;
@@ -285,9 +316,15 @@ public final class CpuEngine implements InferenceEngine {
 
     /**
      * {@link #prefill} into another sequence's cache ({@link #newCache}) with that sequence's
-     * hooks (or null): how a server slot reads its prompt before joining {@link #decodeBatch}.
+     * steering (or null), as {@link #decodeBatch} runs it: how a server slot reads its prompt
+     * before joining the batch. The set compiles here (a bad one fails here, naming what is
+     * wrong) and the next decodeBatch step finds it compiled.
      */
-    public float[] prefill(KvCache kv, Hooks seqHooks, int[] tokens, int start) {
+    public float[] prefill(KvCache kv, InterventionSet steering, int[] tokens, int start) {
+        return prefill(kv, rowSteering(kv, steering), tokens, start);
+    }
+
+    private float[] prefill(KvCache kv, Hooks seqHooks, int[] tokens, int start) {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("prefill needs at least one token");
         }

@@ -1,5 +1,8 @@
 package io.jsteer.model;
 
+import io.jsteer.model.intervene.Hooks;
+import io.jsteer.model.intervene.InterventionSet;
+
 /**
  * Keys and values of processed positions, {@code [layer][slot * kvDim]}. Without a sliding
  * window every position has its own slot. With one (Mistral v0.1) only the last {@code window}
@@ -12,6 +15,10 @@ public final class KvCache {
     final float[][] keys;
     final float[][] values;
     final KvRing ring;
+    // the steering of this cache's sequence in a batch (CpuEngine.decodeBatch) and the engine's
+    // compilation of it: a sequence passes the same set each step, so it compiles once
+    InterventionSet steeringSet;
+    Hooks steeringHooks;
 
     public KvCache(LlamaConfig c, int capacity) {
         this(c, capacity, 0);

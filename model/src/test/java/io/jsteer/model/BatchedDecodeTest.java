@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jsteer.model.intervene.Ablate;
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
@@ -31,7 +31,6 @@ class BatchedDecodeTest {
             // sequence 1 is steered (as one request with steering among unsteered ones)
             InterventionSet steer = InterventionSet.of(AddVector.of(Site.parse("resid_post:2"), direction, 2.0, Positions.ALL));
             InterventionSet[] sets = {null, steer, null};
-            Hooks[] hooks = {null, steer.toHooks(m.config()), null}; // a batch row's steering is its own hooks
             int steps = 24, n = prompts.length;
             int[][] tokens = new int[n][];
             float[][][] alone = new float[n][steps][];
@@ -57,7 +56,7 @@ class BatchedDecodeTest {
                     caches[s] = e.newCache(128);
                     int[] prompt = m.tokenizer().encode(prompts[s], true);
                     promptLength[s] = prompt.length;
-                    e.prefill(caches[s], hooks[s], prompt, 0);
+                    e.prefill(caches[s], sets[s], prompt, 0);
                 }
                 float maxDiffSteered = 0;
                 for (int k = 0; k < steps; k++) {
@@ -66,7 +65,7 @@ class BatchedDecodeTest {
                         pos[s] = promptLength[s] + k;
                         step[s] = tokens[s][pos[s]];
                     }
-                    float[][] logits = e.decodeBatch(caches, hooks, step, pos);
+                    float[][] logits = e.decodeBatch(caches, sets, step, pos); // a row's steering is its set, as setInterventions takes it
                     for (int s = 0; s < n; s++) {
                         assertArrayEquals(alone[s][k], logits[s], 1e-4f, "sequence " + s + " step " + k);
                     }
@@ -75,6 +74,60 @@ class BatchedDecodeTest {
                     }
                 }
                 assertTrue(maxDiffSteered > 0.1f, "the steered row must differ from the others");
+            }
+        }
+    }
+
+    /**
+     * A row's steering given as a set runs as {@link InferenceEngine#setInterventions} runs it on a
+     * one-sequence engine: a composition (add, then ablate at the same site), and a new set instance
+     * switched in mid-sequence takes effect at once (the engine keeps a sequence's compiled set with
+     * its cache and compiles again for another instance, so the old one's hooks are never served).
+     */
+    @Test
+    void aRowsSetRunsAsSetInterventionsRunsItIncludingASwitch() {
+        try (LoadedModel m = TestModels.storiesGguf(); Parallel par = new Parallel(2)) {
+            int dim = m.config().dim();
+            SplittableRandom r = new SplittableRandom(11);
+            float[] add = new float[dim], away = new float[dim], other = new float[dim];
+            for (int i = 0; i < dim; i++) {
+                add[i] = (float) r.nextGaussian();
+                away[i] = (float) r.nextGaussian();
+                other[i] = (float) r.nextGaussian();
+            }
+            InterventionSet first = InterventionSet.of(AddVector.of(Site.parse("resid_post:1"), add, 2.0, Positions.ALL),
+                    Ablate.of(Site.parse("resid_post:1"), away));
+            InterventionSet second = InterventionSet.of(AddVector.of(Site.parse("mlp_out:0"), other, 3.0, Positions.ALL));
+            int steps = 16, switchAt = 6;
+            int[] prompt = m.tokenizer().encode("Once upon a time", true);
+            int[] tokens = new int[steps];
+            float[][] alone = new float[steps][];
+            try (CpuEngine e = m.newCpuEngine(64, par)) {
+                e.setInterventions(first);
+                float[] logits = e.prefill(prompt, 0);
+                for (int k = 0; k < steps; k++) {
+                    if (k == switchAt) {
+                        e.setInterventions(second);
+                    }
+                    tokens[k] = Sampler.argmax(logits, logits.length);
+                    logits = e.forward(tokens[k], prompt.length + k, false);
+                    alone[k] = logits.clone();
+                }
+            }
+            try (CpuEngine e = m.newCpuEngine(64, par)) {
+                KvCache[] caches = {e.newCache(64), e.newCache(64)};
+                int[] other2 = m.tokenizer().encode("Lily", true);
+                e.prefill(caches[0], first, prompt, 0);
+                e.prefill(caches[1], null, other2, 0);
+                for (int k = 0; k < steps; k++) {
+                    InterventionSet[] sets = {k < switchAt ? first : second, null};
+                    float[][] logits = e.decodeBatch(caches, sets, new int[] {tokens[k], 1}, new int[] {prompt.length + k, other2.length + k});
+                    assertArrayEquals(alone[k], logits[0], 1e-4f, "step " + k);
+                }
+                InterventionSet wrongSize = InterventionSet.of(AddVector.of(Site.parse("resid_post:1"), new float[dim + 1], 1, Positions.ALL));
+                var bad = assertThrows(IllegalArgumentException.class, () -> e.decodeBatch(caches, new InterventionSet[] {null, wrongSize},
+                        new int[] {1, 1}, new int[] {prompt.length + steps, other2.length + steps}));
+                assertTrue(bad.getMessage().startsWith("steering of sequence 1: "), bad.getMessage());
             }
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.intervene.AddVector;
-import io.jsteer.model.intervene.Hooks;
 import io.jsteer.model.intervene.InterventionSet;
 import io.jsteer.model.intervene.Positions;
 import io.jsteer.model.intervene.Site;
@@ -25,7 +24,7 @@ class BatchedGeneratorTest {
         "One day", "The sun was"};
 
     /** Greedy, at most {@code max} tokens, stopping at EOS. */
-    private record Greedy(int[] prompt, Hooks hooks, int max, int eos, List<Integer> out) implements BatchedGenerator.Sequence {
+    private record Greedy(int[] prompt, InterventionSet steering, int max, int eos, List<Integer> out) implements BatchedGenerator.Sequence {
         @Override
         public int next(float[] logits) {
             int t = Sampler.argmax(logits, logits.length);
@@ -44,7 +43,6 @@ class BatchedGeneratorTest {
             direction[3] = 4f;
             direction[17] = -4f;
             InterventionSet steer = InterventionSet.of(AddVector.of(Site.parse("resid_post:1"), direction, 1.0, Positions.ALL));
-            Hooks steered = steer.toHooks(m.config()); // a batch row's steering is its own hooks
             List<List<Integer>> expected = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) {
                 try (CpuEngine e = m.newCpuEngine(96, par)) {
@@ -68,7 +66,7 @@ class BatchedGeneratorTest {
                 for (int i = 0; i < PROMPTS.length; i++) {
                     List<Integer> out = new ArrayList<>();
                     got.add(out);
-                    done.add(batch.submit(new Greedy(m.tokenizer().encode(PROMPTS[i], true), i % 2 == 1 ? steered : null,
+                    done.add(batch.submit(new Greedy(m.tokenizer().encode(PROMPTS[i], true), i % 2 == 1 ? steer : null,
                             20 + 5 * i, m.tokenizer().eos(), out)));
                 }
                 for (int i = 0; i < PROMPTS.length; i++) {
@@ -111,7 +109,7 @@ class BatchedGeneratorTest {
             int[] prompt = m.tokenizer().encode("Once upon a time", true);
             CompletableFuture<Integer> bad = batch.submit(new BatchedGenerator.Sequence() {
                 public int[] prompt() { return prompt; }
-                public Hooks hooks() { return null; }
+                public InterventionSet steering() { return null; }
                 public int next(float[] logits) { throw new IllegalStateException("client went away"); }
             });
             List<Integer> out = new ArrayList<>();

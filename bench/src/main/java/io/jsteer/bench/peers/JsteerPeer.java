@@ -41,7 +41,7 @@ public final class JsteerPeer implements Peer {
             if (steerLayer >= 0) {
                 Site site = new Site(SiteKind.RESID_POST, steerLayer);
                 InterventionSet set = InterventionSet.of(AddVector.of(site, io.jsteer.bench.SteeringSetup.unit(new SplittableRandom(7), c.dim()), 4.0, Positions.ALL));
-                set.toHooks(c); // checked (and its float product) now, not at the first timed token
+                set.check(c); // checked (and its float product) now, not at the first timed token
                 steering = set;
             } else {
                 steering = null;

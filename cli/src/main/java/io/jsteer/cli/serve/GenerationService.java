@@ -121,7 +121,8 @@ public final class GenerationService implements AutoCloseable {
         if (!(e instanceof CpuEngine cpu)) {
             e.close();
             par.close();
-            throw new IllegalArgumentException("--cont-batching needs the CPU engine (--engine cpu)");
+            throw new IllegalArgumentException("--cont-batching needs the CPU engine (--engine cpu): "
+                    + "decoding several sequences in one pass (CpuEngine.decodeBatch) exists there only");
         }
         batchParallel = par;
         batchEngine = cpu;
@@ -196,7 +197,7 @@ public final class GenerationService implements AutoCloseable {
         }
         if (steer != null) {
             try {
-                steer.toHooks(model.config()); // compiled once here so that a bad edit is a 400 before any byte is sent
+                steer.check(model.config()); // a bad edit is a 400 before any byte is sent
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("steering", e.getMessage());
             }
@@ -336,10 +337,8 @@ public final class GenerationService implements AutoCloseable {
                         return !stopStrings.stopped() && !clientGone[0];
                     };
         try {
-            if (batched != null) { // the request's steering rides along with its row of the batch
-                // the batch runs on the CPU engine, where a row's steering is its own hooks
-                result = awaitBatched(batched.generate(prompt, r.maxTokens(), sampler, stop, tokens,
-                        applied == null ? null : applied.toHooks(model.config())));
+            if (batched != null) { // the request's steering rides along with its row of the batch, as its set
+                result = awaitBatched(batched.generate(prompt, r.maxTokens(), sampler, stop, tokens, applied));
             } else {
                 result = new Generator(slot.engine()).generateUntil(prompt, cached, r.maxTokens(), sampler, stop, tokens);
             }

@@ -53,6 +53,17 @@ public record InterventionSet(List<Intervention> items) {
         return out;
     }
 
+    /**
+     * Checks the set as an engine does when it takes it ({@code setInterventions}, a batch row):
+     * {@link #validate} and every value computed from the parameters finite (a strength times a
+     * vector can overflow float). For callers that must refuse a bad set before they start (a
+     * server before its first response byte, a command before its first unit); the first
+     * problem is thrown.
+     */
+    public void check(LlamaConfig c) {
+        toHooks(c, null); // the compiled hooks are dropped: the engine compiles its own
+    }
+
     /** Inference-path hooks (parameters snapshotted now). */
     public Hooks toHooks(LlamaConfig c) {
         return toHooks(c, null);

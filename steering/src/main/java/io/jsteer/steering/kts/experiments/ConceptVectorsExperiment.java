@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.experiments;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -31,7 +31,7 @@ public final class ConceptVectorsExperiment {
         all.add(target);
         all.addAll(pool);
         float[][][] orig = new float[all.size()][][], kts = new float[all.size()][][];
-        try (CpuEngine o = raw.engine(false); CpuEngine k = raw.hasKts() ? raw.engine(true) : null) {
+        try (InferenceEngine o = raw.engine(false); InferenceEngine k = raw.hasKts() ? raw.engine(true) : null) {
             for (int i = 0; i < all.size(); i++) {
                 progress.accept(all.get(i).name());
                 List<int[][]> ids = raw.render(format, all.get(i).pairs());

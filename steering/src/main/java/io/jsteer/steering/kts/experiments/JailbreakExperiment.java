@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.experiments;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.tokenizer.Tokenizer;
 import io.jsteer.steering.eval.RefusalPhrases;
 import java.io.IOException;
@@ -80,8 +80,8 @@ public final class JailbreakExperiment {
                     + "offline KL/perplexity on benign requests");
         }
 
-        try (CpuEngine orig = models.engine(false); CpuEngine kts = models.hasKts() ? models.engine(true) : null) {
-            CpuEngine deployed = kts != null ? kts : orig;
+        try (InferenceEngine orig = models.engine(false); InferenceEngine kts = models.hasKts() ? models.engine(true) : null) {
+            InferenceEngine deployed = kts != null ? kts : orig;
             float[][] vOrig = models.vector(orig, dir);
             float[][] vKts = kts != null ? models.vector(kts, dir) : null;
             // the benign sequences: request + the original's greedy answer, so KL covers the answer too
@@ -101,7 +101,7 @@ public final class JailbreakExperiment {
                 if (arm.equals("kts+steer") && kts == null) {
                     continue;
                 }
-                CpuEngine engine = arm.startsWith("original") ? orig : deployed;
+                InferenceEngine engine = arm.startsWith("original") ? orig : deployed;
                 float[][] v = arm.startsWith("original") || kts == null ? vOrig : vKts;
                 for (var t : in.templates().entrySet()) {
                     progress.accept(arm + " " + t.getKey());
@@ -155,8 +155,8 @@ public final class JailbreakExperiment {
     }
 
     private static Benign benignRow(SteeredModels models, Inputs in, String arm, List<int[]> seqs, List<int[]> requests,
-                                    boolean[] flags, float[][] vOrig, float[][] vKts, double c, CpuEngine orig,
-                                    CpuEngine deployed) throws IOException {
+                                    boolean[] flags, float[][] vOrig, float[][] vKts, double c, InferenceEngine orig,
+                                    InferenceEngine deployed) throws IOException {
         boolean kts = models.hasKts() && !arm.startsWith("original");
         float[][] v = kts ? vKts : vOrig;
         double kl = 0, nll = 0;
@@ -225,7 +225,7 @@ public final class JailbreakExperiment {
 
     /** The deployment's answers to both turns (the gate decides per turn on the request as served). */
     private static String[] twoTurnAnswers(SteeredModels models, PromptFormat f, Tokenizer tok, List<String> turns, String arm,
-                                           CpuEngine engine, float[][] v, double c, Inputs in, CpuEngine orig) {
+                                           InferenceEngine engine, float[][] v, double c, Inputs in, InferenceEngine orig) {
         String[] out = new String[2];
         int[] first = f.request(tok, turns.get(0));
         out[0] = models.answer(engine, first, v, steerC(models, in, arm, engine, first, c), in.maxTokens(), f.stops(tok));
@@ -234,7 +234,7 @@ public final class JailbreakExperiment {
         return out;
     }
 
-    private static double steerC(SteeredModels models, Inputs in, String arm, CpuEngine engine, int[] ids, double c) {
+    private static double steerC(SteeredModels models, Inputs in, String arm, InferenceEngine engine, int[] ids, double c) {
         return switch (arm) {
             case "original" -> 0;
             case "gated" -> in.gate().flags(models, engine, ids) ? c : 0;

@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.experiments;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.steering.vectors.LinearProbe;
 import io.jsteer.steering.kts.gate.Thresholds;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.List;
 public record PromptGate(LinearProbe probe, double threshold, double devFpr, double devTpr, String origin) {
 
     /** Trains on {@code flagged}/{@code benign} ids; {@code devFlagged}/{@code devBenign} set the threshold. */
-    public static PromptGate train(SteeredModels models, CpuEngine deployed, int layer, List<int[]> flagged, List<int[]> benign,
+    public static PromptGate train(SteeredModels models, InferenceEngine deployed, int layer, List<int[]> flagged, List<int[]> benign,
                                    List<int[]> devFlagged, List<int[]> devBenign, double targetFpr, long seed) {
         if (layer < 0 || layer >= models.config().nLayers()) {
             throw new IllegalArgumentException("--gate-layer " + layer + " is outside 0.." + (models.config().nLayers() - 1));
@@ -57,11 +57,11 @@ public record PromptGate(LinearProbe probe, double threshold, double devFpr, dou
 
     public int layer() { return probe.layer(); }
 
-    public double score(SteeredModels models, CpuEngine deployed, int[] prompt) {
+    public double score(SteeredModels models, InferenceEngine deployed, int[] prompt) {
         return probe.score(models.lastToken(deployed, prompt)[probe.layer()]);
     }
 
-    public boolean flags(SteeredModels models, CpuEngine deployed, int[] prompt) {
+    public boolean flags(SteeredModels models, InferenceEngine deployed, int[] prompt) {
         return score(models, deployed, prompt) > threshold;
     }
 }

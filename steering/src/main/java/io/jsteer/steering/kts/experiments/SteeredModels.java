@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.experiments;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.Generator;
 import io.jsteer.model.LlamaConfig;
 import io.jsteer.model.LlamaWeights;
@@ -17,6 +17,7 @@ import io.jsteer.steering.vectors.MeanDifference;
 import io.jsteer.tensor.Parallel;
 import java.util.HashSet;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The two models a KTS experiment compares, the original and (when an adapter is given) the KTS
@@ -38,14 +39,17 @@ public final class SteeredModels {
     private final double cMax;
     private final Parallel par;
     private final int context;
+    private final IntFunction<InferenceEngine> engines;
 
     /**
      * @param adapter   the KTS adapter, or null when only the original model is compared
      * @param normalise scale each vector to unit norm over its blocks (the KTS run's default)
      * @param context   KV-cache length of the engines
+     * @param engines   makes an inference engine (the one the command was asked for: CPU or GPU) of a
+     *                  given KV-cache length; the benign-KL passes run on the trainable CPU path
      */
     public SteeredModels(LlamaConfig config, LlamaWeights weights, Tokenizer tok, LoraAdapter adapter, List<Integer> blocks,
-                         boolean normalise, double cMax, Parallel par, int context) {
+                         boolean normalise, double cMax, Parallel par, int context, IntFunction<InferenceEngine> engines) {
         if (blocks.isEmpty()) {
             throw new IllegalArgumentException("no steered blocks");
         }
@@ -66,13 +70,14 @@ public final class SteeredModels {
         this.cMax = cMax;
         this.par = par;
         this.context = Math.min(context, config.contextLength());
+        this.engines = engines;
     }
 
     public boolean hasKts() { return adapter != null; }
 
     /** The same models with raw (unnormalised) vectors. */
     public SteeredModels withRawVectors() {
-        return new SteeredModels(config, weights, tok, adapter, blocks, false, cMax, par, context);
+        return new SteeredModels(config, weights, tok, adapter, blocks, false, cMax, par, context, engines);
     }
     public double cMax() { return cMax; }
     public List<Integer> blocks() { return blocks; }
@@ -81,18 +86,26 @@ public final class SteeredModels {
     public LlamaConfig config() { return config; }
     public int context() { return context; }
 
-    /** A CPU engine of the original (kts false) or the KTS model; the caller closes it. */
-    public CpuEngine engine(boolean kts) {
+    /**
+     * An engine of the original (kts false) or the KTS model (its adapter set, which an engine that
+     * cannot apply it refuses, naming why); the caller closes it.
+     */
+    public InferenceEngine engine(boolean kts) {
         if (kts && adapter == null) {
             throw new IllegalStateException("no KTS adapter was given");
         }
-        CpuEngine e = new CpuEngine(config, weights, context, par);
-        e.setAdapter(kts ? adapter : null);
+        InferenceEngine e = engines.apply(context);
+        try {
+            e.setAdapter(kts ? adapter : null);
+        } catch (RuntimeException x) {
+            e.close();
+            throw x;
+        }
         return e;
     }
 
     /** The mean-difference vector of rendered pairs ({first, second} ids) on {@code engine}'s model, [nLayers][dim]. */
-    public float[][] vector(CpuEngine engine, List<int[][]> pairs) {
+    public float[][] vector(InferenceEngine engine, List<int[][]> pairs) {
         float[][] raw = MeanDifference.computeIds(ActivationCapture.residuals(engine), pairs, new HashSet<>(blocks), config.nLayers(),
                 config.dim());
         return normalise ? MeanDifference.normalised(raw) : raw;
@@ -104,7 +117,7 @@ public final class SteeredModels {
     }
 
     /** resid_post of every block at the last token of {@code ids} on {@code engine}'s model, [nLayers][dim]. */
-    public float[][] lastToken(CpuEngine engine, int[] ids) {
+    public float[][] lastToken(InferenceEngine engine, int[] ids) {
         return ActivationCapture.residuals(engine).lastToken(ids);
     }
 
@@ -125,7 +138,7 @@ public final class SteeredModels {
      * A greedy answer to {@code prompt}, steered by {@code c · v} at every position (null or c = 0:
      * unsteered), at most {@code maxTokens} tokens, stopped at {@code stops}.
      */
-    public String answer(CpuEngine engine, int[] prompt, float[][] v, double c, int maxTokens, int[] stops) {
+    public String answer(InferenceEngine engine, int[] prompt, float[][] v, double c, int maxTokens, int[] stops) {
         BlockSteering s = new BlockSteering(v, c);
         engine.setInterventions(s.interventions());
         try {
@@ -145,7 +158,7 @@ public final class SteeredModels {
      * Next-token log-probabilities after {@code prompt} under steering {@code c · v}, [vocab];
      * for letter scoring without generation.
      */
-    public float[] nextLogProbs(CpuEngine engine, int[] prompt, float[][] v, double c) {
+    public float[] nextLogProbs(InferenceEngine engine, int[] prompt, float[][] v, double c) {
         BlockSteering s = new BlockSteering(v, c);
         engine.setInterventions(s.interventions());
         try {

@@ -1,6 +1,6 @@
 package io.jsteer.steering.kts.experiments;
 
-import io.jsteer.model.CpuEngine;
+import io.jsteer.model.InferenceEngine;
 import io.jsteer.model.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,7 +52,7 @@ public final class SuggestedAnswerExperiment {
         double[] norms = {Double.NaN, Double.NaN};
         for (boolean kts : models.hasKts() ? new boolean[] {false, true} : new boolean[] {false}) {
             String name = kts ? "kts" : "original";
-            try (CpuEngine engine = models.engine(kts)) {
+            try (InferenceEngine engine = models.engine(kts)) {
                 float[][] v = models.vector(engine, rendered);
                 norms[kts ? 1 : 0] = SteeredModels.norm(v);
                 List<Double> fs = new ArrayList<>();
@@ -73,7 +73,7 @@ public final class SuggestedAnswerExperiment {
                 test.getFirst().options().size(), models.blocks(), models.normalise(), models.cMax(), norms[0], norms[1], arms, notes);
     }
 
-    private static Arm arm(SteeredModels models, CpuEngine engine, PromptFormat format, List<SuggestedAnswerItem> test,
+    private static Arm arm(SteeredModels models, InferenceEngine engine, PromptFormat format, List<SuggestedAnswerItem> test,
                            float[][] v, String name, double factor, Mode mode, int maxTokens) {
         double c = factor * models.cMax();
         Tokenizer tok = models.tokenizer();
@@ -104,7 +104,7 @@ public final class SuggestedAnswerExperiment {
                 answered / (2.0 * n), (double) plainFollow / n, answers);
     }
 
-    private static String answer(SteeredModels models, CpuEngine engine, PromptFormat format, Tokenizer tok, SuggestedAnswerItem it,
+    private static String answer(SteeredModels models, InferenceEngine engine, PromptFormat format, Tokenizer tok, SuggestedAnswerItem it,
                                  String prompt, float[][] v, double c, Mode mode, int maxTokens, String[] text) {
         int k = it.options().size();
         if (mode == Mode.GENERATE) {
