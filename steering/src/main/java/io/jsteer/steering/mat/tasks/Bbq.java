@@ -1,8 +1,6 @@
 package io.jsteer.steering.mat.tasks;
 
-import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,22 +25,13 @@ public final class Bbq {
     }
 
     public static List<McItem> load(List<Path> files) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         List<McItem> items = new ArrayList<>();
         for (Path file : files) {
-            List<String> lines = InputFiles.readText("BBQ task file", file, InputFiles.DATASET_LIMIT).lines().toList();
             String stem = file.getFileName().toString().replaceFirst("\\.jsonl$", "");
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) {
-                    continue;
-                }
-                JsonNode n;
-                try {
-                    n = json.readTree(lines.get(i));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IOException(file + " line " + (i + 1) + ": not JSON (" + e.getOriginalMessage() + ")", e);
-                }
-                String where = file + " line " + (i + 1);
+            for (JsonLines line : JsonLines.read("BBQ task file", file)) {
+                JsonNode n = line.node();
+                String where = line.where();
+                int i = line.index();
                 int label = n.path("label").asInt(-1);
                 if (label < 0 || label > 2) {
                     throw new IOException(where + ": field label must be 0, 1 or 2, got " + n.path("label"));

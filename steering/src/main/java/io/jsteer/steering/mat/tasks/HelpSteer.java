@@ -1,8 +1,6 @@
 package io.jsteer.steering.mat.tasks;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.jsteer.weights.InputFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,20 +56,10 @@ public final class HelpSteer {
 
     /** Reads every non-blank line; any bad line stops with an error naming the file, line and field. */
     public static List<Row> read(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         List<Row> rows = new ArrayList<>();
-        List<String> lines = InputFiles.readText("HelpSteer file", file, InputFiles.DATASET_LIMIT).lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            String where = file + " line " + (i + 1);
-            JsonNode n;
-            try {
-                n = json.readTree(lines.get(i));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IOException(where + ": not JSON (" + e.getOriginalMessage() + ")", e);
-            }
+        for (JsonLines line : JsonLines.read("HelpSteer file", file)) {
+            JsonNode n = line.node();
+            String where = line.where();
             if (!n.isObject()) {
                 throw new IOException(where + ": expected a JSON object with prompt, response and the five scores");
             }
@@ -86,7 +74,7 @@ public final class HelpSteer {
                 }
                 scores[a] = s.asInt();
             }
-            rows.add(new Row(i + 1, prompt, response, scores));
+            rows.add(new Row(line.index() + 1, prompt, response, scores));
         }
         if (rows.isEmpty()) {
             throw new IOException(file + ": no rows");

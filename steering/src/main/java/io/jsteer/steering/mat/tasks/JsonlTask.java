@@ -1,8 +1,6 @@
 package io.jsteer.steering.mat.tasks;
 
-import io.jsteer.weights.InputFiles;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jsteer.steering.mat.Fingerprints;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,20 +23,10 @@ public record JsonlTask(Path file) implements TaskSource {
 
     @Override
     public TaskSplits load(Path dataDir, long seed) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         List<McItem> items = new ArrayList<>();
-        List<String> lines = InputFiles.readText("MAT task file", file, InputFiles.DATASET_LIMIT).lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            String where = file + " line " + (i + 1);
-            JsonNode n;
-            try {
-                n = json.readTree(lines.get(i));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IOException(where + ": not JSON (" + e.getOriginalMessage() + ")", e);
-            }
+        for (JsonLines line : JsonLines.read("MAT task file", file)) {
+            JsonNode n = line.node();
+            String where = line.where();
             JsonNode q = n.get("question"), c = n.get("choices"), l = n.get("labels");
             if (q == null || !q.isTextual() || q.asText().isBlank()) {
                 throw new IOException(where + ": field question is missing or empty");
@@ -56,7 +44,7 @@ public record JsonlTask(Path file) implements TaskSource {
                 labels.add(l.get(k).asInt() == 1);
             }
             try {
-                items.add(new McItem(label(), Integer.toString(i + 1), McItem.prompt(q.asText()), choices, labels));
+                items.add(new McItem(label(), Integer.toString(line.index() + 1), McItem.prompt(q.asText()), choices, labels));
             } catch (IllegalArgumentException e) {
                 throw new IOException(where + ": " + e.getMessage(), e);
             }
