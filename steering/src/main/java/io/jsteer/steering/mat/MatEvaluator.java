@@ -166,9 +166,14 @@ public final class MatEvaluator {
      * longer than the context are skipped.
      */
     public double meanKl(List<String> texts, InterventionSet steered) {
+        return meanKlOfIds(texts.stream().map(t -> tokenizer.encode(t, true)).toList(), steered);
+    }
+
+    /** {@link #meanKl} of texts already rendered to ids (e.g. by a chat template). */
+    public double meanKlOfIds(List<int[]> texts, InterventionSet steered) {
         KlSum total = new KlSum(0, 0);
-        for (String text : texts) {
-            total = total.plus(klOfText(text, steered));
+        for (int[] ids : texts) {
+            total = total.plus(klOfIds(ids, steered));
         }
         return total.mean();
     }
@@ -182,8 +187,12 @@ public final class MatEvaluator {
 
     /** One text's {@link KlSum}; a text longer than the context counts no positions. */
     public KlSum klOfText(String text, InterventionSet steered) {
+        return klOfIds(tokenizer.encode(text, true), steered);
+    }
+
+    /** {@link #klOfText} of ids (BOS included). */
+    public KlSum klOfIds(int[] ids, InterventionSet steered) {
         int vocab = engine.config().vocabSize();
-        int[] ids = tokenizer.encode(text, true);
         if (ids.length > engine.capacity()) {
             return new KlSum(0, 0);
         }
@@ -211,11 +220,15 @@ public final class MatEvaluator {
 
     /** The running sums behind {@link #gateStats}, mergeable with those of other texts. */
     public GateStats.Accumulator gateSums(List<String> texts, MatParameters mat, Site site) {
+        return gateSumsOfIds(texts.stream().map(t -> tokenizer.encode(t, true)).toList(), mat, site);
+    }
+
+    /** {@link #gateSums} of texts already rendered to ids. */
+    public GateStats.Accumulator gateSumsOfIds(List<int[]> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
         engine.setInterventions(interventions(mat, site), acc);
         try {
-            for (String text : texts) {
-                int[] ids = tokenizer.encode(text, true);
+            for (int[] ids : texts) {
                 if (ids.length > engine.capacity()) {
                     continue;
                 }
