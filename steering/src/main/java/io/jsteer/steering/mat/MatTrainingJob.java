@@ -58,6 +58,11 @@ public final class MatTrainingJob {
             return new Request(tasks, dataDir, site, trainItems, c, cache, tokens, progress, prompts);
         }
 
+        /** The same request with samples rendered by {@code p}. */
+        public Request with(MatPrompts p) {
+            return new Request(tasks, dataDir, site, trainItems, config, cache, tokens, progress, p);
+        }
+
         /** The same request with other training tokens (other features, so another cache file). */
         public Request with(TrainTokens t, Path otherCache) {
             return new Request(tasks, dataDir, site, trainItems, config, otherCache, t, progress, prompts);
