@@ -11,6 +11,7 @@ import io.jsteer.steering.mat.GateStats;
 import io.jsteer.steering.mat.MatCheckpoint;
 import io.jsteer.steering.mat.MatApplication;
 import io.jsteer.steering.mat.MatEvaluator;
+import io.jsteer.steering.mat.MatPrompts;
 import io.jsteer.steering.mat.MatParameters;
 import io.jsteer.model.intervene.Site;
 import io.jsteer.spark.ModelRecipe;
@@ -48,27 +49,30 @@ class MatEvalCommand implements Callable<Integer> {
     interface Scoring {
         MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemSteering> how, String label);
 
-        double meanKl(List<String> texts, ModelRecipe<InterventionSet> steered);
+        double meanKl(List<Text> texts, ModelRecipe<InterventionSet> steered);
 
-        GateStats gateStats(List<String> texts, MatCheckpoint module);
+        GateStats gateStats(List<Text> texts, MatCheckpoint module);
 
         MatEvaluator.GatesByRole gatesByRole(List<McItem> items, MatCheckpoint module);
     }
 
+    /** A choice text: its plain string (what remote machines encode) and its ids under the prompt format. */
+    record Text(String plain, int[] ids) {}
+
     /** The single-machine scoring: every item and text on {@code engine}, one after another. */
-    static Scoring local(LoadedModel model, InferenceEngine engine) {
-        MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+    static Scoring local(LoadedModel model, InferenceEngine engine, MatPrompts prompts) {
+        MatEvaluator eval = new MatEvaluator(engine, prompts);
         return new Scoring() {
             public MatEvaluator.Score score(String task, List<McItem> items, ModelRecipe<MatEvaluator.ItemSteering> how, String label) {
                 return eval.score(task, items, how.make(model), label);
             }
 
-            public double meanKl(List<String> texts, ModelRecipe<InterventionSet> steered) {
-                return eval.meanKl(texts, steered.make(model));
+            public double meanKl(List<Text> texts, ModelRecipe<InterventionSet> steered) {
+                return eval.meanKlOfIds(texts.stream().map(Text::ids).toList(), steered.make(model));
             }
 
-            public GateStats gateStats(List<String> texts, MatCheckpoint module) {
-                return eval.gateStats(texts, module.parameters(), module.site());
+            public GateStats gateStats(List<Text> texts, MatCheckpoint module) {
+                return eval.gateSumsOfIds(texts.stream().map(Text::ids).toList(), module.parameters(), module.site()).stats();
             }
 
             public MatEvaluator.GatesByRole gatesByRole(List<McItem> items, MatCheckpoint module) {
@@ -78,8 +82,8 @@ class MatEvalCommand implements Callable<Integer> {
     }
 
     /** Where to score; {@code jsteer spark mat-eval} scores on the cluster. */
-    Scoring scoring(LoadedModel model, InferenceEngine engine) {
-        return local(model, engine);
+    Scoring scoring(LoadedModel model, InferenceEngine engine, MatPrompts prompts) {
+        return local(model, engine, prompts);
     }
 
     /** Scores of one task with and without the module, and the gates on its true and false answer texts. */
@@ -141,6 +145,9 @@ class MatEvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the results as JSON")
     boolean json;
 
+    @Mixin
+    MatFormatOptions format;
+
     @Override
     public Integer call() throws Exception {
         MatCheckpoint module = MatCheckpoint.load(mat);
@@ -157,7 +164,9 @@ class MatEvalCommand implements Callable<Integer> {
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", ctxSize), par)) {
             module.requireCompatible(model.config(), model.name());
-            Scoring eval = scoring(model, engine);
+            MatPrompts prompts = format.prompts(common, "mat eval", model, module.metadata());
+            Scoring eval = scoring(model, engine, prompts);
+            MatPrompts rendering = prompts.isTemplate() ? prompts : null; // plain: rebuilt from each machine's tokenizer
             MatParameters params = module.parameters();
             String site = module.metadata().site();
             for (TaskSource t : tasks) {
@@ -169,7 +178,8 @@ class MatEvalCommand implements Callable<Integer> {
                 MatEvaluator.Score base = eval.score(t.label(), items, m -> item -> null, t.label() + " base");
                 MatApplication how = MatApplication.of(module);
                 MatEvaluator.Score steered = eval.score(t.label(), items,
-                        m -> MatEvaluator.itemSteering(params, Site.parse(site), how, m.config(), m.tokenizer()), t.label() + " mat");
+                        m -> rendering != null ? MatEvaluator.itemSteering(params, Site.parse(site), how, m.config(), rendering)
+                                : MatEvaluator.itemSteering(params, Site.parse(site), how, m.config(), m.tokenizer()), t.label() + " mat");
                 Map<String, MatEvaluator.Score> baselines = new LinkedHashMap<>();
                 // recipes of serializable values (vectors, fitted baselines), rebuilt against each machine's model
                 Map<String, ModelRecipe<InterventionSet>> methodHooks = new LinkedHashMap<>();
@@ -190,10 +200,10 @@ class MatEvalCommand implements Callable<Integer> {
                     }
                     List<McItem> fitOn = s.train().subList(0, Math.min(MatDataOptions.positive("--baseline-items", baselineItems),
                             s.train().size()));
-                    Iti iti = Iti.fit(engine, model.tokenizer(), fitOn, MatDataOptions.positive("--iti-heads", itiHeads), itiAlpha,
+                    Iti iti = Iti.fit(engine, prompts, fitOn, MatDataOptions.positive("--iti-heads", itiHeads), itiAlpha,
                             splitSeed, true);
                     methodHooks.put("iti", m -> iti.interventions(m.config()));
-                    Icv icv = Icv.fit(engine, model.tokenizer(), fitOn, icvLambda, true);
+                    Icv icv = Icv.fit(engine, prompts, fitOn, icvLambda, true);
                     methodHooks.put("icv", m -> icv.interventions(m.config()));
                     for (var e : methodHooks.entrySet()) {
                         ModelRecipe<InterventionSet> h = e.getValue();
@@ -204,15 +214,15 @@ class MatEvalCommand implements Callable<Integer> {
                     }
                 }
                 methodHooks.put("mat", m -> how.interventions(params, Site.parse(site), m.config(), 0, 0));
-                List<String> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
+                List<Text> trueTexts = new ArrayList<>(), falseTexts = new ArrayList<>();
                 for (McItem item : items) {
                     for (int i = 0; i < item.choices().size(); i++) {
-                        (item.correct().get(i) ? trueTexts : falseTexts).add(item.text(i));
+                        (item.correct().get(i) ? trueTexts : falseTexts).add(new Text(item.text(i), prompts.ids(item, i)));
                     }
                 }
                 Map<String, Double> kl = new LinkedHashMap<>();
                 if (klTexts > 0) {
-                    List<String> klOn = trueTexts.subList(0, Math.min(klTexts, trueTexts.size()));
+                    List<Text> klOn = trueTexts.subList(0, Math.min(klTexts, trueTexts.size()));
                     for (var e : methodHooks.entrySet()) {
                         kl.put(e.getKey(), eval.meanKl(klOn, e.getValue()));
                     }

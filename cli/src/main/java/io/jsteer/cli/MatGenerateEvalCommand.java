@@ -58,6 +58,9 @@ final class MatGenerateEvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the report as JSON (with every response and its scores)")
     boolean json;
 
+    @Mixin
+    MatFormatOptions format;
+
     @Override
     public Integer call() throws Exception {
         MatDataOptions.positive("--prompts", prompts);
@@ -78,7 +81,7 @@ final class MatGenerateEvalCommand implements Callable<Integer> {
             module.requireCompatible(model.config(), model.name());
             System.err.println("mat generate-eval: " + test.size() + " test prompts x " + HelpSteerGeneration.ARMS.size() + " arms"
                     + (client == null ? ", no judge" : ", judge " + client.endpoint()));
-            report = new HelpSteerGeneration(engine, model.tokenizer()).run(module, test, maxTokens, client, true);
+            report = new HelpSteerGeneration(engine, format.prompts(common, "mat generate-eval", model, module.metadata())).run(module, test, maxTokens, client, true);
         }
         PrintStream p = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (json) {

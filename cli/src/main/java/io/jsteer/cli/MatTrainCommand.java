@@ -65,6 +65,9 @@ final class MatTrainCommand implements Callable<Integer> {
     @Mixin
     MatTrainOptions training;
 
+    @Mixin
+    MatFormatOptions format;
+
     @Option(names = "--json", description = "print the summary as JSON")
     boolean json;
 
@@ -87,9 +90,10 @@ final class MatTrainCommand implements Callable<Integer> {
         try (LoadedModel model = common.load();
              Parallel par = new Parallel(common.threadCount());
              InferenceEngine engine = Engines.create(common.engine, model, MatDataOptions.positive("--ctx-size", training.ctxSize), par)) {
+            var prompts = format.prompts(common, "mat train", model);
             if (generation) {
                 var site = training.site(model.config().nLayers());
-                var prepared = HelpSteerJob.prepare(model, engine, helpSteer, site, training.tokens(), training.config(true).seed(),
+                var prepared = HelpSteerJob.prepare(model, prompts, engine, helpSteer, site, training.tokens(), training.config(true).seed(),
                         training.trainItems(HelpSteer.PER_POLARITY), cachePath, true, System.err);
                 var o = MatTrainingJob.train(prepared, site, training.tokens(), training.config(true), true, System.err);
                 o.checkpoint().save(checkpoint);
@@ -97,7 +101,7 @@ final class MatTrainCommand implements Callable<Integer> {
                 return 0;
             }
             var request = training.request(data.tasks(List.of("truthfulqa", "bbq", "toxigen")), data.dataDir(), model.config().nLayers(),
-                    cachePath);
+                    cachePath).with(prompts);
             MatTrainingJob.Outcome o;
             MatLayerSearch.Outcome search = null;
             if (layers != null) {

@@ -199,7 +199,10 @@ final class SparkCommand implements Runnable {
         }
 
         @Override
-        Scoring scoring(LoadedModel model, InferenceEngine engine) {
+        Scoring scoring(LoadedModel model, InferenceEngine engine, io.jsteer.steering.mat.MatPrompts prompts) {
+            if (prompts.isTemplate()) { // executors encode plain strings with their own tokenizer
+                throw new UsageException("jsteer spark mat-eval scores plain-format modules only; use jsteer mat eval for --format template");
+            }
             ModelSpec spec = spark.model(common, engine.capacity()); // the same context as the driver's engine: items that fit there fit here
             int parts = spark.partitions(jobs);
             return new Scoring() {
@@ -207,12 +210,12 @@ final class SparkCommand implements Runnable {
                     return jobs.matScore(spec, task, items, how, parts);
                 }
 
-                public double meanKl(List<String> texts, ModelRecipe<InterventionSet> steered) {
-                    return jobs.matKl(spec, texts, steered, parts);
+                public double meanKl(List<Text> texts, ModelRecipe<InterventionSet> steered) {
+                    return jobs.matKl(spec, texts.stream().map(Text::plain).toList(), steered, parts);
                 }
 
-                public GateStats gateStats(List<String> texts, MatCheckpoint module) {
-                    return jobs.matGateStats(spec, texts, module.parameters(), module.metadata().site(), parts);
+                public GateStats gateStats(List<Text> texts, MatCheckpoint module) {
+                    return jobs.matGateStats(spec, texts.stream().map(Text::plain).toList(), module.parameters(), module.metadata().site(), parts);
                 }
 
                 public MatEvaluator.GatesByRole gatesByRole(List<McItem> items, MatCheckpoint module) {

@@ -97,10 +97,18 @@ public final class HelpSteerGeneration {
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
+    private final MatPrompts rendering;
 
+    /** Plain prompts (the paper's "Q: {prompt} A:"). */
     public HelpSteerGeneration(InferenceEngine engine, Tokenizer tokenizer) {
+        this(engine, MatPrompts.plain(tokenizer));
+    }
+
+    /** Prompts rendered by {@code prompts} (template: the prompt is the user turn, generation stops at the template's stop tokens too). */
+    public HelpSteerGeneration(InferenceEngine engine, MatPrompts prompts) {
         this.engine = engine;
-        this.tokenizer = tokenizer;
+        this.tokenizer = prompts.tokenizer();
+        this.rendering = prompts;
     }
 
     /**
@@ -137,10 +145,12 @@ public final class HelpSteerGeneration {
             tokenCounts.put(a, new long[2]); // {response tokens, responses}
         }
         int skipped = 0;
+        java.util.Set<Integer> stops = java.util.Arrays.stream(rendering.format().stops(tokenizer)).boxed()
+                .collect(java.util.stream.Collectors.toSet()); // plain: EOS and BOS
         try (ProgressBar bar = progress ? ProgressBars.build(new ProgressBarBuilder().setTaskName("mat generate")
                 .setInitialMax((long) prompts.size() * ARMS.size())) : null) {
             for (HelpSteer.Row row : prompts) {
-                int[] prompt = tokenizer.encode(row.query(), true);
+                int[] prompt = rendering.request(row.prompt());
                 if (prompt.length + maxTokens > engine.capacity()) {
                     skipped++; // the prompt and its response would not fit the context
                     continue;
@@ -151,7 +161,7 @@ public final class HelpSteerGeneration {
                     int[] generated;
                     try {
                         generated = new Generator(engine).generate(prompt, maxTokens, Sampler.greedy(),
-                                t -> t == tokenizer.eos() || t == tokenizer.bos(), (p, t) -> { }).generated();
+                                t -> stops.contains(t), (p, t) -> { }).generated();
                     } finally {
                         engine.setInterventions(null);
                     }

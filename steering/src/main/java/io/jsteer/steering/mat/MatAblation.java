@@ -66,7 +66,7 @@ public final class MatAblation {
         for (TaskSource t : request.tasks()) {
             tasks.add(t.load(request.dataDir(), request.config().seed()).limit(Integer.MAX_VALUE, evalItems));
         }
-        MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+        MatEvaluator eval = new MatEvaluator(engine, request.prompts(model));
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("base", "unsteered", score(eval, tasks, split, null, null, MatApplication.PAPER), null));
         MatTrainingJob.Prepared features = MatTrainingJob.prepare(model, engine, request, log);

@@ -42,16 +42,35 @@ public record MatCheckpoint(MatParameters parameters, float[][] baselineVectors,
      * @param thetaInit    {@code random} (the paper) or {@code caa}; null in checkpoints written before it existed
      * @param normPreserve whether the edit rescales to the original norm (the paper); false only for the
      *                     Table 3 ablation; null in checkpoints written before it existed (= true)
+     * @param promptFormat how samples were rendered ({@link MatPrompts#label}: plain or template); null in
+     *                     checkpoints written before it existed (= plain)
+     * @param chatTemplate the {@code --template} given with template (null: the model's own)
+     * @param systemPrompt the {@code --system} text given with template (null: none)
      */
     public record Metadata(String format, List<String> attributes, int dim, String site, int layer, String trainTokens,
                            double lambdaMmd, double lambdaPos, double lambdaSparse, double lambdaOrtho,
                            String bandwidth, double sigma, double medianDistance, int batchSize, int k, int epochs,
                            double learningRate, long seed, String model, String modelFingerprint,
                            Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter, double thetaNorm, String thetaInit,
-                           Boolean normPreserve) {
+                           Boolean normPreserve, String promptFormat, String chatTemplate, String systemPrompt) {
+
+        /** Metadata of plain-format training (what every checkpoint was before formats existed). */
+        public Metadata(String format, List<String> attributes, int dim, String site, int layer, String trainTokens,
+                        double lambdaMmd, double lambdaPos, double lambdaSparse, double lambdaOrtho,
+                        String bandwidth, double sigma, double medianDistance, int batchSize, int k, int epochs,
+                        double learningRate, long seed, String model, String modelFingerprint,
+                        Map<String, String> datasets, LossReport lossBefore, LossReport lossAfter, double thetaNorm, String thetaInit,
+                        Boolean normPreserve) {
+            this(format, attributes, dim, site, layer, trainTokens, lambdaMmd, lambdaPos, lambdaSparse, lambdaOrtho, bandwidth, sigma,
+                    medianDistance, batchSize, k, epochs, learningRate, seed, model, modelFingerprint, datasets, lossBefore, lossAfter,
+                    thetaNorm, thetaInit, normPreserve, null, null, null);
+        }
 
         /** Older checkpoints lack the field: they were all trained with norm preservation. */
         public boolean normPreserved() { return normPreserve == null || normPreserve; }
+
+        /** {@code plain} or {@code template}; older checkpoints were all plain. */
+        public String prompts() { return promptFormat == null ? "plain" : promptFormat; }
     }
 
     public MatCheckpoint {

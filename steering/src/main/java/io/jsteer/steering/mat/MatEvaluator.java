@@ -52,11 +52,20 @@ public final class MatEvaluator {
 
     private final InferenceEngine engine;
     private final Tokenizer tokenizer;
+    private final MatPrompts prompts;
 
+    /** Plain prompts (the paper's strings). */
     public MatEvaluator(InferenceEngine engine, Tokenizer tokenizer) {
-        this.engine = engine;
-        this.tokenizer = tokenizer;
+        this(engine, MatPrompts.plain(tokenizer));
     }
+
+    public MatEvaluator(InferenceEngine engine, MatPrompts prompts) {
+        this.engine = engine;
+        this.tokenizer = prompts.tokenizer();
+        this.prompts = prompts;
+    }
+
+    public MatPrompts prompts() { return prompts; }
 
     /** Scores {@code items} with the module at its site, or unsteered when {@code mat} is null. */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, boolean progress) {
@@ -77,19 +86,24 @@ public final class MatEvaluator {
 
     /** Scores {@code items} with the module applied as {@code how} (the paper's way or an ablation). */
     public Score score(String task, List<McItem> items, MatParameters mat, Site site, MatApplication how, String label) {
-        return score(task, items, itemSteering(mat, site, how, engine.config(), tokenizer), label);
+        return score(task, items, itemSteering(mat, site, how, engine.config(), prompts), label);
     }
 
     /** Tokens of the item's question that every choice's text shares (the prefix the scorer prefills once). */
     int questionTokens(McItem item) {
-        return questionTokens(tokenizer, item);
+        return questionTokens(prompts, item);
     }
 
     /** {@link #questionTokens(McItem)} for any tokenizer (machines that rebuild the steering themselves). */
     public static int questionTokens(Tokenizer tokenizer, McItem item) {
+        return questionTokens(MatPrompts.plain(tokenizer), item);
+    }
+
+    /** {@link #questionTokens(McItem)} under any prompt format. */
+    public static int questionTokens(MatPrompts prompts, McItem item) {
         int n = Integer.MAX_VALUE;
         for (int c = 0; c < item.choices().size(); c++) {
-            n = Math.min(n, MatFeatures.promptTokens(tokenizer, item, c));
+            n = Math.min(n, prompts.choice(item, c).answerStart());
         }
         return n;
     }
@@ -97,12 +111,18 @@ public final class MatEvaluator {
     /** The module applied as {@code how}, per item (what {@link #score(String, List, MatParameters, Site, MatApplication, String)} uses). */
     public static ItemSteering itemSteering(MatParameters mat, Site site, MatApplication how, io.jsteer.model.LlamaConfig config,
                                             Tokenizer tokenizer) {
-        return item -> how.interventions(mat, site, config, questionTokens(tokenizer, item), item.id().hashCode());
+        return itemSteering(mat, site, how, config, MatPrompts.plain(tokenizer));
+    }
+
+    /** {@link #itemSteering(MatParameters, Site, MatApplication, io.jsteer.model.LlamaConfig, Tokenizer)} under any prompt format. */
+    public static ItemSteering itemSteering(MatParameters mat, Site site, MatApplication how, io.jsteer.model.LlamaConfig config,
+                                            MatPrompts prompts) {
+        return item -> how.interventions(mat, site, config, questionTokens(prompts, item), item.id().hashCode());
     }
 
     /** Scores {@code items}, each with the steering {@code hooks} gives for it; a progress bar named {@code label} unless null. */
     public Score score(String task, List<McItem> items, ItemSteering hooks, String label) {
-        McScorer scorer = new McScorer(engine, tokenizer);
+        McScorer scorer = new McScorer(engine, prompts);
         List<ItemScore> scores = new java.util.ArrayList<>(items.size());
         try (ProgressBar bar = label != null ? ProgressBars.build(new ProgressBarBuilder().setTaskName(label)
                 .setInitialMax(items.size())) : null) {
@@ -146,9 +166,14 @@ public final class MatEvaluator {
      * longer than the context are skipped.
      */
     public double meanKl(List<String> texts, InterventionSet steered) {
+        return meanKlOfIds(texts.stream().map(t -> tokenizer.encode(t, true)).toList(), steered);
+    }
+
+    /** {@link #meanKl} of texts already rendered to ids (e.g. by a chat template). */
+    public double meanKlOfIds(List<int[]> texts, InterventionSet steered) {
         KlSum total = new KlSum(0, 0);
-        for (String text : texts) {
-            total = total.plus(klOfText(text, steered));
+        for (int[] ids : texts) {
+            total = total.plus(klOfIds(ids, steered));
         }
         return total.mean();
     }
@@ -162,8 +187,12 @@ public final class MatEvaluator {
 
     /** One text's {@link KlSum}; a text longer than the context counts no positions. */
     public KlSum klOfText(String text, InterventionSet steered) {
+        return klOfIds(tokenizer.encode(text, true), steered);
+    }
+
+    /** {@link #klOfText} of ids (BOS included). */
+    public KlSum klOfIds(int[] ids, InterventionSet steered) {
         int vocab = engine.config().vocabSize();
-        int[] ids = tokenizer.encode(text, true);
         if (ids.length > engine.capacity()) {
             return new KlSum(0, 0);
         }
@@ -191,11 +220,15 @@ public final class MatEvaluator {
 
     /** The running sums behind {@link #gateStats}, mergeable with those of other texts. */
     public GateStats.Accumulator gateSums(List<String> texts, MatParameters mat, Site site) {
+        return gateSumsOfIds(texts.stream().map(t -> tokenizer.encode(t, true)).toList(), mat, site);
+    }
+
+    /** {@link #gateSums} of texts already rendered to ids. */
+    public GateStats.Accumulator gateSumsOfIds(List<int[]> texts, MatParameters mat, Site site) {
         GateStats.Accumulator acc = new GateStats.Accumulator(mat.attributes());
         engine.setInterventions(interventions(mat, site), acc);
         try {
-            for (String text : texts) {
-                int[] ids = tokenizer.encode(text, true);
+            for (int[] ids : texts) {
                 if (ids.length > engine.capacity()) {
                     continue;
                 }
@@ -255,12 +288,13 @@ public final class MatEvaluator {
                 badWords = sums.falseWords();
         for (McItem item : items) {
             for (int c = 0; c < item.choices().size(); c++) {
-                int[] ids = tokenizer.encode(item.text(c), true);
+                var choice = prompts.choice(item, c);
+                int[] ids = choice.ids();
                 if (ids.length > engine.capacity()) {
                     continue;
                 }
-                int promptLength = MatFeatures.promptTokens(tokenizer, item, c);
-                boolean[] differing = MatFeatures.answerMask(tokenizer, item, c, TrainTokens.CONTRAST);
+                int promptLength = choice.answerStart();
+                boolean[] differing = MatFeatures.answerMask(prompts, item, c, TrainTokens.CONTRAST);
                 boolean desirable = item.correct().get(c);
                 GateStats.Accumulator answer = desirable ? good : bad, words = desirable ? goodWords : badWords;
                 double[][] gates = tokenGates(ids, mat, site);

@@ -7,6 +7,7 @@ import io.jsteer.steering.capture.ActivationCapture;
 import io.jsteer.steering.capture.CapturePrompt;
 import io.jsteer.steering.capture.InMemoryActivations;
 import io.jsteer.steering.capture.PositionMode;
+import io.jsteer.steering.kts.experiments.PromptFormat;
 import io.jsteer.steering.mat.tasks.McItem;
 import io.jsteer.steering.mat.tasks.TaskSplits;
 import java.util.ArrayList;
@@ -25,32 +26,38 @@ public final class MatFeatures {
 
     public static List<AttributeFeatures> extract(InferenceEngine engine, Tokenizer tokenizer, Site site, List<TaskSplits> tasks,
                                                   String split, TrainTokens tokens, boolean progress) {
+        return extract(engine, MatPrompts.plain(tokenizer), site, tasks, split, tokens, progress);
+    }
+
+    /** {@link #extract(InferenceEngine, Tokenizer, Site, List, String, TrainTokens, boolean)} with samples rendered by {@code prompts}. */
+    public static List<AttributeFeatures> extract(InferenceEngine engine, MatPrompts prompts, Site site, List<TaskSplits> tasks,
+                                                  String split, TrainTokens tokens, boolean progress) {
         List<AttributeFeatures> out = new ArrayList<>();
         for (TaskSplits t : tasks) {
-            List<String> pos = new ArrayList<>(), neg = new ArrayList<>();
+            List<int[]> pos = new ArrayList<>(), neg = new ArrayList<>();
             List<boolean[]> posKeep = new ArrayList<>(), negKeep = new ArrayList<>(), targetKeep = new ArrayList<>();
             // CONTRAST keeps DIFF's pools and narrows the MMD targets to the desirable answers' own words
             TrainTokens poolTokens = tokens == TrainTokens.CONTRAST ? TrainTokens.DIFF : tokens;
             for (McItem item : t.split(split)) {
                 for (int i = 0; i < item.choices().size(); i++) {
                     boolean desirable = item.correct().get(i);
-                    (desirable ? pos : neg).add(item.text(i));
+                    (desirable ? pos : neg).add(prompts.ids(item, i));
                     if (tokens != TrainTokens.LAST && tokens != TrainTokens.ALL) {
-                        (desirable ? posKeep : negKeep).add(answerMask(tokenizer, item, i, poolTokens));
+                        (desirable ? posKeep : negKeep).add(answerMask(prompts, item, i, poolTokens));
                         if (desirable) {
-                            targetKeep.add(answerMask(tokenizer, item, i, TrainTokens.CONTRAST));
+                            targetKeep.add(answerMask(prompts, item, i, TrainTokens.CONTRAST));
                         }
                     }
                 }
             }
             if (tokens == TrainTokens.LAST || tokens == TrainTokens.ALL) {
                 boolean every = tokens == TrainTokens.ALL;
-                out.add(new AttributeFeatures(t.task(), rows(engine, tokenizer, site, pos, every, progress),
-                        rows(engine, tokenizer, site, neg, every, progress)));
+                out.add(new AttributeFeatures(t.task(), idRows(engine, site, pos, every, progress),
+                        idRows(engine, site, neg, every, progress)));
                 continue;
             }
-            List<List<float[]>> positives = maskedRows(engine, tokenizer, site, pos, List.of(posKeep, targetKeep), progress);
-            float[][] negatives = maskedRows(engine, tokenizer, site, neg, List.of(negKeep), progress).getFirst()
+            List<List<float[]>> positives = maskedRows(engine, site, pos, List.of(posKeep, targetKeep), progress);
+            float[][] negatives = maskedRows(engine, site, neg, List.of(negKeep), progress).getFirst()
                     .toArray(float[][]::new);
             float[][] desirable = positives.getFirst().toArray(float[][]::new);
             out.add(tokens == TrainTokens.CONTRAST
@@ -60,8 +67,8 @@ public final class MatFeatures {
         return out;
     }
 
-    /** A sample of the generative setting: its text starts with its prompt (HelpSteer's "Q: {prompt} A: {response}"). */
-    public record PromptedText(String prompt, String text) {}
+    /** A sample of the generative setting: a question and one response (HelpSteer's prompt and response). */
+    public record PromptedText(String question, String response) {}
 
     /**
      * One attribute's features from single responses rather than multiple-choice items (the
@@ -70,28 +77,28 @@ public final class MatFeatures {
      * {@code diff}/{@code contrast} selections compare an item's opposite answers, which single
      * responses do not have.
      */
-    public static AttributeFeatures extract(InferenceEngine engine, Tokenizer tokenizer, Site site, String attribute,
+    public static AttributeFeatures extract(InferenceEngine engine, MatPrompts prompts, Site site, String attribute,
                                             List<PromptedText> positives, List<PromptedText> negatives, TrainTokens tokens,
                                             boolean progress) {
-        List<String> pos = positives.stream().map(PromptedText::text).toList(), neg = negatives.stream().map(PromptedText::text).toList();
+        List<PromptFormat.Answered> pos = positives.stream().map(t -> prompts.response(t.question(), t.response())).toList(),
+                neg = negatives.stream().map(t -> prompts.response(t.question(), t.response())).toList();
+        List<int[]> posIds = pos.stream().map(PromptFormat.Answered::ids).toList(), negIds = neg.stream().map(PromptFormat.Answered::ids).toList();
         return switch (tokens) {
-            case LAST, ALL -> new AttributeFeatures(attribute, rows(engine, tokenizer, site, pos, tokens == TrainTokens.ALL, progress),
-                    rows(engine, tokenizer, site, neg, tokens == TrainTokens.ALL, progress));
+            case LAST, ALL -> new AttributeFeatures(attribute, idRows(engine, site, posIds, tokens == TrainTokens.ALL, progress),
+                    idRows(engine, site, negIds, tokens == TrainTokens.ALL, progress));
             case ANSWER -> new AttributeFeatures(attribute,
-                    maskedRows(engine, tokenizer, site, pos, List.of(responseMasks(tokenizer, positives)), progress).getFirst()
-                            .toArray(float[][]::new),
-                    maskedRows(engine, tokenizer, site, neg, List.of(responseMasks(tokenizer, negatives)), progress).getFirst()
-                            .toArray(float[][]::new));
+                    maskedRows(engine, site, posIds, List.of(responseMasks(pos)), progress).getFirst().toArray(float[][]::new),
+                    maskedRows(engine, site, negIds, List.of(responseMasks(neg)), progress).getFirst().toArray(float[][]::new));
             case DIFF, CONTRAST -> throw new IllegalArgumentException("--tokens " + tokens.label() + " compares the opposite answers of "
                     + "one multiple-choice item; single responses (" + attribute + ") take answer, last or all");
         };
     }
 
-    private static List<boolean[]> responseMasks(Tokenizer tokenizer, List<PromptedText> texts) {
+    private static List<boolean[]> responseMasks(List<PromptFormat.Answered> texts) {
         List<boolean[]> out = new ArrayList<>();
-        for (PromptedText t : texts) {
-            boolean[] keep = new boolean[tokenizer.encode(t.text(), true).length];
-            Arrays.fill(keep, Math.min(keep.length, promptTokens(tokenizer, t.prompt(), t.text())), keep.length, true);
+        for (PromptFormat.Answered t : texts) {
+            boolean[] keep = new boolean[t.ids().length];
+            Arrays.fill(keep, Math.min(keep.length, t.answerStart()), keep.length, true);
             out.add(keep);
         }
         return out;
@@ -104,16 +111,21 @@ public final class MatFeatures {
      * against "happy"); {@code DIFF} adds the prompt tokens to the desirable side.
      */
     static boolean[] answerMask(Tokenizer tokenizer, McItem item, int choice, TrainTokens tokens) {
+        return answerMask(MatPrompts.plain(tokenizer), item, choice, tokens);
+    }
+
+    static boolean[] answerMask(MatPrompts prompts, McItem item, int choice, TrainTokens tokens) {
         boolean diffOnly = tokens == TrainTokens.DIFF || tokens == TrainTokens.CONTRAST;
-        int[] ids = tokenizer.encode(item.text(choice), true);
-        int from = promptTokens(tokenizer, item, choice);
+        PromptFormat.Answered own = prompts.choice(item, choice);
+        int[] ids = own.ids();
+        int from = own.answerStart();
         java.util.Set<Integer> other = new java.util.HashSet<>();
         if (diffOnly) {
             for (int j = 0; j < item.choices().size(); j++) {
                 if (item.correct().get(j) != item.correct().get(choice)) {
-                    int[] o = tokenizer.encode(item.text(j), true);
-                    for (int k = promptTokens(tokenizer, item, j); k < o.length; k++) {
-                        other.add(o[k]);
+                    PromptFormat.Answered o = prompts.choice(item, j);
+                    for (int k = o.answerStart(); k < o.ids().length; k++) {
+                        other.add(o.ids()[k]);
                     }
                 }
             }
@@ -133,9 +145,9 @@ public final class MatFeatures {
      * For each mask list, the rows of the kept positions of every text (one capture serves all
      * lists; texts cut to the context are rare here; their masks shift).
      */
-    private static List<List<float[]>> maskedRows(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
+    private static List<List<float[]>> maskedRows(InferenceEngine engine, Site site, List<int[]> texts,
                                                   List<List<boolean[]>> masks, boolean progress) {
-        InMemoryActivations captured = capture(engine, tokenizer, site, texts, PositionMode.ALL, progress);
+        InMemoryActivations captured = capture(engine, site, texts, PositionMode.ALL, progress);
         List<List<float[]>> out = new ArrayList<>();
         for (List<boolean[]> keep : masks) {
             List<float[]> rows = new ArrayList<>();
@@ -158,17 +170,7 @@ public final class MatFeatures {
      * of the tokens of {@code "Q: ... A:"} and of the whole text (both with BOS).
      */
     public static int promptTokens(Tokenizer tokenizer, McItem item, int choice) {
-        return promptTokens(tokenizer, item.prompt(), item.text(choice));
-    }
-
-    /** The number of leading tokens of {@code text} (with BOS) that are the tokens of {@code prompt}. */
-    static int promptTokens(Tokenizer tokenizer, String prompt, String text) {
-        int[] p = tokenizer.encode(prompt, true), full = tokenizer.encode(text, true);
-        int n = 0;
-        while (n < p.length && n < full.length && p[n] == full[n]) {
-            n++;
-        }
-        return n;
+        return MatPrompts.plain(tokenizer).choice(item, choice).answerStart();
     }
 
     /**
@@ -177,8 +179,12 @@ public final class MatFeatures {
      */
     public static float[][] rows(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts, boolean everyToken,
                                  boolean progress) {
-        InMemoryActivations captured = capture(engine, tokenizer, site, texts, everyToken ? PositionMode.ALL : PositionMode.LAST,
-                progress);
+        return idRows(engine, site, texts.stream().map(t -> tokenizer.encode(t, true)).toList(), everyToken, progress);
+    }
+
+    /** {@link #rows} of texts already turned into ids (BOS included). */
+    static float[][] idRows(InferenceEngine engine, Site site, List<int[]> texts, boolean everyToken, boolean progress) {
+        InMemoryActivations captured = capture(engine, site, texts, everyToken ? PositionMode.ALL : PositionMode.LAST, progress);
         int d = engine.config().dim();
         float[][] out = new float[captured.rows()][d];
         for (int r = 0; r < out.length; r++) {
@@ -194,28 +200,33 @@ public final class MatFeatures {
      */
     public static InMemoryActivations choiceActivations(InferenceEngine engine, Tokenizer tokenizer, List<Site> sites,
                                                         List<McItem> items, boolean progress) {
-        List<CapturePrompt> prompts = new ArrayList<>();
+        return choiceActivations(engine, MatPrompts.plain(tokenizer), sites, items, progress);
+    }
+
+    /** {@link #choiceActivations(InferenceEngine, Tokenizer, List, List, boolean)} with choices rendered by {@code prompts}. */
+    public static InMemoryActivations choiceActivations(InferenceEngine engine, MatPrompts prompts, List<Site> sites,
+                                                        List<McItem> items, boolean progress) {
+        List<CapturePrompt> captures = new ArrayList<>();
         int cap = engine.capacity();
         for (int g = 0; g < items.size(); g++) {
             McItem item = items.get(g);
             for (int c = 0; c < item.choices().size(); c++) {
-                int[] ids = tokenizer.encode(item.text(c), true);
-                prompts.add(new CapturePrompt(ids.length <= cap ? ids : Arrays.copyOfRange(ids, ids.length - cap, ids.length),
+                int[] ids = prompts.ids(item, c);
+                captures.add(new CapturePrompt(ids.length <= cap ? ids : Arrays.copyOfRange(ids, ids.length - cap, ids.length),
                         item.correct().get(c) ? 1 : 0, g, -1));
             }
         }
         InMemoryActivations captured = new InMemoryActivations(sites, engine.config().dim());
-        new ActivationCapture(engine, sites, PositionMode.LAST).run(prompts, captured, null, progress);
+        new ActivationCapture(engine, sites, PositionMode.LAST).run(captures, captured, null, progress);
         return captured;
     }
 
     /** Texts longer than the context keep their last tokens (then answer positions shift; such texts are rare here). */
-    private static InMemoryActivations capture(InferenceEngine engine, Tokenizer tokenizer, Site site, List<String> texts,
-                                               PositionMode mode, boolean progress) {
+    private static InMemoryActivations capture(InferenceEngine engine, Site site, List<int[]> texts, PositionMode mode,
+                                               boolean progress) {
         List<CapturePrompt> prompts = new ArrayList<>();
         int cap = engine.capacity();
-        for (String text : texts) {
-            int[] ids = tokenizer.encode(text, true);
+        for (int[] ids : texts) {
             prompts.add(CapturePrompt.of(ids.length <= cap ? ids : Arrays.copyOfRange(ids, ids.length - cap, ids.length), 1));
         }
         InMemoryActivations captured = new InMemoryActivations(List.of(site), engine.config().dim());

@@ -43,7 +43,7 @@ public final class MatLayerSearch {
             }
         }
         SiteKind kind = base.site().kind();
-        MatEvaluator eval = new MatEvaluator(engine, model.tokenizer());
+        MatEvaluator eval = new MatEvaluator(engine, base.prompts(model));
         Map<TaskSource, List<McItem>> dev = new LinkedHashMap<>();
         for (TaskSource t : base.tasks()) {
             dev.put(t, t.load(base.dataDir(), base.config().seed()).limit(Integer.MAX_VALUE, devItems).dev());
@@ -55,7 +55,7 @@ public final class MatLayerSearch {
         for (int layer : layers) {
             Site site = new Site(kind, layer);
             MatTrainingJob.Request r = new MatTrainingJob.Request(base.tasks(), base.dataDir(), site, base.trainItems(),
-                    base.config(), cacheFor == null ? null : cacheFor.apply(layer), base.tokens(), base.progress());
+                    base.config(), cacheFor == null ? null : cacheFor.apply(layer), base.tokens(), base.progress(), base.prompts());
             MatTrainingJob.Outcome o = MatTrainingJob.run(model, engine, r, log);
             Map<String, Double> mc2 = new LinkedHashMap<>();
             double mean = 0;

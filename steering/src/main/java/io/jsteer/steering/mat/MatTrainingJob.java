@@ -26,9 +26,22 @@ public final class MatTrainingJob {
      * @param trainItems at most this many train items per task (Integer.MAX_VALUE: all)
      * @param cache      feature cache file, or null for none
      * @param tokens     which tokens of each sample text are features (last, all, answer)
+     * @param prompts    how samples become ids; null: the paper's plain strings with the model's tokenizer
      */
     public record Request(List<TaskSource> tasks, Path dataDir, Site site, int trainItems, TrainConfig config, Path cache,
-                          TrainTokens tokens, boolean progress) {
+                          TrainTokens tokens, boolean progress, MatPrompts prompts) {
+
+        /** A request with the paper's plain strings. */
+        public Request(List<TaskSource> tasks, Path dataDir, Site site, int trainItems, TrainConfig config, Path cache,
+                       TrainTokens tokens, boolean progress) {
+            this(tasks, dataDir, site, trainItems, config, cache, tokens, progress, null);
+        }
+
+        /** The prompts this request renders with for {@code model}. */
+        public MatPrompts prompts(LoadedModel model) {
+            return prompts != null ? prompts : MatPrompts.plain(model.tokenizer());
+        }
+
         public Request {
             tasks = List.copyOf(tasks);
             java.util.Objects.requireNonNull(tokens, "tokens");
@@ -42,12 +55,17 @@ public final class MatTrainingJob {
 
         /** The same request with another training config (same features). */
         public Request with(TrainConfig c) {
-            return new Request(tasks, dataDir, site, trainItems, c, cache, tokens, progress);
+            return new Request(tasks, dataDir, site, trainItems, c, cache, tokens, progress, prompts);
+        }
+
+        /** The same request with samples rendered by {@code p}. */
+        public Request with(MatPrompts p) {
+            return new Request(tasks, dataDir, site, trainItems, config, cache, tokens, progress, p);
         }
 
         /** The same request with other training tokens (other features, so another cache file). */
         public Request with(TrainTokens t, Path otherCache) {
-            return new Request(tasks, dataDir, site, trainItems, config, otherCache, t, progress);
+            return new Request(tasks, dataDir, site, trainItems, config, otherCache, t, progress, prompts);
         }
     }
 
@@ -64,7 +82,7 @@ public final class MatTrainingJob {
      * differ only in their {@link TrainConfig} (the ablations).
      */
     public record Prepared(List<AttributeFeatures> features, Map<String, String> datasets, String fingerprint, String modelName,
-                           boolean cacheHit) {}
+                           boolean cacheHit, MatPrompts prompts) {}
 
     public static Outcome run(LoadedModel model, InferenceEngine engine, Request r, PrintStream log) throws IOException {
         return train(prepare(model, engine, r, log), r, log);
@@ -80,7 +98,8 @@ public final class MatTrainingJob {
             datasets.putAll(s.files());
         }
         String fingerprint = Fingerprints.model(model.file().path());
-        String key = cacheKey(fingerprint, r, datasets);
+        MatPrompts prompts = r.prompts(model);
+        String key = cacheKey(fingerprint, r, datasets, prompts);
         Optional<List<AttributeFeatures>> cached = r.cache() == null ? Optional.empty() : FeatureCache.load(r.cache(), key);
         List<AttributeFeatures> features;
         if (cached.isPresent()) {
@@ -89,12 +108,12 @@ public final class MatTrainingJob {
                 log.println("mat: features from the cache " + r.cache());
             }
         } else {
-            features = MatFeatures.extract(engine, model.tokenizer(), r.site(), splits, "train", r.tokens(), r.progress());
+            features = MatFeatures.extract(engine, prompts, r.site(), splits, "train", r.tokens(), r.progress());
             if (r.cache() != null) {
                 FeatureCache.save(r.cache(), key, features);
             }
         }
-        return new Prepared(features, datasets, fingerprint, model.name(), cached.isPresent());
+        return new Prepared(features, datasets, fingerprint, model.name(), cached.isPresent(), prompts);
     }
 
     /** Trains on prepared features with the request's config and packages the checkpoint. */
@@ -113,7 +132,7 @@ public final class MatTrainingJob {
                 c.weights().sparse(), c.weights().ortho(), c.bandwidth().toString(), result.sigma(), result.medianDistance(),
                 c.batchSize(), result.k(), c.epochs(), c.learningRate(), c.seed(), prepared.modelName(), prepared.fingerprint(),
                 prepared.datasets(), result.before(), result.after(), c.thetaNorm(), c.thetaInit().name().toLowerCase(java.util.Locale.ROOT),
-                c.normPreserve());
+                c.normPreserve(), prepared.prompts().label(), prepared.prompts().templateName(), prepared.prompts().system());
         float[][] caa = features.stream().map(AttributeFeatures::meanDifference).toArray(float[][]::new);
         return new Outcome(new MatCheckpoint(result.parameters(), caa, meta), result, prepared.cacheHit(),
                 gates(init, features), gates(result.parameters(), features));
@@ -139,7 +158,7 @@ public final class MatTrainingJob {
         return s / rows.length;
     }
 
-    private static String cacheKey(String fingerprint, Request r, Map<String, String> datasets) {
+    private static String cacheKey(String fingerprint, Request r, Map<String, String> datasets, MatPrompts prompts) {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("model", fingerprint);
         key.put("site", r.site().toString());
@@ -154,6 +173,9 @@ public final class MatTrainingJob {
             case DIFF -> "differing-answer-tokens";
             case CONTRAST -> "differing-answer-tokens-both-sides";
         });
+        if (prompts.isTemplate()) { // plain keys stay as they were, so existing plain caches still hit
+            key.put("prompts", prompts.cacheKey());
+        }
         try {
             return new ObjectMapper().writeValueAsString(key);
         } catch (JsonProcessingException e) {

@@ -17,19 +17,24 @@ import java.util.Arrays;
 public final class McScorer {
 
     private final InferenceEngine engine;
-    private final Tokenizer tokenizer;
+    private final MatPrompts prompts;
     private final int vocab;
 
+    /** Plain prompts (the paper's strings). */
     public McScorer(InferenceEngine engine, Tokenizer tokenizer) {
+        this(engine, MatPrompts.plain(tokenizer));
+    }
+
+    public McScorer(InferenceEngine engine, MatPrompts prompts) {
         this.engine = engine;
-        this.tokenizer = tokenizer;
+        this.prompts = prompts;
         this.vocab = engine.config().vocabSize();
     }
 
     /** Whether every choice of the item fits in the engine's context. */
     public boolean fits(McItem item) {
         for (int i = 0; i < item.choices().size(); i++) {
-            if (tokenizer.encode(item.text(i), true).length > engine.capacity()) {
+            if (prompts.ids(item, i).length > engine.capacity()) {
                 return false;
             }
         }
@@ -38,17 +43,17 @@ public final class McScorer {
 
     /** Summed answer-token log-probabilities, one per choice. */
     public double[] logProbs(McItem item) {
-        int[] prompt = tokenizer.encode(item.prompt(), true);
         double[] out = new double[item.choices().size()];
         int cached = -1;           // length of the prompt prefix now in the KV cache
         float[] prefixLogits = null; // logits after that prefix
         for (int c = 0; c < out.length; c++) {
-            int[] full = tokenizer.encode(item.text(c), true);
+            var choice = prompts.choice(item, c);
+            int[] full = choice.ids();
             if (full.length > engine.capacity()) {
                 throw new IllegalArgumentException(item.task() + " item " + item.id() + ": choice " + c + " has " + full.length
                         + " tokens, over the context of " + engine.capacity());
             }
-            int p = commonPrefix(prompt, full);
+            int p = choice.answerStart();
             if (p == 0 || p == full.length) {
                 throw new IllegalArgumentException(item.task() + " item " + item.id() + ": choice " + c
                         + " has no answer tokens after the prompt");

@@ -63,17 +63,41 @@ public record PromptFormat(Kind kind, ChatTemplate template, String system) {
         return switch (kind) {
             case PLAIN -> tok.encode(assistant.isEmpty() ? user : user + " " + assistant, true);
             case REFERENCE -> tok.encode(referenceText(user, assistant), true);
-            case TEMPLATE -> {
-                int[] head = template.encode(messages(user + "\nAnswer:"), true);
-                if (assistant.isEmpty()) {
-                    yield head;
+            case TEMPLATE -> assistant.isEmpty() ? template.encode(messages(user + "\nAnswer:"), true)
+                    : answered(tok, user + "\nAnswer:", assistant).ids();
+        };
+    }
+
+    /**
+     * The ids of one exchange and where its answer starts: {@code ids[answerStart..]} are the
+     * answer's tokens (MAT-Steer reads its features there and scores them).
+     */
+    public record Answered(int[] ids, int answerStart) {}
+
+    /**
+     * One exchange with the user text as it is: plain and reference as {@link #exchange} (the
+     * answer starts after the common prefix with the user text's own ids); template = the user turn
+     * with the generation prompt, then the answer's ids as the tokenizer splits rendered + answer.
+     */
+    public Answered answered(Tokenizer tok, String user, String assistant) {
+        return switch (kind) {
+            case PLAIN, REFERENCE -> {
+                int[] ids = kind == Kind.PLAIN ? tok.encode(user + " " + assistant, true) : tok.encode(referenceText(user, assistant), true);
+                int[] head = kind == Kind.PLAIN ? tok.encode(user, true) : tok.encode("[INST] " + user + "\nAnswer: [/INST]", true);
+                int n = 0;
+                while (n < head.length && n < ids.length && head[n] == ids[n]) {
+                    n++;
                 }
+                yield new Answered(ids, n);
+            }
+            case TEMPLATE -> {
+                int[] head = template.encode(messages(user), true);
                 // Llama 2's opening ends with "[/INST]" and the reference puts one space before the answer;
                 // templates whose opening ends in a newline (Llama 3, ChatML) take the answer as it is
-                String rendered = template.render(messages(user + "\nAnswer:"), true);
+                String rendered = template.render(messages(user), true);
                 String tail = rendered.isEmpty() || Character.isWhitespace(rendered.charAt(rendered.length() - 1))
                         ? assistant : " " + assistant;
-                yield concat(head, continuation(tok, rendered, tail));
+                yield new Answered(concat(head, continuation(tok, rendered, tail)), head.length);
             }
         };
     }

@@ -51,8 +51,14 @@ public record Icv(SortedMap<Integer, float[]> vectors, double lambda) implements
     }
 
     public static Icv fit(InferenceEngine engine, Tokenizer tokenizer, List<McItem> items, double lambda, boolean progress) {
+        return fit(engine, io.jsteer.steering.mat.MatPrompts.plain(tokenizer), items, lambda, progress);
+    }
+
+    /** Fitted on the choices as {@code prompts} renders them. */
+    public static Icv fit(InferenceEngine engine, io.jsteer.steering.mat.MatPrompts prompts, List<McItem> items, double lambda,
+                          boolean progress) {
         List<Site> sites = ActivationCapture.allLayers(SiteKind.RESID_POST, engine.config().nLayers());
-        return fit(MatFeatures.choiceActivations(engine, tokenizer, sites, items, progress), lambda);
+        return fit(MatFeatures.choiceActivations(engine, prompts, sites, items, progress), lambda);
     }
 
     /** From captured {@code resid_post} rows: per group (item) its first true (label 1) and first false row make a pair. */

@@ -61,9 +61,15 @@ public record Iti(List<Head> heads, double alpha, int headSize) implements java.
     /** Captures the heads on {@code items} (their choices) and fits. */
     public static Iti fit(InferenceEngine engine, Tokenizer tokenizer, List<McItem> items, int k, double alpha, long seed,
                           boolean progress) {
+        return fit(engine, io.jsteer.steering.mat.MatPrompts.plain(tokenizer), items, k, alpha, seed, progress);
+    }
+
+    /** Fitted on the choices as {@code prompts} renders them. */
+    public static Iti fit(InferenceEngine engine, io.jsteer.steering.mat.MatPrompts prompts, List<McItem> items, int k, double alpha,
+                          long seed, boolean progress) {
         LlamaConfig c = engine.config();
         List<Site> sites = ActivationCapture.allLayers(SiteKind.ATTN_HEADS, c.nLayers());
-        return fit(MatFeatures.choiceActivations(engine, tokenizer, sites, items, progress), c.nHeads(), k, alpha, seed);
+        return fit(MatFeatures.choiceActivations(engine, prompts, sites, items, progress), c.nHeads(), k, alpha, seed);
     }
 
     /** Fits on captured {@code attn_heads} rows (labels 1 = true, 0 = false; groups = items). */

@@ -56,8 +56,16 @@ public record McItem(String task, String id, String prompt, List<String> choices
         return out;
     }
 
+    /** The question inside {@code "Q: {question} A:"} (what a chat template puts in the user turn). */
+    public String question() {
+        if (!prompt.startsWith("Q: ") || !prompt.endsWith(" A:")) {
+            throw new IllegalStateException(task + " item " + id + ": prompt '" + prompt + "' is not of the form \"Q: {question} A:\"");
+        }
+        return prompt.substring(3, prompt.length() - 3);
+    }
+
     /** "Q: {question} A:". */
-    static String prompt(String question) {
+    public static String prompt(String question) {
         return "Q: " + question.strip() + " A:";
     }
 }
