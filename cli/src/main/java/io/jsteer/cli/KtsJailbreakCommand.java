@@ -49,7 +49,7 @@ final class KtsJailbreakCommand implements Callable<Integer> {
     @Option(names = "--direction", paramLabel = "FILE", description = "refusal A/B items of the steering direction (default: DATA/caa/refusal_generate_dataset.json)")
     Path direction;
     @Option(names = "--direction-pairs", defaultValue = "0", description = "use only the first N train pairs of the direction (0: all, "
-            + "the reference's 80 % split; default: ${DEFAULT-VALUE})")
+            + "the reference's 80 %% split; default: ${DEFAULT-VALUE})")
     int directionPairs;
     @Option(names = "--factor", defaultValue = "1", description = "safety steering strength: c = -factor x c_max (default: ${DEFAULT-VALUE})")
     double factor;

@@ -34,7 +34,7 @@ final class KtsSuggestCommand implements Callable<Integer> {
 
     @Option(names = "--truthfulqa", required = true, paramLabel = "FILE", description = "TruthfulQA.csv (e.g. ../shared/data/truthfulqa/TruthfulQA.csv)")
     Path truthfulQa;
-    @Option(names = "--items", defaultValue = "100", description = "questions used, first 80 % for the vector, the rest scored (default: ${DEFAULT-VALUE})")
+    @Option(names = "--items", defaultValue = "100", description = "questions used, first 80 %% for the vector, the rest scored (default: ${DEFAULT-VALUE})")
     int items;
     @Option(names = "--options", defaultValue = "4", description = "answer options per question: the best answer + wrong ones (default: ${DEFAULT-VALUE})")
     int options;

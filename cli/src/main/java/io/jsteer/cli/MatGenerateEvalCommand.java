@@ -37,7 +37,7 @@ final class MatGenerateEvalCommand implements Callable<Integer> {
     Path mat;
 
     @Option(names = "--data", paramLabel = "FILE", required = true, description = "the HelpSteer .jsonl file the module was trained on "
-            + "(its test split, 50% of the prompts, is evaluated)")
+            + "(its test split, 50%% of the prompts, is evaluated)")
     Path data;
 
     @Option(names = "--prompts", paramLabel = "N", defaultValue = "50", description = "test prompts evaluated, the split's first N "

@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 
 /** Layers × strengths of one vector set → behaviour, KL, perplexity, degeneration; JSON + HTML. */
 @Command(name = "sweep", description = "Sweep a steering vector over layers x strengths; write OUT/sweep.json, a self-contained OUT/sweep.html "
-                + "and each chart as OUT/sweep-CHART.svg and .png (error bars: 95% bootstrap interval over the samples).",
+                + "and each chart as OUT/sweep-CHART.svg and .png (error bars: 95%% bootstrap interval over the samples).",
         footer = {"", "Examples:",
                 "  # the README demo: happy-sad on stories260K, AFINN sentiment of 50 stories per cell",
                 "  jsteer sweep --demo sentiment --out sweep-happy",

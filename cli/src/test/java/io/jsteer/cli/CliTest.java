@@ -1,6 +1,7 @@
 package io.jsteer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jsteer.model.CpuEngine;
@@ -55,10 +56,13 @@ class CliTest {
             Result r = jsteer(java.util.stream.Stream.concat(path.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new));
             assertEquals(0, r.code(), e.getKey() + ": " + r.err());
             assertTrue(r.out().contains("Example"), e.getKey() + " --help has no example:\n" + r.out());
+            // a bare '%' in a description is a format specifier to picocli: it then warns and prints the raw text
+            assertFalse(r.err().contains("picocli WARN"), e.getKey() + " --help: " + r.err());
             for (String sub : e.getValue().getSubcommands().keySet()) {
                 Result s = jsteer(e.getKey(), sub, "--help");
                 assertEquals(0, s.code(), e.getKey() + " " + sub + ": " + s.err());
                 assertTrue(s.out().contains("Example"), e.getKey() + " " + sub + " --help has no example:\n" + s.out());
+                assertFalse(s.err().contains("picocli WARN"), e.getKey() + " " + sub + " --help: " + s.err());
             }
         }
     }
