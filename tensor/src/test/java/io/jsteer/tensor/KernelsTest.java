@@ -305,8 +305,9 @@ class KernelsTest {
 
     /**
      * One region over several matrices (a Q4_K_M file's mix and a float one) gives each matrix's own
-     * product: the same operations in the same order, so equal up to the few ulps by which the Vector
-     * API's lane reduction differs between its interpreted form and C2's intrinsic (which of the two
+     * product: the same operations in the same order, so equal up to the rounding by which the Vector
+     * API's lane reduction differs between its interpreted form and C2's intrinsic (1.8e-6 on a row of
+     * 3.94 once, under cancellation; a wrong row or offset is off by the row's size) (which of the two
      * runs depends on when the JIT compiles the kernel, and a compilation can land between the calls).
      */
     @Test
@@ -328,7 +329,7 @@ class KernelsTest {
                     Kernels.matmul(ws[m], x, alone, batch, rows[m], cols, par);
                     for (int b = 0; b < batch; b++) {
                         for (int r = 0; r < rows[m]; r++) {
-                            assertEquals(alone[b][r], outs[m][b][r], 4 * Math.ulp(alone[b][r]),
+                            assertEquals(alone[b][r], outs[m][b][r], 1e-5 * Math.max(1, Math.abs(alone[b][r])),
                                     "matrix " + m + " token " + b + " row " + r + " threads " + threads);
                         }
                     }
