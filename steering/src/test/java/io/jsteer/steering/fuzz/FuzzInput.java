@@ -1,5 +1,8 @@
 package io.jsteer.steering.fuzz;
 
+import io.jsteer.model.LlamaConfig;
+import io.jsteer.model.LoadedModel;
+import io.jsteer.model.ModelLoader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -39,5 +42,19 @@ public record FuzzInput(int kind, byte[] first, byte[] second) {
             throw new AssertionError("an error that does not name the file (" + files.stream().map(Path::getFileName).toList()
                     + "): " + error, error);
         }
+    }
+
+    /** stories260K's shape, loaded once: what the fuzzed vectors, adapters and checkpoints are checked against. */
+    public static LlamaConfig storiesConfig() {
+        class Holder {
+            static final LlamaConfig CONFIG;
+            static {
+                try (LoadedModel m = ModelLoader.load(Path.of(System.getProperty("jsteer.shared", "../../shared"))
+                        .resolve("models/stories260K.gguf"), null)) {
+                    CONFIG = m.config();
+                }
+            }
+        }
+        return Holder.CONFIG;
     }
 }

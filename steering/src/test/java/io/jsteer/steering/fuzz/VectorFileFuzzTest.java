@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jsteer.model.LlamaConfig;
-import io.jsteer.model.LoadedModel;
-import io.jsteer.model.ModelLoader;
 import io.jsteer.model.intervene.SiteKind;
 import io.jsteer.steering.vectors.ControlVectors;
 import io.jsteer.steering.vectors.Provenance;
@@ -41,18 +39,6 @@ class VectorFileFuzzTest {
 
     private static final int SET = 0, CONTROL_VECTOR = 1, KINDS = 2;
 
-    static LlamaConfig config() {
-        class Holder {
-            static final LlamaConfig CONFIG;
-            static {
-                try (LoadedModel m = ModelLoader.load(Path.of(System.getProperty("jsteer.shared", "../../shared"))
-                        .resolve("models/stories260K.gguf"), null)) {
-                    CONFIG = m.config();
-                }
-            }
-        }
-        return Holder.CONFIG;
-    }
 
     @FuzzTest(maxDuration = "10m")
     void anyBytesLoadOrFailNamingTheFile(byte[] input) throws IOException {
@@ -71,7 +57,7 @@ class VectorFileFuzzTest {
                 Files.write(files.get(0), in.first());
             }
             Files.write(files.getLast(), in.second());
-            LlamaConfig c = config();
+            LlamaConfig c = FuzzInput.storiesConfig();
             VectorSet set;
             try {
                 set = in.kind() == SET ? VectorSetFiles.read(files.get(1), c) : ControlVectors.importFile(files.get(0));
@@ -97,7 +83,7 @@ class VectorFileFuzzTest {
     }
 
     static Map<String, byte[]> seeds() throws IOException {
-        LlamaConfig c = config();
+        LlamaConfig c = FuzzInput.storiesConfig();
         Map<String, byte[]> out = new LinkedHashMap<>();
         Path dir = Files.createTempDirectory("jsteer-seeds");
         try {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jsteer.model.LlamaConfig;
-import io.jsteer.model.LoadedModel;
-import io.jsteer.model.ModelLoader;
 import io.jsteer.model.lora.LoraAdapter;
 import io.jsteer.model.lora.LoraFiles;
 import io.jsteer.model.lora.LoraMetadata;
@@ -46,19 +44,6 @@ class CheckpointFuzzTest {
 
     private static final int MAT = 0, LORA = 1, OPTIMIZER = 2, POOL_VECTORS = 3, PROBE = 4, KINDS = 5;
 
-    /** stories260K's shape: what the adapter and vectors are checked against. */
-    private static LlamaConfig config() {
-        class Holder {
-            static final LlamaConfig CONFIG;
-            static {
-                try (LoadedModel m = ModelLoader.load(Path.of(System.getProperty("jsteer.shared", "../../shared"))
-                        .resolve("models/stories260K.gguf"), null)) {
-                    CONFIG = m.config();
-                }
-            }
-        }
-        return Holder.CONFIG;
-    }
 
     @FuzzTest(maxDuration = "10m")
     void anyBytesLoadOrFailNamingTheFile(byte[] input) throws IOException {
@@ -88,7 +73,7 @@ class CheckpointFuzzTest {
             } else {
                 Files.write(files.get(0), second);
             }
-            LlamaConfig c = config();
+            LlamaConfig c = FuzzInput.storiesConfig();
             try {
                 switch (kind) {
                     case MAT -> {
@@ -120,7 +105,7 @@ class CheckpointFuzzTest {
 
     /** Valid artefacts of each kind, from the writers the commands use, in this test's input layout. */
     static Map<String, byte[]> seeds() throws IOException {
-        LlamaConfig c = config();
+        LlamaConfig c = FuzzInput.storiesConfig();
         Map<String, byte[]> out = new LinkedHashMap<>();
         Path dir = Files.createTempDirectory("jsteer-seeds");
         try {
